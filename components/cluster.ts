@@ -1,0 +1,195 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as awsEks from "@pulumi/aws/eks";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import { assumeRolePolicy } from "./iam-documents";
+import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
+
+export interface SystemNodeGroupArgs {
+    /** Instance types of the managed system node group. Default ["m7g.large"] (Graviton). */
+    instanceTypes?: string[];
+    /** Default 2. */
+    minSize?: number;
+    /** Default 4. */
+    maxSize?: number;
+    /** Initial size only: later changes by an autoscaler or an operator are not reverted. Default minSize. */
+    desiredSize?: number;
+}
+
+export interface ClusterArgs {
+    /** EKS cluster name; also used in discovery tags. */
+    clusterName: string;
+    /** Kubernetes minor version, e.g. "1.33". */
+    kubernetesVersion: string;
+    vpcId: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Input<string[]>;
+    publicSubnetIds: pulumi.Input<string[]>;
+    /** CIDRs allowed to reach the public API endpoint. Empty: the endpoint is private only. */
+    publicAccessCidrs: string[];
+    /** Retention of the control-plane logs. Default 30 days. */
+    logRetentionDays?: number;
+    systemNodes?: SystemNodeGroupArgs;
+    /** The architecture of the system node instance types; must match them. Default "arm64". */
+    systemNodeArchitecture?: "arm64" | "amd64";
+}
+
+const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/**
+ * An EKS cluster with secrets envelope-encrypted by its own KMS key, every control-plane log type, a restricted
+ * endpoint, an OIDC provider for IRSA, the EKS managed add-ons and a small Graviton system node group. Application
+ * capacity comes from Karpenter (see NodeAutoscaling), so this node group only hosts controllers.
+ */
+export class Cluster extends pulumi.ComponentResource {
+    readonly clusterName: string;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    readonly oidc: OidcIdentity;
+    /** Security group every node (system and Karpenter) carries; databases and file systems admit only it. */
+    readonly nodeSecurityGroupId: pulumi.Output<string>;
+    readonly secretsKeyArn: pulumi.Output<string>;
+    /** Resolves once nodes can run pods: depend on it before installing workloads. */
+    readonly systemNodeGroup: awsEks.NodeGroup;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:kubernetes:Cluster", name, {}, opts);
+        this.clusterName = args.clusterName;
+        const child = { parent: this };
+
+        const secretsKey = new kms.Key(`${name}-secrets`, {
+            description: `Envelope encryption of Kubernetes secrets in ${args.clusterName}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+        }, child);
+        new kms.Alias(`${name}-secrets`, { name: `alias/${args.clusterName}-secrets`, targetKeyId: secretsKey.keyId }, child);
+
+        // EKS would create this group itself with no expiry; owning it sets the retention and cost.
+        const controlPlaneLogs = new cloudwatch.LogGroup(`${name}-control-plane`, {
+            name: `/aws/eks/${args.clusterName}/cluster`,
+            retentionInDays: args.logRetentionDays ?? 30,
+        }, child);
+
+        const publicEndpoint = args.publicAccessCidrs.length > 0;
+        const cluster = new eks.Cluster(name, {
+            name: args.clusterName,
+            version: args.kubernetesVersion,
+            vpcId: args.vpcId,
+            privateSubnetIds: args.privateSubnetIds,
+            publicSubnetIds: args.publicSubnetIds,
+            nodeAssociatePublicIpAddress: false,
+            endpointPrivateAccess: true,
+            endpointPublicAccess: publicEndpoint,
+            publicAccessCidrs: publicEndpoint ? args.publicAccessCidrs : undefined,
+            encryptionConfigKeyArn: secretsKey.arn,
+            enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+            authenticationMode: "API",
+            createOidcProvider: true,
+            skipDefaultNodeGroup: true,
+            // The add-ons below are EKS managed add-ons declared here, so none is bootstrapped unmanaged.
+            bootstrapSelfManagedAddons: false,
+            useDefaultVpcCni: true,
+            corednsAddonOptions: { enabled: false },
+            kubeProxyAddonOptions: { enabled: false },
+        }, { ...child, dependsOn: [controlPlaneLogs] });
+
+        this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+        this.oidc = { providerArn: cluster.oidcProviderArn, providerUrl: cluster.oidcProviderUrl };
+        this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
+        this.secretsKeyArn = secretsKey.arn;
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, child);
+
+        const cni = new ServiceAccountRole(`${name}-vpc-cni`, {
+            oidc: this.oidc, namespace: "kube-system", serviceAccount: "aws-node",
+            managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"],
+        }, child);
+        const networkingAddons = [
+            this.addon(name, "vpc-cni", cluster, cni.roleArn),
+            this.addon(name, "kube-proxy", cluster),
+        ];
+
+        this.systemNodeGroup = this.createSystemNodeGroup(name, args, cluster, networkingAddons);
+
+        const ebs = new ServiceAccountRole(`${name}-ebs-csi`, {
+            oidc: this.oidc, namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa",
+            managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
+        }, child);
+        const efs = new ServiceAccountRole(`${name}-efs-csi`, {
+            oidc: this.oidc, namespace: "kube-system", serviceAccount: "efs-csi-controller-sa",
+            managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"],
+        }, child);
+        // These run pods, so they wait for nodes; creating them earlier leaves them DEGRADED until nodes join.
+        const afterNodes = [this.systemNodeGroup];
+        this.addon(name, "coredns", cluster, undefined, afterNodes);
+        this.addon(name, "aws-ebs-csi-driver", cluster, ebs.roleArn, afterNodes);
+        this.addon(name, "aws-efs-csi-driver", cluster, efs.roleArn, afterNodes);
+
+        this.registerOutputs({ clusterName: this.clusterName, nodeSecurityGroupId: this.nodeSecurityGroupId });
+    }
+
+    private addon(name: string, addonName: string, cluster: eks.Cluster, serviceAccountRoleArn?: pulumi.Input<string>, after: pulumi.Resource[] = []): awsEks.Addon {
+        return new awsEks.Addon(`${name}-${addonName}`, {
+            clusterName: this.clusterName,
+            addonName,
+            serviceAccountRoleArn,
+            // On create, take over whatever a bootstrap left; on update, keep changes an operator made on purpose.
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "PRESERVE",
+        }, { parent: this, dependsOn: [cluster, ...after] });
+    }
+
+    private createSystemNodeGroup(name: string, args: ClusterArgs, cluster: eks.Cluster, after: pulumi.Resource[]): awsEks.NodeGroup {
+        const child = { parent: this };
+        const nodes = args.systemNodes ?? {};
+        const minSize = nodes.minSize ?? 2;
+        const role = new iam.Role(`${name}-system-nodes`, {
+            assumeRolePolicy: assumeRolePolicy({ Service: "ec2.amazonaws.com" }),
+            description: `System node group of ${args.clusterName}`,
+        }, child);
+        [
+            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+            // Shell access through Session Manager instead of SSH keys and open port 22.
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        ].forEach((policyArn, index) => new iam.RolePolicyAttachment(`${name}-system-nodes-${index}`, { role: role.name, policyArn }, child));
+
+        const launchTemplate = new ec2.LaunchTemplate(`${name}-system-nodes`, {
+            description: "System nodes: IMDSv2 only, encrypted gp3 root volume, no SSH key",
+            vpcSecurityGroupIds: [cluster.nodeSecurityGroupId],
+            metadataOptions: {
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                // One hop: pods cannot reach the node's instance credentials; they use IRSA instead.
+                httpPutResponseHopLimit: 1,
+            },
+            blockDeviceMappings: [{
+                deviceName: "/dev/xvda",
+                ebs: { volumeSize: 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            }],
+            tagSpecifications: [{ resourceType: "instance", tags: { Name: `${args.clusterName}-system` } }],
+        }, child);
+
+        return new awsEks.NodeGroup(`${name}-system`, {
+            clusterName: this.clusterName,
+            nodeRoleArn: role.arn,
+            subnetIds: args.privateSubnetIds,
+            instanceTypes: nodes.instanceTypes ?? ["m7g.large"],
+            amiType: args.systemNodeArchitecture === "amd64" ? "AL2023_x86_64_STANDARD" : "AL2023_ARM_64_STANDARD",
+            capacityType: "ON_DEMAND",
+            launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+            scalingConfig: { minSize, maxSize: nodes.maxSize ?? 4, desiredSize: nodes.desiredSize ?? minSize },
+            updateConfig: { maxUnavailable: 1 },
+            labels: { "node-role.ecommerce.io/system": "true" },
+            // Controllers only: application pods go to Karpenter capacity.
+            taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }],
+        }, {
+            ...child,
+            dependsOn: [cluster, ...after],
+            // The desired size is only the starting point; whoever scales the group later must not be fought.
+            ignoreChanges: ["scalingConfig.desiredSize"],
+        });
+    }
+}

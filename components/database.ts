@@ -1,0 +1,133 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as kms from "@pulumi/aws/kms";
+import * as rds from "@pulumi/aws/rds";
+import * as vpc from "@pulumi/aws/vpc";
+
+export interface DatabaseArgs {
+    vpcId: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Input<string[]>;
+    /** Security group of the cluster's nodes: the only source admitted on the PostgreSQL port. */
+    clientSecurityGroupId: pulumi.Input<string>;
+    /** PostgreSQL major ("17") or major.minor ("17.6"). Minor upgrades are applied in the maintenance window. */
+    engineVersion: string;
+    /** Instance class; Graviton classes (db.t4g, db.m7g) are the cheaper choice. */
+    instanceClass: string;
+    /** Initial storage in GiB (gp3). */
+    allocatedStorageGib: number;
+    /** Storage autoscaling ceiling in GiB. */
+    maxAllocatedStorageGib: number;
+    /** Standby in a second zone with automatic failover. Default true. */
+    multiAz?: boolean;
+    /** Refuse deletion (and take a final snapshot) when true. Default true. */
+    deletionProtection?: boolean;
+    /** Days of automated backups (point-in-time recovery window). Default 7. */
+    backupRetentionDays?: number;
+    /** Name of the database created on the instance. Default "shop". */
+    databaseName?: string;
+    /** Master user name; its password is generated and rotated by RDS in Secrets Manager. Default "shop_admin". */
+    masterUsername?: string;
+}
+
+export const POSTGRES_PORT = 5432;
+
+/**
+ * RDS PostgreSQL in private subnets: its own KMS key for storage, Performance Insights and the master secret;
+ * TLS enforced by the parameter group; reachable only from the cluster's nodes; the master password never leaves
+ * Secrets Manager.
+ */
+export class Database extends pulumi.ComponentResource {
+    readonly address: pulumi.Output<string>;
+    readonly port: number = POSTGRES_PORT;
+    readonly databaseName: string;
+    readonly masterUsername: string;
+    /** Secrets Manager secret (JSON with username and password) managed by RDS. */
+    readonly masterUserSecretArn: pulumi.Output<string>;
+    readonly instanceIdentifier: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+    readonly kmsKeyArn: pulumi.Output<string>;
+
+    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:data:Database", name, {}, opts);
+        const child = { parent: this };
+        const protect = args.deletionProtection ?? true;
+        this.databaseName = args.databaseName ?? "shop";
+        this.masterUsername = args.masterUsername ?? "shop_admin";
+
+        const key = new kms.Key(`${name}-key`, {
+            description: `Storage, Performance Insights and master secret of ${name}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+        }, child);
+
+        const subnets = new rds.SubnetGroup(`${name}-subnets`, {
+            subnetIds: args.privateSubnetIds,
+            description: "Private subnets only",
+        }, child);
+
+        const securityGroup = new ec2.SecurityGroup(`${name}-sg`, {
+            vpcId: args.vpcId,
+            description: "PostgreSQL, reachable only from the cluster nodes",
+        }, child);
+        new vpc.SecurityGroupIngressRule(`${name}-from-cluster`, {
+            securityGroupId: securityGroup.id,
+            referencedSecurityGroupId: args.clientSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: POSTGRES_PORT,
+            toPort: POSTGRES_PORT,
+            description: "PostgreSQL from cluster nodes",
+        }, child);
+
+        const major = args.engineVersion.split(".")[0];
+        const parameters = new rds.ParameterGroup(`${name}-params`, {
+            family: `postgres${major}`,
+            description: "TLS only, scram passwords, slow-query logging",
+            parameters: [
+                { name: "rds.force_ssl", value: "1" },
+                { name: "password_encryption", value: "scram-sha-256" },
+                { name: "log_min_duration_statement", value: "500" },
+            ],
+        }, child);
+
+        const instance = new rds.Instance(`${name}-postgres`, {
+            engine: "postgres",
+            engineVersion: args.engineVersion,
+            instanceClass: args.instanceClass,
+            allocatedStorage: args.allocatedStorageGib,
+            maxAllocatedStorage: args.maxAllocatedStorageGib,
+            storageType: "gp3",
+            storageEncrypted: true,
+            kmsKeyId: key.arn,
+            dbName: this.databaseName,
+            username: this.masterUsername,
+            manageMasterUserPassword: true,
+            masterUserSecretKmsKeyId: key.arn,
+            iamDatabaseAuthenticationEnabled: true,
+            dbSubnetGroupName: subnets.name,
+            vpcSecurityGroupIds: [securityGroup.id],
+            parameterGroupName: parameters.name,
+            publiclyAccessible: false,
+            multiAz: args.multiAz ?? true,
+            deletionProtection: protect,
+            skipFinalSnapshot: !protect,
+            finalSnapshotIdentifier: protect ? `${name}-final-snapshot` : undefined,
+            backupRetentionPeriod: args.backupRetentionDays ?? 7,
+            backupWindow: "20:00-21:00",
+            maintenanceWindow: "sun:21:30-sun:22:30",
+            copyTagsToSnapshot: true,
+            autoMinorVersionUpgrade: true,
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: key.arn,
+            performanceInsightsRetentionPeriod: 7,
+            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            caCertIdentifier: "rds-ca-rsa2048-g1",
+        }, child);
+
+        this.address = instance.address;
+        this.instanceIdentifier = instance.identifier;
+        this.masterUserSecretArn = instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+        this.securityGroupId = securityGroup.id;
+        this.kmsKeyArn = key.arn;
+        this.registerOutputs({ address: this.address, masterUserSecretArn: this.masterUserSecretArn });
+    }
+}

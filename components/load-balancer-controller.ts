@@ -1,0 +1,110 @@
+import * as pulumi from "@pulumi/pulumi";
+import { helmRelease } from "./helm-release";
+import { PolicyStatement, policyDocument } from "./iam-documents";
+import { SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS } from "./scheduling";
+import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
+
+export interface LoadBalancerControllerArgs {
+    clusterName: string;
+    region: string;
+    vpcId: pulumi.Input<string>;
+    oidc: OidcIdentity;
+    /** Controller replicas. Default 2 (leader election; one survives a node drain). */
+    replicas?: number;
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+const NAMESPACE = "kube-system";
+const SERVICE_ACCOUNT = "aws-load-balancer-controller";
+const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
+
+/**
+ * The AWS Load Balancer Controller: turns Services of type LoadBalancer into NLBs (Kong's proxy uses one) and
+ * Ingresses into ALBs. Its IAM policy only lets it modify load balancers, target groups and security groups that
+ * carry the controller's own cluster tag.
+ */
+export class LoadBalancerController extends pulumi.ComponentResource {
+    constructor(name: string, args: LoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:kubernetes:LoadBalancerController", name, {}, opts);
+        const role = new ServiceAccountRole(`${name}-controller`, {
+            oidc: args.oidc, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, policy: loadBalancerControllerPolicy(),
+        }, { parent: this });
+        helmRelease("aws-load-balancer-controller", {
+            chart: "awsLoadBalancerController",
+            namespace: NAMESPACE,
+            values: {
+                clusterName: args.clusterName,
+                region: args.region,
+                vpcId: args.vpcId,
+                replicaCount: args.replicas ?? 2,
+                serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
+                nodeSelector: SYSTEM_NODE_LABEL,
+                tolerations: SYSTEM_TOLERATIONS,
+                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                podDisruptionBudget: { maxUnavailable: 1 },
+            },
+        }, { parent: this, dependsOn: args.dependsOn });
+        this.registerOutputs({});
+    }
+}
+
+export function loadBalancerControllerPolicy(): string {
+    const taggedByController = { Null: { [`aws:ResourceTag/${CLUSTER_TAG}`]: "false" } };
+    const requestTaggedByController = { Null: { [`aws:RequestTag/${CLUSTER_TAG}`]: "false" } };
+    const elb = (resource: string) => `arn:aws:elasticloadbalancing:*:*:${resource}`;
+    const balancers = [elb("targetgroup/*/*"), elb("loadbalancer/net/*/*"), elb("loadbalancer/app/*/*")];
+    const statements: PolicyStatement[] = [
+        {
+            Effect: "Allow", Action: "iam:CreateServiceLinkedRole", Resource: "*",
+            Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
+        },
+        {
+            Sid: "Discover", Effect: "Allow", Resource: "*",
+            Action: ["ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways",
+                "ec2:DescribeVpcs", "ec2:DescribeVpcPeeringConnections", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
+                "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:DescribeRouteTables", "ec2:GetSecurityGroupsForVpc", "ec2:DescribeIpamPools",
+                "ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools", "elasticloadbalancing:Describe*",
+                "acm:ListCertificates", "acm:DescribeCertificate", "iam:ListServerCertificates", "iam:GetServerCertificate",
+                "cognito-idp:DescribeUserPoolClient", "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:AssociateWebACL",
+                "wafv2:DisassociateWebACL", "shield:GetSubscriptionState", "shield:DescribeProtection", "shield:CreateProtection", "shield:DeleteProtection"],
+        },
+        { Sid: "CreateSecurityGroups", Effect: "Allow", Action: "ec2:CreateSecurityGroup", Resource: "*" },
+        {
+            Sid: "TagNewSecurityGroups", Effect: "Allow", Action: "ec2:CreateTags", Resource: "arn:aws:ec2:*:*:security-group/*",
+            Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, ...requestTaggedByController },
+        },
+        {
+            Sid: "ManageOwnSecurityGroups", Effect: "Allow", Resource: "*", Condition: taggedByController,
+            Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags"],
+        },
+        // Target-group binding adds rules to the node security group, which the controller did not create.
+        { Sid: "OpenNodePortsToBalancers", Effect: "Allow", Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"], Resource: "*" },
+        {
+            Sid: "CreateTaggedBalancers", Effect: "Allow", Action: ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"],
+            Resource: "*", Condition: requestTaggedByController,
+        },
+        {
+            Sid: "TagOnCreate", Effect: "Allow", Action: "elasticloadbalancing:AddTags", Resource: balancers,
+            Condition: { StringEquals: { "elasticloadbalancing:CreateAction": ["CreateTargetGroup", "CreateLoadBalancer"] }, ...requestTaggedByController },
+        },
+        {
+            Sid: "ManageOwnBalancers", Effect: "Allow", Resource: "*", Condition: taggedByController,
+            Action: ["elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType", "elasticloadbalancing:SetSecurityGroups",
+                "elasticloadbalancing:SetSubnets", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup",
+                "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:ModifyListenerAttributes",
+                "elasticloadbalancing:ModifyCapacityReservation", "elasticloadbalancing:ModifyIpPools", "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+        },
+        {
+            Sid: "ManageListeners", Effect: "Allow", Resource: "*",
+            Action: ["elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener", "elasticloadbalancing:CreateRule",
+                "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyListener", "elasticloadbalancing:AddListenerCertificates",
+                "elasticloadbalancing:RemoveListenerCertificates", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities",
+                "elasticloadbalancing:SetWebAcl"],
+        },
+        {
+            Sid: "RegisterTargets", Effect: "Allow", Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+            Resource: elb("targetgroup/*/*"),
+        },
+    ];
+    return policyDocument(statements);
+}

@@ -1,0 +1,99 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as awsx from "@pulumi/awsx";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as iam from "@pulumi/aws/iam";
+import { assumeRolePolicy } from "./iam-documents";
+
+export interface NetworkArgs {
+    /** IPv4 range of the VPC, e.g. 10.0.0.0/16. Give each region its own range so regions can be peered later. */
+    cidrBlock: string;
+    /** AWS region; used for the S3 gateway endpoint's service name. */
+    region: string;
+    /** Availability zones to spread subnets over. Default 3. */
+    availabilityZoneCount?: number;
+    /** "single" NAT gateway (dev, cheap) or "one-per-az" (prod, survives a zone outage). Default "one-per-az". */
+    natGateways?: "single" | "one-per-az";
+    /** Retention of the VPC flow logs in CloudWatch. Default 30 days. */
+    flowLogRetentionDays?: number;
+    /** Cluster name for the subnet discovery tags of the load balancer controller and Karpenter. */
+    clusterName: string;
+}
+
+/**
+ * The regional network: a VPC over several zones with public subnets (load balancers, NAT) and private subnets
+ * (nodes, databases), an S3 gateway endpoint so image layers and data-lake traffic skip the NAT gateways, and flow
+ * logs for incident response.
+ */
+export class Network extends pulumi.ComponentResource {
+    readonly vpcId: pulumi.Output<string>;
+    readonly publicSubnetIds: pulumi.Output<string[]>;
+    readonly privateSubnetIds: pulumi.Output<string[]>;
+    readonly availabilityZoneCount: number;
+    readonly cidrBlock: string;
+
+    constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:network:Network", name, {}, opts);
+        this.availabilityZoneCount = args.availabilityZoneCount ?? 3;
+        this.cidrBlock = args.cidrBlock;
+
+        const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
+            cidrBlock: args.cidrBlock,
+            numberOfAvailabilityZones: this.availabilityZoneCount,
+            enableDnsHostnames: true,
+            enableDnsSupport: true,
+            subnetStrategy: "Auto",
+            natGateways: { strategy: args.natGateways === "single" ? "Single" : "OnePerAz" },
+            subnetSpecs: [
+                // Small public subnets: only load balancers and NAT gateways live here.
+                { type: "Public", cidrMask: 22, tags: { "kubernetes.io/role/elb": "1" } },
+                // Large private subnets: with the VPC CNI every pod takes an address from them.
+                {
+                    type: "Private",
+                    cidrMask: 19,
+                    tags: { "kubernetes.io/role/internal-elb": "1", "karpenter.sh/discovery": args.clusterName },
+                },
+            ],
+            vpcEndpointStrategy: "Auto",
+            vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway" }],
+            tags: { Name: `${name}-vpc` },
+        }, { parent: this });
+
+        const flowLogGroup = new cloudwatch.LogGroup(`${name}-flow-logs`, {
+            name: `/vpc/${name}/flow-logs`,
+            retentionInDays: args.flowLogRetentionDays ?? 30,
+        }, { parent: this });
+        const flowLogRole = new iam.Role(`${name}-flow-logs`, {
+            assumeRolePolicy: assumeRolePolicy({ Service: "vpc-flow-logs.amazonaws.com" }),
+        }, { parent: this });
+        new iam.RolePolicy(`${name}-flow-logs`, {
+            role: flowLogRole.id,
+            policy: flowLogGroup.arn.apply((arn) => JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    Resource: [arn, `${arn}:*`],
+                }],
+            })),
+        }, { parent: this });
+        new ec2.FlowLog(`${name}-flow-logs`, {
+            vpcId: vpc.vpcId,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: flowLogGroup.arn,
+            iamRoleArn: flowLogRole.arn,
+            maxAggregationInterval: 600,
+        }, { parent: this });
+
+        this.vpcId = vpc.vpcId;
+        this.publicSubnetIds = vpc.publicSubnetIds;
+        this.privateSubnetIds = vpc.privateSubnetIds;
+        this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
+    }
+
+    /** The id of the i-th private subnet, for resources that need one per zone (mount targets). */
+    privateSubnetId(index: number): pulumi.Output<string> {
+        return this.privateSubnetIds.apply((ids) => ids[index]);
+    }
+}

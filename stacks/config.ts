@@ -1,0 +1,172 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { ConfigError, ConfigReader, RawValues, cidrProblem } from "./config-parser";
+import { ENVIRONMENTS, Environment, PROFILES } from "./profiles";
+import { AWS_REGIONS, isAwsRegion } from "./regions";
+
+export const CAPACITY_TYPES = ["spot", "on-demand"] as const;
+export const ARCHITECTURES = ["arm64", "amd64"] as const;
+export const NAT_STRATEGIES = ["single", "one-per-az"] as const;
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** The whole stack configuration, parsed and validated once. Components receive slices of it as plain arguments. */
+export interface PlatformConfig {
+    project: string;
+    stack: string;
+    environment: Environment;
+    isProduction: boolean;
+    region: string;
+    costCentre: string;
+    network: {
+        cidrBlock: string;
+        availabilityZoneCount: number;
+        natGateways: (typeof NAT_STRATEGIES)[number];
+        flowLogRetentionDays: number;
+    };
+    cluster: {
+        kubernetesVersion: string;
+        /** Empty: the API server endpoint is private only. */
+        publicAccessCidrs: string[];
+        logRetentionDays: number;
+        systemNodes: { instanceTypes: string[]; minSize: number; maxSize: number; desiredSize: number };
+    };
+    autoscaling: {
+        capacityTypes: (typeof CAPACITY_TYPES)[number][];
+        architectures: (typeof ARCHITECTURES)[number][];
+        cpuLimit: number;
+        memoryLimitGib: number;
+    };
+    database: {
+        instanceClass: string;
+        engineVersion: string;
+        allocatedStorageGib: number;
+        maxAllocatedStorageGib: number;
+        multiAz: boolean;
+        deletionProtection: boolean;
+        backupRetentionDays: number;
+    };
+    monitoring: {
+        /** Where alarms go; empty means the SNS topic has no subscriber yet. */
+        alertEmail: string;
+        grafanaEnabled: boolean;
+    };
+    secrets: {
+        keycloakAdminPassword: pulumi.Output<string>;
+        /** Present whenever Grafana is enabled. */
+        grafanaAdminPassword?: pulumi.Output<string>;
+    };
+}
+
+export interface RawConfig {
+    project: string;
+    stack: string;
+    /** `aws:region` from the stack's config. */
+    region: string | undefined;
+    /** Project config values by key without the namespace, as strings (arrays as JSON). */
+    values: RawValues;
+    /** Secret config values by key, undefined when not set. */
+    secrets: Readonly<Record<string, pulumi.Output<string> | undefined>>;
+}
+
+/** Every non-secret project config key the program reads; Pulumi.yaml declares the same set (a test holds them equal). */
+export const CONFIG_KEYS = [
+    "environment", "costCentre", "vpcCidr", "availabilityZoneCount", "natGateways", "flowLogRetentionDays",
+    "kubernetesVersion", "clusterPublicAccessCidrs", "clusterLogRetentionDays",
+    "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
+    "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib",
+    "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
+    "dbDeletionProtection", "dbBackupRetentionDays", "alertEmail", "grafanaEnabled",
+] as const;
+export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
+
+export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
+    const read = new ConfigReader(raw.project, raw.values);
+    const problems: string[] = [];
+
+    const region = raw.region ?? "";
+    if (!raw.region) problems.push("aws:region: is required (e.g. ap-south-1)");
+    else if (!isAwsRegion(region)) problems.push(`aws:region: "${region}" is not an AWS region; use one of ${Object.keys(AWS_REGIONS).join(", ")}`);
+
+    const environment = read.oneOf("environment", ENVIRONMENTS, undefined);
+    const profile = PROFILES[environment] ?? PROFILES.dev;
+    const retention = (name: string, fallback: number) => {
+        const days = read.integer(name, fallback, 1, 3653);
+        if (!(LOG_RETENTION_DAYS as readonly number[]).includes(days)) read.fail(name, `${days} is not a CloudWatch retention period; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
+        return days;
+    };
+    const availableZones = AWS_REGIONS[region] ?? 3;
+
+    const config: PlatformConfig = {
+        project: raw.project,
+        stack: raw.stack,
+        environment,
+        isProduction: environment === "prod",
+        region,
+        costCentre: read.string("costCentre", "ecommerce", (v) => /^[A-Za-z0-9_.:/=+@ -]{1,128}$/.test(v) ? undefined : "must be 1-128 characters valid in an AWS tag value"),
+        network: {
+            cidrBlock: read.string("vpcCidr", undefined, (v) => cidrProblem(v, 16, 20)),
+            availabilityZoneCount: read.integer("availabilityZoneCount", 3, 2, Math.max(2, Math.min(availableZones, 6))),
+            natGateways: read.oneOf("natGateways", NAT_STRATEGIES, profile.natGateways),
+            flowLogRetentionDays: retention("flowLogRetentionDays", profile.flowLogRetentionDays),
+        },
+        cluster: {
+            kubernetesVersion: read.string("kubernetesVersion", "1.33", (v) => /^1\.(2[89]|3\d)$/.test(v) ? undefined : `"${v}" is not a supported EKS version; use 1.28 to 1.39 as "1.33"`),
+            publicAccessCidrs: read.list("clusterPublicAccessCidrs", undefined, (cidr) =>
+                cidr === "0.0.0.0/0" ? "0.0.0.0/0 would expose the Kubernetes API to the internet; name your egress CIDRs, or use [] for a private endpoint" : cidrProblem(cidr)),
+            logRetentionDays: retention("clusterLogRetentionDays", profile.clusterLogRetentionDays),
+            systemNodes: {
+                instanceTypes: read.list("systemNodeInstanceTypes", profile.systemNodeInstanceTypes, instanceTypeProblem),
+                minSize: read.integer("systemNodeMinSize", profile.systemNodeMinSize, 1, 100),
+                maxSize: read.integer("systemNodeMaxSize", profile.systemNodeMaxSize, 1, 100),
+                desiredSize: read.integer("systemNodeDesiredSize", profile.systemNodeDesiredSize, 1, 100),
+            },
+        },
+        autoscaling: {
+            capacityTypes: read.oneOfList("karpenterCapacityTypes", CAPACITY_TYPES, [...profile.karpenterCapacityTypes] as (typeof CAPACITY_TYPES)[number][]),
+            architectures: read.oneOfList("karpenterArchitectures", ARCHITECTURES, [...profile.karpenterArchitectures] as (typeof ARCHITECTURES)[number][]),
+            cpuLimit: read.integer("karpenterCpuLimit", profile.karpenterCpuLimit, 2, 100000),
+            memoryLimitGib: read.integer("karpenterMemoryLimitGib", profile.karpenterMemoryLimitGib, 4, 1000000),
+        },
+        database: {
+            instanceClass: read.string("dbInstanceClass", profile.dbInstanceClass, (v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v) ? undefined : `"${v}" is not an RDS instance class such as db.t4g.medium`),
+            engineVersion: read.string("dbEngineVersion", "17", (v) => /^(1[3-9])(\.\d+)?$/.test(v) ? undefined : `"${v}" is not a PostgreSQL version RDS offers; use 13 to 19, e.g. "17" or "17.6"`),
+            allocatedStorageGib: read.integer("dbAllocatedStorageGib", profile.dbAllocatedStorageGib, 20, 65536),
+            maxAllocatedStorageGib: read.integer("dbMaxAllocatedStorageGib", profile.dbMaxAllocatedStorageGib, 20, 65536),
+            multiAz: read.boolean("dbMultiAz", profile.dbMultiAz),
+            deletionProtection: read.boolean("dbDeletionProtection", profile.dbDeletionProtection),
+            backupRetentionDays: read.integer("dbBackupRetentionDays", profile.dbBackupRetentionDays, 1, 35),
+        },
+        monitoring: {
+            alertEmail: read.string("alertEmail", "", (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : `"${v}" is not an e-mail address`),
+            grafanaEnabled: read.boolean("grafanaEnabled", profile.grafanaEnabled),
+        },
+        secrets: {
+            keycloakAdminPassword: raw.secrets.keycloakAdminPassword as pulumi.Output<string>,
+            grafanaAdminPassword: raw.secrets.grafanaAdminPassword,
+        },
+    };
+
+    const nodes = config.cluster.systemNodes;
+    if (nodes.minSize > nodes.maxSize) read.fail("systemNodeMinSize", `${nodes.minSize} is above systemNodeMaxSize ${nodes.maxSize}`);
+    if (nodes.desiredSize < nodes.minSize || nodes.desiredSize > nodes.maxSize) {
+        read.fail("systemNodeDesiredSize", `${nodes.desiredSize} must lie between systemNodeMinSize ${nodes.minSize} and systemNodeMaxSize ${nodes.maxSize}`);
+    }
+    const db = config.database;
+    if (db.maxAllocatedStorageGib < db.allocatedStorageGib) {
+        read.fail("dbMaxAllocatedStorageGib", `${db.maxAllocatedStorageGib} is below dbAllocatedStorageGib ${db.allocatedStorageGib}`);
+    }
+    if (config.isProduction && !db.deletionProtection) read.fail("dbDeletionProtection", "must be true in prod: a stray `pulumi destroy` must not drop the shop's data");
+    if (config.isProduction && db.backupRetentionDays < 7) read.fail("dbBackupRetentionDays", `${db.backupRetentionDays} is too short for prod; use 7 or more`);
+    if (!raw.secrets.keycloakAdminPassword) read.fail("keycloakAdminPassword", `is a required secret; set it with \`pulumi config set --secret ${read.key("keycloakAdminPassword")} <password>\``);
+    if (config.monitoring.grafanaEnabled && !raw.secrets.grafanaAdminPassword) {
+        read.fail("grafanaAdminPassword", `is a required secret while grafanaEnabled is true; set it with \`pulumi config set --secret ${read.key("grafanaAdminPassword")} <password>\``);
+    }
+
+    const all = [...problems, ...read.problems];
+    if (all.length > 0) throw new ConfigError(all);
+    return config;
+}
+
+function instanceTypeProblem(value: string): string | undefined {
+    return /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(value) ? undefined : `"${value}" is not an EC2 instance type such as m7g.large`;
+}

@@ -1,0 +1,72 @@
+/**
+ * Environment profiles: the defaults a stack gets from its environment, so a stack file only says what differs.
+ * Every key here can be overridden by the stack's own config (see Pulumi.yaml for the schema).
+ */
+export const ENVIRONMENTS = ["dev", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export interface EnvironmentProfile {
+    natGateways: "single" | "one-per-az";
+    flowLogRetentionDays: number;
+    clusterLogRetentionDays: number;
+    systemNodeInstanceTypes: string[];
+    systemNodeMinSize: number;
+    systemNodeMaxSize: number;
+    systemNodeDesiredSize: number;
+    karpenterCapacityTypes: string[];
+    karpenterArchitectures: string[];
+    karpenterCpuLimit: number;
+    karpenterMemoryLimitGib: number;
+    dbInstanceClass: string;
+    dbAllocatedStorageGib: number;
+    dbMaxAllocatedStorageGib: number;
+    dbMultiAz: boolean;
+    dbDeletionProtection: boolean;
+    dbBackupRetentionDays: number;
+    grafanaEnabled: boolean;
+}
+
+export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
+    dev: {
+        // One NAT gateway: an AZ outage in dev is acceptable, $65/month per extra gateway is not.
+        natGateways: "single",
+        flowLogRetentionDays: 14,
+        clusterLogRetentionDays: 7,
+        systemNodeInstanceTypes: ["t4g.medium"],
+        systemNodeMinSize: 1,
+        systemNodeMaxSize: 3,
+        systemNodeDesiredSize: 2,
+        karpenterCapacityTypes: ["spot", "on-demand"],
+        karpenterArchitectures: ["arm64", "amd64"],
+        karpenterCpuLimit: 32,
+        karpenterMemoryLimitGib: 128,
+        dbInstanceClass: "db.t4g.medium",
+        dbAllocatedStorageGib: 20,
+        dbMaxAllocatedStorageGib: 100,
+        dbMultiAz: false,
+        dbDeletionProtection: false,
+        dbBackupRetentionDays: 1,
+        grafanaEnabled: false,
+    },
+    prod: {
+        // One NAT gateway per AZ: a zone failure must not cut the other zones off the internet.
+        natGateways: "one-per-az",
+        flowLogRetentionDays: 90,
+        clusterLogRetentionDays: 90,
+        systemNodeInstanceTypes: ["m7g.large"],
+        systemNodeMinSize: 3,
+        systemNodeMaxSize: 6,
+        systemNodeDesiredSize: 3,
+        karpenterCapacityTypes: ["spot", "on-demand"],
+        karpenterArchitectures: ["arm64", "amd64"],
+        karpenterCpuLimit: 256,
+        karpenterMemoryLimitGib: 1024,
+        dbInstanceClass: "db.m7g.large",
+        dbAllocatedStorageGib: 100,
+        dbMaxAllocatedStorageGib: 1000,
+        dbMultiAz: true,
+        dbDeletionProtection: true,
+        dbBackupRetentionDays: 14,
+        grafanaEnabled: true,
+    },
+};

@@ -1,0 +1,113 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws/provider";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import { Cluster } from "../components/cluster";
+import { Database } from "../components/database";
+import { NodeAutoscaling } from "../components/karpenter";
+import { LoadBalancerController } from "../components/load-balancer-controller";
+import { MetricsServer } from "../components/metrics-server";
+import { Network } from "../components/network";
+import { SharedStorage } from "../components/shared-storage";
+import type { PlatformConfig } from "./config";
+import { clusterNameOf, platformTags } from "./tags";
+
+/** What a regional stack exports. */
+export interface RegionalStackOutputs {
+    environment: string;
+    region: string;
+    vpcId: pulumi.Output<string>;
+    clusterName: string;
+    kubeconfig: pulumi.Output<string>;
+    databaseAddress: pulumi.Output<string>;
+    databaseSecretArn: pulumi.Output<string>;
+    fileSystemId: pulumi.Output<string>;
+}
+
+/** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
+export function composeRegionalStack(config: PlatformConfig): RegionalStackOutputs {
+    const prefix = config.environment;
+    const clusterName = clusterNameOf(config);
+    const awsProvider = new aws.Provider(`${prefix}-aws`, {
+        region: config.region as aws.ProviderArgs["region"],
+        defaultTags: { tags: platformTags(config) },
+    });
+    const withAws = { providers: { aws: awsProvider } };
+    const account = getCallerIdentityOutput({}, { provider: awsProvider });
+
+    const network = new Network(`${prefix}-network`, {
+        cidrBlock: config.network.cidrBlock,
+        region: config.region,
+        availabilityZoneCount: config.network.availabilityZoneCount,
+        natGateways: config.network.natGateways,
+        flowLogRetentionDays: config.network.flowLogRetentionDays,
+        clusterName,
+    }, withAws);
+
+    const systemArchitecture = config.cluster.systemNodes.instanceTypes.every(isGravitonType) ? "arm64" : "amd64";
+    const cluster = new Cluster(`${prefix}-cluster`, {
+        clusterName,
+        kubernetesVersion: config.cluster.kubernetesVersion,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        publicSubnetIds: network.publicSubnetIds,
+        publicAccessCidrs: config.cluster.publicAccessCidrs,
+        logRetentionDays: config.cluster.logRetentionDays,
+        systemNodes: config.cluster.systemNodes,
+        systemNodeArchitecture: systemArchitecture,
+    }, withAws);
+    const withCluster = { providers: { aws: awsProvider, kubernetes: cluster.provider } };
+    const nodesReady = [cluster.systemNodeGroup];
+
+    new NodeAutoscaling(`${prefix}-karpenter`, {
+        clusterName,
+        region: config.region,
+        accountId: account.accountId,
+        oidc: cluster.oidc,
+        nodeSecurityGroupId: cluster.nodeSecurityGroupId,
+        capacityTypes: config.autoscaling.capacityTypes,
+        architectures: config.autoscaling.architectures,
+        cpuLimit: config.autoscaling.cpuLimit,
+        memoryLimitGib: config.autoscaling.memoryLimitGib,
+        dependsOn: nodesReady,
+    }, withCluster);
+    new LoadBalancerController(`${prefix}-lb-controller`, {
+        clusterName, region: config.region, vpcId: network.vpcId, oidc: cluster.oidc, dependsOn: nodesReady,
+    }, withCluster);
+    new MetricsServer(`${prefix}-metrics-server`, { dependsOn: nodesReady }, withCluster);
+
+    const database = new Database(`${prefix}-db`, {
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        clientSecurityGroupId: cluster.nodeSecurityGroupId,
+        engineVersion: config.database.engineVersion,
+        instanceClass: config.database.instanceClass,
+        allocatedStorageGib: config.database.allocatedStorageGib,
+        maxAllocatedStorageGib: config.database.maxAllocatedStorageGib,
+        multiAz: config.database.multiAz,
+        deletionProtection: config.database.deletionProtection,
+        backupRetentionDays: config.database.backupRetentionDays,
+    }, withAws);
+
+    const storage = new SharedStorage(`${prefix}-storage`, {
+        vpcId: network.vpcId,
+        privateSubnetIds: Array.from({ length: network.availabilityZoneCount }, (_, zone) => network.privateSubnetId(zone)),
+        clientSecurityGroupId: cluster.nodeSecurityGroupId,
+        retainData: config.isProduction,
+    }, withCluster);
+
+    return {
+        environment: config.environment,
+        region: config.region,
+        vpcId: network.vpcId,
+        clusterName,
+        kubeconfig: cluster.kubeconfig,
+        databaseAddress: database.address,
+        databaseSecretArn: database.masterUserSecretArn,
+        fileSystemId: storage.fileSystemId,
+    };
+}
+
+/** Graviton instance families carry a "g" after the generation digit (m7g, t4g, c7gn, r8g). */
+function isGravitonType(instanceType: string): boolean {
+    return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
+}

@@ -1,0 +1,18 @@
+import type { PlatformConfig } from "./config";
+
+/** Cost-allocation tags every taggable AWS resource carries, applied once through the provider's defaultTags. */
+export function platformTags(config: PlatformConfig): Record<string, string> {
+    return {
+        project: config.project,
+        environment: config.environment,
+        region: config.region,
+        "cost-centre": config.costCentre,
+        "managed-by": "pulumi",
+        stack: config.stack,
+    };
+}
+
+/** Names derived from the stack, so two stacks in one account never collide. */
+export function clusterNameOf(config: PlatformConfig): string {
+    return `${config.project}-${config.stack}`.slice(0, 100);
+}
