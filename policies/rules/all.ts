@@ -1,0 +1,8 @@
+/**
+ * Every rule of the pack, in one list. policies/index.ts hands this list to the PolicyPack (the real analyzer);
+ * tools/policy-runner.ts runs the same list without the engine. Importing this module starts nothing.
+ */
+import type { Policies } from "@pulumi/policy";
+import { networkRules } from "./network";
+
+export const allPolicies: Policies = [...networkRules];

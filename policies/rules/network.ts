@@ -1,0 +1,185 @@
+/**
+ * Network exposure: security groups (inline rules, legacy rule resources and the VPC rule resources alike,
+ * IPv4 and IPv6) and VPC flow logs.
+ */
+import type { ReportViolation } from "@pulumi/policy";
+import { DEFAULT_LIMITS, isInternetWide } from "../lib/cidr";
+import { refersTo } from "../lib/companions";
+import { descendsFrom, Rule, resourceRule, stackRule } from "../lib/policy";
+import { asArray, asNumber, asString, asStringList, forEachKnown, isRecord, Props } from "../lib/values";
+
+export const SECURITY_GROUP_TYPES = [
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    "aws:ec2/securityGroupRule:SecurityGroupRule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+] as const;
+
+/** Ports never to be reachable from the internet; excluded from sg-no-public-ingress so SSH is reported once. */
+export const DEFAULT_ADMIN_PORTS = [22, 3389];
+
+/** One ingress permission in a normalised shape, whichever resource shape declared it. */
+export interface Ingress {
+    /** "all", "tcp", "udp", "icmp", "icmpv6" or a protocol number as text. */
+    protocol: string;
+    fromPort: number;
+    toPort: number;
+    /** The internet-wide sources of this permission (empty when it only admits private sources). */
+    publicSources: string[];
+}
+
+function normaliseProtocol(raw: unknown): string {
+    const p = (asString(raw) ?? "-1").trim().toLowerCase();
+    switch (p) {
+        case "-1":
+        case "all":
+            return "all";
+        case "6":
+            return "tcp";
+        case "17":
+            return "udp";
+        case "1":
+            return "icmp";
+        case "58":
+            return "icmpv6";
+        default:
+            return p;
+    }
+}
+
+function ingress(protocolRaw: unknown, from: unknown, to: unknown, sources: string[]): Ingress {
+    const protocol = normaliseProtocol(protocolRaw);
+    // Unset or -1 ports mean "all ports" for tcp/udp; AWS also expands all-protocol rules to every port.
+    let fromPort = asNumber(from) ?? 0;
+    let toPort = asNumber(to) ?? 65535;
+    if (protocol === "all" || fromPort < 0) fromPort = 0;
+    if (protocol === "all" || toPort < 0) toPort = 65535;
+    return { protocol, fromPort, toPort, publicSources: sources.filter((s) => isInternetWide(s, DEFAULT_LIMITS)) };
+}
+
+/** The raw ingress entries of a security-group-shaped resource, each with a normaliser (read lazily, see forEachKnown). */
+function rawIngress(type: string, props: Props): (() => Ingress | undefined)[] {
+    switch (type) {
+        case "aws:ec2/securityGroup:SecurityGroup":
+        case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+            return asArray(props["ingress"]).map((entry) => () => {
+                if (!isRecord(entry)) return undefined;
+                return ingress(entry["protocol"], entry["fromPort"], entry["toPort"], [...asStringList(entry["cidrBlocks"]), ...asStringList(entry["ipv6CidrBlocks"])]);
+            });
+        case "aws:ec2/securityGroupRule:SecurityGroupRule":
+            return [
+                () =>
+                    asString(props["type"]) === "ingress"
+                        ? ingress(props["protocol"], props["fromPort"], props["toPort"], [...asStringList(props["cidrBlocks"]), ...asStringList(props["ipv6CidrBlocks"])])
+                        : undefined,
+            ];
+        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+            return [() => ingress(props["ipProtocol"], props["fromPort"], props["toPort"], [...asStringList(props["cidrIpv4"]), ...asStringList(props["cidrIpv6"])])];
+        default:
+            return [];
+    }
+}
+
+/** Every ingress permission a security-group-shaped resource grants (throws on the first unknown). */
+export function ingressOf(type: string, props: Props): Ingress[] {
+    return rawIngress(type, props)
+        .map((read) => read())
+        .filter((r): r is Ingress => r !== undefined);
+}
+
+function covers(rule: Ingress, port: number): boolean {
+    return (rule.protocol === "all" || rule.protocol === "tcp" || rule.protocol === "udp") && rule.fromPort <= port && port <= rule.toPort;
+}
+
+function describe(rule: Ingress): string {
+    const ports = rule.protocol === "all" ? "all traffic" : rule.fromPort === rule.toPort ? `${rule.protocol}/${rule.fromPort}` : `${rule.protocol}/${rule.fromPort}-${rule.toPort}`;
+    return `${ports} from ${rule.publicSources.join(", ")}`;
+}
+
+function eachPublic(type: string, props: Props, fn: (rule: Ingress) => void): void {
+    forEachKnown(rawIngress(type, props), (read) => {
+        const rule = read();
+        if (rule && rule.publicSources.length > 0) fn(rule);
+    });
+}
+
+export const sgNoPublicAllTraffic = resourceRule({
+    name: "sg-no-public-all-traffic",
+    description: "Security groups must not admit all protocols (-1/all) from the internet (0.0.0.0/0, ::/0 or any internet-wide range).",
+    enforcementLevel: "mandatory",
+    types: SECURITY_GROUP_TYPES,
+    validate: (props, args, report) =>
+        eachPublic(args.type, props, (rule) => {
+            if (rule.protocol === "all") report(`Ingress admits ${describe(rule)}.`);
+        }),
+});
+
+interface AdminPortsConfig {
+    adminPorts: number[];
+}
+
+export const sgNoPublicAdminPorts = resourceRule<AdminPortsConfig>({
+    name: "sg-no-public-admin-ports",
+    description: "Administrative ports (SSH 22, RDP 3389) must not be reachable from the internet, whatever the port range that includes them.",
+    enforcementLevel: "mandatory",
+    types: SECURITY_GROUP_TYPES,
+    configSchema: { properties: { adminPorts: { type: "array", items: { type: "integer" }, default: DEFAULT_ADMIN_PORTS } } },
+    validate: (props, args, report, config) =>
+        eachPublic(args.type, props, (rule) => {
+            if (rule.protocol === "all") return; // reported by sg-no-public-all-traffic
+            const hit = config.adminPorts.filter((p) => covers(rule, p));
+            if (hit.length > 0) report(`Ingress ${describe(rule)} exposes administrative port(s) ${hit.join(", ")} to the internet.`);
+        }),
+});
+
+interface PublicIngressConfig {
+    allowedPublicPorts: number[];
+}
+
+export const sgNoPublicIngress = resourceRule<PublicIngressConfig>({
+    name: "sg-no-public-ingress",
+    description: "Internet-wide ingress is allowed only on the load-balancer web ports (80/443 by default); every other port must be private.",
+    enforcementLevel: "mandatory",
+    types: SECURITY_GROUP_TYPES,
+    configSchema: {
+        properties: { allowedPublicPorts: { type: "array", items: { type: "integer" }, default: [80, 443] } },
+    },
+    validate: (props, args, report, config) =>
+        eachPublic(args.type, props, (rule) => {
+            // All-protocol and admin-port exposure have their own rules: report each defect once.
+            if (rule.protocol === "all" || DEFAULT_ADMIN_PORTS.some((p) => covers(rule, p))) return;
+            const onlyAllowed =
+                (rule.protocol === "tcp" || rule.protocol === "udp") &&
+                rule.toPort - rule.fromPort < 65535 &&
+                rangeWithin(rule.fromPort, rule.toPort, config.allowedPublicPorts);
+            if (!onlyAllowed) report(`Ingress ${describe(rule)} is open to the internet; only ports ${config.allowedPublicPorts.join(", ")} may be.`);
+        }),
+});
+
+function rangeWithin(from: number, to: number, allowed: number[]): boolean {
+    for (let p = from; p <= to; p++) if (!allowed.includes(p)) return false;
+    return true;
+}
+
+const VPC_COMPONENT = "awsx:ec2:Vpc";
+const VPC = "aws:ec2/vpc:Vpc";
+const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
+
+export const vpcFlowLogs = stackRule({
+    name: "vpc-flow-logs",
+    description: "Every VPC (an awsx:ec2:Vpc component or a plain aws:ec2/vpc:Vpc) has a flow log, for incident investigation.",
+    enforcementLevel: "advisory",
+    validate: (args, report: ReportViolation) => {
+        const components = args.resources.filter((r) => r.type === VPC_COMPONENT);
+        // A plain VPC inside an awsx component is the same network: judge the component only (no double report).
+        const vpcs = [...components, ...args.resources.filter((r) => r.type === VPC && !components.some((c) => descendsFrom(r, c.urn)))];
+        if (vpcs.length === 0) args.notApplicable("no VPC in the stack");
+        const flowLogs = args.resources.filter((r) => r.type === FLOW_LOG);
+        for (const vpc of vpcs) {
+            const covered = flowLogs.some((f) => refersTo(f, vpc, "vpcId", ["id", "vpcId"]));
+            if (!covered) report(`VPC ${vpc.name} has no aws.ec2.FlowLog referring to it.`, vpc.urn);
+        }
+    },
+});
+
+export const networkRules: Rule[] = [sgNoPublicAllTraffic, sgNoPublicAdminPorts, sgNoPublicIngress, vpcFlowLogs];
