@@ -1,0 +1,70 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { registerDevTokenRoute } from "./auth/dev-token-routes";
+import type { DevIssuer } from "./auth/dev-issuer";
+import type { TokenVerifier } from "./auth/principal";
+import { installErrorHandling } from "./http/error-handler";
+import { registerHealthRoutes, type ReadinessCheck } from "./http/health-routes";
+import { installRequestMetrics, type ServiceMetrics } from "./http/metrics";
+import { requestIdFor } from "./http/request-id";
+import { validatorCompiler } from "./http/validation";
+import type { OrderRepository } from "./orders/order-repository";
+import { registerOrderRoutes } from "./orders/order-routes";
+import { registerProductRoutes } from "./products/product-routes";
+import type { ProductService } from "./products/product-service";
+import type { SearchEngine } from "./search/search-engine";
+import { registerSearchRoutes } from "./search/search-routes";
+
+export interface AppServices {
+  products: ProductService;
+  orders: OrderRepository;
+  search: SearchEngine;
+  verifier: TokenVerifier;
+  /** Present only in embedded/dev mode; exposes POST /dev/token. */
+  devIssuer: DevIssuer | undefined;
+  readinessChecks: ReadinessCheck[];
+  metrics: ServiceMetrics;
+  isDraining: () => boolean;
+}
+
+export interface AppOptions {
+  bodyLimitBytes: number;
+  /** Structured JSON logger (pino); undefined disables request logging (tests, benchmarks). */
+  logger: FastifyBaseLogger | undefined;
+}
+
+export function buildApp(services: AppServices, options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: requestIdFor,
+    // Bounds slow-loris style clients; well above any honest request.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    // Rejects absurd path segments before routing.
+    routerOptions: { maxParamLength: 200 },
+    // JSON parser guards against prototype pollution through __proto__ / constructor keys.
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // JSON only: without this Fastify would hand text/plain bodies to the routes as strings.
+  app.removeContentTypeParser("text/plain");
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  installErrorHandling(app);
+  installRequestMetrics(app, services.metrics);
+
+  registerHealthRoutes(app, services.readinessChecks, services.isDraining);
+  app.get("/metrics", async (_request, reply) => {
+    const body = await services.metrics.registry.metrics();
+    return reply.type(services.metrics.registry.contentType).send(body);
+  });
+  registerProductRoutes(app, services.products, services.verifier);
+  registerSearchRoutes(app, services.search);
+  registerOrderRoutes(app, services.orders, services.verifier);
+  if (services.devIssuer) registerDevTokenRoute(app, services.devIssuer);
+  return app;
+}

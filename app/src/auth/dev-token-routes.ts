@@ -1,0 +1,31 @@
+import type { FastifyInstance } from "fastify";
+import type { DevIssuer } from "./dev-issuer";
+
+const devTokenSchema = {
+  body: {
+    type: "object",
+    properties: {
+      sub: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._@-]+$" },
+      roles: { type: "array", maxItems: 10, items: { type: "string", pattern: "^[a-z][a-z0-9_-]{0,31}$" }, default: [] },
+      ttlSeconds: { type: "integer", minimum: 1, maximum: 86_400, default: 3600 },
+    },
+    required: ["sub"],
+    additionalProperties: false,
+  },
+} as const;
+
+/**
+ * POST /dev/token mints a token from the process's throwaway key. Registered only when no OIDC_ISSUER
+ * is configured and NODE_ENV is not production (see runtime.ts), so it cannot exist next to Keycloak.
+ */
+export function registerDevTokenRoute(app: FastifyInstance, issuer: DevIssuer): void {
+  app.post<{ Body: { sub: string; roles: string[]; ttlSeconds: number } }>(
+    "/dev/token",
+    { schema: devTokenSchema },
+    async (request) => {
+      const { sub, roles, ttlSeconds } = request.body;
+      const token = await issuer.issue({ subject: sub, roles, ttlSeconds });
+      return { access_token: token, token_type: "Bearer", expires_in: ttlSeconds };
+    },
+  );
+}

@@ -1,0 +1,40 @@
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
+import { forbidden, unauthorized } from "../http/http-error";
+import { TokenRejectedError, type Principal, type TokenVerifier } from "./principal";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+
+export function authenticate(verifier: TokenVerifier): onRequestAsyncHookHandler {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization;
+    if (!header) {
+      reply.header("www-authenticate", 'Bearer realm="shop"');
+      throw unauthorized("missing bearer token");
+    }
+    const match = BEARER.exec(header);
+    if (!match?.[1]) throw unauthorized("authorization header must be 'Bearer <jwt>'");
+    try {
+      request.principal = await verifier.verify(match[1]);
+    } catch (error) {
+      if (error instanceof TokenRejectedError) throw unauthorized(error.message);
+      throw error;
+    }
+  };
+}
+
+export function requireRole(role: string): onRequestAsyncHookHandler {
+  return async (request: FastifyRequest) => {
+    if (!request.principal?.roles.includes(role)) throw forbidden(`requires role "${role}"`);
+  };
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized("not authenticated");
+  return request.principal;
+}

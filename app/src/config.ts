@@ -1,0 +1,142 @@
+/**
+ * Configuration is read from the environment exactly once, at start, into a typed object.
+ * Every malformed value is reported with the name of its variable, all of them at once,
+ * so a broken Deployment fails fast with a message that says what to fix.
+ */
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  ssl: boolean;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  production: boolean;
+  logLevel: string;
+  /** PostgreSQL connection string; undefined selects the embedded PGlite database. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  /** Directory for a persistent embedded database; undefined keeps it in memory. */
+  pgliteDataDir: string | undefined;
+  redisUrl: string | undefined;
+  cacheTtlSeconds: number;
+  kafka: KafkaConfig | undefined;
+  elasticsearchUrl: string | undefined;
+  elasticsearchIndex: string;
+  oidc: OidcConfig | undefined;
+  /** Audience of tokens minted by the embedded dev issuer (and expected from Keycloak by default). */
+  tokenAudience: string;
+  analyticsBucket: string | undefined;
+  outboxPollIntervalMs: number;
+  outboxBatchSize: number;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+  /** Time between SIGTERM and closing the listener, while /readyz already says 503 (endpoint removal lag). */
+  shutdownDelayMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  optionalString(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optionalString(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.optionalString(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["true", "1", "yes"].includes(raw)) return true;
+    if (["false", "0", "no"].includes(raw)) return false;
+    this.problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push(`${name} must use one of ${protocols.join(", ")}, got "${parsed.protocol}"`);
+      }
+    } catch {
+      // Never echo the raw value: connection strings carry passwords.
+      this.problems.push(`${name} is not a valid URL`);
+    }
+    return raw.replace(/\/+$/, "");
+  }
+
+  list(name: string): string[] | undefined {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return undefined;
+    const items = raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
+    if (items.length === 0) this.problems.push(`${name} must list at least one entry`);
+    return items;
+  }
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const brokers = read.list("KAFKA_BROKERS");
+  const issuer = read.url("OIDC_ISSUER", ["http:", "https:"]);
+  const tokenAudience = read.string("OIDC_AUDIENCE", "shop-api");
+  const config: AppConfig = {
+    port: read.integer("PORT", 8080, 0, 65535),
+    host: read.string("HOST", "0.0.0.0"),
+    production: read.string("NODE_ENV", "development") === "production",
+    logLevel: read.string("LOG_LEVEL", "info"),
+    databaseUrl: read.url("DATABASE_URL", ["postgres:", "postgresql:"]),
+    databasePoolMax: read.integer("DATABASE_POOL_MAX", 10, 1, 200),
+    pgliteDataDir: read.optionalString("PGLITE_DATA_DIR"),
+    redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"]),
+    cacheTtlSeconds: read.integer("CACHE_TTL_SECONDS", 60, 1, 86_400),
+    kafka: brokers
+      ? { brokers, clientId: read.string("KAFKA_CLIENT_ID", "shop-api"), ssl: read.boolean("KAFKA_SSL", false) }
+      : undefined,
+    elasticsearchUrl: read.url("ES_URL", ["http:", "https:"]),
+    elasticsearchIndex: read.string("ES_INDEX", "products"),
+    oidc: issuer ? { issuer, audience: tokenAudience } : undefined,
+    tokenAudience,
+    analyticsBucket: read.optionalString("ANALYTICS_BUCKET"),
+    outboxPollIntervalMs: read.integer("OUTBOX_POLL_INTERVAL_MS", 500, 10, 60_000),
+    outboxBatchSize: read.integer("OUTBOX_BATCH_SIZE", 50, 1, 1000),
+    bodyLimitBytes: read.integer("BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
+    shutdownTimeoutMs: read.integer("SHUTDOWN_TIMEOUT_MS", 25_000, 1000, 600_000),
+    shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}

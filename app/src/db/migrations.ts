@@ -1,0 +1,84 @@
+/**
+ * Schema migrations, embedded in the code so the esbuild bundle carries them (no files to ship).
+ * Append only: an applied migration is never edited; its id is recorded in schema_migrations.
+ */
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    id: "001_catalogue",
+    sql: `
+      CREATE TABLE products (
+        id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        sku          text NOT NULL UNIQUE,
+        name         text NOT NULL,
+        description  text NOT NULL DEFAULT '',
+        price_cents  integer NOT NULL CHECK (price_cents >= 0),
+        stock        integer NOT NULL DEFAULT 0 CHECK (stock >= 0),
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        updated_at   timestamptz NOT NULL DEFAULT now(),
+        search       tsvector GENERATED ALWAYS AS (
+                       setweight(to_tsvector('simple', name), 'A') ||
+                       setweight(to_tsvector('simple', description), 'B')) STORED
+      );
+      CREATE INDEX products_search_idx ON products USING gin (search);
+    `,
+  },
+  {
+    id: "002_orders_outbox",
+    sql: `
+      CREATE TABLE orders (
+        id               uuid PRIMARY KEY,
+        user_id          text NOT NULL,
+        idempotency_key  text NOT NULL,
+        request_hash     text NOT NULL,
+        status           text NOT NULL,
+        total_cents      bigint NOT NULL,
+        created_at       timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (user_id, idempotency_key)
+      );
+      CREATE INDEX orders_created_at_idx ON orders (created_at);
+      CREATE TABLE order_items (
+        order_id          uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        product_id        uuid NOT NULL REFERENCES products (id),
+        sku               text NOT NULL,
+        quantity          integer NOT NULL CHECK (quantity > 0),
+        unit_price_cents  integer NOT NULL,
+        PRIMARY KEY (order_id, product_id)
+      );
+      CREATE TABLE outbox (
+        id               uuid PRIMARY KEY,
+        topic            text NOT NULL,
+        message_key      text NOT NULL,
+        event_type       text NOT NULL,
+        payload          jsonb NOT NULL,
+        created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+        published_at     timestamptz,
+        attempts         integer NOT NULL DEFAULT 0,
+        last_error       text
+      );
+      CREATE INDEX outbox_unpublished_idx ON outbox (created_at) WHERE published_at IS NULL;
+      CREATE TABLE processed_events (
+        consumer      text NOT NULL,
+        event_id      uuid NOT NULL,
+        processed_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      );
+    `,
+  },
+  {
+    id: "003_daily_aggregates",
+    sql: `
+      CREATE TABLE daily_aggregates (
+        day            date PRIMARY KEY,
+        orders         integer NOT NULL,
+        revenue_cents  bigint NOT NULL,
+        top_products   jsonb NOT NULL,
+        computed_at    timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];

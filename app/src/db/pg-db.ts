@@ -1,0 +1,49 @@
+import { Pool, types } from "pg";
+import type { Db, QueryResult, Queryable, SqlValue } from "./db";
+
+// BIGINT (count(*), sums) would otherwise arrive as strings; our values stay far below 2^53.
+types.setTypeParser(types.builtins.INT8, (value) => Number(value));
+
+export function createPgDb(connectionString: string, maxConnections: number): Db {
+  const pool = new Pool({
+    connectionString,
+    max: maxConnections,
+    connectionTimeoutMillis: 5000,
+    // Bounds a stuck query so a request fails with an error instead of hanging its client.
+    statement_timeout: 10_000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on("error", () => undefined);
+
+  const run = async <Row>(client: Pick<Pool, "query">, sql: string, params?: SqlValue[]): Promise<QueryResult<Row>> => {
+    const result = await client.query(sql, params);
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+  };
+
+  return {
+    kind: "postgres",
+    query: (sql, params) => run(pool, sql, params),
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      const tx: Queryable = {
+        query: (sql, params) => run(client, sql, params),
+        exec: async (sql) => void (await client.query(sql)),
+      };
+      try {
+        await client.query("BEGIN");
+        const result = await work(tx);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

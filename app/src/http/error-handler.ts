@@ -1,0 +1,71 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import { HttpError } from "./http-error";
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  requestId: string;
+}
+
+// PostgreSQL errors a client can provoke with a well-formed but impossible value.
+const CLIENT_PG_ERRORS: Record<string, string> = {
+  "22P02": "a value has an invalid format",
+  "22003": "a number is out of range",
+  "22001": "a value is too long",
+  "54000": "the request is too complex",
+};
+
+const STATUS_CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  406: "not_acceptable",
+  409: "conflict",
+  413: "payload_too_large",
+  414: "uri_too_long",
+  415: "unsupported_media_type",
+  422: "unprocessable",
+  429: "too_many_requests",
+  431: "headers_too_large",
+};
+
+function classify(error: FastifyError | HttpError | Error): { status: number; code: string; message: string } {
+  if (error instanceof HttpError) return { status: error.statusCode, code: error.code, message: error.message };
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return { status: 400, code: "validation_failed", message: fastifyError.message };
+  }
+  const pgMessage = "code" in error && typeof error.code === "string" ? CLIENT_PG_ERRORS[error.code] : undefined;
+  if (pgMessage) return { status: 400, code: "bad_request", message: pgMessage };
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return { status, code: STATUS_CODES[status] ?? "client_error", message: fastifyError.message };
+  }
+  return { status: status !== undefined && status >= 500 ? status : 500, code: "internal", message: "internal error" };
+}
+
+/**
+ * Client faults (validation, malformed JSON, oversized bodies, wrong content types, bad tokens) become
+ * a 4xx with a reason. Anything else is logged in full and answered with an opaque 500, so internals
+ * never leak.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler<FastifyError | HttpError | Error>((error, request, reply) => {
+    const { status, code, message } = classify(error);
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    else request.log.info({ status, code, reason: message }, "request rejected");
+    const body: ErrorBody = { error: code, message, requestId: request.id };
+    return reply.status(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = {
+      error: "not_found",
+      message: `no route for ${request.method} ${request.url.split("?")[0]}`,
+      requestId: request.id,
+    };
+    return reply.status(404).send(body);
+  });
+}

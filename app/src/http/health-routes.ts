@@ -1,0 +1,45 @@
+import type { FastifyInstance } from "fastify";
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves when the dependency answers; rejects (or times out) otherwise. */
+  check(): Promise<void>;
+}
+
+const CHECK_TIMEOUT_MS = 2000;
+
+function withTimeout(check: ReadinessCheck): Promise<void> {
+  return Promise.race([
+    check.check(),
+    new Promise<void>((_, reject) => setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS).unref()),
+  ]);
+}
+
+/**
+ * /healthz says the process is alive (liveness: never depends on other services, or a database blip
+ * would restart every pod). /readyz says this pod should get traffic: dependencies answer and it is
+ * not shutting down.
+ */
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  checks: ReadinessCheck[],
+  isDraining: () => boolean,
+): void {
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  app.get("/readyz", async (_request, reply) => {
+    if (isDraining()) return reply.status(503).send({ status: "draining", checks: {} });
+    const results = await Promise.all(
+      checks.map(async (check) => {
+        try {
+          await withTimeout(check);
+          return [check.name, "ok"] as const;
+        } catch (error) {
+          return [check.name, error instanceof Error ? error.message : "failed"] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, outcome]) => outcome === "ok");
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks: Object.fromEntries(results) });
+  });
+}

@@ -1,0 +1,42 @@
+import { buildApp } from "./app";
+import { ConfigError, loadConfig } from "./config";
+import { createLogger } from "./logger";
+import { createRuntime } from "./runtime";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const runtime = await createRuntime(config, log);
+  const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: log });
+  await app.listen({ port: config.port, host: config.host });
+  runtime.relay.start();
+  log.info({ database: runtime.db.kind, search: runtime.services.search.name }, "shop-api ready");
+
+  let shuttingDown = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, "shutting down: draining in-flight requests");
+    // If something hangs, exit anyway before Kubernetes' SIGKILL so the exit is at least logged.
+    setTimeout(() => {
+      log.error("shutdown timed out; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    runtime.startDraining();
+    if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+    // Stops accepting connections and resolves once every in-flight request has been answered.
+    await app.close();
+    await runtime.close();
+    log.info("shutdown complete");
+    process.exit(0);
+  };
+  process.once("SIGTERM", (signal) => void shutdown(signal));
+  process.once("SIGINT", (signal) => void shutdown(signal));
+}
+
+main().catch((error: unknown) => {
+  // Configuration mistakes are printed plainly: they are read by a human fixing a Deployment.
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(JSON.stringify({ level: 60, msg: "startup failed", err: String(error instanceof Error ? error.stack : error) }));
+  process.exit(1);
+});

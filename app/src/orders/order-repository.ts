@@ -1,0 +1,144 @@
+import { randomUUID } from "node:crypto";
+import type { Db, Queryable } from "../db/db";
+import { conflict, unprocessable } from "../http/http-error";
+import { appendEvent } from "../outbox/outbox-writer";
+import { ORDERS_TOPIC } from "../outbox/topics";
+import type { Order, OrderItem, OrderLine } from "./order";
+import { fingerprintOrderRequest } from "./request-fingerprint";
+
+export interface PlacedOrder {
+  order: Order;
+  /** True when the Idempotency-Key had been seen: the stored order is returned, nothing new is written. */
+  replayed: boolean;
+}
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  request_hash: string;
+  status: "placed";
+  total_cents: number | string;
+  created_at: Date | string;
+}
+
+interface ItemRow {
+  product_id: string;
+  sku: string;
+  quantity: number;
+  unit_price_cents: number;
+}
+
+export class OrderRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Places an order exactly once per (user, Idempotency-Key). The order, its lines, the stock
+   * reservation and the order.placed outbox event commit together or not at all.
+   */
+  place(userId: string, idempotencyKey: string, lines: OrderLine[]): Promise<PlacedOrder> {
+    const requestHash = fingerprintOrderRequest(lines);
+    return this.db.transaction(async (tx) => {
+      const orderId = randomUUID();
+      // A concurrent request with the same key blocks here until the first commits, then sees its row.
+      const inserted = await tx.query<{ id: string }>(
+        `INSERT INTO orders (id, user_id, idempotency_key, request_hash, status, total_cents)
+         VALUES ($1, $2, $3, $4, 'placed', 0)
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id`,
+        [orderId, userId, idempotencyKey, requestHash],
+      );
+      if (inserted.rows.length === 0) return this.replay(tx, userId, idempotencyKey, requestHash);
+
+      const items = await this.reserveStock(tx, lines);
+      const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
+      for (const item of items) {
+        await tx.query(
+          "INSERT INTO order_items (order_id, product_id, sku, quantity, unit_price_cents) VALUES ($1, $2, $3, $4, $5)",
+          [orderId, item.productId, item.sku, item.quantity, item.unitPriceCents],
+        );
+      }
+      const updated = await tx.query<{ created_at: Date | string }>(
+        "UPDATE orders SET total_cents = $2 WHERE id = $1 RETURNING created_at",
+        [orderId, totalCents],
+      );
+      const order: Order = {
+        id: orderId,
+        status: "placed",
+        totalCents,
+        items,
+        createdAt: new Date(updated.rows[0]?.created_at ?? Date.now()).toISOString(),
+      };
+      await appendEvent(tx, {
+        topic: ORDERS_TOPIC,
+        key: orderId,
+        type: "order.placed",
+        payload: { order: { ...order, userId } },
+      });
+      return { order, replayed: false };
+    });
+  }
+
+  async findOwned(orderId: string, userId: string): Promise<Order | undefined> {
+    return this.load(this.db, orderId, userId);
+  }
+
+  private async replay(tx: Queryable, userId: string, idempotencyKey: string, requestHash: string): Promise<PlacedOrder> {
+    const existing = await tx.query<OrderRow>(
+      "SELECT id, user_id, request_hash, status, total_cents, created_at FROM orders WHERE user_id = $1 AND idempotency_key = $2",
+      [userId, idempotencyKey],
+    );
+    const row = existing.rows[0];
+    if (!row) throw conflict("a request with this Idempotency-Key is still in progress; retry");
+    if (row.request_hash !== requestHash) {
+      throw unprocessable("Idempotency-Key was already used with a different request body");
+    }
+    const order = await this.load(tx, row.id, userId);
+    if (!order) throw conflict("a request with this Idempotency-Key is still in progress; retry");
+    return { order, replayed: true };
+  }
+
+  /** Locks product rows in id order (so concurrent orders cannot deadlock) and takes the stock. */
+  private async reserveStock(tx: Queryable, lines: OrderLine[]): Promise<OrderItem[]> {
+    const sorted = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
+    const items: OrderItem[] = [];
+    for (const line of sorted) {
+      const reserved = await tx.query<{ sku: string; price_cents: number }>(
+        "UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING sku, price_cents",
+        [line.productId, line.quantity],
+      );
+      const row = reserved.rows[0];
+      if (!row) {
+        const exists = await tx.query("SELECT 1 FROM products WHERE id = $1", [line.productId]);
+        throw exists.rows.length === 0
+          ? unprocessable(`product ${line.productId} does not exist`)
+          : conflict(`not enough stock for product ${line.productId}`);
+      }
+      items.push({ productId: line.productId, sku: row.sku, quantity: line.quantity, unitPriceCents: row.price_cents });
+    }
+    return items;
+  }
+
+  private async load(session: Queryable, orderId: string, userId: string): Promise<Order | undefined> {
+    const orders = await session.query<OrderRow>(
+      "SELECT id, user_id, request_hash, status, total_cents, created_at FROM orders WHERE id = $1 AND user_id = $2",
+      [orderId, userId],
+    );
+    const row = orders.rows[0];
+    if (!row) return undefined;
+    const items = await session.query<ItemRow>(
+      "SELECT product_id, sku, quantity, unit_price_cents FROM order_items WHERE order_id = $1 ORDER BY product_id",
+      [orderId],
+    );
+    return {
+      id: row.id,
+      status: row.status,
+      totalCents: Number(row.total_cents),
+      items: items.rows.map((item) => ({
+        productId: item.product_id,
+        sku: item.sku,
+        quantity: item.quantity,
+        unitPriceCents: item.unit_price_cents,
+      })),
+      createdAt: new Date(row.created_at).toISOString(),
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import type { Product, ProductInput } from "./product";
+import type { ProductCache } from "./product-cache";
+import type { ProductPage, ProductRepository } from "./product-repository";
+
+/** Cache-aside reads of single products; writes go to the database first, then evict the cached copy. */
+export class ProductService {
+  constructor(
+    private readonly repository: ProductRepository,
+    private readonly cache: ProductCache,
+    private readonly recordLookup: (result: "hit" | "miss") => void = () => undefined,
+  ) {}
+
+  list(limit: number, afterId: string | undefined): Promise<ProductPage> {
+    return this.repository.list(limit, afterId);
+  }
+
+  async get(id: string): Promise<Product | undefined> {
+    const cached = await this.cache.get(id);
+    this.recordLookup(cached ? "hit" : "miss");
+    if (cached) return cached;
+    const product = await this.repository.get(id);
+    if (product) await this.cache.set(product);
+    return product;
+  }
+
+  create(input: ProductInput): Promise<Product> {
+    return this.repository.create(input);
+  }
+
+  async update(id: string, input: ProductInput): Promise<Product | undefined> {
+    const product = await this.repository.update(id, input);
+    await this.cache.invalidate(id);
+    return product;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = await this.repository.delete(id);
+    await this.cache.invalidate(id);
+    return deleted;
+  }
+}

@@ -1,0 +1,113 @@
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { AppServices } from "./app";
+import { DevIssuer } from "./auth/dev-issuer";
+import { createOidcVerifier } from "./auth/oidc-verifier";
+import type { TokenVerifier } from "./auth/principal";
+import type { AppConfig } from "./config";
+import type { Db } from "./db/db";
+import { openDatabase } from "./db/open-database";
+import type { ReadinessCheck } from "./http/health-routes";
+import { createMetrics } from "./http/metrics";
+import { OrderRepository } from "./orders/order-repository";
+import { KafkaPublisher } from "./outbox/kafka-publisher";
+import { LogPublisher } from "./outbox/log-publisher";
+import { OutboxRelay } from "./outbox/outbox-relay";
+import type { Publisher } from "./outbox/publisher";
+import { RedisProductCache, noProductCache } from "./products/product-cache";
+import { ProductRepository } from "./products/product-repository";
+import { ProductService } from "./products/product-service";
+import { createElasticsearchSearch } from "./search/elasticsearch-search";
+import { createPostgresSearch } from "./search/postgres-search";
+
+export interface Runtime {
+  services: AppServices;
+  db: Db;
+  publisher: Publisher;
+  relay: OutboxRelay;
+  /** Makes /readyz answer 503 so the load balancer stops sending new traffic. */
+  startDraining(): void;
+  /** Stops the relay and closes every connection; call after the HTTP server has drained. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  publisher?: Publisher;
+  /** Default metrics (event loop, GC, memory) are off in tests that build many runtimes. */
+  processMetrics?: boolean;
+}
+
+export function connectRedis(url: string): Redis {
+  return new Redis(url, {
+    // A slow or absent cache must cost milliseconds, never a stuck request.
+    commandTimeout: 500,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+  });
+}
+
+async function chooseVerifier(config: AppConfig, log: Logger): Promise<{ verifier: TokenVerifier; devIssuer?: DevIssuer }> {
+  if (config.oidc) return { verifier: createOidcVerifier(config.oidc) };
+  const devIssuer = await DevIssuer.create(config.tokenAudience);
+  if (config.production) {
+    // No way to obtain a token exists in this case, so every authenticated route answers 401.
+    log.warn("NODE_ENV=production without OIDC_ISSUER: POST /dev/token is disabled and no token will verify");
+    return { verifier: devIssuer };
+  }
+  log.info("no OIDC_ISSUER: dev tokens are available from POST /dev/token");
+  return { verifier: devIssuer, devIssuer };
+}
+
+export async function createRuntime(config: AppConfig, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const db = await openDatabase(config, log);
+  const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? true });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+  redis?.on("error", (error: Error) => log.warn({ err: error }, "redis connection error"));
+
+  const cache = redis ? new RedisProductCache(redis, config.cacheTtlSeconds, log) : noProductCache;
+  const products = new ProductService(new ProductRepository(db), cache, (result) => metrics.cacheLookups.inc({ result }));
+  const search = config.elasticsearchUrl
+    ? createElasticsearchSearch(config.elasticsearchUrl, config.elasticsearchIndex)
+    : createPostgresSearch(db);
+  const { verifier, devIssuer } = await chooseVerifier(config, log);
+
+  const publisher = overrides.publisher ?? (config.kafka ? KafkaPublisher.fromConfig(config.kafka) : new LogPublisher(log));
+  const relay = new OutboxRelay(
+    db,
+    publisher,
+    { batchSize: config.outboxBatchSize, pollIntervalMs: config.outboxPollIntervalMs, backoff: { baseMs: 200, maxMs: 30_000 } },
+    log,
+    metrics,
+  );
+
+  // Kafka and Elasticsearch are deliberately not readiness checks: orders keep being accepted into
+  // the outbox while Kafka is down, and only search degrades without Elasticsearch.
+  const readinessChecks: ReadinessCheck[] = [{ name: "database", check: async () => void (await db.query("SELECT 1")) }];
+  if (redis) readinessChecks.push({ name: "redis", check: async () => void (await redis.ping()) });
+
+  let draining = false;
+  return {
+    db,
+    publisher,
+    relay,
+    services: {
+      products,
+      orders: new OrderRepository(db),
+      search,
+      verifier,
+      devIssuer,
+      readinessChecks,
+      metrics,
+      isDraining: () => draining,
+    },
+    startDraining: () => {
+      draining = true;
+    },
+    async close() {
+      await relay.stop();
+      await publisher.close().catch((error: unknown) => log.warn({ err: error }, "publisher close failed"));
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await db.close();
+    },
+  };
+}
