@@ -85,7 +85,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
 
     const region = raw.region ?? "";
     if (!raw.region) problems.push("aws:region: is required (e.g. ap-south-1)");
-    else if (!isAwsRegion(region)) problems.push(`aws:region: "${region}" is not an AWS region; use one of ${Object.keys(AWS_REGIONS).join(", ")}`);
+    else if (!isAwsRegion(region)) problems.push(`aws:region: "${region}" is not an AWS region; ${suggestRegion(region)}`);
 
     const environment = read.oneOf("environment", ENVIRONMENTS, undefined);
     const profile = PROFILES[environment] ?? PROFILES.dev;
@@ -165,6 +165,12 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     const all = [...problems, ...read.problems];
     if (all.length > 0) throw new ConfigError(all);
     return config;
+}
+
+function suggestRegion(value: string): string {
+    const squashed = value.toLowerCase().replace(/[^a-z0-9]/g, "");
+    const match = Object.keys(AWS_REGIONS).find((name) => name.replace(/-/g, "") === squashed);
+    return match ? `did you mean ${match}?` : `use a region code such as ap-south-1, us-east-1 or eu-west-1 (${Object.keys(AWS_REGIONS).length} known)`;
 }
 
 function instanceTypeProblem(value: string): string | undefined {

@@ -1,0 +1,183 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The mock cloud: answers every resource registration and invoke the program makes with the inputs echoed back plus
+ * the outputs the real provider would compute (ids, ARNs, endpoints, the outputs of opaque multi-language components).
+ * Values the cloud would assign are visibly placeholders: account 000000000000, ids containing "mock".
+ */
+export const MOCK_ACCOUNT_ID = "000000000000";
+
+type State = Record<string, unknown>;
+type OutputMock = (name: string, inputs: State, ctx: MockContext) => State;
+
+interface MockContext {
+    region: string;
+    id: string;
+    hex: (salt?: string) => string;
+}
+
+function hexOf(...parts: string[]): string {
+    return createHash("sha256").update(parts.join("/")).digest("hex");
+}
+
+function arn(ctx: MockContext, service: string, resource: string, region = ctx.region): string {
+    return `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${resource}`;
+}
+
+function kubeconfigFor(clusterName: string, region: string) {
+    return {
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: clusterName, cluster: { server: `https://MOCK${hexOf(clusterName).slice(0, 16).toUpperCase()}.gr7.${region}.eks.amazonaws.com`, "certificate-authority-data": "TU9DSw==" } }],
+        contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
+        "current-context": clusterName,
+        users: [{ name: clusterName, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region] } } }],
+    };
+}
+
+/** Outputs by type token, for resources whose outputs the program reads. */
+const OUTPUTS: Record<string, OutputMock> = {
+    "awsx:ec2:Vpc": (name, inputs, ctx) => {
+        const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
+        const subnets = (kind: string) => Array.from({ length: zones }, (_, i) => `subnet-mock${ctx.hex(`${kind}${i}`).slice(0, 12)}`);
+        return { vpcId: `vpc-mock${ctx.hex().slice(0, 13)}`, publicSubnetIds: subnets("public"), privateSubnetIds: subnets("private"), isolatedSubnetIds: [] };
+    },
+    "eks:index:Cluster": (name, inputs, ctx) => {
+        const clusterName = String(inputs.name ?? name);
+        const oidcId = ctx.hex("oidc").slice(0, 32).toUpperCase();
+        const providerUrl = `oidc.eks.${ctx.region}.amazonaws.com/id/${oidcId}`;
+        const kubeconfig = kubeconfigFor(clusterName, ctx.region);
+        return {
+            kubeconfig,
+            kubeconfigJson: JSON.stringify(kubeconfig),
+            oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${providerUrl}`,
+            oidcProviderUrl: providerUrl,
+            oidcIssuer: `https://${providerUrl}`,
+            nodeSecurityGroupId: `sg-mocknode${ctx.hex("node").slice(0, 8)}`,
+            clusterSecurityGroupId: `sg-mockcluster${ctx.hex("cluster").slice(0, 5)}`,
+        };
+    },
+    "aws:rds/instance:Instance": (name, inputs, ctx) => {
+        const identifier = String(inputs.identifier ?? `${name}-${ctx.hex().slice(0, 7)}`);
+        const address = `${identifier}.mock${ctx.hex("host").slice(0, 10)}.${ctx.region}.rds.amazonaws.com`;
+        return {
+            identifier, address, port: 5432, endpoint: `${address}:5432`,
+            arn: arn(ctx, "rds", `db:${identifier}`),
+            resourceId: `db-MOCK${ctx.hex("rid").slice(0, 20).toUpperCase()}`,
+            masterUserSecrets: inputs.manageMasterUserPassword
+                ? [{ secretArn: arn(ctx, "secretsmanager", `secret:rds!db-mock${ctx.hex("secret").slice(0, 8)}-AbCdEf`), kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }]
+                : [],
+        };
+    },
+    "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
+    "aws:sqs/queue:Queue": (name, inputs, ctx) => {
+        const queueName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
+        return { name: queueName, url: `https://sqs.${ctx.region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${queueName}`, arn: arn(ctx, "sqs", queueName) };
+    },
+    "aws:efs/fileSystem:FileSystem": (name, inputs, ctx) => ({
+        arn: arn(ctx, "elasticfilesystem", `file-system/${ctx.id}`),
+        dnsName: `${ctx.id}.efs.${ctx.region}.amazonaws.com`,
+    }),
+    "aws:kms/key:Key": (name, inputs, ctx) => ({ keyId: ctx.id, arn: arn(ctx, "kms", `key/${ctx.id}`) }),
+    "aws:cloudwatch/logGroup:LogGroup": (name, inputs, ctx) => ({ arn: arn(ctx, "logs", `log-group:${String(inputs.name ?? name)}`) }),
+    "aws:iam/role:Role": (name, inputs, ctx) => {
+        const roleName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
+        return { name: roleName, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${roleName}`, uniqueId: `AROAMOCK${ctx.hex("uid").slice(0, 12).toUpperCase()}` };
+    },
+    "aws:iam/policy:Policy": (name, inputs, ctx) => {
+        const policyName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
+        return { name: policyName, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${policyName}` };
+    },
+};
+
+/** Id prefixes of well-known AWS resources, so ids read like what they stand for. */
+const ID_PREFIXES: Record<string, string> = {
+    "aws:ec2/securityGroup:SecurityGroup": "sg-mock",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-mock",
+    "aws:efs/fileSystem:FileSystem": "fs-mock",
+    "aws:efs/mountTarget:MountTarget": "fsmt-mock",
+    "aws:ec2/flowLog:FlowLog": "fl-mock",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-mock",
+};
+
+const INVOKES: Record<string, (inputs: State, region: string) => State> = {
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+        accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline-plan`, userId: "AIDAMOCKOFFLINEPLAN", id: MOCK_ACCOUNT_ID,
+    }),
+    "aws:index/getRegion:getRegion": (_inputs, region) => ({ name: region, region, id: region, description: region, endpoint: `ec2.${region}.amazonaws.com` }),
+    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
+        const names = ["a", "b", "c"].map((zone) => `${region}${zone}`);
+        return { names, zoneIds: names.map((_, i) => `mock-az${i + 1}`), id: region };
+    },
+};
+
+export class MockCloud implements pulumi.runtime.Mocks {
+    /** Invoke tokens the program called that this cloud does not model (echoed back; reported by the plan). */
+    readonly unmodelledInvokes = new Set<string>();
+    private readonly providerRegions = new Map<string, string>();
+    private readonly providerTags = new Map<string, Record<string, string>>();
+    private readonly taggable = new Map<string, boolean>();
+
+    constructor(private readonly defaultRegion: string) {}
+
+    /** Called by the recorder when a provider registers, so resources using it get that provider's region. */
+    rememberProvider(urn: string, id: string, inputs: State): void {
+        const ref = `${urn}::${id}`;
+        if (typeof inputs.region === "string") this.providerRegions.set(ref, inputs.region);
+        // Provider config arrives JSON-encoded, as the engine passes it to the provider plugin.
+        const defaultTags = typeof inputs.defaultTags === "string" ? JSON.parse(inputs.defaultTags) : inputs.defaultTags;
+        if (defaultTags && typeof defaultTags === "object" && "tags" in defaultTags) this.providerTags.set(ref, defaultTags.tags as Record<string, string>);
+    }
+
+    /** Whether the AWS SDK declares `tagsAll` for this type, i.e. the provider merges default tags into it. */
+    private isTaggable(type: string): boolean {
+        let known = this.taggable.get(type);
+        if (known === undefined) {
+            const [, path, kind] = type.split(":");
+            const file = `${kind.charAt(0).toLowerCase()}${kind.slice(1)}`;
+            try {
+                known = readFileSync(require.resolve(`@pulumi/aws/${path.split("/")[0]}/${file}.d.ts`), "utf8").includes("readonly tagsAll");
+            } catch {
+                known = false;
+            }
+            this.taggable.set(type, known);
+        }
+        return known;
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+        const region = (args.provider && this.providerRegions.get(args.provider)) ?? this.defaultRegion;
+        const seed = hexOf(args.type, args.name);
+        const slug = args.type.split(":").pop()?.toLowerCase() ?? "resource";
+        const id = args.id || `${ID_PREFIXES[args.type] ?? `mock-${slug}-`}${seed.slice(0, 12)}`;
+        const ctx: MockContext = { region, id, hex: (salt = "") => hexOf(seed, salt) };
+        const state: State = { ...args.inputs };
+        if (args.type.startsWith("aws:")) {
+            const service = args.type.split(":")[1].split("/")[0];
+            state.arn ??= arn(ctx, service, `${slug}/${args.name}`);
+            if (this.isTaggable(args.type)) {
+                const defaults = (args.provider && this.providerTags.get(args.provider)) ?? {};
+                state.tagsAll = { ...defaults, ...(args.inputs.tags as Record<string, string> | undefined) };
+            }
+        }
+        if (args.type.startsWith("kubernetes:") && args.type !== "kubernetes:helm.sh/v3:Release") {
+            const metadata = (state.metadata ?? {}) as State;
+            state.metadata = { ...metadata, name: metadata.name ?? `${args.name}-${seed.slice(0, 8)}` };
+        }
+        if (args.type === "kubernetes:helm.sh/v3:Release") {
+            state.status = { name: args.inputs.name ?? args.name, namespace: args.inputs.namespace, version: args.inputs.version, status: "deployed" };
+        }
+        Object.assign(state, OUTPUTS[args.type]?.(args.name, args.inputs, ctx));
+        return { id: args.custom || args.type.startsWith("pulumi:providers:") ? id : undefined, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        const answer = INVOKES[args.token];
+        if (answer) return answer(args.inputs, this.defaultRegion);
+        this.unmodelledInvokes.add(args.token);
+        return args.inputs;
+    }
+}

@@ -1,0 +1,114 @@
+// npm run plan -- <stack> [--out FILE] [--report FILE]
+// The offline plan: evaluates the program against the mock cloud, runs the policy pack, prints a summary.
+// Exit 0: no mandatory violation. 1: a mandatory violation. 2: bad config or a program error.
+import { writeFileSync } from "node:fs";
+import type { CapturedResource } from "./capture";
+import { evaluateStack } from "./evaluate";
+import { formatViolations, runPolicies, type Violation } from "./policy-runner";
+
+interface PlanArgs { stack: string; out?: string; report?: string }
+
+export interface PlanReport {
+    stack: string;
+    resources: number;
+    byType: Record<string, number>;
+    violations: Violation[];
+}
+
+function parseArgs(argv: string[]): PlanArgs {
+    const args: Partial<PlanArgs> = {};
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--out" || arg === "--report") {
+            const value = argv[++i];
+            if (!value) throw new UsageError(`${arg} needs a file name`);
+            args[arg === "--out" ? "out" : "report"] = value;
+        } else if (arg.startsWith("--")) {
+            throw new UsageError(`unknown option ${arg}`);
+        } else if (args.stack) {
+            throw new UsageError(`one stack at a time (got ${args.stack} and ${arg})`);
+        } else {
+            args.stack = arg;
+        }
+    }
+    if (!args.stack) throw new UsageError("which stack? e.g. npm run plan -- dev");
+    return args as PlanArgs;
+}
+
+class UsageError extends Error {}
+
+/** The stack export shape (`pulumi stack export`), so the real CLI and our policy runner read the same file. */
+export function stackExport(resources: CapturedResource[]) {
+    return {
+        version: 3,
+        deployment: {
+            manifest: { time: new Date().toISOString(), magic: "", version: "offline-plan" },
+            resources,
+        },
+    };
+}
+
+function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Resources grouped under the top-level component that declared them (children of the stack). */
+function byComponent(resources: CapturedResource[]): [string, number][] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const topOf = (resource: CapturedResource): CapturedResource => {
+        let current = resource;
+        for (let parent = byUrn.get(current.parent ?? ""); parent && parent.type !== "pulumi:pulumi:Stack"; parent = byUrn.get(current.parent ?? "")) {
+            current = parent;
+        }
+        return current;
+    };
+    const counts = countBy(resources.filter((r) => r.custom || r.parent), (r) => {
+        const top = topOf(r);
+        return `${top.urn.split("::").pop()} (${top.type})`;
+    });
+    return Object.entries(counts).sort(([, a], [, b]) => b - a);
+}
+
+async function main(): Promise<number> {
+    let args: PlanArgs;
+    try {
+        args = parseArgs(process.argv.slice(2));
+    } catch (error) {
+        console.error(`plan: ${(error as Error).message}`);
+        return 2;
+    }
+    let evaluation;
+    try {
+        evaluation = await evaluateStack(args.stack);
+    } catch (error) {
+        const err = error as Error;
+        console.error(`plan: ${err.name === "ConfigError" ? "" : "program error: "}${err.message}`);
+        if (process.env.PLAN_DEBUG) console.error(err.stack);
+        return 2;
+    }
+    const { resources } = evaluation;
+    const violations = runPolicies(resources);
+    const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
+
+    const report: PlanReport = { stack: args.stack, resources: resources.length, byType: countBy(resources, (r) => r.type), violations };
+    if (args.out) writeFileSync(args.out, JSON.stringify(stackExport(resources), null, 2));
+    if (args.report) writeFileSync(args.report, JSON.stringify(report, null, 2));
+
+    console.log(`Offline plan of stack "${args.stack}" (${evaluation.project}): ${resources.length} resources in ${evaluation.seconds.toFixed(2)} s`);
+    console.log("\nResources by component:");
+    for (const [component, count] of byComponent(resources)) console.log(`  ${String(count).padStart(4)}  ${component}`);
+    if (evaluation.unmodelledInvokes.length > 0) {
+        console.log(`\nInvokes answered by echo (not modelled by the mock cloud): ${evaluation.unmodelledInvokes.join(", ")}`);
+    }
+    console.log(`\nPolicy pack:\n${formatViolations(violations)}`);
+    if (args.out) console.log(`\nStack export written to ${args.out}`);
+    if (args.report) console.log(`Report written to ${args.report}`);
+    return mandatory.length > 0 ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (error: Error) => {
+    console.error(`plan: ${error.message}`);
+    process.exit(2);
+});
