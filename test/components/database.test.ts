@@ -1,0 +1,69 @@
+import { expect } from "chai";
+import { Database } from "../../components/database";
+import { declared, Registered } from "../support/mock-runtime";
+
+function declareDatabase(name: string, production: boolean): Promise<Registered> {
+    return declared(name, () => new Database(name, {
+        vpcId: "vpc-test",
+        privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+        clientSecurityGroupId: "sg-nodes",
+        engineVersion: "17",
+        instanceClass: production ? "db.m7g.large" : "db.t4g.medium",
+        allocatedStorageGib: 20,
+        maxAllocatedStorageGib: 100,
+        multiAz: production,
+        deletionProtection: production,
+        backupRetentionDays: production ? 14 : 1,
+    }));
+}
+
+describe("components/database", () => {
+    let prod: Registered;
+    let dev: Registered;
+    before(async () => {
+        prod = await declareDatabase("dbtest-prod", true);
+        dev = await declareDatabase("dbtest-dev", false);
+    });
+
+    it("keeps the instance private, encrypted with its own rotating key, in private subnets", () => {
+        const instance = prod.one("aws:rds/instance:Instance").inputs;
+        expect(instance.publiclyAccessible).to.equal(false);
+        expect(instance.storageEncrypted).to.equal(true);
+        expect(instance.kmsKeyId).to.match(/^arn:aws:kms:/);
+        expect(prod.one("aws:kms/key:Key").inputs.enableKeyRotation).to.equal(true);
+        expect(prod.one("aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).to.deep.equal(["subnet-a", "subnet-b", "subnet-c"]);
+    });
+
+    it("lets RDS manage the master password in Secrets Manager, never in Pulumi state", () => {
+        const instance = prod.one("aws:rds/instance:Instance").inputs;
+        expect(instance.manageMasterUserPassword).to.equal(true);
+        expect(instance).to.not.have.property("password");
+        expect(prod.one("ecommerce:data:Database").outputs.masterUserSecretArn).to.match(/^arn:aws:secretsmanager:/);
+    });
+
+    it("forces TLS in the parameter group", () => {
+        const parameters = prod.one("aws:rds/parameterGroup:ParameterGroup").inputs;
+        expect(parameters.family).to.equal("postgres17");
+        expect(parameters.parameters).to.deep.include({ name: "rds.force_ssl", value: "1" });
+    });
+
+    it("admits PostgreSQL only from the cluster's security group", () => {
+        expect(prod.one("aws:ec2/securityGroup:SecurityGroup").inputs).to.not.have.property("ingress");
+        const rule = prod.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs;
+        expect(rule).to.include({ referencedSecurityGroupId: "sg-nodes", fromPort: 5432, toPort: 5432, ipProtocol: "tcp" });
+        expect(rule).to.not.have.property("cidrIpv4");
+    });
+
+    it("in prod: Multi-AZ, deletion protection, a final snapshot and two weeks of backups", () => {
+        const instance = prod.one("aws:rds/instance:Instance").inputs;
+        expect(instance).to.include({ multiAz: true, deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 14 });
+        expect(instance.finalSnapshotIdentifier).to.be.a("string");
+        expect(instance.performanceInsightsEnabled).to.equal(true);
+    });
+
+    it("in dev: single-AZ, deletable, no final snapshot", () => {
+        const instance = dev.one("aws:rds/instance:Instance").inputs;
+        expect(instance).to.include({ multiAz: false, deletionProtection: false, skipFinalSnapshot: true });
+        expect(instance.instanceClass).to.match(/^db\.t4g\./);
+    });
+});

@@ -1,0 +1,52 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CapturedResource } from "../../tools/capture";
+
+/**
+ * Whole-stack tests run the offline plan as a black box, once per stack per mocha process, and read its export.
+ */
+export interface PlannedStack {
+    exitCode: number;
+    stdout: string;
+    resources: CapturedResource[];
+    report: { resources: number; byType: Record<string, number>; violations: { policy: string; enforcementLevel: string; urn: string; message: string }[] };
+}
+
+const ROOT = join(__dirname, "..", "..");
+const cache = new Map<string, PlannedStack>();
+
+export function runPlan(stack: string, extraArgs: string[] = []): { exitCode: number; stdout: string; stderr: string } {
+    try {
+        const stdout = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "tools", "plan.ts"), stack, ...extraArgs], {
+            cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000,
+        });
+        return { exitCode: 0, stdout, stderr: "" };
+    } catch (error) {
+        const failed = error as { status?: number; stdout?: string; stderr?: string };
+        return { exitCode: failed.status ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+    }
+}
+
+export function plannedStack(stack: string): PlannedStack {
+    const cached = cache.get(stack);
+    if (cached) return cached;
+    const dir = mkdtempSync(join(tmpdir(), `plan-${stack}-`));
+    const out = join(dir, "export.json");
+    const reportFile = join(dir, "report.json");
+    const run = runPlan(stack, ["--out", out, "--report", reportFile]);
+    if (run.exitCode === 2) throw new Error(`plan of ${stack} failed: ${run.stderr}`);
+    const planned: PlannedStack = {
+        exitCode: run.exitCode,
+        stdout: run.stdout,
+        resources: JSON.parse(readFileSync(out, "utf8")).deployment.resources,
+        report: JSON.parse(readFileSync(reportFile, "utf8")),
+    };
+    cache.set(stack, planned);
+    return planned;
+}
+
+export function ofType(stack: PlannedStack, type: string): CapturedResource[] {
+    return stack.resources.filter((r) => r.type === type);
+}
