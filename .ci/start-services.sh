@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs (when missing) and starts PostgreSQL and Redis from Debian packages for the API's
+# integration tests, then prints the connection settings as shell exports on stdout:
+#
+#   eval "$(.ci/start-services.sh)"
+#
+# Idempotent: running it again reuses what is installed and running. Everything except the export
+# lines goes to stderr, so the eval above only ever sees the exports.
+set -euo pipefail
+
+DB_NAME="${TEST_DB_NAME:-shop_test}"
+DB_USER="${TEST_DB_USER:-shop}"
+DB_PASSWORD="${TEST_DB_PASSWORD:-shop_test_password}"
+PG_PORT="${TEST_PG_PORT:-5432}"
+REDIS_PORT="${TEST_REDIS_PORT:-6379}"
+# A database index of its own so tests never touch keys of a Redis someone uses for something else.
+REDIS_DB="${TEST_REDIS_DB:-15}"
+
+log() { echo "[start-services] $*" >&2; }
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
+
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
+
+wait_for() {
+  local what="$1"; shift
+  for _ in $(seq 1 60); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  log "$what did not become ready in 30 s"
+  return 1
+}
+
+install_missing_packages() {
+  local missing=()
+  [ -x /usr/bin/pg_ctlcluster ] && compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  if [ "${#missing[@]}" -eq 0 ]; then
+    log "postgresql and redis-server already installed"
+    return
+  fi
+  log "installing ${missing[*]}"
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+start_postgres() {
+  local version
+  version="$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)"
+  if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$version main"; then
+    log "creating PostgreSQL $version cluster 'main'"
+    "${SUDO[@]}" pg_createcluster --port "$PG_PORT" "$version" main >&2
+  fi
+  if pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $4}' | grep -q online; then
+    log "PostgreSQL $version already running"
+  else
+    log "starting PostgreSQL $version"
+    "${SUDO[@]}" pg_ctlcluster "$version" main start >&2
+  fi
+  wait_for "PostgreSQL" pg_isready -h 127.0.0.1 -p "$PG_PORT"
+
+  as_postgres psql -p "$PG_PORT" -v ON_ERROR_STOP=1 -qAt >&2 <<SQL
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', '$DB_USER', '$DB_PASSWORD')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER') \gexec
+SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', '$DB_USER', '$DB_PASSWORD') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', '$DB_NAME', '$DB_USER')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB_NAME') \gexec
+SQL
+  log "database $DB_NAME owned by $DB_USER is ready"
+}
+
+start_redis() {
+  if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+    log "Redis already running on port $REDIS_PORT"
+    return
+  fi
+  log "starting Redis on port $REDIS_PORT"
+  # Test data only: no persistence, loopback only.
+  redis-server --daemonize yes --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --logfile "${TMPDIR:-/tmp}/redis-test-$REDIS_PORT.log" >&2
+  wait_for "Redis" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping
+}
+
+install_missing_packages
+start_postgres
+start_redis
+
+echo "export TEST_DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
+echo "export TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/$REDIS_DB"

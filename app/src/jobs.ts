@@ -1,0 +1,83 @@
+import { parseArgs } from "node:util";
+import type { Logger } from "pino";
+import { ConfigError, loadConfig, type AppConfig } from "./config";
+import { openDatabase } from "./db/open-database";
+import { exportAggregate, s3ObjectStore } from "./jobs/analytics-sink";
+import { parseFeed, readFeedSource } from "./jobs/catalogue-feed";
+import { computeDailyAggregate, previousUtcDay } from "./jobs/daily-aggregates";
+import { importCatalogue } from "./jobs/import-catalogue";
+import { createLogger } from "./logger";
+import { RedisProductCache, noProductCache } from "./products/product-cache";
+import { ProductRepository } from "./products/product-repository";
+import { connectRedis } from "./runtime";
+
+/**
+ * Batch jobs, shipped in the API image and run as Kubernetes CronJobs:
+ *   node dist/jobs.js fetch-products --source <url|file>
+ *   node dist/jobs.js analyse [--date YYYY-MM-DD]     (default: yesterday, UTC)
+ * Exit code 0 on success, 1 on failure, 2 on bad usage.
+ */
+const USAGE = "usage: jobs fetch-products --source <url|file> | jobs analyse [--date YYYY-MM-DD]";
+
+async function fetchProducts(config: AppConfig, log: Logger, source: string): Promise<number> {
+  const feed = parseFeed(await readFeedSource(source));
+  for (const rejection of feed.rejected) log.warn(rejection, "feed entry rejected");
+  const db = await openDatabase(config, log);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+  try {
+    const cache = redis ? new RedisProductCache(redis, config.cacheTtlSeconds, log) : noProductCache;
+    const summary = await importCatalogue(new ProductRepository(db), cache, feed.entries);
+    log.info({ ...summary, rejected: feed.rejected.length, source }, "catalogue imported");
+    // Rejected entries fail the run so a broken feed alerts; the valid ones are already in.
+    return feed.rejected.length > 0 ? 1 : 0;
+  } finally {
+    await redis?.quit();
+    await db.close();
+  }
+}
+
+async function analyse(config: AppConfig, log: Logger, day: string): Promise<number> {
+  const db = await openDatabase(config, log);
+  try {
+    const aggregate = await computeDailyAggregate(db, day);
+    log.info({ day, orders: aggregate.orders, revenueCents: aggregate.revenueCents }, "daily aggregate stored");
+    if (config.analyticsBucket) {
+      const key = await exportAggregate(s3ObjectStore(config.analyticsBucket), aggregate);
+      log.info({ bucket: config.analyticsBucket, key }, "daily aggregate exported");
+    }
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { source: { type: "string" }, date: { type: "string" } },
+  });
+  const config = loadConfig();
+  const log = createLogger(config.logLevel).child({ job: positionals[0] });
+  switch (positionals[0]) {
+    case "fetch-products":
+      if (!values.source) break;
+      return fetchProducts(config, log, values.source);
+    case "analyse": {
+      const day = values.date ?? previousUtcDay(new Date());
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day))) break;
+      return analyse(config, log, day);
+    }
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else console.error(JSON.stringify({ level: 60, msg: "job failed", err: String(error instanceof Error ? error.stack : error) }));
+    process.exit(error instanceof TypeError && "code" in error && error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? 2 : 1);
+  },
+);
