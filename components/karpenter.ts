@@ -99,7 +99,8 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
             }),
         }, child);
 
-        const release = helmRelease("karpenter", {
+        const release = helmRelease(name, {
+            releaseName: "karpenter",
             chart: "karpenter",
             namespace: NAMESPACE,
             values: {

@@ -29,7 +29,8 @@ export class LoadBalancerController extends pulumi.ComponentResource {
         const role = new ServiceAccountRole(`${name}-controller`, {
             oidc: args.oidc, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, policy: loadBalancerControllerPolicy(),
         }, { parent: this });
-        helmRelease("aws-load-balancer-controller", {
+        helmRelease(name, {
+            releaseName: "aws-load-balancer-controller",
             chart: "awsLoadBalancerController",
             namespace: NAMESPACE,
             values: {

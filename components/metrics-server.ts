@@ -13,7 +13,8 @@ export class MetricsServer extends pulumi.ComponentResource {
     constructor(name: string, args: MetricsServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:kubernetes:MetricsServer", name, {}, opts);
         const replicas = args.replicas ?? 2;
-        helmRelease("metrics-server", {
+        helmRelease(name, {
+            releaseName: "metrics-server",
             chart: "metricsServer",
             namespace: "kube-system",
             values: {

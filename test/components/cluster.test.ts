@@ -1,0 +1,75 @@
+import { expect } from "chai";
+import { Cluster } from "../../components/cluster";
+import { declared, Registered } from "../support/mock-runtime";
+
+describe("components/cluster", () => {
+    let privateCluster: Registered;
+    let restricted: Registered;
+    before(async () => {
+        const args = {
+            kubernetesVersion: "1.33", vpcId: "vpc-1", privateSubnetIds: ["p1", "p2", "p3"], publicSubnetIds: ["u1", "u2", "u3"],
+            systemNodes: { instanceTypes: ["t4g.medium"], minSize: 1, maxSize: 3, desiredSize: 2 },
+        };
+        privateCluster = await declared("clustertest-private", () => new Cluster("clustertest-private", { ...args, clusterName: "c-private", publicAccessCidrs: [] }));
+        restricted = await declared("clustertest-cidr", () => new Cluster("clustertest-cidr", { ...args, clusterName: "c-cidr", publicAccessCidrs: ["203.0.113.0/24"] }));
+    });
+
+    it("envelope-encrypts Kubernetes secrets with its own rotating KMS key", () => {
+        const eks = restricted.one("eks:index:Cluster").inputs;
+        const key = restricted.one("aws:kms/key:Key");
+        expect(key.inputs.enableKeyRotation).to.equal(true);
+        expect(eks.encryptionConfigKeyArn).to.equal(key.outputs.arn);
+    });
+
+    it("ships every control-plane log type to a log group it owns", () => {
+        expect(restricted.one("eks:index:Cluster").inputs.enabledClusterLogTypes).to.have.members(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+        expect(restricted.one("aws:cloudwatch/logGroup:LogGroup").inputs.name).to.equal("/aws/eks/c-cidr/cluster");
+    });
+
+    it("restricts the API endpoint: private only, or public limited to the configured CIDRs", () => {
+        expect(privateCluster.one("eks:index:Cluster").inputs).to.include({ endpointPrivateAccess: true, endpointPublicAccess: false });
+        const eks = restricted.one("eks:index:Cluster").inputs;
+        expect(eks).to.include({ endpointPrivateAccess: true, endpointPublicAccess: true });
+        expect(eks.publicAccessCidrs).to.deep.equal(["203.0.113.0/24"]);
+    });
+
+    it("creates an OIDC provider for IRSA, uses access entries and runs the version from config", () => {
+        expect(restricted.one("eks:index:Cluster").inputs).to.include({ createOidcProvider: true, authenticationMode: "API", version: "1.33", skipDefaultNodeGroup: true });
+    });
+
+    it("installs the EKS managed add-ons, the CSI drivers and CNI with their own IRSA roles", () => {
+        const addons = restricted.ofType("aws:eks/addon:Addon").map((a) => a.inputs);
+        expect(addons.map((a) => a.addonName)).to.have.members(["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "aws-efs-csi-driver"]);
+        for (const name of ["vpc-cni", "aws-ebs-csi-driver", "aws-efs-csi-driver"]) {
+            expect(addons.find((a) => a.addonName === name)?.serviceAccountRoleArn, name).to.match(/^arn:aws:iam::/);
+        }
+    });
+
+    it("scopes each IRSA trust policy to exactly one service account", () => {
+        const roles = restricted.ofType("aws:iam/role:Role").filter((r) => String(r.inputs.assumeRolePolicy).includes("AssumeRoleWithWebIdentity"));
+        expect(roles).to.have.length(3);
+        for (const role of roles) {
+            const statement = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0];
+            const subjects = Object.entries(statement.Condition.StringEquals).filter(([key]) => key.endsWith(":sub"));
+            expect(subjects).to.have.length(1);
+            expect(subjects[0][1]).to.match(/^system:serviceaccount:kube-system:[a-z-]+$/);
+        }
+    });
+
+    it("runs a small tainted Graviton system node group with IMDSv2 and encrypted volumes", () => {
+        const group = restricted.one("aws:eks/nodeGroup:NodeGroup");
+        expect(group.inputs.amiType).to.equal("AL2023_ARM_64_STANDARD");
+        expect(group.inputs.scalingConfig).to.deep.equal({ minSize: 1, maxSize: 3, desiredSize: 2 });
+        expect(group.inputs.taints).to.deep.include({ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" });
+        const template = restricted.one("aws:ec2/launchTemplate:LaunchTemplate").inputs;
+        expect(template.metadataOptions).to.include({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+        expect(template).to.not.have.property("keyName");
+        expect((template.blockDeviceMappings as { ebs: { encrypted: string } }[])[0].ebs.encrypted).to.equal("true");
+    });
+
+    it("waits for nodes before installing add-ons that run pods", () => {
+        const group = restricted.one("aws:eks/nodeGroup:NodeGroup");
+        const coredns = restricted.ofType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "coredns");
+        expect(coredns?.dependencies).to.include(group.urn);
+    });
+});

@@ -1,0 +1,125 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import { CONFIG_KEYS, PlatformConfig, RawConfig, SECRET_KEYS, parsePlatformConfig } from "../../stacks/config";
+import { ConfigError, cidrProblem } from "../../stacks/config-parser";
+
+const secret = pulumi.secret("s3cret-from-test");
+
+function raw(values: Record<string, string>, overrides: Partial<RawConfig> = {}): RawConfig {
+    return {
+        project: "ecommerce-platform",
+        stack: "test",
+        region: "ap-south-1",
+        values: { vpcCidr: "10.0.0.0/16", clusterPublicAccessCidrs: '["203.0.113.0/24"]', ...values },
+        secrets: { keycloakAdminPassword: secret, grafanaAdminPassword: secret },
+        ...overrides,
+    };
+}
+
+function problemsOf(input: RawConfig): string[] {
+    try {
+        parsePlatformConfig(input);
+    } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        return (error as ConfigError).problems;
+    }
+    throw new Error("expected the config to be rejected");
+}
+
+describe("stacks/config", () => {
+    describe("environment profiles", () => {
+        let dev: PlatformConfig;
+        let prod: PlatformConfig;
+        before(() => {
+            dev = parsePlatformConfig(raw({ environment: "dev" }));
+            prod = parsePlatformConfig(raw({ environment: "prod" }));
+        });
+
+        it("dev gets one NAT gateway, a single-AZ deletable Graviton database and no Grafana", () => {
+            expect(dev.network.natGateways).to.equal("single");
+            expect(dev.database).to.include({ multiAz: false, deletionProtection: false });
+            expect(dev.database.instanceClass).to.match(/^db\.t4g\./);
+            expect(dev.monitoring.grafanaEnabled).to.equal(false);
+        });
+
+        it("prod gets a NAT gateway per zone, a Multi-AZ protected database with 7+ days of backups and Grafana", () => {
+            expect(prod.network.natGateways).to.equal("one-per-az");
+            expect(prod.database).to.include({ multiAz: true, deletionProtection: true });
+            expect(prod.database.backupRetentionDays).to.be.at.least(7);
+            expect(prod.monitoring.grafanaEnabled).to.equal(true);
+            expect(prod.isProduction).to.equal(true);
+        });
+
+        it("lets the stack file override a profile default", () => {
+            const custom = parsePlatformConfig(raw({ environment: "dev", natGateways: "one-per-az", dbMultiAz: "true", karpenterCpuLimit: "48" }));
+            expect(custom.network.natGateways).to.equal("one-per-az");
+            expect(custom.database.multiAz).to.equal(true);
+            expect(custom.autoscaling.cpuLimit).to.equal(48);
+        });
+
+        it("an empty public CIDR list makes the API endpoint private only", () => {
+            expect(parsePlatformConfig(raw({ environment: "dev", clusterPublicAccessCidrs: "[]" })).cluster.publicAccessCidrs).to.deep.equal([]);
+        });
+    });
+
+    describe("rejects bad values, naming the key and what is allowed", () => {
+        const cases: [string, RawConfig, RegExp][] = [
+            ["an unknown environment", raw({ environment: "staging" }), /ecommerce-platform:environment: "staging" is not allowed; use one of dev, prod/],
+            ["a region AWS does not have", raw({ environment: "dev" }, { region: "ap-south1" }), /aws:region: "ap-south1" is not an AWS region; did you mean ap-south-1\?/],
+            ["a missing region", raw({ environment: "dev" }, { region: undefined }), /aws:region: is required/],
+            ["min nodes above max", raw({ environment: "dev", systemNodeMinSize: "5", systemNodeMaxSize: "3" }), /systemNodeMinSize: 5 is above systemNodeMaxSize 3/],
+            ["a malformed CIDR", raw({ environment: "dev", vpcCidr: "10.0.0/16" }), /ecommerce-platform:vpcCidr: "10.0.0\/16" is not an IPv4 CIDR/],
+            ["a CIDR with host bits", raw({ environment: "dev", vpcCidr: "10.0.0.1/16" }), /did you mean 10.0.0.0\/16\?/],
+            ["an API endpoint open to the internet", raw({ environment: "dev", clusterPublicAccessCidrs: '["0.0.0.0/0"]' }), /clusterPublicAccessCidrs: 0.0.0.0\/0 would expose/],
+            ["a missing required secret", raw({ environment: "dev" }, { secrets: {} }), /keycloakAdminPassword: is a required secret; set it with `pulumi config set --secret/],
+            ["Grafana on without its password", raw({ environment: "prod" }, { secrets: { keycloakAdminPassword: secret } }), /grafanaAdminPassword: is a required secret while grafanaEnabled is true/],
+            ["a non-integer", raw({ environment: "dev", karpenterCpuLimit: "lots" }), /karpenterCpuLimit: expected an integer, got "lots"/],
+            ["a non-boolean", raw({ environment: "dev", dbMultiAz: "yes" }), /dbMultiAz: expected true or false, got "yes"/],
+            ["an unknown capacity type", raw({ environment: "dev", karpenterCapacityTypes: '["spot","reserved"]' }), /karpenterCapacityTypes: "reserved" is not allowed/],
+            ["a log retention CloudWatch does not offer", raw({ environment: "dev", flowLogRetentionDays: "10" }), /flowLogRetentionDays: 10 is not a CloudWatch retention period/],
+            ["prod without deletion protection", raw({ environment: "prod", dbDeletionProtection: "false" }), /dbDeletionProtection: must be true in prod/],
+            ["prod with short backups", raw({ environment: "prod", dbBackupRetentionDays: "3" }), /dbBackupRetentionDays: 3 is too short for prod/],
+            ["storage ceiling below the initial size", raw({ environment: "dev", dbAllocatedStorageGib: "200", dbMaxAllocatedStorageGib: "100" }), /dbMaxAllocatedStorageGib: 100 is below dbAllocatedStorageGib 200/],
+            ["a list that is not JSON", raw({ environment: "dev", systemNodeInstanceTypes: "m7g.large" }), /systemNodeInstanceTypes: expected a list/],
+        ];
+        for (const [what, input, message] of cases) {
+            it(what, () => {
+                expect(problemsOf(input).join("\n")).to.match(message);
+            });
+        }
+
+        it("reports every problem at once, so a stack file is fixed in one pass", () => {
+            const problems = problemsOf(raw({ environment: "dev", vpcCidr: "nope", dbMultiAz: "maybe" }, { region: "mars-1" }));
+            expect(problems).to.have.length(3);
+        });
+    });
+
+    describe("cidrProblem", () => {
+        it("accepts well-formed network CIDRs and rejects the rest", () => {
+            expect(cidrProblem("10.0.0.0/16")).to.equal(undefined);
+            expect(cidrProblem("203.0.113.7/32")).to.equal(undefined);
+            expect(cidrProblem("256.0.0.0/8")).to.match(/not a valid/);
+            expect(cidrProblem("10.0.0.0/33")).to.match(/not a valid/);
+            expect(cidrProblem("10.0.0.0/8", 16, 20)).to.match(/prefix between \/16 and \/20/);
+        });
+    });
+
+    describe("Pulumi.yaml", () => {
+        const project = yaml.load(readFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as { name: string; config: Record<string, { type: string; secret?: boolean }> };
+        const declared = Object.keys(project.config).map((key) => key.replace(`${project.name}:`, ""));
+
+        it("declares exactly the keys the program reads, secrets as secret", () => {
+            expect([...declared].sort()).to.deep.equal([...CONFIG_KEYS, ...SECRET_KEYS].sort());
+            for (const key of SECRET_KEYS) expect(project.config[`${project.name}:${key}`].secret, key).to.equal(true);
+        });
+
+        it("gives every key a type the Pulumi CLI validates", () => {
+            for (const [key, declaration] of Object.entries(project.config)) {
+                expect(["string", "integer", "boolean", "array"], key).to.include(declaration.type);
+            }
+        });
+    });
+});

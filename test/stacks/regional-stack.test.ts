@@ -1,0 +1,82 @@
+import { expect } from "chai";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { ofType, plannedStack, PlannedStack } from "../support/plans";
+
+const ROOT = join(__dirname, "..", "..");
+const STACKS = readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
+
+function single(stack: PlannedStack, type: string) {
+    const found = ofType(stack, type);
+    expect(found, type).to.have.length(1);
+    return found[0];
+}
+
+describe("stacks/region (the offline plan of every shipped stack)", function () {
+    this.timeout(180_000);
+
+    for (const stack of STACKS) {
+        it(`Pulumi.${stack}.yaml plans offline with no mandatory policy violation`, () => {
+            const planned = plannedStack(stack);
+            expect(planned.exitCode, planned.stdout).to.equal(0);
+            expect(planned.report.resources).to.be.greaterThan(50);
+        });
+    }
+
+    describe("prod", () => {
+        let prod: PlannedStack;
+        before(() => { prod = plannedStack("prod"); });
+
+        it("holds the VPC, the EKS cluster, Karpenter with its NodePools and EC2NodeClass, RDS and EFS with its StorageClass", () => {
+            for (const type of ["awsx:ec2:Vpc", "eks:index:Cluster", "aws:rds/instance:Instance", "aws:efs/fileSystem:FileSystem", "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"]) {
+                expect(ofType(prod, type), type).to.have.length(1);
+            }
+            expect(ofType(prod, "kubernetes:karpenter.sh/v1:NodePool")).to.have.length.at.least(1);
+            expect(ofType(prod, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).to.include("oci://public.ecr.aws/karpenter/karpenter");
+            expect(ofType(prod, "kubernetes:storage.k8s.io/v1:StorageClass").map((r) => r.inputs.provisioner)).to.include("efs.csi.aws.com");
+        });
+
+        it("runs a Multi-AZ, encrypted, private, deletion-protected database", () => {
+            expect(single(prod, "aws:rds/instance:Instance").inputs).to.include({ multiAz: true, storageEncrypted: true, publiclyAccessible: false, deletionProtection: true });
+        });
+
+        it("has a NAT gateway per zone", () => {
+            expect(single(prod, "awsx:ec2:Vpc").inputs.natGateways).to.deep.equal({ strategy: "OnePerAz" });
+        });
+
+        it("tags every taggable AWS resource for cost allocation from one place", () => {
+            const taggable = prod.resources.filter((r) => r.type.startsWith("aws:") && r.inputs.tagsAll !== undefined);
+            expect(taggable.length).to.be.greaterThan(20);
+            for (const resource of taggable) {
+                expect(resource.inputs.tagsAll, resource.urn).to.include({ project: "ecommerce-platform", environment: "prod", region: "ap-south-1", "cost-centre": "ecommerce" });
+            }
+        });
+
+        it("records parents and dependencies, as a real stack export does", () => {
+            const instance = single(prod, "aws:rds/instance:Instance");
+            expect(instance.parent).to.match(/ecommerce:data:Database::prod-db$/);
+            expect(instance.dependencies.length).to.be.greaterThan(0);
+            expect(instance.provider).to.match(/pulumi:providers:aws::prod-aws::/);
+        });
+    });
+
+    describe("dev differs where the environment says it should", () => {
+        let dev: PlannedStack;
+        let prod: PlannedStack;
+        before(() => { dev = plannedStack("dev"); prod = plannedStack("prod"); });
+
+        it("one NAT gateway instead of one per zone", () => {
+            expect(single(dev, "awsx:ec2:Vpc").inputs.natGateways).to.deep.equal({ strategy: "Single" });
+        });
+
+        it("a single-AZ, deletable database on a smaller Graviton class", () => {
+            expect(single(dev, "aws:rds/instance:Instance").inputs).to.include({ multiAz: false, deletionProtection: false, instanceClass: "db.t4g.medium" });
+            expect(single(prod, "aws:rds/instance:Instance").inputs.backupRetentionPeriod).to.be.greaterThan(Number(single(dev, "aws:rds/instance:Instance").inputs.backupRetentionPeriod));
+        });
+
+        it("smaller autoscaling limits", () => {
+            const cpu = (s: PlannedStack) => Number((ofType(s, "kubernetes:karpenter.sh/v1:NodePool")[0].inputs.spec as { limits: { cpu: string } }).limits.cpu);
+            expect(cpu(dev)).to.be.lessThan(cpu(prod));
+        });
+    });
+});

@@ -1,0 +1,68 @@
+import { expect } from "chai";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { plannedStack, runPlan } from "../support/plans";
+
+const ROOT = join(__dirname, "..", "..");
+
+/** A throwaway stack file in the project root (the plan reads stacks from there, as the Pulumi CLI does). */
+function withStackFile(body: string, check: (stack: string) => void): void {
+    const stack = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const file = join(ROOT, `Pulumi.${stack}.yaml`);
+    writeFileSync(file, body);
+    try {
+        check(stack);
+    } finally {
+        rmSync(file, { force: true });
+    }
+}
+
+describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report FILE])", function () {
+    this.timeout(180_000);
+
+    it("exits 2 on a bad stack config with a one-line message naming the key", () => {
+        withStackFile("config:\n  aws:region: ap-south-1\n  ecommerce-platform:environment: dev\n  ecommerce-platform:vpcCidr: 10.1.0.0/16\n" +
+            "  ecommerce-platform:clusterPublicAccessCidrs: []\n  ecommerce-platform:systemNodeMinSize: 9\n  ecommerce-platform:keycloakAdminPassword:\n    secure: v1:x\n", (stack) => {
+            const run = runPlan(stack);
+            expect(run.exitCode).to.equal(2);
+            expect(run.stderr.trim().split("\n")).to.have.length(1);
+            expect(run.stderr).to.include("ecommerce-platform:systemNodeMinSize: 9 is above systemNodeMaxSize 3");
+        });
+    });
+
+    it("exits 2 when a required key is missing", () => {
+        withStackFile("config:\n  aws:region: eu-west-1\n  ecommerce-platform:environment: dev\n", (stack) => {
+            const run = runPlan(stack);
+            expect(run.exitCode).to.equal(2);
+            expect(run.stderr).to.include("ecommerce-platform:vpcCidr: is required");
+        });
+    });
+
+    it("exits 2 for a stack that has no stack file, and for an unknown option", () => {
+        expect(runPlan("no-such-stack").exitCode).to.equal(2);
+        expect(runPlan("dev", ["--frobnicate"]).exitCode).to.equal(2);
+    });
+
+    it("writes a stack export with real type tokens and a report with counts by type", () => {
+        const prod = plannedStack("prod");
+        expect(prod.resources[0].type).to.equal("pulumi:pulumi:Stack");
+        expect(prod.report.byType["aws:rds/instance:Instance"]).to.equal(1);
+        expect(prod.report.resources).to.equal(prod.resources.length);
+        expect(prod.report.violations).to.be.an("array");
+    });
+
+    it("prints resources by component and the policy verdict", () => {
+        const prod = plannedStack("prod");
+        expect(prod.stdout).to.match(/Resources by component:/);
+        expect(prod.stdout).to.match(/prod-cluster \(ecommerce:kubernetes:Cluster\)/);
+        expect(prod.stdout).to.match(/Policy pack:/);
+    });
+
+    it("never writes a secret's value: secure config stays a secret in the export", () => {
+        const prod = plannedStack("prod");
+        const text = JSON.stringify(prod.resources);
+        expect(text).to.not.include("offline-placeholder-for-");
+        const stack = prod.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+        expect(JSON.stringify(stack?.outputs.kubeconfig)).to.include("1b47061264138c4ac30d75fd1eb44270");
+    });
+});
