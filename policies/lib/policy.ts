@@ -32,7 +32,10 @@ export interface ResourceRuleSpec<C extends object> {
     types: readonly string[] | ((type: string) => boolean);
     configSchema?: PolicyConfigSchema;
     validate: (props: Props, args: ResourceValidationArgs, report: ReportViolation, config: C) => void;
-    /** Component-input checks (see componentCheck) for offline plans that only see the component. */
+    /**
+     * A stack-level part of the same rule: component-input checks (see componentCheck) for offline plans that only
+     * see the component, or companion checks that need the whole stack.
+     */
     components?: StackValidation;
 }
 
@@ -90,13 +93,14 @@ export function descendsFrom(resource: PolicyResource, ancestorUrn: string): boo
  * the values AWS will receive, including the component's defaults.
  */
 export function componentCheck(
-    componentType: string,
+    componentTypes: string | readonly string[],
     childType: string,
     validate: (props: Props, component: PolicyResource, report: (message: string) => void, args: StackValidationArgs) => void,
 ): StackValidation {
     return (args, report) => {
-        const components = args.resources.filter((r) => r.type === componentType);
-        if (components.length === 0) args.notApplicable(`no ${componentType} in the stack`);
+        const types = typeof componentTypes === "string" ? [componentTypes] : componentTypes;
+        const components = args.resources.filter((r) => types.includes(r.type));
+        if (components.length === 0) args.notApplicable(`no ${types.join(" or ")} in the stack`);
         for (const component of components) {
             const judgedByChild = args.resources.some((r) => r.type === childType && r.urn !== component.urn && descendsFrom(r, component.urn));
             if (judgedByChild) continue;

@@ -1,0 +1,142 @@
+/**
+ * Cost allocation and cost hygiene: required tags on every taggable AWS resource, a stack budget, and the
+ * settings that quietly grow a bill (gp2 volumes, NAT gateway count, unbounded Athena scans, logs kept forever).
+ * All advisory by default; a team raises them to mandatory through policy config.
+ */
+import type { ReportViolation, StackValidationArgs } from "@pulumi/policy";
+import { AWS_TAGGABLE_TYPES } from "../lib/aws-taggable-types";
+import { descendsFrom, ProductionConfig, productionConfigSchema, Rule, resourceRule, stackRule } from "../lib/policy";
+import { effectiveTags } from "../lib/tags";
+import { asArray, asBool, asNumber, asRecord, asString, isRecord } from "../lib/values";
+
+interface TagsConfig {
+    requiredTags: string[];
+}
+
+export const awsRequiredTags = resourceRule<TagsConfig>({
+    name: "aws-required-tags",
+    description: "Every taggable AWS resource carries the cost-allocation tags (project, environment, region, cost-centre), from its tags or the provider's defaultTags.",
+    enforcementLevel: "advisory",
+    types: (t) => AWS_TAGGABLE_TYPES.has(t),
+    configSchema: {
+        properties: {
+            requiredTags: { type: "array", items: { type: "string" }, default: ["project", "environment", "region", "cost-centre"] },
+        },
+    },
+    validate: (props, args, report, config) => {
+        const tags = effectiveTags(props, args.provider);
+        const missing = config.requiredTags.filter((k) => (tags[k] ?? "").trim() === "");
+        if (missing.length > 0) report(`Missing tag(s): ${missing.join(", ")}.`);
+    },
+});
+
+interface BudgetConfig {
+    maxMonthlyUsd?: number;
+    estimatedMonthlyUsd?: number;
+}
+
+export const stackBudget = stackRule<BudgetConfig>({
+    name: "stack-budget",
+    description: "The stack's estimated monthly cost stays within maxMonthlyUsd (the estimate comes from the cost model via config).",
+    enforcementLevel: "advisory",
+    configSchema: {
+        properties: {
+            maxMonthlyUsd: { type: "number", minimum: 0, description: "Monthly budget for the stack in USD." },
+            estimatedMonthlyUsd: { type: "number", minimum: 0, description: "Estimate for this stack (set by the plan/cost model)." },
+        },
+    },
+    validate: (args: StackValidationArgs, report: ReportViolation, config) => {
+        if (config.maxMonthlyUsd === undefined) args.notApplicable("no maxMonthlyUsd configured");
+        if (config.estimatedMonthlyUsd === undefined) args.notApplicable("no cost estimate available");
+        if (config.estimatedMonthlyUsd! > config.maxMonthlyUsd!) {
+            report(`Estimated $${config.estimatedMonthlyUsd!.toFixed(2)}/month exceeds the budget of $${config.maxMonthlyUsd!.toFixed(2)}/month.`);
+        }
+    },
+});
+
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const EBS_VOLUME = "aws:ebs/volume:Volume";
+const STORAGE_CLASS = (t: string) => /^kubernetes:storage\.k8s\.io\/v\w+:StorageClass$/.test(t);
+const EC2_NODE_CLASS = (t: string) => /^kubernetes:karpenter\.k8s\.aws\/v\w+:EC2NodeClass$/.test(t);
+
+export const ebsGp3Volumes = resourceRule({
+    name: "ebs-gp3-volumes",
+    description: "Block storage uses gp3 rather than gp2 (about 20% cheaper per GB with baseline IOPS included).",
+    enforcementLevel: "advisory",
+    types: (t) => t === LAUNCH_TEMPLATE || t === EBS_VOLUME || STORAGE_CLASS(t) || EC2_NODE_CLASS(t),
+    validate: (props, args, report) => {
+        if (args.type === EBS_VOLUME) {
+            if (asString(props["type"]) === "gp2") report("Volume type is gp2.");
+            return;
+        }
+        if (STORAGE_CLASS(args.type)) {
+            const type = asString(asRecord(props["parameters"])?.["type"]);
+            const provisioner = asString(props["provisioner"]);
+            // The in-tree aws-ebs provisioner defaults to gp2; the CSI driver defaults to gp3.
+            if (type === "gp2" || (provisioner === "kubernetes.io/aws-ebs" && type === undefined)) report("StorageClass provisions gp2 volumes.");
+            return;
+        }
+        const mappings = EC2_NODE_CLASS(args.type) ? asRecord(props["spec"])?.["blockDeviceMappings"] : props["blockDeviceMappings"];
+        for (const m of asArray(mappings).filter(isRecord)) {
+            if (asString(asRecord(asArray(m["ebs"])[0])?.["volumeType"]) === "gp2") report(`Block device ${asString(m["deviceName"]) ?? "?"} is gp2.`);
+        }
+    },
+});
+
+const VPC_COMPONENT = "awsx:ec2:Vpc";
+const NAT_GATEWAY = "aws:ec2/natGateway:NatGateway";
+
+export const vpcNatStrategy = stackRule<ProductionConfig>({
+    name: "vpc-nat-strategy",
+    description: "Production VPCs have a NAT gateway per AZ (no single point of failure); other environments share one to save about $33/month per gateway.",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { ...productionConfigSchema } },
+    validate: (args, report, config) => {
+        const vpcs = args.resources.filter((r) => r.type === VPC_COMPONENT);
+        if (vpcs.length === 0) args.notApplicable("no awsx:ec2:Vpc in the stack");
+        const prodNames = config.productionEnvironments.map((e) => e.toLowerCase());
+        for (const vpc of vpcs) {
+            const nats = args.resources.filter((r) => r.type === NAT_GATEWAY && descendsFrom(r, vpc.urn));
+            // With children (real preview) count them; offline, read the component's natGateways input.
+            const envFrom = nats.length > 0 ? effectiveTags(nats[0].props, nats[0].provider) : effectiveTags(vpc.props);
+            const env = envFrom[config.environmentTagKey];
+            const prod = env === undefined ? config.assumeProductionWhenUntagged : prodNames.includes(env.toLowerCase());
+            if (env === undefined && !config.assumeProductionWhenUntagged) continue;
+            const strategy = nats.length > 0 ? (nats.length > 1 ? "OnePerAz" : "Single") : (asString(asRecord(vpc.props["natGateways"])?.["strategy"]) ?? "OnePerAz");
+            if (prod && strategy !== "OnePerAz") report(`Production VPC ${vpc.name} uses NAT strategy ${strategy}: one AZ failure cuts egress for all.`, vpc.urn);
+            if (!prod && strategy === "OnePerAz") report(`Non-production VPC ${vpc.name} runs a NAT gateway per AZ (the awsx default); "Single" is enough.`, vpc.urn);
+        }
+    },
+});
+
+interface AthenaConfig {
+    maxBytesScannedPerQuery: number;
+}
+
+export const athenaBytesScannedLimit = resourceRule<AthenaConfig>({
+    name: "athena-bytes-scanned-limit",
+    description: "Athena workgroups cap the bytes a query may scan (and enforce the workgroup settings), so one query cannot run up the bill.",
+    enforcementLevel: "advisory",
+    types: ["aws:athena/workgroup:Workgroup"],
+    configSchema: { properties: { maxBytesScannedPerQuery: { type: "number", minimum: 10485760, default: 1099511627776 } } },
+    validate: (props, _args, report, config) => {
+        const c = asRecord(asArray(props["configuration"])[0]) ?? {};
+        const cutoff = asNumber(c["bytesScannedCutoffPerQuery"]);
+        if (cutoff === undefined) report("configuration.bytesScannedCutoffPerQuery is not set.");
+        else if (cutoff > config.maxBytesScannedPerQuery) report(`bytesScannedCutoffPerQuery ${cutoff} exceeds ${config.maxBytesScannedPerQuery}.`);
+        if (asBool(c["enforceWorkgroupConfiguration"]) === false) report("enforceWorkgroupConfiguration is false: clients can override the limit.");
+    },
+});
+
+export const cloudwatchLogRetention = resourceRule({
+    name: "cloudwatch-log-retention",
+    description: "CloudWatch log groups set a retention period (unset or 0 keeps logs, and their cost, forever).",
+    enforcementLevel: "advisory",
+    types: ["aws:cloudwatch/logGroup:LogGroup"],
+    validate: (props, _args, report) => {
+        const days = asNumber(props["retentionInDays"]);
+        if (days === undefined || days === 0) report("retentionInDays is not set: logs never expire.");
+    },
+});
+
+export const costTaggingRules: Rule[] = [awsRequiredTags, stackBudget, ebsGp3Volumes, vpcNatStrategy, athenaBytesScannedLimit, cloudwatchLogRetention];

@@ -1,0 +1,238 @@
+/**
+ * Kubernetes workloads (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs' nested job
+ * template) and Helm releases. Isolation from the node (privileged, host namespaces, root, escalation,
+ * capabilities, host paths and ports) is mandatory; resources, probes, pinning and namespaces are hygiene.
+ */
+import type { ResourceValidationArgs } from "@pulumi/policy";
+import { containersOf, Container, imageTag, isWorkload, LONG_RUNNING, podSpec, securityContext, workloadKind } from "../lib/k8s";
+import { Rule, resourceRule } from "../lib/policy";
+import { asArray, asBool, asNumber, asRecord, asString, asStringList, isRecord, Props } from "../lib/values";
+
+function pod(args: ResourceValidationArgs, props: Props): Record<string, unknown> | undefined {
+    const kind = workloadKind(args.type);
+    return kind ? podSpec(kind, props) : undefined;
+}
+
+function where(c: Container): string {
+    return `${c.group === "containers" ? "container" : c.group.replace(/s$/, "")} ${c.name}`;
+}
+
+export const k8sNoPrivileged = resourceRule({
+    name: "k8s-no-privileged",
+    description: "No container runs privileged.",
+    enforcementLevel: "mandatory",
+    types: isWorkload,
+    validate: (props, args, report) => {
+        for (const c of containersOf(pod(args, props))) {
+            if (asBool(securityContext(c.spec)["privileged"]) === true) report(`${where(c)} is privileged.`);
+        }
+    },
+});
+
+export const k8sNoHostNamespaces = resourceRule({
+    name: "k8s-no-host-namespaces",
+    description: "Pods do not share the node's network, PID or IPC namespaces (hostNetwork, hostPID, hostIPC).",
+    enforcementLevel: "mandatory",
+    types: isWorkload,
+    validate: (props, args, report) => {
+        const spec = pod(args, props) ?? {};
+        for (const key of ["hostNetwork", "hostPID", "hostIPC"]) if (asBool(spec[key]) === true) report(`${key} is true.`);
+    },
+});
+
+export const k8sRunAsNonRoot = resourceRule({
+    name: "k8s-run-as-non-root",
+    description: "Every container runs as non-root: runAsNonRoot true (pod or container level) and never runAsUser 0.",
+    enforcementLevel: "mandatory",
+    types: isWorkload,
+    validate: (props, args, report) => {
+        const spec = pod(args, props);
+        const podContext = securityContext(spec);
+        for (const c of containersOf(spec)) {
+            const ctx = securityContext(c.spec);
+            // Container settings override the pod's.
+            const nonRoot = asBool(ctx["runAsNonRoot"]) ?? asBool(podContext["runAsNonRoot"]);
+            const user = asNumber(ctx["runAsUser"]) ?? asNumber(podContext["runAsUser"]);
+            if (user === 0) report(`${where(c)} runs as user 0 (root).`);
+            else if (nonRoot !== true) report(`${where(c)} does not set runAsNonRoot: true.`);
+        }
+    },
+});
+
+export const k8sNoPrivilegeEscalation = resourceRule({
+    name: "k8s-no-privilege-escalation",
+    description: "Every container sets allowPrivilegeEscalation: false (Kubernetes defaults it to true).",
+    enforcementLevel: "mandatory",
+    types: isWorkload,
+    validate: (props, args, report) => {
+        for (const c of containersOf(pod(args, props))) {
+            if (asBool(securityContext(c.spec)["allowPrivilegeEscalation"]) !== false) report(`${where(c)} does not set allowPrivilegeEscalation: false.`);
+        }
+    },
+});
+
+interface CapabilitiesConfig {
+    forbiddenCapabilities: string[];
+}
+
+export const k8sNoDangerousCapabilities = resourceRule<CapabilitiesConfig>({
+    name: "k8s-no-dangerous-capabilities",
+    description: "Containers add no node-level Linux capabilities (ALL, SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ...).",
+    enforcementLevel: "mandatory",
+    types: isWorkload,
+    configSchema: {
+        properties: {
+            forbiddenCapabilities: {
+                type: "array",
+                items: { type: "string" },
+                default: ["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "DAC_READ_SEARCH", "BPF", "PERFMON", "SYS_BOOT"],
+            },
+        },
+    },
+    validate: (props, args, report, config) => {
+        for (const c of containersOf(pod(args, props))) {
+            const added = asStringList(asRecord(securityContext(c.spec)["capabilities"])?.["add"]).map((cap) => cap.toUpperCase().replace(/^CAP_/, ""));
+            const bad = added.filter((cap) => config.forbiddenCapabilities.includes(cap));
+            if (bad.length > 0) report(`${where(c)} adds ${bad.join(", ")}.`);
+        }
+    },
+});
+
+interface HostPathConfig {
+    allowedHostPaths: string[];
+}
+
+export const k8sNoHostPath = resourceRule<HostPathConfig>({
+    name: "k8s-no-host-path",
+    description: "Pods mount no hostPath volumes outside the configured allow-list (none by default): the node's filesystem stays out of reach.",
+    enforcementLevel: "mandatory",
+    types: isWorkload,
+    configSchema: { properties: { allowedHostPaths: { type: "array", items: { type: "string" }, default: [] } } },
+    validate: (props, args, report, config) => {
+        for (const v of asArray(pod(args, props)?.["volumes"]).filter(isRecord)) {
+            const path = asString(asRecord(v["hostPath"])?.["path"]);
+            if (path === undefined) continue;
+            const allowed = config.allowedHostPaths.some((p) => path === p || path.startsWith(p.endsWith("/") ? p : `${p}/`));
+            if (!allowed) report(`Volume ${asString(v["name"]) ?? "?"} mounts hostPath ${path}.`);
+        }
+    },
+});
+
+export const k8sNoHostPorts = resourceRule({
+    name: "k8s-no-host-ports",
+    description: "Containers bind no hostPort (it exposes the pod on the node's address, bypassing Services and NetworkPolicy).",
+    enforcementLevel: "mandatory",
+    types: isWorkload,
+    validate: (props, args, report) => {
+        for (const c of containersOf(pod(args, props))) {
+            for (const p of asArray(c.spec["ports"]).filter(isRecord)) {
+                const hostPort = asNumber(p["hostPort"]);
+                if (hostPort !== undefined && hostPort > 0) report(`${where(c)} binds hostPort ${hostPort}.`);
+            }
+        }
+    },
+});
+
+interface ResourcesConfig {
+    requiredRequests: string[];
+    requiredLimits: string[];
+}
+
+export const k8sResources = resourceRule<ResourcesConfig>({
+    name: "k8s-resources",
+    description: "Containers declare resource requests and limits (cpu and memory by default), for scheduling, autoscaling and cost.",
+    enforcementLevel: "advisory",
+    types: isWorkload,
+    configSchema: {
+        properties: {
+            requiredRequests: { type: "array", items: { type: "string" }, default: ["cpu", "memory"] },
+            requiredLimits: { type: "array", items: { type: "string" }, default: ["cpu", "memory"] },
+        },
+    },
+    validate: (props, args, report, config) => {
+        for (const c of containersOf(pod(args, props), ["containers", "initContainers"])) {
+            const resources = asRecord(c.spec["resources"]) ?? {};
+            const requests = asRecord(resources["requests"]) ?? {};
+            const limits = asRecord(resources["limits"]) ?? {};
+            const missing = [
+                ...config.requiredRequests.filter((r) => requests[r] === undefined).map((r) => `requests.${r}`),
+                ...config.requiredLimits.filter((r) => limits[r] === undefined).map((r) => `limits.${r}`),
+            ];
+            if (missing.length > 0) report(`${where(c)} lacks ${missing.join(", ")}.`);
+        }
+    },
+});
+
+export const k8sProbes = resourceRule({
+    name: "k8s-probes",
+    description: "Long-running workloads (Deployments, StatefulSets, DaemonSets) have readiness and liveness probes; Jobs and CronJobs are exempt.",
+    enforcementLevel: "advisory",
+    types: (t) => LONG_RUNNING.includes(workloadKind(t) ?? "Pod"),
+    validate: (props, args, report) => {
+        for (const c of containersOf(pod(args, props), ["containers"])) {
+            const missing = ["readinessProbe", "livenessProbe"].filter((p) => c.spec[p] === undefined);
+            if (missing.length > 0) report(`${where(c)} lacks ${missing.join(" and ")}.`);
+        }
+    },
+});
+
+export const k8sImagePinned = resourceRule({
+    name: "k8s-image-pinned",
+    description: "Container images are pinned: an explicit tag other than latest, or a digest.",
+    enforcementLevel: "advisory",
+    types: isWorkload,
+    validate: (props, args, report) => {
+        for (const c of containersOf(pod(args, props))) {
+            const image = asString(c.spec["image"]);
+            if (!image) continue;
+            const tag = imageTag(image);
+            if (tag === "") report(`${where(c)} image ${image} has no tag (means latest).`);
+            else if (tag !== undefined && tag.toLowerCase() === "latest") report(`${where(c)} image ${image} uses the mutable latest tag.`);
+        }
+    },
+});
+
+const HELM_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"];
+const EXACT_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+export const helmReleasePinned = resourceRule({
+    name: "helm-release-pinned",
+    description: "Helm releases and charts pin an exact chart version (no ranges, no floating latest).",
+    enforcementLevel: "advisory",
+    types: HELM_TYPES,
+    validate: (props, _args, report) => {
+        const chart = asString(props["chart"]) ?? "";
+        // A chart given as a local path or a tarball URL carries its version in the file itself.
+        if (/^(\.{0,2}\/|file:)/.test(chart) || /\.tgz$/.test(chart)) return;
+        const version = asString(props["version"]);
+        if (!version) report(`Chart ${chart} has no version: every install may get a different chart.`);
+        else if (!EXACT_VERSION.test(version.trim())) report(`Chart ${chart} version "${version}" is a range, not an exact version.`);
+    },
+});
+
+export const k8sNoDefaultNamespace = resourceRule({
+    name: "k8s-no-default-namespace",
+    description: "Workloads and Helm releases are placed in a named namespace, not `default`.",
+    enforcementLevel: "advisory",
+    types: (t) => isWorkload(t) || HELM_TYPES.includes(t),
+    validate: (props, args, report) => {
+        const ns = HELM_TYPES.includes(args.type) ? asString(props["namespace"]) : asString(asRecord(props["metadata"])?.["namespace"]);
+        const effective = ns ?? asString(args.provider?.props["namespace"]);
+        if (effective === undefined || effective === "" || effective === "default") report(`Namespace is ${effective ? `"${effective}"` : "unset (default)"}.`);
+    },
+});
+
+export const kubernetesRules: Rule[] = [
+    k8sNoPrivileged,
+    k8sNoHostNamespaces,
+    k8sRunAsNonRoot,
+    k8sNoPrivilegeEscalation,
+    k8sNoDangerousCapabilities,
+    k8sNoHostPath,
+    k8sNoHostPorts,
+    k8sResources,
+    k8sProbes,
+    k8sImagePinned,
+    helmReleasePinned,
+    k8sNoDefaultNamespace,
+];
