@@ -45,7 +45,8 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         dbMaxAllocatedStorageGib: 100,
         dbMultiAz: false,
         dbDeletionProtection: false,
-        dbBackupRetentionDays: 1,
+        // Backup storage up to the database size is free, so dev keeps a week too.
+        dbBackupRetentionDays: 7,
         grafanaEnabled: false,
     },
     prod: {
