@@ -39,7 +39,7 @@ function kubeconfigFor(clusterName: string, region: string) {
 
 /** Outputs by type token, for resources whose outputs the program reads. */
 const OUTPUTS: Record<string, OutputMock> = {
-    "awsx:ec2:Vpc": (name, inputs, ctx) => {
+    "awsx:ec2:Vpc": (_name, inputs, ctx) => {
         const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
         const subnets = (kind: string) => Array.from({ length: zones }, (_, i) => `subnet-mock${ctx.hex(`${kind}${i}`).slice(0, 12)}`);
         return { vpcId: `vpc-mock${ctx.hex().slice(0, 13)}`, publicSubnetIds: subnets("public"), privateSubnetIds: subnets("private"), isolatedSubnetIds: [] };
@@ -76,11 +76,11 @@ const OUTPUTS: Record<string, OutputMock> = {
         const queueName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
         return { name: queueName, url: `https://sqs.${ctx.region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${queueName}`, arn: arn(ctx, "sqs", queueName) };
     },
-    "aws:efs/fileSystem:FileSystem": (name, inputs, ctx) => ({
+    "aws:efs/fileSystem:FileSystem": (_name, _inputs, ctx) => ({
         arn: arn(ctx, "elasticfilesystem", `file-system/${ctx.id}`),
         dnsName: `${ctx.id}.efs.${ctx.region}.amazonaws.com`,
     }),
-    "aws:kms/key:Key": (name, inputs, ctx) => ({ keyId: ctx.id, arn: arn(ctx, "kms", `key/${ctx.id}`) }),
+    "aws:kms/key:Key": (_name, _inputs, ctx) => ({ keyId: ctx.id, arn: arn(ctx, "kms", `key/${ctx.id}`) }),
     "aws:cloudwatch/logGroup:LogGroup": (name, inputs, ctx) => ({ arn: arn(ctx, "logs", `log-group:${String(inputs.name ?? name)}`) }),
     "aws:iam/role:Role": (name, inputs, ctx) => {
         const roleName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
