@@ -13,7 +13,7 @@ const appRoot = join(__dirname, "..");
 const outdir = join(appRoot, "dist");
 const PGLITE_ASSETS = ["pglite.wasm", "pglite.data", "initdb.wasm"];
 
-export async function buildBundle(): Promise<{ mainBytes: number; jobsBytes: number }> {
+export async function buildBundle(): Promise<{ codeBytes: number }> {
   await rm(outdir, { recursive: true, force: true });
   await build({
     entryPoints: { main: join(appRoot, "src/main.ts"), jobs: join(appRoot, "src/jobs.ts") },

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { registerDevTokenRoute } from "./auth/dev-token-routes";
 import type { DevIssuer } from "./auth/dev-issuer";
 import type { TokenVerifier } from "./auth/principal";
-import { installErrorHandling } from "./http/error-handler";
+import { installErrorHandling, respondToError } from "./http/error-handler";
 import { registerHealthRoutes, type ReadinessCheck } from "./http/health-routes";
 import { installRequestMetrics, type ServiceMetrics } from "./http/metrics";
 import { requestIdFor } from "./http/request-id";
@@ -46,6 +46,13 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     return503OnClosing: true,
+    // Errors raised by the router before any route runs (over-long or badly encoded URLs).
+    frameworkErrors: (error, request, reply) => {
+      const body = respondToError(error, request, reply);
+      // Written raw: this hook is generic over route types, so the typed reply.send cannot be used.
+      reply.raw.writeHead(reply.statusCode, { "content-type": "application/json; charset=utf-8", "x-request-id": request.id });
+      reply.raw.end(JSON.stringify(body));
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   // JSON only: without this Fastify would hand text/plain bodies to the routes as strings.

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HttpError } from "./http-error";
 
 export interface ErrorBody {
@@ -31,6 +31,13 @@ const STATUS_CODES: Record<number, string> = {
   431: "headers_too_large",
 };
 
+// Error messages can quote the request (a 5 kB path segment); clients get a bounded reason.
+const MAX_REASON_LENGTH = 300;
+
+function truncate(message: string): string {
+  return message.length <= MAX_REASON_LENGTH ? message : `${message.slice(0, MAX_REASON_LENGTH)}…`;
+}
+
 function classify(error: FastifyError | HttpError | Error): { status: number; code: string; message: string } {
   if (error instanceof HttpError) return { status: error.statusCode, code: error.code, message: error.message };
   const fastifyError = error as FastifyError;
@@ -46,6 +53,15 @@ function classify(error: FastifyError | HttpError | Error): { status: number; co
   return { status: status !== undefined && status >= 500 ? status : 500, code: "internal", message: "internal error" };
 }
 
+/** Logs the error, sets the status and returns the body: shared by the route and router error paths. */
+export function respondToError(error: FastifyError | HttpError | Error, request: FastifyRequest, reply: FastifyReply): ErrorBody {
+  const { status, code, message } = classify(error);
+  if (status >= 500) request.log.error({ err: error }, "request failed");
+  else request.log.info({ status, code, reason: truncate(message) }, "request rejected");
+  reply.status(status);
+  return { error: code, message: truncate(message), requestId: request.id };
+}
+
 /**
  * Client faults (validation, malformed JSON, oversized bodies, wrong content types, bad tokens) become
  * a 4xx with a reason. Anything else is logged in full and answered with an opaque 500, so internals
@@ -53,11 +69,7 @@ function classify(error: FastifyError | HttpError | Error): { status: number; co
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler<FastifyError | HttpError | Error>((error, request, reply) => {
-    const { status, code, message } = classify(error);
-    if (status >= 500) request.log.error({ err: error }, "request failed");
-    else request.log.info({ status, code, reason: message }, "request rejected");
-    const body: ErrorBody = { error: code, message, requestId: request.id };
-    return reply.status(status).send(body);
+    return reply.send(respondToError(error, request, reply));
   });
 
   app.setNotFoundHandler((request, reply) => {

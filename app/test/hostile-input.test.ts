@@ -1,0 +1,112 @@
+import { expect } from "chai";
+import type { InjectOptions } from "fastify";
+import { SignJWT, generateKeyPair } from "jose";
+import type { Product } from "../src/products/product";
+import { bearer, startTestApp, type TestApp } from "./support/test-app";
+
+/**
+ * Every request here is a client fault. The contract: a 4xx with an error code and a human-readable
+ * reason, never a 5xx, never a stack trace.
+ */
+describe("hostile input never causes a 5xx", () => {
+  let t: TestApp;
+  let token: string;
+  let admin: string;
+  let productId: string;
+
+  before(async () => {
+    t = await startTestApp();
+    token = await t.tokenFor("mallory");
+    admin = await t.tokenFor("root", ["admin"]);
+    productId = (await t.app.inject({ url: "/v1/products?limit=1" })).json<{ items: Product[] }>().items[0]!.id;
+  });
+  after(() => t.close());
+
+  const orderHeaders = () => ({ ...bearer(token), "idempotency-key": `hostile-${Math.random().toString(36).slice(2)}`, "content-type": "application/json" });
+
+  const cases: Array<[title: string, request: () => Promise<InjectOptions>, expected?: number]> = [
+    ["malformed JSON", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items": [' }), 400],
+    ["JSON that is not an object", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: "[1,2,3]" }), 400],
+    ["empty JSON body", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: "" }), 400],
+    ["wrong types (quantity as string)", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [{ productId, quantity: "2" }] }) }), 400],
+    ["negative quantity", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [{ productId, quantity: -5 }] }) }), 400],
+    ["huge quantity", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [{ productId, quantity: 1e300 }] }) }), 400],
+    ["empty basket", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [] }) }), 400],
+    ["duplicate lines", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [{ productId, quantity: 1 }, { productId, quantity: 1 }] }) }), 400],
+    ["unknown top-level field", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [{ productId, quantity: 1 }], discount: 100 }) }), 400],
+    ["unknown nested field", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [{ productId, quantity: 1, priceCents: 0 }] }) }), 400],
+    ["prototype pollution", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items":[],"__proto__":{"admin":true}}' }), 400],
+    ["oversized body", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [{ productId, quantity: 1 }], pad: "x".repeat(200_000) }) }), 413],
+    ["wrong content-type", async () => ({ method: "POST", url: "/v1/orders", headers: { ...orderHeaders(), "content-type": "text/plain" }, payload: "items=1" }), 415],
+    ["form-encoded body", async () => ({ method: "POST", url: "/v1/orders", headers: { ...orderHeaders(), "content-type": "application/x-www-form-urlencoded" }, payload: "items=1" }), 415],
+    ["missing Idempotency-Key", async () => ({ method: "POST", url: "/v1/orders", headers: bearer(token), payload: { items: [{ productId, quantity: 1 }] } }), 400],
+    ["Idempotency-Key with control characters", async () => ({ method: "POST", url: "/v1/orders", headers: { ...bearer(token), "idempotency-key": "abc\tdefghij" }, payload: { items: [{ productId, quantity: 1 }] } }), 400],
+    ["limit=1e9", async () => ({ url: "/v1/products?limit=1e9" }), 400],
+    ["limit=-1", async () => ({ url: "/v1/products?limit=-1" }), 400],
+    ["limit=abc", async () => ({ url: "/v1/products?limit=abc" }), 400],
+    ["unknown query parameter", async () => ({ url: "/v1/products?sort=price" }), 400],
+    ["garbage cursor", async () => ({ url: "/v1/products?cursor=%27%3B%20DROP%20TABLE%20products%3B--" }), 400],
+    ["non-UUID product id", async () => ({ url: "/v1/products/42" }), 400],
+    ["SQL injection in the product id", async () => ({ url: `/v1/products/${encodeURIComponent("' OR 1=1 --")}` }), 400],
+    ["very long product id", async () => ({ url: `/v1/products/${"a".repeat(5000)}` }), 414],
+    ["badly percent-encoded URL", async () => ({ url: "/v1/products/%E0%A4%A" }), 400],
+    ["non-UUID order id", async () => ({ url: "/v1/orders/not-an-id", headers: bearer(token) }), 400],
+    ["SQL injection in a product id inside the body", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [{ productId: "1'; DELETE FROM orders; --", quantity: 1 }] }) }), 400],
+    ["search without q", async () => ({ url: "/v1/search" }), 400],
+    ["search with an over-long q", async () => ({ url: `/v1/search?q=${"x".repeat(1000)}` }), 400],
+    ["admin write with wrong types", async () => ({ method: "POST", url: "/v1/products", headers: bearer(admin), payload: { sku: "X-1", name: "n", priceCents: "free" } }), 400],
+    ["admin write with a float price", async () => ({ method: "POST", url: "/v1/products", headers: bearer(admin), payload: { sku: "X-1", name: "n", priceCents: 9.99 } }), 400],
+    ["missing token", async () => ({ method: "POST", url: "/v1/orders", payload: { items: [] } }), 401],
+    ["not a bearer token", async () => ({ url: `/v1/orders/${productId}`, headers: { authorization: "Basic YWxpY2U6c2VjcmV0" } }), 401],
+    ["token that is not a JWT", async () => ({ url: `/v1/orders/${productId}`, headers: { authorization: "Bearer abc.def.ghi" } }), 401],
+    ["forged token (foreign key)", async () => ({ url: `/v1/orders/${productId}`, headers: bearer(await forgedToken(t.config.tokenAudience)) }), 401],
+    ["unsigned token (alg none)", async () => ({ url: `/v1/orders/${productId}`, headers: bearer(unsignedToken()) }), 401],
+    ["expired token", async () => ({ url: `/v1/orders/${productId}`, headers: bearer(await expiredToken(t)) }), 401],
+    ["unknown route", async () => ({ url: "/v1/../../etc/passwd" }), 404],
+    ["unsupported method", async () => ({ method: "PATCH", url: "/v1/products" }), 404],
+  ];
+
+  for (const [title, build, expected] of cases) {
+    it(`${title} → ${expected ?? "4xx"}`, async () => {
+      const response = await t.app.inject(await build());
+      expect(response.statusCode, response.body).to.be.within(400, 499);
+      if (expected) expect(response.statusCode, response.body).to.equal(expected);
+      const body = response.json<{ error: string; message: string }>();
+      expect(body.error).to.be.a("string").and.not.equal("internal");
+      expect(body.message).to.be.a("string").and.have.length.greaterThan(3);
+      expect(response.body).to.not.match(/at .*\.ts:\d+|node_modules/);
+    });
+  }
+
+  it("still has every table after the injection attempts", async () => {
+    const products = await t.app.inject({ url: "/v1/products?limit=1" });
+    expect(products.json<{ items: Product[] }>().items).to.have.length(1);
+  });
+
+  it("treats SQL in a search query as plain words", async () => {
+    const response = await t.app.inject({ url: `/v1/search?q=${encodeURIComponent("'); DROP TABLE products; -- \" & | ! :*")}` });
+    expect(response.statusCode).to.equal(200);
+  });
+});
+
+async function forgedToken(audience: string): Promise<string> {
+  const { privateKey } = await generateKeyPair("ES256");
+  return new SignJWT({ realm_access: { roles: ["admin"] } })
+    .setProtectedHeader({ alg: "ES256" })
+    .setIssuer("urn:shop-api:dev")
+    .setAudience(audience)
+    .setSubject("mallory")
+    .setExpirationTime("1h")
+    .sign(privateKey);
+}
+
+function unsignedToken(): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  return `${encode({ alg: "none", typ: "JWT" })}.${encode({ sub: "mallory", realm_access: { roles: ["admin"] } })}.`;
+}
+
+async function expiredToken(t: TestApp): Promise<string> {
+  const token = await t.tokenFor("mallory", [], 1);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  return token;
+}
