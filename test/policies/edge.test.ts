@@ -1,0 +1,96 @@
+import { expect } from "chai";
+import { judge, passes, res, UNKNOWN, violates } from "./helpers";
+
+const DIST = "aws:cloudfront/distribution:Distribution";
+const ACL = "aws:wafv2/webAcl:WebAcl";
+
+const secureDistribution = {
+    enabled: true,
+    webAclId: "arn:aws:wafv2:us-east-1:1:global/webacl/shop/abc",
+    viewerCertificate: { acmCertificateArn: "arn:aws:acm:us-east-1:1:certificate/x", sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" },
+    origins: [
+        { originId: "static", domainName: "shop-static.s3.ap-south-1.amazonaws.com", originAccessControlId: "oac-1" },
+        {
+            originId: "api",
+            domainName: "api.shop.example",
+            customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] },
+        },
+    ],
+    defaultCacheBehavior: { targetOriginId: "static", viewerProtocolPolicy: "redirect-to-https", allowedMethods: ["GET", "HEAD"], cachedMethods: ["GET", "HEAD"] },
+    orderedCacheBehaviors: [{ pathPattern: "/api/*", targetOriginId: "api", viewerProtocolPolicy: "https-only" }],
+    restrictions: { geoRestriction: { restrictionType: "none" } },
+};
+const dist = (overrides: Record<string, unknown>) => res(DIST, { ...secureDistribution, ...overrides });
+
+const managed = (name: string, count = false) => ({
+    name,
+    priority: 1,
+    statement: { managedRuleGroupStatement: { name, vendorName: "AWS" } },
+    overrideAction: count ? { count: {} } : { none: {} },
+    visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
+});
+const rate = { name: "rate", priority: 0, action: { block: {} }, statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: "IP" } } };
+
+describe("policies/edge", () => {
+    it("cloudfront-https-only: every behaviour, including ordered ones", () => {
+        violates("cloudfront-https-only", dist({ orderedCacheBehaviors: [{ pathPattern: "/legacy/*", targetOriginId: "api", viewerProtocolPolicy: "allow-all" }] }), /legacy/);
+        violates("cloudfront-https-only", dist({ defaultCacheBehavior: { targetOriginId: "static", viewerProtocolPolicy: "allow-all" } }));
+        passes("cloudfront-https-only", dist({}));
+    });
+    it("cloudfront-origin-https", () => {
+        violates("cloudfront-origin-https", dist({ origins: [{ originId: "api", domainName: "x", customOriginConfig: { originProtocolPolicy: "http-only", originSslProtocols: ["TLSv1.2"] } }] }));
+        violates("cloudfront-origin-https", dist({ origins: [{ originId: "api", domainName: "x", customOriginConfig: { originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1", "TLSv1.2"] } }] }), /TLSv1/);
+        passes("cloudfront-origin-https", dist({}));
+    });
+    it("cloudfront-tls-min-version", () => {
+        violates("cloudfront-tls-min-version", dist({ viewerCertificate: { cloudfrontDefaultCertificate: true } }), /default CloudFront certificate/);
+        violates("cloudfront-tls-min-version", dist({ viewerCertificate: { acmCertificateArn: "a", minimumProtocolVersion: "TLSv1.2_2019" } }));
+        passes("cloudfront-tls-min-version", [dist({}), dist({ viewerCertificate: { acmCertificateArn: "a", minimumProtocolVersion: "TLSv1.2_2025" } })]);
+    });
+    it("cloudfront-waf-attached", () => {
+        violates("cloudfront-waf-attached", dist({ webAclId: undefined }));
+        violates("cloudfront-waf-attached", dist({ webAclId: "" }));
+        passes("cloudfront-waf-attached", dist({}));
+    });
+    it("cloudfront-s3-origin-access-control: OAC required, OAI and website endpoints flagged, unknown domains tolerated", () => {
+        violates("cloudfront-s3-origin-access-control", dist({ origins: [{ originId: "static", domainName: "b.s3.amazonaws.com", s3OriginConfig: { originAccessIdentity: "origin-access-identity/cloudfront/X" } }] }), /legacy/);
+        violates(
+            "cloudfront-s3-origin-access-control",
+            dist({ origins: [{ originId: "site", domainName: "b.s3-website-ap-south-1.amazonaws.com", customOriginConfig: { originProtocolPolicy: "http-only" } }] }),
+            /website/,
+        );
+        passes("cloudfront-s3-origin-access-control", [dist({}), dist({ origins: [{ originId: "static", domainName: UNKNOWN, originAccessControlId: "oac-1" }] })]);
+    });
+    it("waf-managed-rules: required groups present and blocking (not count-only), from rules or ruleJson", () => {
+        violates("waf-managed-rules", res(ACL, { scope: "CLOUDFRONT", rules: [rate] }), /AWSManagedRulesCommonRuleSet/);
+        violates("waf-managed-rules", res(ACL, { scope: "CLOUDFRONT", rules: [managed("AWSManagedRulesCommonRuleSet", true)] }), /only counts/);
+        passes("waf-managed-rules", res(ACL, { scope: "CLOUDFRONT", rules: [managed("AWSManagedRulesCommonRuleSet"), rate] }));
+        const json = JSON.stringify([{ Name: "crs", Priority: 1, Statement: { ManagedRuleGroupStatement: { VendorName: "AWS", Name: "AWSManagedRulesCommonRuleSet" } }, OverrideAction: { None: {} } }]);
+        passes("waf-managed-rules", res(ACL, { scope: "CLOUDFRONT", ruleJson: json }));
+        violates("waf-managed-rules", res(ACL, { rules: [managed("AWSManagedRulesCommonRuleSet")] }), /KnownBadInputs/, {
+            "waf-managed-rules": { requiredManagedRuleGroups: ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"] },
+        });
+    });
+    it("waf-rate-based-rule", () => {
+        violates("waf-rate-based-rule", res(ACL, { rules: [managed("AWSManagedRulesCommonRuleSet")] }));
+        passes("waf-rate-based-rule", res(ACL, { rules: [rate] }));
+    });
+    it("waf-logging: a logging configuration must refer to each web ACL", () => {
+        const acl = res(ACL, { rules: [rate] }, { outputs: { arn: "arn:acl" } });
+        violates("waf-logging", acl);
+        passes("waf-logging", [acl, res("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", { resourceArn: UNKNOWN, logDestinationConfigs: ["arn:logs"] }, { dependsOn: [acl] })]);
+    });
+    it("route53-latency-health-check", () => {
+        const latency = { zoneId: "Z1", name: "api.shop.example", type: "CNAME", setIdentifier: "ap-south-1", latencyRoutingPolicies: [{ region: "ap-south-1" }], records: ["lb"] };
+        violates("route53-latency-health-check", res("aws:route53/record:Record", latency), /healthCheckId/);
+        passes("route53-latency-health-check", [
+            res("aws:route53/record:Record", { ...latency, healthCheckId: "hc-1" }),
+            res("aws:route53/record:Record", { ...latency, records: undefined, aliases: [{ name: "lb", zoneId: "Z2", evaluateTargetHealth: true }] }),
+            res("aws:route53/record:Record", { zoneId: "Z1", name: "www", type: "A", records: ["1.2.3.4"] }),
+        ]);
+    });
+    it("judges one distribution with several defects under each rule once", () => {
+        const bad = dist({ webAclId: undefined, viewerCertificate: { cloudfrontDefaultCertificate: true } });
+        expect(judge("cloudfront-waf-attached", bad)).to.have.length(1);
+    });
+});

@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import { judge, passes, res, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
+
+const CLUSTER = "aws:eks/cluster:Cluster";
+const COMPONENT = "eks:index:Cluster";
+const LT = "aws:ec2/launchTemplate:LaunchTemplate";
+const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+const KEY = "arn:aws:kms:ap-south-1:123456789012:key/abc";
+
+const secureCluster = {
+    roleArn: "arn:aws:iam::1:role/eks",
+    vpcConfig: { subnetIds: ["s1", "s2"], endpointPrivateAccess: true, endpointPublicAccess: false },
+    encryptionConfig: { resources: ["secrets"], provider: { keyArn: KEY } },
+    enabledClusterLogTypes: ["api", "audit", "authenticator"],
+};
+const secureComponent = {
+    endpointPrivateAccess: true,
+    endpointPublicAccess: false,
+    encryptionConfigKeyArn: KEY,
+    enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    skipDefaultNodeGroup: true,
+};
+
+describe("policies/eks", () => {
+    describe("eks-endpoint-restricted", () => {
+        it("flags an unset (public by default) or world-open endpoint on the AWS cluster", () => {
+            violates("eks-endpoint-restricted", res(CLUSTER, { ...secureCluster, vpcConfig: { subnetIds: ["s1"] } }), /0.0.0.0\/0/);
+            violates("eks-endpoint-restricted", res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }));
+        });
+        it("flags the eks:index:Cluster component inputs when the plan only sees the component", () => {
+            violates("eks-endpoint-restricted", res(COMPONENT, { ...secureComponent, endpointPublicAccess: undefined }), /eks.Cluster/);
+        });
+        it("passes private endpoints and public endpoints restricted to office CIDRs", () => {
+            passes("eks-endpoint-restricted", [
+                res(CLUSTER, secureCluster),
+                res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] } }),
+                res(COMPONENT, secureComponent),
+            ]);
+        });
+        it("judges the child aws:eks/cluster:Cluster instead of the component when both exist (no double report)", () => {
+            const component = res(COMPONENT, { endpointPublicAccess: true });
+            const child = res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true } }, { parent: component });
+            const found = judge("eks-endpoint-restricted", [component, child]);
+            expect(found.map((v) => v.urn)).to.deep.equal([child.urn]);
+        });
+    });
+
+    it("eks-secrets-encryption", () => {
+        violates("eks-secrets-encryption", res(CLUSTER, { ...secureCluster, encryptionConfig: undefined }));
+        violates("eks-secrets-encryption", res(COMPONENT, { ...secureComponent, encryptionConfigKeyArn: undefined }));
+        passes("eks-secrets-encryption", [res(CLUSTER, secureCluster), res(COMPONENT, secureComponent)]);
+        unknownIsAdvisory("eks-secrets-encryption", res(COMPONENT, { ...secureComponent, encryptionConfigKeyArn: UNKNOWN }));
+    });
+
+    it("eks-control-plane-logs", () => {
+        violates("eks-control-plane-logs", res(CLUSTER, { ...secureCluster, enabledClusterLogTypes: ["api"] }), /audit/);
+        violates("eks-control-plane-logs", res(COMPONENT, { ...secureComponent, enabledClusterLogTypes: undefined }));
+        passes("eks-control-plane-logs", [res(CLUSTER, secureCluster), res(COMPONENT, secureComponent)]);
+    });
+
+    it("eks-node-group-no-public-ssh (AWS node group and ManagedNodeGroup component)", () => {
+        violates("eks-node-group-no-public-ssh", res("aws:eks/nodeGroup:NodeGroup", { remoteAccess: { ec2SshKey: "ops" } }), /0.0.0.0\/0/);
+        violates("eks-node-group-no-public-ssh", res("eks:index:ManagedNodeGroup", { remoteAccess: { ec2SshKey: "ops", sourceSecurityGroupIds: [] } }));
+        passes("eks-node-group-no-public-ssh", [
+            res("aws:eks/nodeGroup:NodeGroup", { remoteAccess: { ec2SshKey: "ops", sourceSecurityGroupIds: ["sg-bastion"] } }),
+            res("eks:index:ManagedNodeGroup", { instanceTypes: ["m7g.large"] }),
+        ]);
+    });
+
+    it("ec2-nodes-no-public-ip (launch templates, node classes, eks default node group)", () => {
+        violates("ec2-nodes-no-public-ip", res(LT, { networkInterfaces: [{ associatePublicIpAddress: "true" }] }));
+        violates("ec2-nodes-no-public-ip", res(NODE_CLASS, { spec: { associatePublicIPAddress: true } }));
+        violates("ec2-nodes-no-public-ip", res(COMPONENT, { ...secureComponent, skipDefaultNodeGroup: false }), /defaults to true/);
+        passes("ec2-nodes-no-public-ip", [
+            res(LT, { networkInterfaces: [{ associatePublicIpAddress: "false" }] }),
+            res(COMPONENT, secureComponent),
+            res(COMPONENT, { ...secureComponent, skipDefaultNodeGroup: false, nodeAssociatePublicIpAddress: false }),
+        ]);
+    });
+
+    it("ec2-imdsv2-required", () => {
+        violates("ec2-imdsv2-required", res(LT, { imageId: "ami-1" }), /unset/);
+        violates("ec2-imdsv2-required", res(LT, { metadataOptions: { httpTokens: "optional" } }));
+        violates("ec2-imdsv2-required", res(NODE_CLASS, { spec: { metadataOptions: { httpTokens: "optional" } } }));
+        passes("ec2-imdsv2-required", [
+            res(LT, { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" } }),
+            res(LT, { metadataOptions: { httpEndpoint: "disabled" } }),
+            res(NODE_CLASS, { spec: { amiSelectorTerms: [{ alias: "al2023@latest" }] } }),
+        ]);
+    });
+
+    it("ebs-encrypted", () => {
+        violates("ebs-encrypted", res(LT, { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 50 } }] }), /xvda/);
+        violates("ebs-encrypted", res("aws:ebs/volume:Volume", { size: 10 }));
+        violates("ebs-encrypted", res(NODE_CLASS, { spec: { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: false } }] } }));
+        violates("ebs-encrypted", res(COMPONENT, { ...secureComponent, skipDefaultNodeGroup: false, nodeRootVolumeEncrypted: false }));
+        passes("ebs-encrypted", [
+            res(LT, { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3" } }] }),
+            res(NODE_CLASS, { spec: { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: "50Gi" } }] } }),
+            res(COMPONENT, secureComponent),
+        ]);
+    });
+});

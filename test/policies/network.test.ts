@@ -1,0 +1,106 @@
+import { expect } from "chai";
+import { isInternetWide } from "../../policies/lib/cidr";
+import { judge, passes, res, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
+
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+
+const sg = (...ingress: Record<string, unknown>[]) => res(SG, { ingress });
+
+describe("policies/network", () => {
+    describe("isInternetWide", () => {
+        it("treats any /0 and very short public prefixes as the internet, private space and hosts not", () => {
+            for (const c of ["0.0.0.0/0", "::/0", "0::/0", "0.0.0.0/1", "128.0.0.0/1", "2000::/3"]) expect(isInternetWide(c), c).to.equal(true);
+            for (const c of ["10.0.0.0/8", "10.0.0.0/16", "203.0.113.7/32", "fc00::/7", "2001:db8::/32", "1.2.3.4"]) expect(isInternetWide(c), c).to.equal(false);
+        });
+    });
+
+    describe("sg-no-public-all-traffic", () => {
+        it("flags protocol -1 from 0.0.0.0/0 inline", () => {
+            violates("sg-no-public-all-traffic", sg({ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }), /all traffic/);
+        });
+        it("flags protocol all from ::/0 on a separate SecurityGroupIngressRule", () => {
+            violates("sg-no-public-all-traffic", res(INGRESS_RULE, { ipProtocol: "all", cidrIpv6: "::/0", securityGroupId: "sg-1" }));
+        });
+        it("flags a legacy SecurityGroupRule with protocol -1 and ipv6CidrBlocks", () => {
+            violates("sg-no-public-all-traffic", res(SG_RULE, { type: "ingress", protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"], securityGroupId: "sg-1" }));
+        });
+        it("passes all-protocol rules from private ranges and egress rules", () => {
+            passes("sg-no-public-all-traffic", [
+                sg({ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["10.0.0.0/16"] }),
+                res(SG_RULE, { type: "egress", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }),
+            ]);
+        });
+    });
+
+    describe("sg-no-public-admin-ports", () => {
+        it("flags SSH from 0.0.0.0/0", () => {
+            violates("sg-no-public-admin-ports", sg({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }), /22/);
+        });
+        it("flags a port range that includes 22, on IPv6, as a separate rule resource", () => {
+            violates("sg-no-public-admin-ports", res(INGRESS_RULE, { ipProtocol: "tcp", fromPort: 0, toPort: 1024, cidrIpv6: "::/0" }), /22/);
+        });
+        it("flags RDP via numeric protocol 6 on a SecurityGroupRule", () => {
+            violates("sg-no-public-admin-ports", res(SG_RULE, { type: "ingress", protocol: "6", fromPort: 3389, toPort: 3389, cidrBlocks: ["0.0.0.0/0"] }), /3389/);
+        });
+        it("passes SSH from a bastion /32 and from a security group", () => {
+            passes("sg-no-public-admin-ports", [
+                sg({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.10/32"] }),
+                res(SG_RULE, { type: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, sourceSecurityGroupId: "sg-bastion" }),
+            ]);
+        });
+    });
+
+    describe("sg-no-public-ingress", () => {
+        it("flags PostgreSQL open to ::/0 on a SecurityGroupIngressRule", () => {
+            violates("sg-no-public-ingress", res(INGRESS_RULE, { ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv6: "::/0" }), /5432/);
+        });
+        it("flags a range 443-3000 even though it starts at an allowed port", () => {
+            violates("sg-no-public-ingress", sg({ protocol: "tcp", fromPort: 443, toPort: 3000, cidrBlocks: ["0.0.0.0/0"] }));
+        });
+        it("flags a split internet range (0.0.0.0/1 + 128.0.0.0/1)", () => {
+            violates("sg-no-public-ingress", sg({ protocol: "tcp", fromPort: 6379, toPort: 6379, cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"] }));
+        });
+        it("passes 80/443 from the internet (load balancer) and private database ingress", () => {
+            passes("sg-no-public-ingress", [
+                sg({ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }, { protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] }),
+                res(INGRESS_RULE, { ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv4: "10.0.0.0/16" }),
+            ]);
+        });
+        it("reports SSH once, under the admin-port rule", () => {
+            const open22 = sg({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] });
+            expect(judge("sg-no-public-ingress", open22)).to.deep.equal([]);
+        });
+        it("honours allowedPublicPorts from config", () => {
+            const smtp = sg({ protocol: "tcp", fromPort: 25, toPort: 25, cidrBlocks: ["0.0.0.0/0"] });
+            passes("sg-no-public-ingress", smtp, { "sg-no-public-ingress": { allowedPublicPorts: [25, 80, 443] } });
+        });
+        it("judges the known rules even when another CIDR is unknown, then reports the unknown advisory", () => {
+            const mixed = sg({ protocol: "tcp", fromPort: 9200, toPort: 9200, cidrBlocks: ["0.0.0.0/0"] }, { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [UNKNOWN] });
+            const found = judge("sg-no-public-ingress", mixed);
+            expect(found.map((v) => v.enforcementLevel).sort()).to.deep.equal(["advisory", "mandatory"]);
+        });
+        it("reports a wholly unknown ingress list as advisory", () => {
+            unknownIsAdvisory("sg-no-public-ingress", res(INGRESS_RULE, { ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv4: UNKNOWN }));
+        });
+    });
+
+    describe("vpc-flow-logs", () => {
+        it("flags an awsx VPC without a flow log", () => {
+            violates("vpc-flow-logs", res("awsx:ec2:Vpc", { cidrBlock: "10.0.0.0/16" }), /FlowLog/);
+        });
+        it("passes when a flow log depends on the awsx VPC, and does not double-report its child aws VPC", () => {
+            const vpc = res("awsx:ec2:Vpc", { cidrBlock: "10.0.0.0/16" });
+            const child = res("aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16" }, { parent: vpc });
+            const log = res("aws:ec2/flowLog:FlowLog", { vpcId: "vpc-123", trafficType: "ALL" }, { dependsOn: [vpc] });
+            passes("vpc-flow-logs", [vpc, child, log]);
+            expect(judge("vpc-flow-logs", [vpc, child])).to.have.length(1);
+        });
+        it("matches a plain VPC by id when there is no dependency edge", () => {
+            const vpc = res("aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16" }, { outputs: { id: "vpc-9" } });
+            vpc.inputs = {};
+            passes("vpc-flow-logs", [vpc, res("aws:ec2/flowLog:FlowLog", { vpcId: "vpc-9" })]);
+        });
+    });
+});
