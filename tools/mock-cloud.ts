@@ -72,6 +72,14 @@ const OUTPUTS: Record<string, OutputMock> = {
         };
     },
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
+    "aws:ecr/repository:Repository": (name, _inputs, ctx) => ({
+        repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${ctx.region}.amazonaws.com/${name}-${ctx.hex().slice(0, 7)}`,
+        arn: arn(ctx, "ecr", `repository/${name}-${ctx.hex().slice(0, 7)}`),
+    }),
+    // Built by Docker at deploy time: the digest cannot be known offline, so it is a visible placeholder.
+    "awsx:ecr:Image": (_name, inputs) => ({ imageUri: `${String(inputs.repositoryUrl)}@sha256:${"0".repeat(60)}beef` }),
+    "aws:secretsmanager/secret:Secret": (name, _inputs, ctx) => ({ arn: arn(ctx, "secretsmanager", `secret:${name}-MoCkId`) }),
+
     "aws:sqs/queue:Queue": (name, inputs, ctx) => {
         const queueName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
         return { name: queueName, url: `https://sqs.${ctx.region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${queueName}`, arn: arn(ctx, "sqs", queueName) };
@@ -90,6 +98,31 @@ const OUTPUTS: Record<string, OutputMock> = {
         const policyName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
         return { name: policyName, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${policyName}` };
     },
+    "aws:sns/topic:Topic": (name, inputs, ctx) => {
+        const topicName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
+        return { name: topicName, arn: arn(ctx, "sns", topicName) };
+    },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (name, inputs, ctx) => {
+        const alarmName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
+        return { name: alarmName, arn: arn(ctx, "cloudwatch", `alarm:${alarmName}`) };
+    },
+    // Generated values are visibly placeholders; the program must still treat them as secrets.
+    "random:index/randomPassword:RandomPassword": (_name, _inputs, ctx) => ({
+        result: `mock-password-${ctx.hex().slice(0, 16)}`, bcryptHash: `$2a$10$mock${ctx.hex("bcrypt").slice(0, 49)}`,
+    }),
+    "tls:index/privateKey:PrivateKey": (_name, _inputs, ctx) => ({
+        privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\nMOCK${ctx.hex("key")}\n-----END RSA PRIVATE KEY-----\n`,
+        privateKeyPemPkcs8: `-----BEGIN PRIVATE KEY-----\nMOCK${ctx.hex("key")}\n-----END PRIVATE KEY-----\n`,
+        publicKeyPem: `-----BEGIN PUBLIC KEY-----\nMOCK${ctx.hex("pub")}\n-----END PUBLIC KEY-----\n`,
+        publicKeyOpenssh: `ssh-rsa MOCK${ctx.hex("pub").slice(0, 32)}\n`,
+        publicKeyFingerprintSha256: `SHA256:mock${ctx.hex("fp").slice(0, 20)}`,
+    }),
+    "tls:index/selfSignedCert:SelfSignedCert": (_name, _inputs, ctx) => ({
+        certPem: `-----BEGIN CERTIFICATE-----\nMOCKCA${ctx.hex("cert")}\n-----END CERTIFICATE-----\n`,
+    }),
+    "tls:index/locallySignedCert:LocallySignedCert": (_name, _inputs, ctx) => ({
+        certPem: `-----BEGIN CERTIFICATE-----\nMOCK${ctx.hex("cert")}\n-----END CERTIFICATE-----\n`,
+    }),
 };
 
 /** Id prefixes of well-known AWS resources, so ids read like what they stand for. */

@@ -1,0 +1,248 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as awsx from "@pulumi/awsx";
+import * as k8s from "@pulumi/kubernetes";
+import * as ecr from "@pulumi/aws/ecr";
+import * as random from "@pulumi/random";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
+import { policyDocument } from "./iam-documents";
+import { platformNamespace } from "./namespace";
+import { zoneSpread } from "./scheduling";
+import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
+import { ShopApiJobs } from "./shop-api-jobs";
+import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
+
+/** Where the API image comes from: built from app/ by `pulumi up`, or a reference CI already pushed. */
+export type ImageSource = { prebuilt: string } | { buildContext: string; platform?: "linux/arm64" | "linux/amd64" };
+
+/** The services the API talks to; each is optional, and the API falls back as app/README.md describes. */
+export interface ShopApiDependencies {
+    database: { host: pulumi.Input<string>; port: number; name: string };
+    /** redis:// URL including the password; kept secret. */
+    redisUrl?: pulumi.Input<string>;
+    /** Comma-separated Kafka bootstrap servers and whether their listener is TLS. */
+    kafka?: { brokers: pulumi.Input<string>; tls: boolean };
+    elasticsearchUrl?: pulumi.Input<string>;
+    /** Keycloak realm issuer URL; JWTs are verified against its JWKS. */
+    oidcIssuer?: pulumi.Input<string>;
+    analyticsBucket?: pulumi.Input<string>;
+}
+
+export interface ShopApiArgs {
+    image: ImageSource;
+    oidc: OidcIdentity;
+    dependencies: ShopApiDependencies;
+    /** Namespace of the API and its jobs. Default "shop". */
+    namespace?: string;
+    /** Minimum replicas (also the HPA floor). Default 2. */
+    replicas?: number;
+    /** HPA ceiling. Default 10. */
+    maxReplicas?: number;
+    /** Require spreading replicas across zones (prod). Default true. */
+    strictZoneSpread?: boolean;
+    /** Ingress class of the API gateway and the Kong plugins (rate limit, JWT) applied to the route. Default "kong", []. */
+    gateway?: { ingressClassName: string; plugins: pulumi.Input<string>[] };
+    /** Namespaces allowed to call the API: the gateway's and the metrics scraper's. Default ["kong", "monitoring"]. */
+    callerNamespaces?: string[];
+    /** Catalogue feed the product-fetch CronJob imports. Default: the demo feed baked into the image. */
+    catalogueFeedUrl?: string;
+}
+
+export const SHOP_API_PORT = 8080;
+/** The image's user: distroless "nonroot". */
+const IMAGE_UID = 65532;
+const DB_ROLE = "shop_api";
+
+/**
+ * The shop API in one region: ECR repository and image, its own database role whose password lives in Secrets
+ * Manager (the pod reads it through an IRSA role allowed that one secret), Deployment, Service, HPA, PDB,
+ * NetworkPolicy, the gateway route, and the product-fetch and analysis CronJobs.
+ */
+export class ShopApi extends pulumi.ComponentResource {
+    readonly imageUri: pulumi.Output<string>;
+    readonly databaseSecretArn: pulumi.Output<string>;
+    readonly databaseRole = DB_ROLE;
+    readonly serviceHost: string;
+
+    constructor(name: string, args: ShopApiArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:app:ShopApi", name, {}, opts);
+        const child = { parent: this };
+        const namespace = args.namespace ?? "shop";
+        const replicas = args.replicas ?? 2;
+        const labels = { "app.kubernetes.io/name": "shop-api", "app.kubernetes.io/part-of": "ecommerce-platform" };
+        this.serviceHost = `shop-api.${namespace}.svc.cluster.local`;
+
+        const repository = new ecr.Repository(`${name}-repo`, {
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "KMS" }],
+            forceDelete: false,
+        }, child);
+        new ecr.LifecyclePolicy(`${name}-repo`, {
+            repository: repository.name,
+            policy: JSON.stringify({ rules: [{ rulePriority: 1, description: "keep the last 30 images", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 }, action: { type: "expire" } }] }),
+        }, child);
+        this.imageUri = "prebuilt" in args.image
+            ? pulumi.output(args.image.prebuilt)
+            : new awsx.ecr.Image(`${name}-image`, {
+                repositoryUrl: repository.repositoryUrl,
+                context: args.image.buildContext,
+                platform: args.image.platform ?? "linux/arm64",
+            }, child).imageUri;
+
+        const password = new random.RandomPassword(`${name}-db`, { length: 32, special: false }, child);
+        const secret = new secretsmanager.Secret(`${name}-db`, {
+            description: `PostgreSQL credentials of the ${DB_ROLE} role`,
+            recoveryWindowInDays: 7,
+        }, child);
+        new secretsmanager.SecretVersion(`${name}-db`, {
+            secretId: secret.id,
+            secretString: pulumi.jsonStringify({ username: DB_ROLE, password: password.result }),
+        }, child);
+        this.databaseSecretArn = secret.arn;
+
+        const role = new ServiceAccountRole(`${name}-irsa`, {
+            oidc: args.oidc,
+            namespace,
+            serviceAccount: "shop-api",
+            policy: secret.arn.apply((arn) => policyDocument([
+                { Sid: "ReadOwnDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn },
+            ])),
+        }, child);
+
+        const ns = platformNamespace(namespace, "restricted", child);
+        const inNamespace = { ...child, dependsOn: [ns] };
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
+            metadata: { name: "shop-api", namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
+            automountServiceAccountToken: true,
+        }, inNamespace);
+
+        const deps = args.dependencies;
+        // Values that carry credentials go through a Secret; the Deployment only references it.
+        const secretEnv = new k8s.core.v1.Secret(`${name}-env`, {
+            metadata: { name: "shop-api-env", namespace, labels },
+            stringData: deps.redisUrl ? { REDIS_URL: deps.redisUrl } : {},
+        }, inNamespace);
+        const env = shopApiEnvironment(deps, this.databaseSecretArn);
+        const fromSecret = deps.redisUrl ? [{ name: "REDIS_URL", valueFrom: { secretKeyRef: { name: "shop-api-env", key: "REDIS_URL" } } }] : [];
+        const podSpec = {
+            serviceAccountName: "shop-api",
+            securityContext: restrictedPodSecurityContext(IMAGE_UID),
+            terminationGracePeriodSeconds: 40,
+            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+        };
+        const container = {
+            image: this.imageUri,
+            imagePullPolicy: "IfNotPresent",
+            securityContext: restrictedContainerSecurityContext({ readOnlyRootFilesystem: true, uid: IMAGE_UID }),
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            env: [...env, ...fromSecret],
+        };
+
+        const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
+            metadata: { name: "shop-api", namespace, labels },
+            spec: {
+                replicas,
+                selector: { matchLabels: labels },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels, annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(SHOP_API_PORT), "prometheus.io/path": "/metrics" } },
+                    spec: {
+                        ...podSpec,
+                        topologySpreadConstraints: zoneSpread(labels, args.strictZoneSpread ?? true),
+                        containers: [{
+                            ...container,
+                            name: "api",
+                            ports: [{ name: "http", containerPort: SHOP_API_PORT, protocol: "TCP" }],
+                            // /readyz turns 503 on SIGTERM, then the API waits SHUTDOWN_DELAY_MS for endpoints to drop it.
+                            env: [...container.env, { name: "SHUTDOWN_DELAY_MS", value: "5000" }],
+                            resources: resources("250m", "256Mi", { cpu: "1", memory: "512Mi" }),
+                            startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 30 },
+                            livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+                            readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+                        }],
+                    },
+                },
+            },
+        }, { ...inNamespace, dependsOn: [ns, serviceAccount, secretEnv] });
+
+        new k8s.core.v1.Service(`${name}-service`, {
+            metadata: { name: "shop-api", namespace, labels },
+            spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
+        }, inNamespace);
+
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
+            metadata: { name: "shop-api", namespace, labels },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "shop-api" },
+                minReplicas: replicas,
+                maxReplicas: Math.max(replicas, args.maxReplicas ?? 10),
+                metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+                // Scale out fast on a sale, scale in slowly so a short lull does not drop warm caches.
+                behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] } },
+            },
+        }, { ...inNamespace, dependsOn: [deployment] });
+
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+            metadata: { name: "shop-api", namespace, labels },
+            // With one replica (dev) a minAvailable budget would block node drains forever; maxUnavailable never does.
+            spec: replicas > 1 ? { minAvailable: 1, selector: { matchLabels: labels } } : { maxUnavailable: 1, selector: { matchLabels: labels } },
+        }, inNamespace);
+
+        new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, {
+            metadata: { name: "shop-api", namespace, labels },
+            spec: {
+                podSelector: { matchLabels: labels },
+                policyTypes: ["Ingress"],
+                ingress: [{
+                    from: (args.callerNamespaces ?? ["kong", "monitoring"]).map((caller) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": caller } } })),
+                    ports: [{ protocol: "TCP", port: SHOP_API_PORT }],
+                }],
+            },
+        }, inNamespace);
+
+        const gateway = args.gateway ?? { ingressClassName: "kong", plugins: [] };
+        new k8s.networking.v1.Ingress(`${name}-route`, {
+            metadata: {
+                name: "shop-api",
+                namespace,
+                labels,
+                annotations: {
+                    "konghq.com/strip-path": "false",
+                    "konghq.com/protocols": "https",
+                    ...(gateway.plugins.length > 0 ? { "konghq.com/plugins": pulumi.all(gateway.plugins).apply((p) => p.join(",")) } : {}),
+                },
+            },
+            spec: {
+                ingressClassName: gateway.ingressClassName,
+                rules: [{ http: { paths: [{ path: "/v1", pathType: "Prefix", backend: { service: { name: "shop-api", port: { name: "http" } } } }] } }],
+            },
+        }, inNamespace);
+
+        new ShopApiJobs(`${name}-jobs`, {
+            namespace,
+            labels,
+            podSpec,
+            container,
+            catalogueFeedUrl: args.catalogueFeedUrl,
+        }, { ...child, dependsOn: [ns, serviceAccount, secretEnv] });
+
+        this.registerOutputs({ imageUri: this.imageUri, databaseSecretArn: this.databaseSecretArn });
+    }
+}
+
+/** Environment of the API and its jobs: what to connect to. Credentials are not here (secret ref, Secrets Manager). */
+function shopApiEnvironment(deps: ShopApiDependencies, databaseSecretArn: pulumi.Input<string>) {
+    const database = pulumi.interpolate`postgres://${DB_ROLE}@${deps.database.host}:${deps.database.port}/${deps.database.name}?sslmode=verify-full`;
+    const optional = (name: string, value: pulumi.Input<string> | undefined) => (value === undefined ? [] : [{ name, value }]);
+    return [
+        { name: "NODE_ENV", value: "production" },
+        { name: "LOG_LEVEL", value: "info" },
+        { name: "DATABASE_URL", value: database },
+        { name: "DATABASE_SECRET_ARN", value: databaseSecretArn },
+        ...optional("KAFKA_BROKERS", deps.kafka?.brokers),
+        ...optional("KAFKA_SSL", deps.kafka ? String(deps.kafka.tls) : undefined),
+        ...optional("ES_URL", deps.elasticsearchUrl),
+        ...optional("OIDC_ISSUER", deps.oidcIssuer),
+        ...optional("ANALYTICS_BUCKET", deps.analyticsBucket),
+    ];
+}

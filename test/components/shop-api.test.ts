@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import { ShopApi, ShopApiArgs } from "../../components/shop-api";
+import { declared, Registered } from "../support/mock-runtime";
+
+type Container = { name: string; image: string; env: { name: string; value?: string; valueFrom?: unknown }[]; securityContext: Record<string, unknown>; readinessProbe?: unknown; livenessProbe?: unknown; resources: { requests: object; limits: object }; args?: string[] };
+type PodSpec = { containers: Container[]; securityContext: Record<string, unknown>; serviceAccountName: string; topologySpreadConstraints?: { whenUnsatisfiable: string; topologyKey: string }[] };
+
+const baseArgs: ShopApiArgs = {
+    image: { prebuilt: "000000000000.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.2.3" },
+    oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/X", providerUrl: "oidc.eks.ap-south-1.amazonaws.com/id/X" },
+    dependencies: {
+        database: { host: "db.internal", port: 5432, name: "shop" },
+        redisUrl: "redis://:s3cret@redis.redis.svc:6379",
+        kafka: { brokers: "shop-kafka-bootstrap.kafka.svc:9093", tls: true },
+        oidcIssuer: "https://shop.example.com/realms/shop",
+    },
+    gateway: { ingressClassName: "kong", plugins: ["shop-rate-limit", "shop-jwt"] },
+};
+
+describe("components/shop-api", () => {
+    let prod: Registered;
+    let dev: Registered;
+    let built: Registered;
+    const pod = (r: Registered) => (r.one("kubernetes:apps/v1:Deployment").inputs.spec as { template: { spec: PodSpec } }).template.spec;
+    before(async () => {
+        prod = await declared("apitest-prod", () => new ShopApi("apitest-prod", { ...baseArgs, namespace: "shop-prod", replicas: 3, strictZoneSpread: true }));
+        dev = await declared("apitest-dev", () => new ShopApi("apitest-dev", { ...baseArgs, namespace: "shop-dev", replicas: 1, strictZoneSpread: false }));
+        built = await declared("apitest-built", () => new ShopApi("apitest-built", { ...baseArgs, namespace: "shop-built", image: { buildContext: "./app" } }));
+    });
+
+    it("runs at least two replicas in prod, spread across zones, hardened and non-root", () => {
+        const deployment = prod.one("kubernetes:apps/v1:Deployment").inputs.spec as { replicas: number };
+        expect(deployment.replicas).to.equal(3);
+        const spec = pod(prod);
+        expect(spec.topologySpreadConstraints?.[0]).to.include({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" });
+        expect(spec.securityContext).to.include({ runAsNonRoot: true, runAsUser: 65532 });
+        expect(spec.containers[0].securityContext).to.include({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true });
+        expect(spec.containers[0].readinessProbe).to.deep.include({ httpGet: { path: "/readyz", port: "http" } });
+        expect(spec.containers[0].livenessProbe).to.deep.include({ httpGet: { path: "/healthz", port: "http" } });
+        expect(spec.containers[0].resources.limits).to.have.property("memory");
+    });
+
+    it("scales with an HPA from the replica floor and keeps one pod through disruptions", () => {
+        expect(prod.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec).to.deep.include({ minReplicas: 3, maxReplicas: 10 });
+        expect(prod.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec).to.have.property("minAvailable", 1);
+        expect(dev.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec).to.have.property("maxUnavailable", 1);
+    });
+
+    it("wires the services by environment and keeps credentials out of the Deployment", () => {
+        const env = Object.fromEntries(pod(prod).containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
+        expect(env.DATABASE_URL).to.equal("postgres://shop_api@db.internal:5432/shop?sslmode=verify-full");
+        expect(env.DATABASE_SECRET_ARN).to.match(/^arn:aws:secretsmanager:/);
+        expect(env.KAFKA_BROKERS).to.equal("shop-kafka-bootstrap.kafka.svc:9093");
+        expect(env.KAFKA_SSL).to.equal("true");
+        expect(env.OIDC_ISSUER).to.equal("https://shop.example.com/realms/shop");
+        expect(env.REDIS_URL).to.deep.equal({ secretKeyRef: { name: "shop-api-env", key: "REDIS_URL" } });
+        expect(JSON.stringify(prod.one("kubernetes:apps/v1:Deployment").inputs)).to.not.include("s3cret");
+    });
+
+    it("lets its IRSA role read only its own database secret", () => {
+        const secret = prod.one("aws:secretsmanager/secret:Secret");
+        const policy = JSON.parse(String(prod.one("aws:iam/rolePolicy:RolePolicy").inputs.policy));
+        expect(policy.Statement).to.deep.equal([{ Sid: "ReadOwnDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.outputs.arn }]);
+        const trust = JSON.parse(String(prod.one("aws:iam/role:Role").inputs.assumeRolePolicy)).Statement[0].Condition.StringEquals;
+        expect(Object.values(trust)).to.include("system:serviceaccount:shop-prod:shop-api");
+    });
+
+    it("admits traffic only from the gateway and the metrics scraper", () => {
+        const policy = prod.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec as { ingress: { from: { namespaceSelector: { matchLabels: Record<string, string> } }[] }[] };
+        expect(policy.ingress[0].from.map((f) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"])).to.deep.equal(["kong", "monitoring"]);
+    });
+
+    it("publishes /v1 through Kong with the rate-limit and JWT plugins", () => {
+        const ingress = prod.one("kubernetes:networking.k8s.io/v1:Ingress").inputs as { metadata: { annotations: Record<string, string> }; spec: { ingressClassName: string } };
+        expect(ingress.spec.ingressClassName).to.equal("kong");
+        expect(ingress.metadata.annotations["konghq.com/plugins"]).to.equal("shop-rate-limit,shop-jwt");
+    });
+
+    it("runs product fetching and analysis as CronJobs from the same image, never overlapping", () => {
+        const cronJobs = prod.ofType("kubernetes:batch/v1:CronJob").map((c) => c.inputs.spec as { concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: PodSpec } } } });
+        expect(cronJobs).to.have.length(2);
+        const commands = cronJobs.map((c) => c.jobTemplate.spec.template.spec.containers[0].args?.[1]);
+        expect(commands).to.have.members(["fetch-products", "analyse"]);
+        for (const cronJob of cronJobs) {
+            expect(cronJob.concurrencyPolicy).to.equal("Forbid");
+            const container = cronJob.jobTemplate.spec.template.spec.containers[0];
+            expect(container.image).to.equal(pod(prod).containers[0].image);
+            expect(container.securityContext).to.include({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+        }
+    });
+
+    it("stores images in an immutable, scanned ECR repository and builds from app/ unless given a prebuilt image", () => {
+        expect(prod.one("aws:ecr/repository:Repository").inputs).to.deep.include({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } });
+        expect(prod.ofType("awsx:ecr:Image")).to.have.length(0);
+        expect(built.one("awsx:ecr:Image").inputs).to.include({ context: "./app", platform: "linux/arm64" });
+        expect(pod(built).containers[0].image).to.match(/@sha256:/);
+    });
+});
