@@ -107,7 +107,8 @@ export class Cluster extends pulumi.ComponentResource {
             managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"],
         }, child);
         const networkingAddons = [
-            this.addon(name, "vpc-cni", cluster, cni.roleArn),
+            // The VPC CNI enforces NetworkPolicies itself once asked to; without this they would be silently ignored.
+            this.addon(name, "vpc-cni", cluster, cni.roleArn, [], { enableNetworkPolicy: "true" }),
             this.addon(name, "kube-proxy", cluster),
         ];
 
@@ -130,11 +131,13 @@ export class Cluster extends pulumi.ComponentResource {
         this.registerOutputs({ clusterName: this.clusterName, nodeSecurityGroupId: this.nodeSecurityGroupId });
     }
 
-    private addon(name: string, addonName: string, cluster: eks.Cluster, serviceAccountRoleArn?: pulumi.Input<string>, after: pulumi.Resource[] = []): awsEks.Addon {
+    private addon(name: string, addonName: string, cluster: eks.Cluster, serviceAccountRoleArn?: pulumi.Input<string>,
+        after: pulumi.Resource[] = [], configuration?: Record<string, unknown>): awsEks.Addon {
         return new awsEks.Addon(`${name}-${addonName}`, {
             clusterName: this.clusterName,
             addonName,
             serviceAccountRoleArn,
+            configurationValues: configuration ? JSON.stringify(configuration) : undefined,
             // On create, take over whatever a bootstrap left; on update, keep changes an operator made on purpose.
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "PRESERVE",

@@ -45,6 +45,11 @@ describe("components/cluster", () => {
         }
     });
 
+    it("has the VPC CNI enforce NetworkPolicies", () => {
+        const cni = restricted.ofType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni");
+        expect(JSON.parse(String(cni?.inputs.configurationValues))).to.deep.equal({ enableNetworkPolicy: "true" });
+    });
+
     it("scopes each IRSA trust policy to exactly one service account", () => {
         const roles = restricted.ofType("aws:iam/role:Role").filter((r) => String(r.inputs.assumeRolePolicy).includes("AssumeRoleWithWebIdentity"));
         expect(roles).to.have.length(3);
