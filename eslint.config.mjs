@@ -15,4 +15,9 @@ export default tseslint.config(
             }],
         },
     },
+    {
+        // chai's property assertions (`expect(x).to.be.true`) are expressions by design.
+        files: ["test/**/*.ts", "app/test/**/*.ts"],
+        rules: { "@typescript-eslint/no-unused-expressions": "off" },
+    },
 );

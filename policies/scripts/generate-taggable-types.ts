@@ -35,7 +35,7 @@ for (const js of walk(sdkRoot)) {
     const decl = fs.readFileSync(dts, "utf8");
     const className = token.split(":")[2];
     const args = new RegExp(`export interface ${className}Args \\{([\\s\\S]*?)\\n\\}`).exec(decl)?.[1] ?? "";
-    if (/\n    tags\?:/.test(args)) tokens.add(token);
+    if (/\n {4}tags\?:/.test(args)) tokens.add(token);
 }
 
 const version = (JSON.parse(fs.readFileSync(path.join(sdkRoot, "package.json"), "utf8")) as { version: string }).version;
