@@ -40,7 +40,7 @@ export async function spawnBundledServer(env: Record<string, string> = {}): Prom
   const started = performance.now();
   const child = spawn(process.execPath, [join(APP_ROOT, "dist", "main.js")], {
     // A clean environment: nothing from the test runner's shell leaks into the server's config.
-    env: { PATH: process.env.PATH ?? "", PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+    env: { PATH: process.env.PATH ?? "", PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
