@@ -15,6 +15,21 @@ export const CHARTS = {
     karpenter: { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" },
     awsLoadBalancerController: { chart: "aws-load-balancer-controller", version: "1.14.0", repository: "https://aws.github.io/eks-charts" },
     metricsServer: { chart: "metrics-server", version: "3.13.0", repository: "https://kubernetes-sigs.github.io/metrics-server/" },
+    // Cluster services (chart names, repositories and versions read from each chart's Chart.yaml upstream).
+    /** OT-Container-Kit Redis operator: reconciles RedisCluster resources (quay.io/opstree images, not Bitnami). */
+    redisOperator: { chart: "redis-operator", version: "0.26.1", repository: "https://ot-container-kit.github.io/helm-charts/" },
+    /** A RedisCluster (sharded Redis, leaders + followers) rendered by the operator above. */
+    redisCluster: { chart: "redis-cluster", version: "0.17.4", repository: "https://ot-container-kit.github.io/helm-charts/" },
+    /** Strimzi 1.x serves only kafka.strimzi.io/v1; the operator version must match the CRDs the program writes against. */
+    strimzi: { chart: "oci://quay.io/strimzi-helm/strimzi-kafka-operator", version: "1.2.0" },
+    /** Elastic Cloud on Kubernetes: Elasticsearch and Kibana operator (installs its CRDs). */
+    eckOperator: { chart: "eck-operator", version: "3.5.0", repository: "https://helm.elastic.co" },
+    fluentBit: { chart: "fluent-bit", version: "0.58.1", repository: "https://fluent.github.io/helm-charts" },
+    /** Kong Gateway with the Kong Ingress Controller as a sidecar, DB-less. */
+    kong: { chart: "kong", version: "3.4.1", repository: "https://charts.konghq.com" },
+    /** codecentric keycloakx: the Quarkus Keycloak distribution from quay.io/keycloak (no Bitnami images). */
+    keycloak: { chart: "keycloakx", version: "7.1.11", repository: "https://codecentric.github.io/helm-charts" },
+    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repository: "https://prometheus-community.github.io/helm-charts" },
 } as const satisfies Record<string, ChartSource>;
 
 export type ChartName = keyof typeof CHARTS;
@@ -23,4 +38,27 @@ export type ChartName = keyof typeof CHARTS;
 export const IMAGES = {
     /** Used by the one-shot database bootstrap Jobs (create database and role). */
     postgresClient: "public.ecr.aws/docker/library/postgres:17.6-alpine3.22",
+    /** Reads the RDS-managed master secret from Secrets Manager in the bootstrap Jobs (IRSA). */
+    awsCli: "public.ecr.aws/aws-cli/aws-cli:2.27.50",
+    /** One-shot HTTP calls against Elasticsearch (ILM policy, index template). */
+    curl: "docker.io/curlimages/curl:8.15.0",
+    redis: "quay.io/opstree/redis:v7.0.15",
+    redisExporter: "quay.io/opstree/redis-exporter:v1.44.0",
+    redisOperator: "quay.io/opstree/redis-operator:v0.26.0",
+    fluentBit: "cr.fluentbit.io/fluent/fluent-bit:5.1.1",
+    kong: "docker.io/kong:3.9.1",
+    kongIngressController: "docker.io/kong/kubernetes-ingress-controller:3.5.13",
+    keycloak: "quay.io/keycloak/keycloak:26.5.6",
 } as const;
+
+/** The Elastic Stack version the ECK resources run (ECK 3.5 supports 9.x). */
+export const ELASTIC_STACK_VERSION = "9.4.3";
+/** Kafka version and KRaft metadata version Strimzi 1.2.0 runs by default. */
+export const KAFKA_VERSION = { kafka: "4.3.1", metadataVersion: "4.3-IV0" } as const;
+
+/** Splits "registry/repository:tag" for charts that take the repository and the tag separately. */
+export function imageParts(image: string): { repository: string; tag: string } {
+    const colon = image.lastIndexOf(":");
+    return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+}
+

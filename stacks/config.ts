@@ -45,6 +45,12 @@ export interface PlatformConfig {
         deletionProtection: boolean;
         backupRetentionDays: number;
     };
+    services: {
+        /** Public host name of Keycloak (e.g. auth.shop.example.com); empty: the in-cluster address is the token issuer. */
+        authHostname: string;
+        /** Days Elasticsearch keeps shipped container logs before the lifecycle policy deletes them. */
+        logRetentionDays: number;
+    };
     monitoring: {
         /** Where alarms go; empty means the SNS topic has no subscriber yet. */
         alertEmail: string;
@@ -76,6 +82,7 @@ export const CONFIG_KEYS = [
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "alertEmail", "grafanaEnabled",
+    "authHostname", "logRetentionDays",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
 
@@ -135,6 +142,10 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             multiAz: read.boolean("dbMultiAz", profile.dbMultiAz),
             deletionProtection: read.boolean("dbDeletionProtection", profile.dbDeletionProtection),
             backupRetentionDays: read.integer("dbBackupRetentionDays", profile.dbBackupRetentionDays, 1, 35),
+        },
+        services: {
+            authHostname: read.string("authHostname", "", (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : `"${v}" is not a DNS host name such as auth.shop.example.com`),
+            logRetentionDays: read.integer("logRetentionDays", profile.logRetentionDays, 1, 3650),
         },
         monitoring: {
             alertEmail: read.string("alertEmail", "", (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : `"${v}" is not an e-mail address`),

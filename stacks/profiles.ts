@@ -24,6 +24,7 @@ export interface EnvironmentProfile {
     dbDeletionProtection: boolean;
     dbBackupRetentionDays: number;
     grafanaEnabled: boolean;
+    logRetentionDays: number;
 }
 
 export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
@@ -48,6 +49,7 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         // Backup storage up to the database size is free, so dev keeps a week too.
         dbBackupRetentionDays: 7,
         grafanaEnabled: false,
+        logRetentionDays: 7,
     },
     prod: {
         // One NAT gateway per AZ: a zone failure must not cut the other zones off the internet.
@@ -69,5 +71,6 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         dbDeletionProtection: true,
         dbBackupRetentionDays: 14,
         grafanaEnabled: true,
+        logRetentionDays: 30,
     },
 };

@@ -8,6 +8,7 @@ import { LoadBalancerController } from "../components/load-balancer-controller";
 import { MetricsServer } from "../components/metrics-server";
 import { Network } from "../components/network";
 import { SharedStorage } from "../components/shared-storage";
+import { composeClusterServices } from "./cluster-services";
 import type { PlatformConfig } from "./config";
 import { clusterNameOf, platformTags } from "./tags";
 
@@ -70,7 +71,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         memoryLimitGib: config.autoscaling.memoryLimitGib,
         dependsOn: nodesReady,
     }, withCluster);
-    new LoadBalancerController(`${prefix}-lb-controller`, {
+    const loadBalancerController = new LoadBalancerController(`${prefix}-lb-controller`, {
         clusterName, region: config.region, vpcId: network.vpcId, oidc: cluster.oidc, dependsOn: nodesReady,
     }, withCluster);
     new MetricsServer(`${prefix}-metrics-server`, { dependsOn: nodesReady }, withCluster);
@@ -94,6 +95,12 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         clientSecurityGroupId: cluster.nodeSecurityGroupId,
         retainData: config.isProduction,
     }, withCluster);
+
+    composeClusterServices({
+        config, cluster, database, accountId: account.accountId,
+        dependsOn: [...nodesReady, loadBalancerController, storage],
+        opts: withCluster,
+    });
 
     return {
         environment: config.environment,

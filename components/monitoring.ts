@@ -1,0 +1,208 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as awsEks from "@pulumi/aws/eks";
+import * as kms from "@pulumi/aws/kms";
+import * as sns from "@pulumi/aws/sns";
+import { helmRelease } from "./helm-release";
+import { policyDocument } from "./iam-documents";
+import { platformNamespace } from "./namespace";
+import { SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS } from "./scheduling";
+import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
+import { STORAGE_CLASSES } from "./shared-storage";
+import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
+
+export interface MonitoringArgs {
+    clusterName: string;
+    accountId: pulumi.Input<string>;
+    oidc: OidcIdentity;
+    /** The RDS instance the database alarms watch. */
+    database: {
+        instanceIdentifier: pulumi.Input<string>;
+        /** Allocated storage (GiB): the free-storage alarm fires below `freeStorageAlarmPercent` of it. */
+        allocatedStorageGib: number;
+        /** Connections at which the connection alarm fires. Default 400 (db.t4g.medium allows about 410). */
+        maxConnections?: number;
+    };
+    /** E-mail subscribed to the alarm topic; empty or absent for no subscriber. */
+    alertEmail?: string;
+    /** Minimum number of nodes the cluster should have; fewer raises the node-count alarm. Default 2. */
+    minimumNodes?: number;
+    /** Percent CPU at which the RDS and node CPU alarms fire. Default 80. */
+    cpuAlarmPercent?: number;
+    /** Percent of allocated storage below which the free-storage alarm fires. Default 10. */
+    freeStorageAlarmPercent?: number;
+    /** Install kube-prometheus-stack with Grafana. Default false. */
+    grafanaEnabled?: boolean;
+    /** Grafana admin password (a Pulumi secret); required when grafanaEnabled. */
+    grafanaAdminPassword?: pulumi.Input<string>;
+    /** Prometheus retention and volume. Default "10d" / "50Gi". */
+    prometheusRetention?: string;
+    prometheusVolumeSize?: string;
+    /** Prometheus and Grafana replicas. Default 1. */
+    replicas?: number;
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+const CLOUDWATCH_NAMESPACE = "amazon-cloudwatch";
+const CLOUDWATCH_SERVICE_ACCOUNT = "cloudwatch-agent";
+const GRAFANA_SECRET = "grafana-admin";
+
+/**
+ * Monitoring: CloudWatch Container Insights through the amazon-cloudwatch-observability EKS add-on (IRSA role),
+ * a KMS-encrypted SNS alarm topic with an optional e-mail subscriber, CloudWatch alarms for the database (CPU, free
+ * storage, connections) and the cluster's nodes (CPU, failed nodes, node count), and, when switched on,
+ * kube-prometheus-stack with Grafana whose admin password comes from a Pulumi secret via a Kubernetes Secret.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    readonly alarmTopicArn: pulumi.Output<string>;
+    readonly alarmNames: pulumi.Output<string>[];
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:monitoring:Monitoring", name, {}, opts);
+        const child = { parent: this };
+
+        const agentRole = new ServiceAccountRole(`${name}-cloudwatch-agent`, {
+            oidc: args.oidc, namespace: CLOUDWATCH_NAMESPACE, serviceAccount: CLOUDWATCH_SERVICE_ACCOUNT,
+            managedPolicyArns: ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"],
+        }, child);
+        new awsEks.Addon(`${name}-container-insights`, {
+            clusterName: args.clusterName,
+            addonName: "amazon-cloudwatch-observability",
+            serviceAccountRoleArn: agentRole.roleArn,
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "PRESERVE",
+        }, { ...child, dependsOn: args.dependsOn });
+
+        // CloudWatch can only publish to an encrypted topic whose key lets the CloudWatch service use it; the AWS
+        // managed aws/sns key does not, so the topic gets its own key.
+        const key = new kms.Key(`${name}-alarms`, {
+            description: `Encrypts the alarm topic of ${args.clusterName}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: pulumi.output(args.accountId).apply((account) => policyDocument([
+                { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+                {
+                    Sid: "CloudWatchPublishes", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" },
+                    Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*",
+                    Condition: { StringEquals: { "aws:SourceAccount": account } },
+                },
+            ])),
+        }, child);
+        const topic = new sns.Topic(`${name}-alarms`, {
+            displayName: `Alarms of ${args.clusterName}`,
+            kmsMasterKeyId: key.arn,
+        }, child);
+        if (args.alertEmail) {
+            new sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: args.alertEmail }, child);
+        }
+
+        const actions = { alarmActions: [topic.arn], okActions: [topic.arn] };
+        const cpu = args.cpuAlarmPercent ?? 80;
+        const db = { DBInstanceIdentifier: args.database.instanceIdentifier };
+        const cluster = { ClusterName: args.clusterName };
+        const freeBytes = Math.round(args.database.allocatedStorageGib * 1024 ** 3 * (args.freeStorageAlarmPercent ?? 10) / 100);
+        const alarm = (id: string, description: string, spec: Omit<cloudwatch.MetricAlarmArgs, "alarmDescription" | "alarmActions" | "okActions">) =>
+            new cloudwatch.MetricAlarm(`${name}-${id}`, { alarmDescription: description, ...actions, treatMissingData: "missing", ...spec }, child);
+        const alarms = [
+            alarm("rds-cpu", `Database CPU above ${cpu}% for 15 minutes`, {
+                namespace: "AWS/RDS", metricName: "CPUUtilization", dimensions: db, statistic: "Average",
+                period: 300, evaluationPeriods: 3, threshold: cpu, comparisonOperator: "GreaterThanThreshold",
+            }),
+            alarm("rds-free-storage", `Database free storage below ${args.freeStorageAlarmPercent ?? 10}% of ${args.database.allocatedStorageGib} GiB`, {
+                namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: db, statistic: "Minimum",
+                period: 300, evaluationPeriods: 2, threshold: freeBytes, comparisonOperator: "LessThanThreshold",
+            }),
+            alarm("rds-connections", `Database connections above ${args.database.maxConnections ?? 400}`, {
+                namespace: "AWS/RDS", metricName: "DatabaseConnections", dimensions: db, statistic: "Maximum",
+                period: 300, evaluationPeriods: 2, threshold: args.database.maxConnections ?? 400, comparisonOperator: "GreaterThanThreshold",
+            }),
+            alarm("node-cpu", `Average node CPU above ${cpu}% for 15 minutes (Container Insights)`, {
+                namespace: "ContainerInsights", metricName: "node_cpu_utilization", dimensions: cluster, statistic: "Average",
+                period: 300, evaluationPeriods: 3, threshold: cpu, comparisonOperator: "GreaterThanThreshold",
+            }),
+            alarm("node-failed", "A node of the cluster is failing (Container Insights)", {
+                namespace: "ContainerInsights", metricName: "cluster_failed_node_count", dimensions: cluster, statistic: "Maximum",
+                period: 300, evaluationPeriods: 2, threshold: 0, comparisonOperator: "GreaterThanThreshold",
+            }),
+            alarm("node-count", `Fewer than ${args.minimumNodes ?? 2} nodes (Container Insights)`, {
+                namespace: "ContainerInsights", metricName: "cluster_node_count", dimensions: cluster, statistic: "Minimum",
+                period: 300, evaluationPeriods: 2, threshold: args.minimumNodes ?? 2, comparisonOperator: "LessThanThreshold",
+                // No data at all means the agent or the cluster is gone: that is an alarm too.
+                treatMissingData: "breaching",
+            }),
+        ];
+
+        if (args.grafanaEnabled) {
+            if (!args.grafanaAdminPassword) throw new Error(`Monitoring ${name}: grafanaEnabled needs grafanaAdminPassword`);
+            this.installPrometheusStack(name, args);
+        }
+
+        this.alarmTopicArn = topic.arn;
+        this.alarmNames = alarms.map((a) => a.name);
+        this.registerOutputs({ alarmTopicArn: this.alarmTopicArn });
+    }
+
+    private installPrometheusStack(name: string, args: MonitoringArgs): void {
+        const child = { parent: this };
+        const namespaceName = "monitoring";
+        // Restricted: node metrics come from Container Insights, so the node exporter (hostPath, hostNetwork) is off.
+        const namespace = platformNamespace(namespaceName, "restricted", child, `${name}-namespace`);
+        const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
+            metadata: { name: GRAFANA_SECRET, namespace: namespaceName },
+            type: "Opaque",
+            stringData: { "admin-user": "admin", "admin-password": pulumi.secret(args.grafanaAdminPassword!) },
+        }, { ...child, dependsOn: [namespace] });
+        const replicas = args.replicas ?? 1;
+        const pod = restrictedPodSecurityContext(65534);
+        const container = restrictedContainerSecurityContext();
+        helmRelease(`${name}-kube-prometheus-stack`, {
+            releaseName: "kube-prometheus-stack",
+            chart: "kubePrometheusStack",
+            namespace: namespaceName,
+            values: {
+                nodeExporter: { enabled: false },
+                prometheusOperator: {
+                    resources: resources("100m", "256Mi", { memory: "512Mi" }),
+                    nodeSelector: SYSTEM_NODE_LABEL,
+                    tolerations: SYSTEM_TOLERATIONS,
+                },
+                prometheus: {
+                    prometheusSpec: {
+                        replicas,
+                        retention: args.prometheusRetention ?? "10d",
+                        resources: resources("500m", "2Gi", { memory: "4Gi" }),
+                        securityContext: pod,
+                        // Scrape ServiceMonitors from every namespace, not only this release's.
+                        serviceMonitorSelectorNilUsesHelmValues: false,
+                        podMonitorSelectorNilUsesHelmValues: false,
+                        storageSpec: {
+                            volumeClaimTemplate: {
+                                spec: { storageClassName: STORAGE_CLASSES.block, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.prometheusVolumeSize ?? "50Gi" } } },
+                            },
+                        },
+                    },
+                    podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
+                },
+                alertmanager: {
+                    alertmanagerSpec: { replicas, resources: resources("50m", "128Mi", { memory: "256Mi" }), securityContext: pod },
+                    podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
+                },
+                grafana: {
+                    enabled: true,
+                    replicas,
+                    admin: { existingSecret: GRAFANA_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+                    resources: resources("100m", "256Mi", { memory: "512Mi" }),
+                    securityContext: restrictedPodSecurityContext(472),
+                    containerSecurityContext: container,
+                    persistence: { enabled: false },
+                },
+                "kube-state-metrics": {
+                    resources: resources("50m", "128Mi", { memory: "256Mi" }),
+                    securityContext: restrictedPodSecurityContext(65534),
+                    containerSecurityContext: container,
+                },
+            },
+        }, { ...child, dependsOn: [namespace, adminSecret, ...(args.dependsOn ?? [])] });
+    }
+}

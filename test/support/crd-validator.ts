@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv, { ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import * as yaml from "js-yaml";
+
+/**
+ * Validates custom resources against the upstream CRDs in /work/shared/crds (see its README for the recipe): the
+ * served version's openAPIV3Schema compiled with ajv, plus a strict copy in which every closed object rejects
+ * unknown properties, as kubectl's server-side strict field validation would.
+ */
+export const CRD_DIR = process.env.CRD_DIR ?? join(__dirname, "..", "..", "..", "shared", "crds");
+
+interface Crd {
+    spec: {
+        group: string;
+        names: { kind: string };
+        versions: { name: string; served: boolean; schema?: { openAPIV3Schema: Record<string, unknown> } }[];
+    };
+}
+
+let crds: Crd[] | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function loadCrds(): Crd[] {
+    crds ??= readdirSync(CRD_DIR).filter((f) => f.endsWith(".yaml")).map((f) => yaml.load(readFileSync(join(CRD_DIR, f), "utf8")) as Crd);
+    return crds;
+}
+
+/** Whether a CRD for this group and kind is available (any version). */
+export function hasCrd(apiVersion: string, kind: string): boolean {
+    const group = apiVersion.split("/")[0];
+    return loadCrds().some((crd) => crd.spec.group === group && crd.spec.names.kind === kind);
+}
+
+/** Closes every object node that declares properties and does not ask to stay open (README step 5). */
+function strict(schema: unknown): unknown {
+    if (Array.isArray(schema)) return schema.map(strict);
+    if (!schema || typeof schema !== "object") return schema;
+    const node = Object.fromEntries(Object.entries(schema as Record<string, unknown>).map(([k, v]) => [k, strict(v)]));
+    if (node.type === "object" && node.properties && node.additionalProperties === undefined && !node["x-kubernetes-preserve-unknown-fields"]) {
+        node.additionalProperties = false;
+    }
+    return node;
+}
+
+function validatorFor(apiVersion: string, kind: string): ValidateFunction | string {
+    const key = `${apiVersion}/${kind}`;
+    const cached = validators.get(key);
+    if (cached) return cached;
+    const [group, version] = apiVersion.split("/");
+    const crd = loadCrds().find((c) => c.spec.group === group && c.spec.names.kind === kind);
+    if (!crd) return `no CRD for ${kind} in group ${group}`;
+    const served = crd.spec.versions.find((v) => v.name === version && v.served);
+    if (!served?.schema) return `${apiVersion} ${kind}: version not served (served: ${crd.spec.versions.filter((v) => v.served).map((v) => v.name).join(", ")})`;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addFormat("int32", { type: "number", validate: Number.isInteger });
+    ajv.addFormat("int64", { type: "number", validate: Number.isInteger });
+    const validate = ajv.compile(strict(served.schema.openAPIV3Schema) as Record<string, unknown>);
+    validators.set(key, validate);
+    return validate;
+}
+
+/** Problems of one custom resource (empty when valid); `object` must be plain JSON (Outputs resolved). */
+export function validateCustomResource(object: Record<string, unknown>): string[] {
+    const plain = JSON.parse(JSON.stringify(object)) as Record<string, unknown>;
+    const validate = validatorFor(String(plain.apiVersion), String(plain.kind));
+    if (typeof validate === "string") return [validate];
+    if (validate(plain)) return [];
+    return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.keyword === "additionalProperties" ? `: ${String((e.params as { additionalProperty: string }).additionalProperty)}` : ""}`);
+}
