@@ -26,6 +26,18 @@ function startSlowRequest(port: number, path: string, headers: Record<string, st
   };
 }
 
+async function waitForIncomingRequests(output: () => string, expected: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const received = output()
+      .split("\n")
+      .filter((line) => line.includes('"incoming request"') && /"url":"\/v1\/(orders|products\/[0-9a-f-]{36})"/.test(line)).length;
+    if (received >= expected) return;
+    if (Date.now() > deadline) throw new Error(`server logged only ${received} of ${expected} requests`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe("graceful shutdown: SIGTERM under load loses no request", () => {
   it("answers every in-flight request completely, then exits 0", async function () {
     this.timeout(60_000);
@@ -48,7 +60,9 @@ describe("graceful shutdown: SIGTERM under load loses no request", () => {
     const reads: Promise<RawResponse>[] = Array.from({ length: 150 }, (_, index) =>
       httpRequest(server.port, { path: `/v1/products/${products[index % products.length]!.id}` }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // SIGTERM only once the server has received every one of them (its request log says so): a
+    // request still in the kernel's accept queue when the listener closes was never in flight.
+    await waitForIncomingRequests(server.output, 20 + 150);
 
     server.child.kill("SIGTERM");
     await new Promise((resolve) => setTimeout(resolve, 300));
