@@ -1,0 +1,210 @@
+import { randomBytes } from "node:crypto";
+import { expect } from "chai";
+import { Redis } from "ioredis";
+import { Client } from "pg";
+import type { Db } from "../src/db/db";
+import { migrate } from "../src/db/migrate";
+import { createPgDb } from "../src/db/pg-db";
+import type { Order } from "../src/orders/order";
+import { OutboxRelay } from "../src/outbox/outbox-relay";
+import type { OutboxMessage, Publisher } from "../src/outbox/publisher";
+import type { Product } from "../src/products/product";
+import { requireServiceUrl } from "./support/external-services";
+import { bearer, silentLog, startTestApp, type TestApp } from "./support/test-app";
+
+/**
+ * Against real PostgreSQL 15 and Redis 7 (`eval "$(.ci/start-services.sh)"`). Each run works in a
+ * schema of its own, so runs never see each other's rows and leave nothing behind.
+ */
+describe("integration: real PostgreSQL and Redis", function () {
+  let baseUrl: string;
+  let redisUrl: string;
+  let schema: string;
+  let databaseUrl: string;
+  let redis: Redis;
+  let t: TestApp;
+  let admin: string;
+
+  before(async function () {
+    baseUrl = requireServiceUrl(this, "TEST_DATABASE_URL");
+    redisUrl = requireServiceUrl(this, "TEST_REDIS_URL");
+    schema = `it_${randomBytes(6).toString("hex")}`;
+    const client = new Client({ connectionString: baseUrl });
+    await client.connect();
+    await client.query(`CREATE SCHEMA ${schema}`);
+    await client.end();
+    databaseUrl = `${baseUrl}${baseUrl.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    redis = new Redis(redisUrl);
+    t = await startTestApp({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, DATABASE_POOL_MAX: "20" });
+    admin = await t.tokenFor("ops", ["admin"]);
+  });
+
+  after(async () => {
+    await t?.close();
+    redis?.disconnect();
+    if (schema && baseUrl) {
+      const client = new Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+  });
+
+  const createProduct = async (sku: string, stock: number, priceCents = 1000) => {
+    const response = await t.app.inject({
+      method: "POST",
+      url: "/v1/products",
+      headers: bearer(admin),
+      payload: { sku, name: `Product ${sku}`, priceCents, stock },
+    });
+    expect(response.statusCode, response.body).to.equal(201);
+    return response.json<Product>();
+  };
+
+  it("migrates a fresh database once, even with several replicas starting together", async () => {
+    const freshSchema = `${schema}_fresh`;
+    const admin = new Client({ connectionString: baseUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${freshSchema}`);
+    const freshUrl = `${baseUrl}${baseUrl.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${freshSchema}`)}`;
+    const replicas: Db[] = [1, 2, 3].map(() => createPgDb(freshUrl, 2));
+    try {
+      const applied = await Promise.all(replicas.map((db) => migrate(db)));
+      const expected = ["001_catalogue", "002_orders_outbox", "003_daily_aggregates"];
+      expect(applied.flat().sort()).to.deep.equal(expected);
+      expect(await migrate(replicas[0]!)).to.deep.equal([]);
+      const recorded = await replicas[0]!.query<{ id: string }>("SELECT id FROM schema_migrations ORDER BY id");
+      expect(recorded.rows.map((row) => row.id)).to.deep.equal(expected);
+    } finally {
+      await Promise.all(replicas.map((db) => db.close()));
+      await admin.query(`DROP SCHEMA ${freshSchema} CASCADE`);
+      await admin.end();
+    }
+  });
+
+  it("does not seed the demo catalogue into a real database", async () => {
+    const demo = await t.runtime.db.query("SELECT 1 FROM products WHERE sku LIKE 'DEMO-%'");
+    expect(demo.rows).to.be.empty;
+  });
+
+  it("reads products cache-aside from Redis and evicts them on update and delete", async () => {
+    const product = await createProduct("IT-CACHE-1", 10, 500);
+    const key = `shop:product:v1:${product.id}`;
+    expect(await redis.exists(key)).to.equal(0);
+    await t.app.inject({ url: `/v1/products/${product.id}` });
+    expect(JSON.parse((await redis.get(key)) ?? "{}")).to.include({ priceCents: 500 });
+
+    // Served from Redis: a change behind the API's back is not seen until eviction.
+    await t.runtime.db.query("UPDATE products SET name = 'changed directly' WHERE id = $1", [product.id]);
+    expect((await t.app.inject({ url: `/v1/products/${product.id}` })).json<Product>().name).to.equal("Product IT-CACHE-1");
+
+    const updated = await t.app.inject({
+      method: "PUT",
+      url: `/v1/products/${product.id}`,
+      headers: bearer(admin),
+      payload: { sku: "IT-CACHE-1", name: "Renamed", priceCents: 700, stock: 10 },
+    });
+    expect(updated.statusCode).to.equal(200);
+    expect(await redis.exists(key)).to.equal(0);
+    expect((await t.app.inject({ url: `/v1/products/${product.id}` })).json<Product>()).to.include({ name: "Renamed", priceCents: 700 });
+
+    await t.app.inject({ method: "DELETE", url: `/v1/products/${product.id}`, headers: bearer(admin) });
+    expect(await redis.exists(key)).to.equal(0);
+    expect((await t.app.inject({ url: `/v1/products/${product.id}` })).statusCode).to.equal(404);
+  });
+
+  it("reports Redis in /readyz", async () => {
+    const ready = await t.app.inject({ url: "/readyz" });
+    expect(ready.json()).to.deep.equal({ status: "ready", checks: { database: "ok", redis: "ok" } });
+  });
+
+  it("keeps serving products when Redis is unreachable, and says so in /readyz", async () => {
+    const product = await createProduct("IT-NOREDIS-1", 1);
+    const degraded = await startTestApp({ DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:1" });
+    try {
+      const response = await degraded.app.inject({ url: `/v1/products/${product.id}` });
+      expect(response.statusCode).to.equal(200);
+      expect((await degraded.app.inject({ url: "/readyz" })).statusCode).to.equal(503);
+    } finally {
+      await degraded.close();
+    }
+  });
+
+  it("places one order for concurrent requests with the same Idempotency-Key on parallel connections", async () => {
+    const product = await createProduct("IT-IDEM-1", 100);
+    const token = await t.tokenFor("concurrent-carol");
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        t.app.inject({
+          method: "POST",
+          url: "/v1/orders",
+          headers: { ...bearer(token), "idempotency-key": "it-same-key-0001" },
+          payload: { items: [{ productId: product.id, quantity: 2 }] },
+        }),
+      ),
+    );
+    // The losers wait on the winner's row lock, then replay its committed order.
+    expect(responses.map((response) => response.statusCode)).to.deep.equal(Array(12).fill(201));
+    expect(new Set(responses.map((response) => response.json<Order>().id)).size).to.equal(1);
+    expect(responses.filter((response) => response.headers["idempotent-replayed"] === "false")).to.have.length(1);
+    expect((await t.app.inject({ url: `/v1/products/${product.id}` })).json<Product>().stock).to.equal(98);
+  });
+
+  it("never oversells: concurrent orders for the last items, exactly the stock succeeds", async () => {
+    const product = await createProduct("IT-STOCK-1", 5);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, async (_, index) =>
+        t.app.inject({
+          method: "POST",
+          url: "/v1/orders",
+          headers: { ...bearer(await t.tokenFor(`buyer-${index}`)), "idempotency-key": `it-stock-${index}-key` },
+          payload: { items: [{ productId: product.id, quantity: 1 }] },
+        }),
+      ),
+    );
+    const statuses = responses.map((response) => response.statusCode).sort();
+    expect(statuses.filter((status) => status === 201)).to.have.length(5);
+    expect(statuses.filter((status) => status === 409)).to.have.length(15);
+    const stock = await t.runtime.db.query<{ stock: number }>("SELECT stock FROM products WHERE id = $1", [product.id]);
+    expect(stock.rows[0]?.stock).to.equal(0);
+  });
+
+  it("shares the outbox between two relays (SKIP LOCKED): every event sent once, none lost", async () => {
+    const product = await createProduct("IT-RELAY-1", 1000);
+    const token = await t.tokenFor("relay-rita");
+    for (let index = 0; index < 40; index += 1) {
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/orders",
+        headers: { ...bearer(token), "idempotency-key": `it-relay-${index}-key` },
+        payload: { items: [{ productId: product.id, quantity: 1 }] },
+      });
+    }
+    const sent: OutboxMessage[] = [];
+    const slowBroker: Publisher = {
+      publish: async (messages) => {
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        sent.push(...messages);
+      },
+      close: async () => undefined,
+    };
+    const pools = [createPgDb(databaseUrl, 2), createPgDb(databaseUrl, 2)];
+    const relays = pools.map((db) => new OutboxRelay(db, slowBroker, { batchSize: 4, pollIntervalMs: 10, backoff: { baseMs: 5, maxMs: 20 } }, silentLog));
+    try {
+      relays.forEach((relay) => relay.start());
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const pending = await t.runtime.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL");
+        if (pending.rows[0]?.n === 0 || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      await Promise.all(relays.map((relay) => relay.stop()));
+      await Promise.all(pools.map((db) => db.close()));
+    }
+    const all = await t.runtime.db.query<{ id: string }>("SELECT id FROM outbox");
+    const sentIds = sent.map((message) => message.id);
+    expect(new Set(sentIds).size, "an event was sent twice").to.equal(sentIds.length);
+    expect([...sentIds].sort()).to.deep.equal(all.rows.map((row) => row.id).sort());
+  });
+});
