@@ -5,12 +5,22 @@
  */
 export interface ResourceSpec {
     requests: { cpu: string; memory: string };
-    limits: { cpu?: string; memory: string };
+    limits: { cpu: string; memory: string };
 }
 
-/** Requests and limits; the CPU limit is optional (CPU is compressible), memory is always capped. */
+/**
+ * Requests and limits. Memory is capped at the request unless told otherwise (no overcommit of the one resource a
+ * node cannot reclaim); CPU may burst to twice its request by default.
+ */
 export function resources(cpu: string, memory: string, limits: { cpu?: string; memory?: string } = {}): ResourceSpec {
-    return { requests: { cpu, memory }, limits: { ...(limits.cpu ? { cpu: limits.cpu } : {}), memory: limits.memory ?? memory } };
+    return { requests: { cpu, memory }, limits: { cpu: limits.cpu ?? doubledCpu(cpu), memory: limits.memory ?? memory } };
+}
+
+function doubledCpu(cpu: string): string {
+    const millis = cpu.endsWith("m") ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000;
+    if (!Number.isFinite(millis)) throw new Error(`not a CPU quantity: ${cpu}`);
+    const doubled = millis * 2;
+    return doubled % 1000 === 0 ? String(doubled / 1000) : `${doubled}m`;
 }
 
 /** Pod-level context of the restricted profile for an image that runs as `uid`. */

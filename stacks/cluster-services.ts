@@ -1,9 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ApiGateway } from "../components/api-gateway";
 import type { Cluster } from "../components/cluster";
 import type { Database } from "../components/database";
+import { Identity } from "../components/identity";
 import { Kafka } from "../components/kafka";
+import { LogShipping } from "../components/log-shipping";
 import { Monitoring } from "../components/monitoring";
 import { RedisCluster } from "../components/redis-cluster";
+import { Search } from "../components/search";
 import type { PlatformConfig } from "./config";
 import { SERVICE_SIZES } from "./service-sizes";
 
@@ -21,17 +25,63 @@ export interface ClusterServicesInputs {
 export interface ClusterServices {
     redis: RedisCluster;
     kafka: Kafka;
+    search: Search;
+    gateway: ApiGateway;
+    identity: Identity;
     monitoring: Monitoring;
 }
 
-/** The services every regional cluster runs: data services, logging, gateway, identity and monitoring. */
+/**
+ * The services every regional cluster runs: Redis and Kafka (data), Elasticsearch with Kibana and Fluent Bit
+ * (search and logs), Keycloak behind Kong (identity and gateway), and monitoring. Sizes come from the environment
+ * (stacks/service-sizes.ts); the few user-facing knobs from config.
+ */
 export function composeClusterServices({ config, cluster, database, accountId, dependsOn, opts }: ClusterServicesInputs): ClusterServices {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
-    const strict = sizes.strictZoneSpread;
+    const strictZoneSpread = sizes.strictZoneSpread;
 
-    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, strictZoneSpread: strict, dependsOn }, opts);
-    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread: strict, dependsOn }, opts);
+    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, strictZoneSpread, dependsOn }, opts);
+    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, dependsOn }, opts);
+
+    const search = new Search(`${prefix}-search`, {
+        nodes: sizes.elasticsearch.nodes,
+        volumeSize: sizes.elasticsearch.volumeSize,
+        resources: sizes.elasticsearch.resources,
+        kibanaReplicas: sizes.elasticsearch.kibanaReplicas,
+        strictZoneSpread,
+        dependsOn,
+    }, opts);
+    new LogShipping(`${prefix}-logs`, {
+        elasticsearch: { host: search.host, port: search.port, caCertPem: search.caCertPem, ...search.logWriter },
+        retentionDays: config.services.logRetentionDays,
+        indexReplicas: sizes.elasticsearch.nodes > 1 ? 1 : 0,
+        dependsOn: [...dependsOn, search.elasticsearch],
+    }, opts);
+
+    const identity = new Identity(`${prefix}-identity`, {
+        replicas: sizes.keycloak.replicas,
+        adminPassword: config.secrets.keycloakAdminPassword,
+        hostname: config.services.authHostname,
+        database: {
+            address: database.address,
+            port: database.port,
+            maintenanceDatabase: database.databaseName,
+            masterUserSecretArn: database.masterUserSecretArn,
+            kmsKeyArn: database.kmsKeyArn,
+        },
+        region: config.region,
+        oidc: cluster.oidc,
+        strictZoneSpread,
+        dependsOn,
+    }, opts);
+    const gateway = new ApiGateway(`${prefix}-gateway`, {
+        minReplicas: sizes.kong.minReplicas,
+        maxReplicas: sizes.kong.maxReplicas,
+        jwtIssuer: { issuer: identity.issuerUrl, publicKeyPem: identity.realmPublicKeyPem },
+        strictZoneSpread,
+        dependsOn,
+    }, opts);
 
     const monitoring = new Monitoring(`${prefix}-monitoring`, {
         clusterName: cluster.clusterName,
@@ -47,5 +97,5 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         dependsOn,
     }, opts);
 
-    return { redis, kafka, monitoring };
+    return { redis, kafka, search, gateway, identity, monitoring };
 }

@@ -120,6 +120,9 @@ const OUTPUTS: Record<string, OutputMock> = {
     "tls:index/selfSignedCert:SelfSignedCert": (_name, _inputs, ctx) => ({
         certPem: `-----BEGIN CERTIFICATE-----\nMOCKCA${ctx.hex("cert")}\n-----END CERTIFICATE-----\n`,
     }),
+    "tls:index/certRequest:CertRequest": (_name, _inputs, ctx) => ({
+        certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK${ctx.hex("csr")}\n-----END CERTIFICATE REQUEST-----\n`,
+    }),
     "tls:index/locallySignedCert:LocallySignedCert": (_name, _inputs, ctx) => ({
         certPem: `-----BEGIN CERTIFICATE-----\nMOCK${ctx.hex("cert")}\n-----END CERTIFICATE-----\n`,
     }),

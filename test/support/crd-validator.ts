@@ -10,6 +10,8 @@ import * as yaml from "js-yaml";
  * unknown properties, as kubectl's server-side strict field validation would.
  */
 export const CRD_DIR = process.env.CRD_DIR ?? join(__dirname, "..", "..", "..", "shared", "crds");
+/** Upstream CRDs the shared set lacks, copied byte-for-byte from a named tag (see the README there). */
+export const EXTRA_CRD_DIR = join(__dirname, "..", "fixtures", "crds");
 
 interface Crd {
     spec: {
@@ -23,7 +25,8 @@ let crds: Crd[] | undefined;
 const validators = new Map<string, ValidateFunction>();
 
 function loadCrds(): Crd[] {
-    crds ??= readdirSync(CRD_DIR).filter((f) => f.endsWith(".yaml")).map((f) => yaml.load(readFileSync(join(CRD_DIR, f), "utf8")) as Crd);
+    crds ??= [CRD_DIR, EXTRA_CRD_DIR].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".yaml"))
+        .map((f) => yaml.load(readFileSync(join(dir, f), "utf8")) as Crd));
     return crds;
 }
 
@@ -53,7 +56,8 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | stri
     if (!crd) return `no CRD for ${kind} in group ${group}`;
     const served = crd.spec.versions.find((v) => v.name === version && v.served);
     if (!served?.schema) return `${apiVersion} ${kind}: version not served (served: ${crd.spec.versions.filter((v) => v.served).map((v) => v.name).join(", ")})`;
-    const ajv = new Ajv({ strict: false, allErrors: true });
+    // unicodeRegExp off: some CRD patterns (e.g. Kong's `\-`) are valid ECMAScript only without the u flag.
+    const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
     addFormats(ajv);
     ajv.addFormat("int32", { type: "number", validate: Number.isInteger });
     ajv.addFormat("int64", { type: "number", validate: Number.isInteger });

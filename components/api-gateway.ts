@@ -1,0 +1,148 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { IMAGES, imageParts } from "./catalogue";
+import { helmRelease } from "./helm-release";
+import { platformNamespace } from "./namespace";
+import { zoneSpread } from "./scheduling";
+import { needsDisruptionBudget, resources, restrictedContainerSecurityContext } from "./workload-defaults";
+
+export interface JwtIssuer {
+    /** The `iss` claim of the tokens (Keycloak: <base>/realms/<realm>). */
+    issuer: pulumi.Input<string>;
+    /** PEM public key the tokens are signed with (RS256). */
+    publicKeyPem: pulumi.Input<string>;
+}
+
+export interface ApiGatewayArgs {
+    /** Namespace of Kong. Default "kong". */
+    namespace?: string;
+    /** Proxy replicas: the HPA scales between these. Defaults 2 and 6. */
+    minReplicas?: number;
+    maxReplicas?: number;
+    /** Requests per minute a client IP may send through the proxy. Default 600. */
+    rateLimitPerMinute?: number;
+    /** Token issuers the `jwt-keycloak` plugin accepts. */
+    jwtIssuer: JwtIssuer;
+    /** Source ranges allowed to reach the NLB. Default: the internet. */
+    allowedSourceRanges?: string[];
+    /** Spread proxies over zones with DoNotSchedule (prod). Default false. */
+    strictZoneSpread?: boolean;
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export const INGRESS_CLASS = "kong";
+/** Plugin names routes opt into with the `konghq.com/plugins` annotation. */
+export const JWT_PLUGIN = "jwt-keycloak";
+export const RATE_LIMIT_PLUGIN = "rate-limit-per-ip";
+const KONG_API = "configuration.konghq.com/v1";
+
+/**
+ * The API gateway: Kong Gateway with the Kong Ingress Controller, DB-less (configuration lives in Kubernetes
+ * resources), its proxy behind an internet-facing NLB created by the AWS Load Balancer Controller with IP targets,
+ * autoscaled between min and max replicas with a PDB, and two cluster-wide plugins:
+ *  - rate limiting per client IP, applied globally;
+ *  - JWT verification of Keycloak tokens. OSS Kong's `jwt` plugin (openid-connect is Enterprise-only) verifies
+ *    signatures against a consumer's credential, so a KongConsumer carries a jwt credential whose key is the realm's
+ *    issuer (matched against the `iss` claim) and whose rsa_public_key is the realm's signing key. Keycloak imports
+ *    that key with the realm (see Identity), so the gateway knows it without calling Keycloak. Routes opt in with
+ *    `konghq.com/plugins: jwt-keycloak`. Rotating the realm key means updating this credential too.
+ */
+export class ApiGateway extends pulumi.ComponentResource {
+    readonly namespace: string;
+    readonly ingressClassName = INGRESS_CLASS;
+    readonly jwtPluginName = JWT_PLUGIN;
+    readonly rateLimitPluginName = RATE_LIMIT_PLUGIN;
+    /** In-cluster proxy service; the NLB host name is only known after deployment (see the Service's status). */
+    readonly proxyService: string;
+
+    constructor(name: string, args: ApiGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:gateway:ApiGateway", name, {}, opts);
+        const child = { parent: this };
+        this.namespace = args.namespace ?? "kong";
+        const minReplicas = args.minReplicas ?? 2;
+        const maxReplicas = Math.max(minReplicas, args.maxReplicas ?? 6);
+        const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
+
+        const kong = imageParts(IMAGES.kong);
+        const controller = imageParts(IMAGES.kongIngressController);
+        const container = restrictedContainerSecurityContext({ uid: 1000 });
+        const release = helmRelease(`${name}-kong`, {
+            releaseName: "kong",
+            chart: "kong",
+            namespace: this.namespace,
+            values: {
+                image: { repository: kong.repository, tag: kong.tag },
+                env: { database: "off", nginx_worker_processes: "2", proxy_access_log: "/dev/stdout", proxy_error_log: "/dev/stderr" },
+                admin: { enabled: false },
+                ingressController: {
+                    enabled: true,
+                    image: { repository: controller.repository, tag: controller.tag },
+                    ingressClass: INGRESS_CLASS,
+                    resources: resources("100m", "256Mi", { memory: "512Mi" }),
+                },
+                proxy: {
+                    enabled: true,
+                    type: "LoadBalancer",
+                    annotations: {
+                        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+                        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                        "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+                        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/status/ready",
+                        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "8100",
+                        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "HTTP",
+                    },
+                    loadBalancerSourceRanges: args.allowedSourceRanges ?? [],
+                    http: { enabled: true },
+                    tls: { enabled: true },
+                },
+                replicaCount: minReplicas,
+                autoscaling: {
+                    enabled: true, minReplicas, maxReplicas,
+                    metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+                },
+                podDisruptionBudget: { enabled: needsDisruptionBudget(minReplicas), maxUnavailable: 1 },
+                resources: resources("250m", "512Mi", { memory: "1Gi" }),
+                securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+                containerSecurityContext: container,
+                topologySpreadConstraints: zoneSpread({ "app.kubernetes.io/instance": "kong" }, args.strictZoneSpread ?? false),
+                deployment: { test: { enabled: false } },
+            },
+        }, { ...child, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
+        const afterKong = { ...child, dependsOn: [release] };
+        const classAnnotation = { "kubernetes.io/ingress.class": INGRESS_CLASS };
+
+        new k8s.apiextensions.CustomResource(`${name}-rate-limit`, {
+            apiVersion: KONG_API,
+            kind: "KongClusterPlugin",
+            metadata: { name: RATE_LIMIT_PLUGIN, annotations: classAnnotation, labels: { global: "true" } },
+            plugin: "rate-limiting",
+            // "local" counts per proxy pod: no shared store to fail; the effective limit scales with replicas.
+            config: { minute: args.rateLimitPerMinute ?? 600, limit_by: "ip", policy: "local", fault_tolerant: true, hide_client_headers: false },
+        }, afterKong);
+
+        new k8s.apiextensions.CustomResource(`${name}-jwt`, {
+            apiVersion: KONG_API,
+            kind: "KongClusterPlugin",
+            metadata: { name: JWT_PLUGIN, annotations: classAnnotation },
+            plugin: "jwt",
+            config: { key_claim_name: "iss", claims_to_verify: ["exp"], maximum_expiration: 3600, run_on_preflight: false, header_names: ["authorization"] },
+        }, afterKong);
+
+        const credential = new k8s.core.v1.Secret(`${name}-keycloak-jwt`, {
+            metadata: { name: "keycloak-realm-jwt", namespace: this.namespace, labels: { "konghq.com/credential": "jwt" } },
+            type: "Opaque",
+            stringData: { algorithm: "RS256", key: args.jwtIssuer.issuer, rsa_public_key: args.jwtIssuer.publicKeyPem },
+        }, { ...child, dependsOn: [namespace] });
+        new k8s.apiextensions.CustomResource(`${name}-keycloak-consumer`, {
+            apiVersion: KONG_API,
+            kind: "KongConsumer",
+            metadata: { name: "keycloak-realm", namespace: this.namespace, annotations: classAnnotation },
+            username: "keycloak-realm",
+            credentials: [credential.metadata.name],
+        }, { ...child, dependsOn: [release, credential] });
+
+        this.proxyService = `kong-kong-proxy.${this.namespace}.svc.cluster.local`;
+        this.registerOutputs({ proxyService: this.proxyService });
+    }
+}

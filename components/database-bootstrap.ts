@@ -1,0 +1,161 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { IMAGES } from "./catalogue";
+import { policyDocument } from "./iam-documents";
+import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
+import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
+
+export interface DatabaseBootstrapArgs {
+    /** Namespace of the Job and of the Secret with the application's credentials. */
+    namespace: string;
+    /** Database to create (owned by `roleName`). */
+    databaseName: string;
+    /** Login role to create; its password is generated and kept in a Kubernetes Secret. Default: databaseName. */
+    roleName?: string;
+    /** The RDS instance: address, port, its maintenance database and the RDS-managed master secret (and its key). */
+    database: {
+        address: pulumi.Input<string>;
+        port: number;
+        maintenanceDatabase: string;
+        masterUserSecretArn: pulumi.Input<string>;
+        kmsKeyArn: pulumi.Input<string>;
+    };
+    region: string;
+    oidc: OidcIdentity;
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+const UID = 1000;
+const WORK = "/work";
+
+/**
+ * An application's own database and login role on the shared RDS instance, created by a mechanism that works on a
+ * fresh instance and on every later run: a Kubernetes Job. Its init container reads the RDS-managed master secret
+ * from Secrets Manager (IRSA role limited to that one secret and its key), and psql then runs idempotent SQL:
+ * create the role if missing, (re)set its password, create the database if missing, owned by the role.
+ * The master password is never in Pulumi state and follows RDS's rotation; the application's password is generated
+ * here and reaches pods only through the `<databaseName>-db` Secret (keys host, port, database, username, password).
+ */
+export class DatabaseBootstrap extends pulumi.ComponentResource {
+    readonly secretName: pulumi.Output<string>;
+    readonly username: string;
+    readonly databaseName: string;
+    /** Completes once the database and role exist. */
+    readonly job: k8s.batch.v1.Job;
+
+    constructor(name: string, args: DatabaseBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:data:DatabaseBootstrap", name, {}, opts);
+        const child = { parent: this };
+        this.databaseName = args.databaseName;
+        this.username = args.roleName ?? args.databaseName;
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.databaseName) || !/^[a-z_][a-z0-9_]{0,62}$/.test(this.username)) {
+            throw new Error(`DatabaseBootstrap ${name}: database and role names must be lower-case SQL identifiers`);
+        }
+        const serviceAccountName = `${this.databaseName.replace(/_/g, "-")}-db-bootstrap`;
+
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child);
+        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
+            metadata: { name: `${this.databaseName.replace(/_/g, "-")}-db`, namespace: args.namespace },
+            type: "Opaque",
+            stringData: {
+                host: args.database.address,
+                port: String(args.database.port),
+                database: this.databaseName,
+                username: this.username,
+                password: pulumi.secret(password.result),
+            },
+        }, child);
+
+        const role = new ServiceAccountRole(`${name}-bootstrap`, {
+            oidc: args.oidc,
+            namespace: args.namespace,
+            serviceAccount: serviceAccountName,
+            policy: pulumi.all([args.database.masterUserSecretArn, args.database.kmsKeyArn]).apply(([secretArn, keyArn]) => policyDocument([
+                { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+                {
+                    Sid: "DecryptThroughSecretsManager", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn,
+                    Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
+                },
+            ])),
+        }, child);
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-bootstrap`, {
+            metadata: { name: serviceAccountName, namespace: args.namespace, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
+            automountServiceAccountToken: false,
+        }, child);
+
+        const container = restrictedContainerSecurityContext({ uid: UID });
+        const workVolume = { name: "work", mountPath: WORK };
+        this.job = new k8s.batch.v1.Job(`${name}-bootstrap`, {
+            metadata: { namespace: args.namespace, labels: { "app.kubernetes.io/name": serviceAccountName, "app.kubernetes.io/part-of": "ecommerce-platform" } },
+            spec: {
+                backoffLimit: 6,
+                activeDeadlineSeconds: 1800,
+                template: {
+                    metadata: { labels: { "app.kubernetes.io/name": serviceAccountName } },
+                    spec: {
+                        serviceAccountName: serviceAccount.metadata.name,
+                        restartPolicy: "OnFailure",
+                        securityContext: restrictedPodSecurityContext(UID),
+                        volumes: [{ name: "work", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
+                        initContainers: [{
+                            name: "read-master-secret",
+                            image: IMAGES.awsCli,
+                            command: ["sh", "-c", `aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretString --output text > ${WORK}/master.json`],
+                            env: [
+                                { name: "SECRET_ARN", value: args.database.masterUserSecretArn },
+                                { name: "AWS_REGION", value: args.region },
+                                { name: "HOME", value: WORK },
+                            ],
+                            volumeMounts: [workVolume],
+                            resources: resources("50m", "128Mi", { memory: "256Mi" }),
+                            securityContext: container,
+                        }],
+                        containers: [{
+                            name: "create-database",
+                            image: IMAGES.postgresClient,
+                            command: ["sh", "-c", BOOTSTRAP_SCRIPT],
+                            env: [
+                                { name: "PGHOST", value: args.database.address },
+                                { name: "PGPORT", value: String(args.database.port) },
+                                { name: "PGDATABASE", value: args.database.maintenanceDatabase },
+                                // rds.force_ssl is on: never try a plain connection.
+                                { name: "PGSSLMODE", value: "require" },
+                                { name: "APP_DATABASE", value: this.databaseName },
+                                { name: "APP_ROLE", value: this.username },
+                                { name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } } },
+                            ],
+                            volumeMounts: [workVolume],
+                            resources: resources("50m", "64Mi", { memory: "128Mi" }),
+                            securityContext: container,
+                        }],
+                    },
+                },
+            },
+        }, { ...child, dependsOn: [secret, serviceAccount, role, ...(args.dependsOn ?? [])] });
+
+        this.secretName = secret.metadata.name;
+        this.registerOutputs({ secretName: this.secretName });
+    }
+}
+
+/**
+ * Idempotent: every statement either checks before creating or sets state. The master credentials come from the
+ * RDS secret JSON ({"username":..,"password":..}); RDS-generated passwords contain no '"', so a sed extraction
+ * suffices (JSON escapes of '\' and '/' are undone).
+ */
+export const BOOTSTRAP_SCRIPT = `set -eu
+PGUSER="$(sed -E 's/.*"username"[[:space:]]*:[[:space:]]*"([^"]*)".*/\\1/' ${WORK}/master.json)"
+PGPASSWORD="$(sed -E 's/.*"password"[[:space:]]*:[[:space:]]*"([^"]*)".*/\\1/; s#\\\\/#/#g; s/\\\\\\\\/\\\\/g' ${WORK}/master.json)"
+export PGUSER PGPASSWORD
+rm -f ${WORK}/master.json
+psql -v ON_ERROR_STOP=1 -v role="$APP_ROLE" -v db="$APP_DATABASE" -v pw="$APP_PASSWORD" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \\gexec
+ALTER ROLE :"role" WITH LOGIN PASSWORD :'pw';
+GRANT :"role" TO CURRENT_USER;
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
+REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+GRANT ALL ON DATABASE :"db" TO :"role";
+SQL
+echo "database $APP_DATABASE and role $APP_ROLE are in place"
+`;

@@ -1,0 +1,188 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { ELASTIC_STACK_VERSION } from "./catalogue";
+import { helmRelease } from "./helm-release";
+import { platformNamespace } from "./namespace";
+import { STATEFUL_NODE_LABEL, STATEFUL_TOLERATIONS, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS, zoneSpread } from "./scheduling";
+import { STORAGE_CLASSES } from "./shared-storage";
+import { ResourceSpec, resources, restrictedContainerSecurityContext } from "./workload-defaults";
+
+export interface SearchArgs {
+    /** Namespace of Elasticsearch and Kibana. Default "search". */
+    namespace?: string;
+    /** Namespace of the ECK operator. Default "elastic-system". */
+    operatorNamespace?: string;
+    /** Elasticsearch nodes (all roles). 3 keeps a quorum and a replica through one loss. Default 3. */
+    nodes?: number;
+    /** gp3 data volume per node. Default "100Gi". */
+    volumeSize?: string;
+    /** Default 1 CPU / 4Gi (the JVM heap is sized from the limit). */
+    resources?: ResourceSpec;
+    /** Kibana replicas. Default 1. */
+    kibanaReplicas?: number;
+    /** Spread nodes over zones with DoNotSchedule (prod). Default false. */
+    strictZoneSpread?: boolean;
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+const ECK = { es: "elasticsearch.k8s.elastic.co/v1", kibana: "kibana.k8s.elastic.co/v1" };
+const CLUSTER = "search";
+/** Role of the log shipper: write daily log indices and manage their lifecycle policy and template. */
+export const LOG_WRITER_ROLE = "log_writer";
+export const LOG_INDEX_PREFIX = "k8s-logs";
+
+/**
+ * Elasticsearch and Kibana through ECK: the operator (pinned release), an Elasticsearch cluster with security on
+ * (authentication, TLS on HTTP and transport), gp3 volumes on the stateful pool and zone spread, Kibana connected
+ * to it, and a file-realm user for the log shipper with a least-privilege role.
+ * The HTTP certificate's CA is generated here (not by ECK), so clients in other namespaces (Fluent Bit) can verify
+ * it from a copy of the public CA certificate instead of disabling verification.
+ */
+export class Search extends pulumi.ComponentResource {
+    readonly namespace: string;
+    /** HTTPS endpoint of Elasticsearch inside the cluster. */
+    readonly url: string;
+    readonly host: string;
+    readonly port = 9200;
+    /** PEM of the CA that signed the HTTP certificate (public). */
+    readonly caCertPem: pulumi.Output<string>;
+    /** The log shipper's credentials (password is a Pulumi secret). */
+    readonly logWriter: { username: string; password: pulumi.Output<string> };
+    readonly elasticsearch: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: SearchArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:search:Search", name, {}, opts);
+        const child = { parent: this };
+        this.namespace = args.namespace ?? "search";
+        const operatorNamespace = args.operatorNamespace ?? "elastic-system";
+        const nodes = args.nodes ?? 3;
+        this.host = `${CLUSTER}-es-http.${this.namespace}.svc`;
+        this.url = `https://${this.host}:${this.port}`;
+
+        const operatorNs = platformNamespace(operatorNamespace, "restricted", child, `${name}-operator-namespace`);
+        // Baseline: ECK renders the Elasticsearch pods (its init containers are not restricted-clean everywhere).
+        const namespace = platformNamespace(this.namespace, "baseline", child, `${name}-namespace`);
+        const operator = helmRelease(`${name}-eck-operator`, {
+            releaseName: "elastic-operator",
+            chart: "eckOperator",
+            namespace: operatorNamespace,
+            values: {
+                installCRDs: true,
+                replicaCount: 1,
+                managedNamespaces: [this.namespace],
+                resources: resources("100m", "256Mi", { cpu: "1", memory: "1Gi" }),
+                podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+                securityContext: restrictedContainerSecurityContext(),
+                nodeSelector: SYSTEM_NODE_LABEL,
+                tolerations: SYSTEM_TOLERATIONS,
+            },
+        }, { ...child, dependsOn: [operatorNs, namespace, ...(args.dependsOn ?? [])] });
+
+        // HTTP TLS: our own CA and a server certificate for the service names.
+        const caKey = new tls.PrivateKey(`${name}-ca`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const ca = new tls.SelfSignedCert(`${name}-ca`, {
+            privateKeyPem: caKey.privateKeyPem,
+            isCaCertificate: true,
+            subject: { commonName: `${CLUSTER} Elasticsearch CA`, organization: "ecommerce-platform" },
+            validityPeriodHours: 5 * 365 * 24,
+            earlyRenewalHours: 90 * 24,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        }, child);
+        const serverKey = new tls.PrivateKey(`${name}-http`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const request = new tls.CertRequest(`${name}-http`, {
+            privateKeyPem: serverKey.privateKeyPem,
+            subject: { commonName: this.host },
+            dnsNames: [`${CLUSTER}-es-http`, `${CLUSTER}-es-http.${this.namespace}`, this.host, `${this.host}.cluster.local`],
+        }, child);
+        const server = new tls.LocallySignedCert(`${name}-http`, {
+            certRequestPem: request.certRequestPem,
+            caPrivateKeyPem: caKey.privateKeyPem,
+            caCertPem: ca.certPem,
+            validityPeriodHours: 365 * 24,
+            earlyRenewalHours: 30 * 24,
+            allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+        }, child);
+        const inNamespace = { ...child, dependsOn: [namespace] };
+        const httpCert = new k8s.core.v1.Secret(`${name}-http-cert`, {
+            metadata: { name: `${CLUSTER}-es-http-cert`, namespace: this.namespace },
+            type: "kubernetes.io/tls",
+            stringData: { "tls.crt": server.certPem, "tls.key": pulumi.secret(serverKey.privateKeyPem), "ca.crt": ca.certPem },
+        }, inNamespace);
+
+        // File-realm user for the log shipper, with a role that can only write and manage the log indices.
+        const writerPassword = new random.RandomPassword(`${name}-log-writer`, { length: 32, special: false }, child);
+        this.logWriter = { username: "fluent-bit", password: pulumi.secret(writerPassword.result) };
+        const writer = new k8s.core.v1.Secret(`${name}-log-writer`, {
+            metadata: { name: `${CLUSTER}-log-writer`, namespace: this.namespace },
+            type: "kubernetes.io/basic-auth",
+            stringData: { username: this.logWriter.username, password: this.logWriter.password, roles: LOG_WRITER_ROLE },
+        }, inNamespace);
+        const roles = new k8s.core.v1.Secret(`${name}-roles`, {
+            metadata: { name: `${CLUSTER}-roles`, namespace: this.namespace },
+            type: "Opaque",
+            stringData: { "roles.yml": JSON.stringify({
+                [LOG_WRITER_ROLE]: {
+                    cluster: ["monitor", "manage_ilm", "manage_index_templates"],
+                    indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["create_index", "create_doc", "write", "view_index_metadata", "manage_ilm"] }],
+                },
+            }) },
+        }, inNamespace);
+
+        const limits = args.resources ?? resources("1", "4Gi");
+        const podLabels = { "elasticsearch.k8s.elastic.co/cluster-name": CLUSTER };
+        this.elasticsearch = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`, {
+            apiVersion: ECK.es,
+            kind: "Elasticsearch",
+            metadata: { name: CLUSTER, namespace: this.namespace },
+            spec: {
+                version: ELASTIC_STACK_VERSION,
+                http: { tls: { certificate: { secretName: httpCert.metadata.name } } },
+                auth: { fileRealm: [{ secretName: writer.metadata.name }], roles: [{ secretName: roles.metadata.name }] },
+                // ECK's default PDB allows one node down while the cluster is green.
+                nodeSets: [{
+                    name: "default",
+                    count: nodes,
+                    // No mmap: no privileged sysctl init container needed (vm.max_map_count).
+                    config: { "node.store.allow_mmap": false },
+                    podTemplate: {
+                        metadata: { labels: podLabels },
+                        spec: {
+                            nodeSelector: STATEFUL_NODE_LABEL,
+                            tolerations: STATEFUL_TOLERATIONS,
+                            topologySpreadConstraints: zoneSpread(podLabels, args.strictZoneSpread ?? false),
+                            containers: [{ name: "elasticsearch", resources: limits, securityContext: restrictedContainerSecurityContext({ readOnlyRootFilesystem: false, uid: 1000 }) }],
+                        },
+                    },
+                    volumeClaimTemplates: [{
+                        metadata: { name: "elasticsearch-data" },
+                        spec: { accessModes: ["ReadWriteOnce"], storageClassName: STORAGE_CLASSES.block, resources: { requests: { storage: args.volumeSize ?? "100Gi" } } },
+                    }],
+                }],
+            },
+        }, { ...child, dependsOn: [operator, httpCert, writer, roles] });
+
+        const kibanaReplicas = args.kibanaReplicas ?? 1;
+        const kibanaLabels = { "kibana.k8s.elastic.co/name": CLUSTER };
+        new k8s.apiextensions.CustomResource(`${name}-kibana`, {
+            apiVersion: ECK.kibana,
+            kind: "Kibana",
+            metadata: { name: CLUSTER, namespace: this.namespace },
+            spec: {
+                version: ELASTIC_STACK_VERSION,
+                count: kibanaReplicas,
+                elasticsearchRef: { name: CLUSTER },
+                podTemplate: {
+                    spec: {
+                        topologySpreadConstraints: zoneSpread(kibanaLabels, args.strictZoneSpread ?? false),
+                        containers: [{ name: "kibana", resources: resources("250m", "1Gi"), securityContext: restrictedContainerSecurityContext({ readOnlyRootFilesystem: false, uid: 1000 }) }],
+                    },
+                },
+            },
+        }, { ...child, dependsOn: [this.elasticsearch] });
+
+        this.caCertPem = ca.certPem;
+        this.registerOutputs({ url: this.url });
+    }
+}
