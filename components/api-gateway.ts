@@ -132,7 +132,7 @@ export class ApiGateway extends pulumi.ComponentResource {
         const credential = new k8s.core.v1.Secret(`${name}-keycloak-jwt`, {
             metadata: { name: "keycloak-realm-jwt", namespace: this.namespace, labels: { "konghq.com/credential": "jwt" } },
             type: "Opaque",
-            stringData: { algorithm: "RS256", key: args.jwtIssuer.issuer, rsa_public_key: args.jwtIssuer.publicKeyPem },
+            stringData: jwtCredential(args.jwtIssuer),
         }, { ...child, dependsOn: [namespace] });
         new k8s.apiextensions.CustomResource(`${name}-keycloak-consumer`, {
             apiVersion: KONG_API,
@@ -145,4 +145,9 @@ export class ApiGateway extends pulumi.ComponentResource {
         this.proxyService = `kong-kong-proxy.${this.namespace}.svc.cluster.local`;
         this.registerOutputs({ proxyService: this.proxyService });
     }
+}
+
+/** The consumer credential the jwt plugin checks tokens against: key = expected `iss`, RS256 with the realm's public key. */
+export function jwtCredential(issuer: JwtIssuer): Record<string, pulumi.Input<string>> {
+    return { algorithm: "RS256", key: issuer.issuer, rsa_public_key: issuer.publicKeyPem };
 }

@@ -122,12 +122,7 @@ export class Search extends pulumi.ComponentResource {
         const roles = new k8s.core.v1.Secret(`${name}-roles`, {
             metadata: { name: `${CLUSTER}-roles`, namespace: this.namespace },
             type: "Opaque",
-            stringData: { "roles.yml": JSON.stringify({
-                [LOG_WRITER_ROLE]: {
-                    cluster: ["monitor", "manage_ilm", "manage_index_templates"],
-                    indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["create_index", "create_doc", "write", "view_index_metadata", "manage_ilm"] }],
-                },
-            }) },
+            stringData: { "roles.yml": JSON.stringify(logWriterRoles()) },
         }, inNamespace);
 
         const limits = args.resources ?? resources("1", "4Gi");
@@ -185,4 +180,14 @@ export class Search extends pulumi.ComponentResource {
         this.caCertPem = ca.certPem;
         this.registerOutputs({ url: this.url });
     }
+}
+
+/** roles.yml (JSON is YAML) with the log shipper's role: write and manage only the log indices. */
+export function logWriterRoles() {
+    return {
+        [LOG_WRITER_ROLE]: {
+            cluster: ["monitor", "manage_ilm", "manage_index_templates"],
+            indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["create_index", "create_doc", "write", "view_index_metadata", "manage_ilm"] }],
+        },
+    };
 }

@@ -1,0 +1,62 @@
+import { expect } from "chai";
+import { CHARTS, ELASTIC_STACK_VERSION } from "../../components/catalogue";
+import { Search, logWriterRoles } from "../../components/search";
+import { validateCustomResource } from "../support/crd-validator";
+import { declared, Registered } from "../support/mock-runtime";
+
+type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
+const KIBANA = "kubernetes:kibana.k8s.elastic.co/v1:Kibana";
+const es = (r: Registered): Spec => r.one(ES).inputs.spec as Spec;
+
+describe("components/search (ECK)", () => {
+    let prod: Registered;
+    let dev: Registered;
+    before(async () => {
+        prod = await declared("searchtest-prod", () => new Search("searchtest-prod", { namespace: "search-prod", operatorNamespace: "eck-prod", nodes: 3, kibanaReplicas: 2, strictZoneSpread: true }));
+        dev = await declared("searchtest-dev", () => new Search("searchtest-dev", { namespace: "search-dev", operatorNamespace: "eck-dev", nodes: 1 }));
+    });
+
+    it("installs the pinned ECK operator", () => {
+        const release = prod.one("kubernetes:helm.sh/v3:Release").inputs;
+        expect(release).to.include({ chart: "eck-operator", version: CHARTS.eckOperator.version });
+    });
+
+    it("prod runs 3 Elasticsearch nodes spread strictly over zones, dev one", () => {
+        expect(es(prod).nodeSets[0].count).to.equal(3);
+        expect(es(prod).nodeSets[0].podTemplate.spec.topologySpreadConstraints[0].whenUnsatisfiable).to.equal("DoNotSchedule");
+        expect(es(dev).nodeSets[0].count).to.equal(1);
+        expect(es(prod).version).to.equal(ELASTIC_STACK_VERSION);
+    });
+
+    it("keeps data on gp3 volumes on the stateful pool", () => {
+        const nodeSet = es(prod).nodeSets[0];
+        expect(nodeSet.volumeClaimTemplates[0].metadata.name).to.equal("elasticsearch-data");
+        expect(nodeSet.volumeClaimTemplates[0].spec.storageClassName).to.equal("gp3");
+        expect(nodeSet.podTemplate.spec.tolerations[0].key).to.equal("workload-class.ecommerce.io/stateful");
+        expect(nodeSet.podTemplate.spec.containers[0].resources.limits).to.have.property("memory");
+    });
+
+    it("has security on: TLS with our own CA and a least-privilege file-realm user for log shipping", () => {
+        expect(es(prod).http.tls.certificate.secretName).to.equal("search-es-http-cert");
+        expect(es(prod).http.tls).to.not.have.property("selfSignedCertificate");
+        expect(es(prod).auth.fileRealm[0].secretName).to.equal("search-log-writer");
+        const roleFile = logWriterRoles();
+        expect(roleFile.log_writer.indices[0].names).to.deep.equal(["k8s-logs-*"]);
+        expect(roleFile.log_writer.cluster).to.not.include("all");
+        expect(es(prod).auth.roles[0].secretName).to.equal("search-roles");
+        for (const name of ["search-log-writer", "search-es-http-cert", "search-roles"]) {
+            const secret = prod.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Spec).name === name)!;
+            expect(JSON.stringify(secret.inputs.stringData)).to.include("ciphertext");
+        }
+    });
+
+    it("connects Kibana to the cluster, 2 replicas in prod", () => {
+        const kibana = prod.one(KIBANA).inputs.spec as Spec;
+        expect(kibana).to.deep.include({ count: 2, elasticsearchRef: { name: "search" } });
+    });
+
+    it("writes objects the ECK 3.5 CRDs accept", () => {
+        for (const resource of [prod.one(ES), prod.one(KIBANA), dev.one(ES)]) expect(validateCustomResource(resource.inputs)).to.deep.equal([]);
+    });
+});
