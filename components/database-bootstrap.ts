@@ -21,6 +21,12 @@ export interface DatabaseBootstrapArgs {
         masterUserSecretArn: pulumi.Input<string>;
         kmsKeyArn: pulumi.Input<string>;
     };
+    /**
+     * Secrets Manager secret (JSON with `username` and `password`) that holds the role's password, for applications
+     * that read their credentials from Secrets Manager. When given, the password never enters Kubernetes. Default:
+     * a generated password in the `<databaseName>-db` Kubernetes Secret.
+     */
+    passwordSecretArn?: pulumi.Input<string>;
     region: string;
     oidc: OidcIdentity;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -38,7 +44,8 @@ const WORK = "/work";
  * here and reaches pods only through the `<databaseName>-db` Secret (keys host, port, database, username, password).
  */
 export class DatabaseBootstrap extends pulumi.ComponentResource {
-    readonly secretName: pulumi.Output<string>;
+    /** The Kubernetes Secret with the application's credentials; absent when they live in Secrets Manager. */
+    readonly secretName: pulumi.Output<string> | undefined;
     readonly username: string;
     readonly databaseName: string;
     /** Completes once the database and role exist. */
@@ -54,25 +61,13 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
         }
         const serviceAccountName = `${this.databaseName.replace(/_/g, "-")}-db-bootstrap`;
 
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child);
-        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: `${this.databaseName.replace(/_/g, "-")}-db`, namespace: args.namespace },
-            type: "Opaque",
-            stringData: {
-                host: args.database.address,
-                port: String(args.database.port),
-                database: this.databaseName,
-                username: this.username,
-                password: pulumi.secret(password.result),
-            },
-        }, child);
-
+        const secret = args.passwordSecretArn ? undefined : this.kubernetesCredentials(name, args);
         const role = new ServiceAccountRole(`${name}-bootstrap`, {
             oidc: args.oidc,
             namespace: args.namespace,
             serviceAccount: serviceAccountName,
-            policy: pulumi.all([args.database.masterUserSecretArn, args.database.kmsKeyArn]).apply(([secretArn, keyArn]) => policyDocument([
-                { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+            policy: pulumi.all([args.database.masterUserSecretArn, args.database.kmsKeyArn, args.passwordSecretArn]).apply(([secretArn, keyArn, appSecretArn]) => policyDocument([
+                { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: appSecretArn ? [secretArn, appSecretArn] : secretArn },
                 {
                     Sid: "DecryptThroughSecretsManager", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn,
                     Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
@@ -101,9 +96,10 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                         initContainers: [{
                             name: "read-master-secret",
                             image: IMAGES.awsCli,
-                            command: ["sh", "-c", `aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretString --output text > ${WORK}/master.json`],
+                            command: ["sh", "-c", READ_SECRETS_SCRIPT],
                             env: [
                                 { name: "SECRET_ARN", value: args.database.masterUserSecretArn },
+                                ...(args.passwordSecretArn ? [{ name: "APP_SECRET_ARN", value: args.passwordSecretArn }] : []),
                                 { name: "AWS_REGION", value: args.region },
                                 { name: "HOME", value: WORK },
                             ],
@@ -123,7 +119,7 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                                 { name: "PGSSLMODE", value: "require" },
                                 { name: "APP_DATABASE", value: this.databaseName },
                                 { name: "APP_ROLE", value: this.username },
-                                { name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } } },
+                                ...(secret ? [{ name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } } }] : []),
                             ],
                             volumeMounts: [workVolume],
                             resources: resources("50m", "64Mi", { memory: "128Mi" }),
@@ -132,12 +128,35 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...child, dependsOn: [secret, serviceAccount, role, ...(args.dependsOn ?? [])] });
+        }, { ...child, dependsOn: [...(secret ? [secret] : []), serviceAccount, role, ...(args.dependsOn ?? [])] });
 
-        this.secretName = secret.metadata.name;
+        this.secretName = secret?.metadata.name;
         this.registerOutputs({ secretName: this.secretName });
     }
+
+    private kubernetesCredentials(name: string, args: DatabaseBootstrapArgs): k8s.core.v1.Secret {
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        return new k8s.core.v1.Secret(`${name}-credentials`, {
+            metadata: { name: `${this.databaseName.replace(/_/g, "-")}-db`, namespace: args.namespace },
+            type: "Opaque",
+            stringData: {
+                host: args.database.address,
+                port: String(args.database.port),
+                database: this.databaseName,
+                username: this.username,
+                password: pulumi.secret(password.result),
+            },
+        }, { parent: this });
+    }
 }
+
+/** The init container fetches the master secret and, for Secrets Manager-held credentials, the application's. */
+export const READ_SECRETS_SCRIPT = `set -eu
+aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretString --output text > ${WORK}/master.json
+if [ -n "\${APP_SECRET_ARN:-}" ]; then
+  aws secretsmanager get-secret-value --secret-id "$APP_SECRET_ARN" --query SecretString --output text > ${WORK}/app.json
+fi
+`;
 
 /**
  * Idempotent: every statement either checks before creating or sets state. The master credentials come from the
@@ -149,6 +168,10 @@ PGUSER="$(sed -E 's/.*"username"[[:space:]]*:[[:space:]]*"([^"]*)".*/\\1/' ${WOR
 PGPASSWORD="$(sed -E 's/.*"password"[[:space:]]*:[[:space:]]*"([^"]*)".*/\\1/; s#\\\\/#/#g; s/\\\\\\\\/\\\\/g' ${WORK}/master.json)"
 export PGUSER PGPASSWORD
 rm -f ${WORK}/master.json
+if [ -f ${WORK}/app.json ]; then
+  APP_PASSWORD="$(sed -E 's/.*"password"[[:space:]]*:[[:space:]]*"([^"]*)".*/\\1/' ${WORK}/app.json)"
+  rm -f ${WORK}/app.json
+fi
 psql -v ON_ERROR_STOP=1 -v role="$APP_ROLE" -v db="$APP_DATABASE" -v pw="$APP_PASSWORD" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \\gexec
 ALTER ROLE :"role" WITH LOGIN PASSWORD :'pw';

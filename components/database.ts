@@ -23,8 +23,6 @@ export interface DatabaseArgs {
     deletionProtection?: boolean;
     /** Days of automated backups (point-in-time recovery window). Default 7. */
     backupRetentionDays?: number;
-    /** Name of the database created on the instance. Default "shop". */
-    databaseName?: string;
     /** Master user name; its password is generated and rotated by RDS in Secrets Manager. Default "shop_admin". */
     masterUsername?: string;
 }
@@ -39,7 +37,11 @@ export const POSTGRES_PORT = 5432;
 export class Database extends pulumi.ComponentResource {
     readonly address: pulumi.Output<string>;
     readonly port: number = POSTGRES_PORT;
-    readonly databaseName: string;
+    /**
+     * The database every instance has, used only to create the applications' own databases: each application gets
+     * its database and owning role from a DatabaseBootstrap, so none shares the master user's objects.
+     */
+    readonly maintenanceDatabase = "postgres";
     readonly masterUsername: string;
     /** Secrets Manager secret (JSON with username and password) managed by RDS. */
     readonly masterUserSecretArn: pulumi.Output<string>;
@@ -51,7 +53,6 @@ export class Database extends pulumi.ComponentResource {
         super("ecommerce:data:Database", name, {}, opts);
         const child = { parent: this };
         const protect = args.deletionProtection ?? true;
-        this.databaseName = args.databaseName ?? "shop";
         this.masterUsername = args.masterUsername ?? "shop_admin";
 
         const key = new kms.Key(`${name}-key`, {
@@ -98,7 +99,6 @@ export class Database extends pulumi.ComponentResource {
             storageType: "gp3",
             storageEncrypted: true,
             kmsKeyId: key.arn,
-            dbName: this.databaseName,
             username: this.masterUsername,
             manageMasterUserPassword: true,
             masterUserSecretKmsKeyId: key.arn,

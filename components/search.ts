@@ -31,6 +31,9 @@ const ECK = { es: "elasticsearch.k8s.elastic.co/v1", kibana: "kibana.k8s.elastic
 const CLUSTER = "search";
 /** Role of the log shipper: write daily log indices and manage their lifecycle policy and template. */
 export const LOG_WRITER_ROLE = "log_writer";
+const SEARCH_CLIENT_ROLE = "shop_product_search";
+/** The API's search index, and any versioned copy of it (products-v2) for reindexing. */
+export const PRODUCT_INDEX_PREFIX = "products";
 export const LOG_INDEX_PREFIX = "k8s-logs";
 
 /**
@@ -50,6 +53,8 @@ export class Search extends pulumi.ComponentResource {
     readonly caCertPem: pulumi.Output<string>;
     /** The log shipper's credentials (password is a Pulumi secret). */
     readonly logWriter: { username: string; password: pulumi.Output<string> };
+    /** File-realm user of the shop API: reads and maintains only the product indices. */
+    readonly searchClient: { username: string; password: pulumi.Output<string> };
     readonly elasticsearch: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: SearchArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -119,10 +124,17 @@ export class Search extends pulumi.ComponentResource {
             type: "kubernetes.io/basic-auth",
             stringData: { username: this.logWriter.username, password: this.logWriter.password, roles: LOG_WRITER_ROLE },
         }, inNamespace);
+        const clientPassword = new random.RandomPassword(`${name}-search-client`, { length: 32, special: false }, child);
+        this.searchClient = { username: "shop-api", password: pulumi.secret(clientPassword.result) };
+        const searchClient = new k8s.core.v1.Secret(`${name}-search-client`, {
+            metadata: { name: `${CLUSTER}-search-client`, namespace: this.namespace },
+            type: "kubernetes.io/basic-auth",
+            stringData: { username: this.searchClient.username, password: this.searchClient.password, roles: SEARCH_CLIENT_ROLE },
+        }, inNamespace);
         const roles = new k8s.core.v1.Secret(`${name}-roles`, {
             metadata: { name: `${CLUSTER}-roles`, namespace: this.namespace },
             type: "Opaque",
-            stringData: { "roles.yml": JSON.stringify(logWriterRoles()) },
+            stringData: { "roles.yml": JSON.stringify(fileRealmRoles()) },
         }, inNamespace);
 
         const limits = args.resources ?? resources("1", "4Gi");
@@ -134,7 +146,7 @@ export class Search extends pulumi.ComponentResource {
             spec: {
                 version: ELASTIC_STACK_VERSION,
                 http: { tls: { certificate: { secretName: httpCert.metadata.name } } },
-                auth: { fileRealm: [{ secretName: writer.metadata.name }], roles: [{ secretName: roles.metadata.name }] },
+                auth: { fileRealm: [{ secretName: writer.metadata.name }, { secretName: searchClient.metadata.name }], roles: [{ secretName: roles.metadata.name }] },
                 // ECK's default PDB allows one node down while the cluster is green.
                 nodeSets: [{
                     name: "default",
@@ -156,7 +168,7 @@ export class Search extends pulumi.ComponentResource {
                     }],
                 }],
             },
-        }, { ...child, dependsOn: [operator, httpCert, writer, roles] });
+        }, { ...child, dependsOn: [operator, httpCert, writer, searchClient, roles] });
 
         const kibanaReplicas = args.kibanaReplicas ?? 1;
         const kibanaLabels = { "kibana.k8s.elastic.co/name": CLUSTER };
@@ -182,9 +194,13 @@ export class Search extends pulumi.ComponentResource {
     }
 }
 
-/** roles.yml (JSON is YAML) with the log shipper's role: write and manage only the log indices. */
-export function logWriterRoles() {
+/** roles.yml (JSON is YAML): the log shipper writes only the log indices; the shop API only the product indices. */
+export function fileRealmRoles() {
     return {
+        [SEARCH_CLIENT_ROLE]: {
+            cluster: ["monitor"],
+            indices: [{ names: [`${PRODUCT_INDEX_PREFIX}*`], privileges: ["read", "write", "create_index", "view_index_metadata"] }],
+        },
         [LOG_WRITER_ROLE]: {
             cluster: ["monitor", "manage_ilm", "manage_index_templates"],
             indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["create_index", "create_doc", "write", "view_index_metadata", "manage_ilm"] }],

@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as ecr from "@pulumi/aws/ecr";
 import * as random from "@pulumi/random";
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
+import { DatabaseBootstrap, DatabaseBootstrapArgs } from "./database-bootstrap";
 import { policyDocument } from "./iam-documents";
 import { platformNamespace } from "./namespace";
 import { zoneSpread } from "./scheduling";
@@ -16,7 +17,8 @@ export type ImageSource = { prebuilt: string } | { buildContext: string; platfor
 
 /** The services the API talks to; each is optional, and the API falls back as app/README.md describes. */
 export interface ShopApiDependencies {
-    database: { host: pulumi.Input<string>; port: number; name: string };
+    /** The RDS instance; the API gets its own database and role on it. */
+    database: DatabaseBootstrapArgs["database"];
     /** redis:// URL including the password; kept secret. */
     redisUrl?: pulumi.Input<string>;
     /** Comma-separated Kafka bootstrap servers and whether their listener is TLS. */
@@ -30,6 +32,7 @@ export interface ShopApiDependencies {
 export interface ShopApiArgs {
     image: ImageSource;
     oidc: OidcIdentity;
+    region: string;
     dependencies: ShopApiDependencies;
     /** Namespace of the API and its jobs. Default "shop". */
     namespace?: string;
@@ -39,8 +42,11 @@ export interface ShopApiArgs {
     maxReplicas?: number;
     /** Require spreading replicas across zones (prod). Default true. */
     strictZoneSpread?: boolean;
-    /** Ingress class of the API gateway and the Kong plugins (rate limit, JWT) applied to the route. Default "kong", []. */
-    gateway?: { ingressClassName: string; plugins: pulumi.Input<string>[] };
+    /**
+     * The API gateway: its ingress class and the plugin that verifies JWTs before a request reaches the API. Reads of
+     * the catalogue are public; orders and catalogue writes need a token. Default "kong" without a JWT plugin.
+     */
+    gateway?: { ingressClassName: string; jwtPlugin?: string };
     /** Namespaces allowed to call the API: the gateway's and the metrics scraper's. Default ["kong", "monitoring"]. */
     callerNamespaces?: string[];
     /** Catalogue feed the product-fetch CronJob imports. Default: the demo feed baked into the image. */
@@ -51,6 +57,7 @@ export const SHOP_API_PORT = 8080;
 /** The image's user: distroless "nonroot". */
 const IMAGE_UID = 65532;
 const DB_ROLE = "shop_api";
+const DB_NAME = "shop";
 
 /**
  * The shop API in one region: ECR repository and image, its own database role whose password lives in Secrets
@@ -109,8 +116,18 @@ export class ShopApi extends pulumi.ComponentResource {
             ])),
         }, child);
 
-        const ns = platformNamespace(namespace, "restricted", child);
+        const ns = platformNamespace(namespace, "restricted", child, `${name}-namespace`);
         const inNamespace = { ...child, dependsOn: [ns] };
+        const database = new DatabaseBootstrap(`${name}-db`, {
+            namespace,
+            databaseName: DB_NAME,
+            roleName: DB_ROLE,
+            database: args.dependencies.database,
+            passwordSecretArn: secret.arn,
+            region: args.region,
+            oidc: args.oidc,
+            dependsOn: [ns],
+        }, child);
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
             metadata: { name: "shop-api", namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
             automountServiceAccountToken: true,
@@ -163,7 +180,7 @@ export class ShopApi extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...inNamespace, dependsOn: [ns, serviceAccount, secretEnv] });
+        }, { ...inNamespace, dependsOn: [ns, serviceAccount, secretEnv, database.job] });
 
         new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: "shop-api", namespace, labels },
@@ -200,23 +217,27 @@ export class ShopApi extends pulumi.ComponentResource {
             },
         }, inNamespace);
 
-        const gateway = args.gateway ?? { ingressClassName: "kong", plugins: [] };
-        new k8s.networking.v1.Ingress(`${name}-route`, {
+        const gateway = args.gateway ?? { ingressClassName: "kong" };
+        const route = (id: string, paths: string[], methods: string[], plugins: string[]) => new k8s.networking.v1.Ingress(`${name}-route-${id}`, {
             metadata: {
-                name: "shop-api",
+                name: `shop-api-${id}`,
                 namespace,
                 labels,
                 annotations: {
                     "konghq.com/strip-path": "false",
-                    "konghq.com/protocols": "https",
-                    ...(gateway.plugins.length > 0 ? { "konghq.com/plugins": pulumi.all(gateway.plugins).apply((p) => p.join(",")) } : {}),
+                    "konghq.com/methods": methods.join(","),
+                    ...(plugins.length > 0 ? { "konghq.com/plugins": plugins.join(",") } : {}),
                 },
             },
             spec: {
                 ingressClassName: gateway.ingressClassName,
-                rules: [{ http: { paths: [{ path: "/v1", pathType: "Prefix", backend: { service: { name: "shop-api", port: { name: "http" } } } }] } }],
+                rules: [{ http: { paths: paths.map((path) => ({ path, pathType: "Prefix", backend: { service: { name: "shop-api", port: { name: "http" } } } })) } }],
             },
         }, inNamespace);
+        const verifyJwt = gateway.jwtPlugin ? [gateway.jwtPlugin] : [];
+        route("public", ["/v1/products", "/v1/search"], ["GET", "HEAD", "OPTIONS"], []);
+        route("orders", ["/v1/orders"], ["GET", "POST", "OPTIONS"], verifyJwt);
+        route("admin", ["/v1/products"], ["POST", "PUT", "DELETE"], verifyJwt);
 
         new ShopApiJobs(`${name}-jobs`, {
             namespace,
@@ -224,7 +245,7 @@ export class ShopApi extends pulumi.ComponentResource {
             podSpec,
             container,
             catalogueFeedUrl: args.catalogueFeedUrl,
-        }, { ...child, dependsOn: [ns, serviceAccount, secretEnv] });
+        }, { ...child, dependsOn: [ns, serviceAccount, secretEnv, database.job] });
 
         this.registerOutputs({ imageUri: this.imageUri, databaseSecretArn: this.databaseSecretArn });
     }
@@ -232,7 +253,7 @@ export class ShopApi extends pulumi.ComponentResource {
 
 /** Environment of the API and its jobs: what to connect to. Credentials are not here (secret ref, Secrets Manager). */
 function shopApiEnvironment(deps: ShopApiDependencies, databaseSecretArn: pulumi.Input<string>) {
-    const database = pulumi.interpolate`postgres://${DB_ROLE}@${deps.database.host}:${deps.database.port}/${deps.database.name}?sslmode=verify-full`;
+    const database = pulumi.interpolate`postgres://${DB_ROLE}@${deps.database.address}:${deps.database.port}/${DB_NAME}?sslmode=verify-full`;
     const optional = (name: string, value: pulumi.Input<string> | undefined) => (value === undefined ? [] : [{ name, value }]);
     return [
         { name: "NODE_ENV", value: "production" },

@@ -66,7 +66,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         database: {
             address: database.address,
             port: database.port,
-            maintenanceDatabase: database.databaseName,
+            maintenanceDatabase: database.maintenanceDatabase,
             masterUserSecretArn: database.masterUserSecretArn,
             kmsKeyArn: database.kmsKeyArn,
         },

@@ -51,6 +51,12 @@ export interface PlatformConfig {
         /** Days Elasticsearch keeps shipped container logs before the lifecycle policy deletes them. */
         logRetentionDays: number;
     };
+    api: {
+        /** Prebuilt image reference (CI pushes it, pinned by tag or digest); empty: `pulumi up` builds app/ itself. */
+        image: string;
+        /** Catalogue feed (https URL) the product-fetch CronJob imports; empty: the demo feed shipped in the image. */
+        catalogueFeedUrl: string;
+    };
     monitoring: {
         /** Where alarms go; empty means the SNS topic has no subscriber yet. */
         alertEmail: string;
@@ -81,7 +87,7 @@ export const CONFIG_KEYS = [
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
-    "dbDeletionProtection", "dbBackupRetentionDays", "alertEmail", "grafanaEnabled",
+    "dbDeletionProtection", "dbBackupRetentionDays", "alertEmail", "grafanaEnabled", "apiImage", "catalogueFeedUrl",
     "authHostname", "logRetentionDays",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
@@ -147,6 +153,10 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             authHostname: read.string("authHostname", "", (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : `"${v}" is not a DNS host name such as auth.shop.example.com`),
             logRetentionDays: read.integer("logRetentionDays", profile.logRetentionDays, 1, 3650),
         },
+        api: {
+            image: read.string("apiImage", "", imageReferenceProblem),
+            catalogueFeedUrl: read.string("catalogueFeedUrl", "", (v) => v === "" || /^https:\/\/[^\s]+$/.test(v) ? undefined : `"${v}" is not an https URL`),
+        },
         monitoring: {
             alertEmail: read.string("alertEmail", "", (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : `"${v}" is not an e-mail address`),
             grafanaEnabled: read.boolean("grafanaEnabled", profile.grafanaEnabled),
@@ -182,6 +192,15 @@ function suggestRegion(value: string): string {
     const squashed = value.toLowerCase().replace(/[^a-z0-9]/g, "");
     const match = Object.keys(AWS_REGIONS).find((name) => name.replace(/-/g, "") === squashed);
     return match ? `did you mean ${match}?` : `use a region code such as ap-south-1, us-east-1 or eu-west-1 (${Object.keys(AWS_REGIONS).length} known)`;
+}
+
+/** A pinned image reference: registry/repository with a tag other than "latest", or a digest. */
+function imageReferenceProblem(value: string): string | undefined {
+    if (value === "") return undefined;
+    if (/@sha256:[0-9a-f]{64}$/.test(value)) return undefined;
+    const tag = /^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(value)?.[1];
+    if (!tag) return `"${value}" is not an image reference such as 123456789012.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.4.2`;
+    return tag === "latest" ? `"${value}" uses the mutable tag latest; pin a version tag or a digest` : undefined;
 }
 
 function instanceTypeProblem(value: string): string | undefined {

@@ -14,6 +14,8 @@ export interface ServiceSizes {
     elasticsearch: { nodes: number; volumeSize: string; resources: ResourceSpec; kibanaReplicas: number };
     kong: { minReplicas: number; maxReplicas: number };
     keycloak: { replicas: number };
+    /** The shop API: replica floor (HPA minimum) and ceiling. */
+    shopApi: { replicas: number; maxReplicas: number };
     /** Prometheus/Alertmanager/Grafana replicas when Grafana is enabled. */
     monitoring: { replicas: number; prometheusVolumeSize: string };
 }
@@ -26,6 +28,7 @@ export const SERVICE_SIZES: Readonly<Record<Environment, ServiceSizes>> = {
         elasticsearch: { nodes: 1, volumeSize: "30Gi", resources: resources("500m", "2Gi"), kibanaReplicas: 1 },
         kong: { minReplicas: 1, maxReplicas: 3 },
         keycloak: { replicas: 1 },
+        shopApi: { replicas: 1, maxReplicas: 3 },
         monitoring: { replicas: 1, prometheusVolumeSize: "20Gi" },
     },
     prod: {
@@ -35,6 +38,7 @@ export const SERVICE_SIZES: Readonly<Record<Environment, ServiceSizes>> = {
         elasticsearch: { nodes: 3, volumeSize: "200Gi", resources: resources("1", "4Gi"), kibanaReplicas: 2 },
         kong: { minReplicas: 3, maxReplicas: 10 },
         keycloak: { replicas: 2 },
+        shopApi: { replicas: 3, maxReplicas: 12 },
         monitoring: { replicas: 2, prometheusVolumeSize: "100Gi" },
     },
 };

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CHARTS, ELASTIC_STACK_VERSION } from "../../components/catalogue";
-import { Search, logWriterRoles } from "../../components/search";
+import { Search, fileRealmRoles } from "../../components/search";
 import { validateCustomResource } from "../support/crd-validator";
 import { declared, Registered } from "../support/mock-runtime";
 
@@ -41,7 +41,7 @@ describe("components/search (ECK)", () => {
         expect(es(prod).http.tls.certificate.secretName).to.equal("search-es-http-cert");
         expect(es(prod).http.tls).to.not.have.property("selfSignedCertificate");
         expect(es(prod).auth.fileRealm[0].secretName).to.equal("search-log-writer");
-        const roleFile = logWriterRoles();
+        const roleFile = fileRealmRoles();
         expect(roleFile.log_writer.indices[0].names).to.deep.equal(["k8s-logs-*"]);
         expect(roleFile.log_writer.cluster).to.not.include("all");
         expect(es(prod).auth.roles[0].secretName).to.equal("search-roles");
@@ -49,6 +49,16 @@ describe("components/search (ECK)", () => {
             const secret = prod.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Spec).name === name)!;
             expect(JSON.stringify(secret.inputs.stringData)).to.include("ciphertext");
         }
+    });
+
+    it("gives the shop API its own file-realm user that can only use the product indices", () => {
+        expect(es(prod).auth.fileRealm.map((r: { secretName: string }) => r.secretName)).to.include("search-search-client");
+        const role = fileRealmRoles().shop_product_search;
+        expect(role.indices[0].names).to.deep.equal(["products*"]);
+        expect(role.indices[0].privileges).to.not.include("all");
+        const secret = prod.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Spec).name === "search-search-client")!;
+        expect(secret.inputs.type).to.equal("kubernetes.io/basic-auth");
+        expect(JSON.stringify(secret.inputs.stringData)).to.include("ciphertext");
     });
 
     it("connects Kibana to the cluster, 2 replicas in prod", () => {

@@ -7,14 +7,15 @@ type PodSpec = { containers: Container[]; securityContext: Record<string, unknow
 
 const baseArgs: ShopApiArgs = {
     image: { prebuilt: "000000000000.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.2.3" },
+    region: "ap-south-1",
     oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/X", providerUrl: "oidc.eks.ap-south-1.amazonaws.com/id/X" },
     dependencies: {
-        database: { host: "db.internal", port: 5432, name: "shop" },
+        database: { address: "db.internal", port: 5432, maintenanceDatabase: "postgres", masterUserSecretArn: "arn:aws:secretsmanager:ap-south-1:000000000000:secret:rds!db-1", kmsKeyArn: "arn:aws:kms:ap-south-1:000000000000:key/1" },
         redisUrl: "redis://:s3cret@redis.redis.svc:6379",
         kafka: { brokers: "shop-kafka-bootstrap.kafka.svc:9093", tls: true },
         oidcIssuer: "https://shop.example.com/realms/shop",
     },
-    gateway: { ingressClassName: "kong", plugins: ["shop-rate-limit", "shop-jwt"] },
+    gateway: { ingressClassName: "kong", jwtPlugin: "jwt-keycloak" },
 };
 
 describe("components/shop-api", () => {
@@ -49,6 +50,7 @@ describe("components/shop-api", () => {
     it("wires the services by environment and keeps credentials out of the Deployment", () => {
         const env = Object.fromEntries(pod(prod).containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
         expect(env.DATABASE_URL).to.equal("postgres://shop_api@db.internal:5432/shop?sslmode=verify-full");
+        expect(env).to.not.have.property("PGPASSWORD");
         expect(env.DATABASE_SECRET_ARN).to.match(/^arn:aws:secretsmanager:/);
         expect(env.KAFKA_BROKERS).to.equal("shop-kafka-bootstrap.kafka.svc:9093");
         expect(env.KAFKA_SSL).to.equal("true");
@@ -59,10 +61,17 @@ describe("components/shop-api", () => {
 
     it("lets its IRSA role read only its own database secret", () => {
         const secret = prod.one("aws:secretsmanager/secret:Secret");
-        const policy = JSON.parse(String(prod.one("aws:iam/rolePolicy:RolePolicy").inputs.policy));
-        expect(policy.Statement).to.deep.equal([{ Sid: "ReadOwnDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.outputs.arn }]);
-        const trust = JSON.parse(String(prod.one("aws:iam/role:Role").inputs.assumeRolePolicy)).Statement[0].Condition.StringEquals;
-        expect(Object.values(trust)).to.include("system:serviceaccount:shop-prod:shop-api");
+        const apiRole = prod.ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("system:serviceaccount:shop-prod:shop-api"));
+        const policy = prod.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === apiRole?.id);
+        expect(JSON.parse(String(policy?.inputs.policy)).Statement).to.deep.equal([{ Sid: "ReadOwnDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.outputs.arn }]);
+    });
+
+    it("gets its own database and role, created from the same Secrets Manager secret before the API starts", () => {
+        const job = prod.one("kubernetes:batch/v1:Job");
+        const init = (job.inputs.spec as { template: { spec: { initContainers: { env: { name: string; value: string }[] }[] } } }).template.spec.initContainers[0];
+        expect(init.env.find((e) => e.name === "APP_SECRET_ARN")?.value).to.equal(prod.one("aws:secretsmanager/secret:Secret").outputs.arn);
+        expect(prod.ofType("kubernetes:core/v1:Secret").map((s) => (s.inputs.metadata as { name: string }).name)).to.not.include("shop-db");
+        expect(prod.one("kubernetes:apps/v1:Deployment").dependencies).to.include(job.urn);
     });
 
     it("admits traffic only from the gateway and the metrics scraper", () => {
@@ -70,10 +79,15 @@ describe("components/shop-api", () => {
         expect(policy.ingress[0].from.map((f) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"])).to.deep.equal(["kong", "monitoring"]);
     });
 
-    it("publishes /v1 through Kong with the rate-limit and JWT plugins", () => {
-        const ingress = prod.one("kubernetes:networking.k8s.io/v1:Ingress").inputs as { metadata: { annotations: Record<string, string> }; spec: { ingressClassName: string } };
-        expect(ingress.spec.ingressClassName).to.equal("kong");
-        expect(ingress.metadata.annotations["konghq.com/plugins"]).to.equal("shop-rate-limit,shop-jwt");
+    it("publishes catalogue reads openly through Kong and requires a verified JWT for orders and catalogue writes", () => {
+        type Ingress = { metadata: { name: string; annotations: Record<string, string> }; spec: { ingressClassName: string; rules: { http: { paths: { path: string }[] } }[] } };
+        const ingresses = prod.ofType("kubernetes:networking.k8s.io/v1:Ingress").map((i) => i.inputs as Ingress);
+        const byName = Object.fromEntries(ingresses.map((i) => [i.metadata.name, i]));
+        for (const ingress of ingresses) expect(ingress.spec.ingressClassName).to.equal("kong");
+        expect(byName["shop-api-public"].metadata.annotations["konghq.com/methods"]).to.equal("GET,HEAD,OPTIONS");
+        expect(byName["shop-api-public"].metadata.annotations).to.not.have.property("konghq.com/plugins");
+        expect(byName["shop-api-orders"].metadata.annotations["konghq.com/plugins"]).to.equal("jwt-keycloak");
+        expect(byName["shop-api-admin"].metadata.annotations).to.include({ "konghq.com/plugins": "jwt-keycloak", "konghq.com/methods": "POST,PUT,DELETE" });
     });
 
     it("runs product fetching and analysis as CronJobs from the same image, never overlapping", () => {

@@ -83,6 +83,9 @@ describe("stacks/config", () => {
             ["prod without deletion protection", raw({ environment: "prod", dbDeletionProtection: "false" }), /dbDeletionProtection: must be true in prod/],
             ["prod with short backups", raw({ environment: "prod", dbBackupRetentionDays: "3" }), /dbBackupRetentionDays: 3 is too short for prod/],
             ["storage ceiling below the initial size", raw({ environment: "dev", dbAllocatedStorageGib: "200", dbMaxAllocatedStorageGib: "100" }), /dbMaxAllocatedStorageGib: 100 is below dbAllocatedStorageGib 200/],
+            ["an API image on the mutable latest tag", raw({ environment: "dev", apiImage: "123456789012.dkr.ecr.ap-south-1.amazonaws.com/shop-api:latest" }), /apiImage: .* uses the mutable tag latest/],
+            ["an API image without a tag", raw({ environment: "dev", apiImage: "shop-api" }), /apiImage: "shop-api" is not an image reference/],
+            ["a catalogue feed over plain http", raw({ environment: "dev", catalogueFeedUrl: "http://feeds.example.com/x.json" }), /catalogueFeedUrl: .* is not an https URL/],
             ["a list that is not JSON", raw({ environment: "dev", systemNodeInstanceTypes: "m7g.large" }), /systemNodeInstanceTypes: expected a list/],
         ];
         for (const [what, input, message] of cases) {
