@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as tls from "@pulumi/tls";
 import { KAFKA_VERSION } from "./catalogue";
 import { helmRelease } from "./helm-release";
 import { platformNamespace } from "./namespace";
 import { STATEFUL_NODE_LABEL, STATEFUL_TOLERATIONS, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS, ZONE_TOPOLOGY_KEY } from "./scheduling";
 import { STORAGE_CLASSES } from "./shared-storage";
 import { ResourceSpec, resources } from "./workload-defaults";
+import { KafkaClient, KafkaClientSpec } from "./kafka-client";
 
 export interface KafkaTopicSpec {
     name: string;
@@ -48,20 +50,30 @@ export const DEFAULT_TOPICS: KafkaTopicSpec[] = [
 ];
 
 export const KAFKA_TLS_PORT = 9093;
+/** Internal listener for clients outside the kafka namespace: TLS (cluster CA) and SASL SCRAM-SHA-512. */
+export const KAFKA_SCRAM_PORT = 9094;
 const STRIMZI = "kafka.strimzi.io/v1";
 
 /**
  * Kafka for queuing (orders, payments, notifications): the Strimzi operator, a KRaft Kafka cluster with separate
  * controller and broker KafkaNodePools on gp3 on the on-demand stateful pool, spread over zones, reachable only on
- * an internal TLS listener (mutual TLS), and the topics as KafkaTopic resources with retention and replication.
- * Strimzi creates the PodDisruptionBudgets and NetworkPolicies of the cluster itself.
+ * internal TLS listeners (mutual TLS on 9093, SCRAM-SHA-512 on 9094), and the topics as KafkaTopic resources with
+ * retention and replication. Strimzi creates the PodDisruptionBudgets and NetworkPolicies of the cluster itself.
+ * The cluster CA is generated here (not by Strimzi) and installed as Strimzi's custom cluster CA, so its public
+ * certificate is known at plan time and can be copied into client namespaces (see `addClient` / KafkaClient).
  */
 export class Kafka extends pulumi.ComponentResource {
     readonly namespace: string;
     readonly clusterName: string;
-    /** Bootstrap address of the TLS listener. */
+    /** Bootstrap address of the mutual-TLS listener. */
     readonly bootstrapServers: string;
+    /** Bootstrap address of the TLS + SCRAM-SHA-512 listener (for clients in other namespaces). */
+    readonly scramBootstrapServers: string;
     readonly topics: string[];
+    /** PEM of the cluster CA that signs the broker certificates (public). */
+    readonly caCertPem: pulumi.Output<string>;
+    /** The Kafka custom resource (what a KafkaUser must wait for). */
+    readonly cluster: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:data:Kafka", name, {}, opts);
@@ -92,6 +104,8 @@ export class Kafka extends pulumi.ComponentResource {
         }, { ...child, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
         const crOpts = { ...child, dependsOn: [operator] };
         const clusterLabel = { "strimzi.io/cluster": this.clusterName };
+        const clusterCa = this.clusterCa(name, namespace);
+        this.caCertPem = clusterCa.certPem;
 
         const podTemplate = (matchLabels: Record<string, string>) => ({
             pod: {
@@ -135,11 +149,18 @@ export class Kafka extends pulumi.ComponentResource {
             kind: "Kafka",
             metadata: { name: this.clusterName, namespace: this.namespace },
             spec: {
+                // Our CA (Secrets above). The Secrets belong to Pulumi: no owner reference, so deleting the Kafka
+                // resource does not garbage-collect them behind Pulumi's back.
+                clusterCa: { generateCertificateAuthority: false, generateSecretOwnerReference: false },
                 kafka: {
                     version: KAFKA_VERSION.kafka,
                     metadataVersion: KAFKA_VERSION.metadataVersion,
-                    // One listener only: TLS inside the cluster, clients authenticate with certificates (KafkaUser).
-                    listeners: [{ name: "tls", port: KAFKA_TLS_PORT, type: "internal", tls: true, authentication: { type: "tls" } }],
+                    // Internal listeners only, both TLS. Platform components authenticate with certificates
+                    // (KafkaUser, type tls); applications in other namespaces with SCRAM-SHA-512 (KafkaClient).
+                    listeners: [
+                        { name: "tls", port: KAFKA_TLS_PORT, type: "internal", tls: true, authentication: { type: "tls" } },
+                        { name: "scram", port: KAFKA_SCRAM_PORT, type: "internal", tls: true, authentication: { type: "scram-sha-512" } },
+                    ],
                     authorization: { type: "simple" },
                     config: {
                         "default.replication.factor": replication,
@@ -157,7 +178,7 @@ export class Kafka extends pulumi.ComponentResource {
                     template: { pod: { tolerations: STATEFUL_TOLERATIONS } },
                 },
             },
-        }, { ...child, dependsOn: [operator, ...pools] });
+        }, { ...child, dependsOn: [operator, ...pools, ...clusterCa.secrets] });
 
         const topics = args.topics ?? DEFAULT_TOPICS;
         for (const topic of topics) {
@@ -177,8 +198,49 @@ export class Kafka extends pulumi.ComponentResource {
             }, { ...child, dependsOn: [kafka] });
         }
 
-        this.bootstrapServers = `${this.clusterName}-kafka-bootstrap.${this.namespace}.svc:${KAFKA_TLS_PORT}`;
+        this.cluster = kafka;
+        const bootstrapHost = `${this.clusterName}-kafka-bootstrap.${this.namespace}.svc`;
+        this.bootstrapServers = `${bootstrapHost}:${KAFKA_TLS_PORT}`;
+        this.scramBootstrapServers = `${bootstrapHost}:${KAFKA_SCRAM_PORT}`;
         this.topics = topics.map((t) => t.name);
-        this.registerOutputs({ bootstrapServers: this.bootstrapServers, topics: this.topics });
+        this.registerOutputs({ bootstrapServers: this.bootstrapServers, scramBootstrapServers: this.scramBootstrapServers, topics: this.topics, caCertPem: this.caCertPem });
+    }
+
+    /**
+     * A SCRAM-SHA-512 client of this cluster (KafkaUser with ACLs) whose credentials, bootstrap address and CA
+     * certificate land in a Secret `kafka-<user>` in the client's namespace. See KafkaClient.
+     */
+    addClient(name: string, args: KafkaClientSpec, opts?: pulumi.ComponentResourceOptions): KafkaClient {
+        return new KafkaClient(name, { ...args, kafka: this }, { parent: this, ...opts });
+    }
+
+    /**
+     * Strimzi's custom cluster CA ("Installing your own CA certificates"): `<cluster>-cluster-ca-cert` (ca.crt) and
+     * `<cluster>-cluster-ca` (ca.key), labelled for the cluster, at generation 0. They must exist before the Kafka
+     * resource. Strimzi does not renew a custom CA: replacing it needs the generation annotations raised (see docs).
+     */
+    private clusterCa(name: string, namespace: k8s.core.v1.Namespace): { certPem: pulumi.Output<string>; secrets: k8s.core.v1.Secret[] } {
+        const opts = { parent: this, dependsOn: [namespace] };
+        const key = new tls.PrivateKey(`${name}-cluster-ca`, { algorithm: "RSA", rsaBits: 4096 }, { parent: this });
+        // No earlyRenewalHours: a silent replacement would keep generation 0 and Strimzi would not roll the brokers.
+        const ca = new tls.SelfSignedCert(`${name}-cluster-ca`, {
+            privateKeyPem: key.privateKeyPem,
+            isCaCertificate: true,
+            subject: { commonName: `${this.clusterName} Kafka cluster CA`, organization: "ecommerce-platform" },
+            validityPeriodHours: 10 * 365 * 24,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        }, { parent: this });
+        const labels = { "strimzi.io/kind": "Kafka", "strimzi.io/cluster": this.clusterName };
+        const cert = new k8s.core.v1.Secret(`${name}-cluster-ca-cert`, {
+            metadata: { name: `${this.clusterName}-cluster-ca-cert`, namespace: this.namespace, labels, annotations: { "strimzi.io/ca-cert-generation": "0" } },
+            type: "Opaque",
+            stringData: { "ca.crt": ca.certPem },
+        }, opts);
+        const caKey = new k8s.core.v1.Secret(`${name}-cluster-ca`, {
+            metadata: { name: `${this.clusterName}-cluster-ca`, namespace: this.namespace, labels, annotations: { "strimzi.io/ca-key-generation": "0" } },
+            type: "Opaque",
+            stringData: { "ca.key": pulumi.secret(key.privateKeyPemPkcs8) },
+        }, opts);
+        return { certPem: ca.certPem, secrets: [cert, caKey] };
     }
 }

@@ -1,21 +1,65 @@
+import * as k8s from "@pulumi/kubernetes";
 import { expect } from "chai";
 import { CHARTS } from "../../components/catalogue";
 import { Kafka } from "../../components/kafka";
-import { declared, Registered } from "../support/mock-runtime";
+import { KafkaClient } from "../../components/kafka-client";
+import { declared, mockRuntime, Registered } from "../support/mock-runtime";
 import { validateCustomResource } from "../support/crd-validator";
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool";
 const TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic";
+const USER = "kubernetes:kafka.strimzi.io/v1:KafkaUser";
+const SECRET = "kubernetes:core/v1:Secret";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+const SECRET_MARKER = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "offline-plan:secret" };
 
 const pool = (r: Registered, name: string): Spec => r.ofType(POOL).find((p) => (p.inputs.metadata as Spec).name === name)!.inputs;
 const kafkaSpec = (r: Registered): Spec => (r.one("kubernetes:kafka.strimzi.io/v1:Kafka").inputs.spec as Spec);
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Unwraps Pulumi secret envelopes: what the (mock) cloud would actually store. */
+const reveal = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(reveal);
+    if (!value || typeof value !== "object") return value;
+    const record = value as Spec;
+    if (SIG_KEY in record && "value" in record) return reveal(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, reveal(v)]));
+};
+
+/**
+ * Like `declared`, but also returns the plaintext inputs the mock cloud receives (by Pulumi resource name), so a test
+ * can check the contents of Secrets, which the captured (export-shaped) inputs only show as ciphertext markers.
+ */
+async function declaredWithCloudView(prefix: string, declare: () => void): Promise<{ registered: Registered; cloud: Map<string, Spec> }> {
+    const runtime = await mockRuntime();
+    const cloud = new Map<string, Spec>();
+    const newResource = runtime.cloud.newResource;
+    runtime.cloud.newResource = function (args) {
+        if (args.name.startsWith(prefix)) cloud.set(args.name, reveal(args.inputs) as Spec);
+        return newResource.call(this, args);
+    };
+    try {
+        return { registered: await declared(prefix, declare), cloud };
+    } finally {
+        runtime.cloud.newResource = newResource;
+    }
+}
+
+const secret = (r: Registered, namespace: string, name: string): Spec => {
+    const found = r.ofType(SECRET).filter((s) => (s.inputs.metadata as Spec).name === name && (s.inputs.metadata as Spec).namespace === namespace);
+    if (found.length !== 1) throw new Error(`expected one Secret ${namespace}/${name}, found ${found.length}`);
+    return found[0];
+};
 
 describe("components/kafka", () => {
     let prod: Registered;
     let dev: Registered;
+    let prodKafka: Kafka;
     before(async () => {
-        prod = await declared("kafkatest-prod", () => new Kafka("kafkatest-prod", { namespace: "kafka-prod", brokers: 3, controllers: 3, replicationFactor: 3, strictZoneSpread: true }));
+        prod = await declared("kafkatest-prod", () => {
+            prodKafka = new Kafka("kafkatest-prod", { namespace: "kafka-prod", brokers: 3, controllers: 3, replicationFactor: 3, strictZoneSpread: true });
+        });
         dev = await declared("kafkatest-dev", () => new Kafka("kafkatest-dev", { namespace: "kafka-dev", brokers: 1, controllers: 1, replicationFactor: 1 }));
     });
 
@@ -57,10 +101,33 @@ describe("components/kafka", () => {
         for (const topic of prod.ofType(TOPIC)) expect((topic.inputs.spec as Spec).config["retention.ms"]).to.be.a("number").greaterThan(0);
     });
 
-    it("exposes only an internal TLS listener with mutual-TLS authentication", () => {
+    it("exposes only internal TLS listeners: mutual TLS on 9093 and SCRAM-SHA-512 on 9094", () => {
         const listeners = kafkaSpec(prod).kafka.listeners;
-        expect(listeners).to.have.length(1);
-        expect(listeners[0]).to.deep.include({ type: "internal", tls: true, authentication: { type: "tls" } });
+        expect(listeners).to.deep.equal([
+            { name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "tls" } },
+            { name: "scram", port: 9094, type: "internal", tls: true, authentication: { type: "scram-sha-512" } },
+        ]);
+        expect(prodKafka.bootstrapServers).to.equal("events-kafka-bootstrap.kafka-prod.svc:9093");
+        expect(prodKafka.scramBootstrapServers).to.equal("events-kafka-bootstrap.kafka-prod.svc:9094");
+    });
+
+    it("gives Strimzi a Pulumi-generated cluster CA (custom CA Secrets, generateCertificateAuthority false)", () => {
+        expect(kafkaSpec(prod).clusterCa).to.deep.equal({ generateCertificateAuthority: false, generateSecretOwnerReference: false });
+        const labels = { "strimzi.io/kind": "Kafka", "strimzi.io/cluster": "events" };
+        const cert = secret(prod, "kafka-prod", "events-cluster-ca-cert");
+        expect(cert.inputs.metadata).to.deep.include({ labels, annotations: { "strimzi.io/ca-cert-generation": "0" } });
+        const key = secret(prod, "kafka-prod", "events-cluster-ca");
+        expect(key.inputs.metadata).to.deep.include({ labels, annotations: { "strimzi.io/ca-key-generation": "0" } });
+        expect(key.inputs.stringData).to.deep.equal(SECRET_MARKER);
+        // The Kafka resource is created after both Secrets, and the CA is a CA certificate.
+        const kafka = prod.one("kubernetes:kafka.strimzi.io/v1:Kafka");
+        expect(kafka.dependencies).to.include.members([cert.urn, key.urn]);
+        expect(prod.one("tls:index/selfSignedCert:SelfSignedCert").inputs).to.include({ isCaCertificate: true });
+    });
+
+    it("exposes the cluster CA certificate (public) to copy into client namespaces", async () => {
+        const pem = await new Promise<string>((resolve) => prodKafka.caCertPem.apply(resolve));
+        expect(pem).to.match(/^-----BEGIN CERTIFICATE-----/);
     });
 
     it("spreads prod pools strictly over zones on the stateful pool", () => {
@@ -73,5 +140,95 @@ describe("components/kafka", () => {
         for (const resource of [...prod.ofType(POOL), ...prod.ofType(TOPIC), prod.one("kubernetes:kafka.strimzi.io/v1:Kafka")]) {
             expect(validateCustomResource(resource.inputs), resource.urn).to.deep.equal([]);
         }
+    });
+
+    describe("clients in other namespaces (SCRAM-SHA-512)", () => {
+        let clients: Registered;
+        let cloud: Map<string, Spec>;
+        let shop: KafkaClient;
+        before(async () => {
+            ({ registered: clients, cloud } = await declaredWithCloudView("kafkatest-client", () => {
+                const kafka = new Kafka("kafkatest-client", { namespace: "kafka-c", brokers: 1, controllers: 1, replicationFactor: 1 });
+                shop = kafka.addClient("kafkatest-client-shop", {
+                    namespace: "shop", user: "shop-api",
+                    acls: [{ topic: "orders", operations: ["Write", "Describe"] }, { topic: "payments", operations: ["Read", "Describe"] }],
+                    consumerGroup: "shop-api",
+                });
+            }));
+        });
+        const stored = (resourceName: string): Spec => cloud.get(resourceName)!.stringData;
+        const user = () => clients.one(USER);
+
+        it("declares a KafkaUser with SCRAM-SHA-512 and a password read from a Secret in the kafka namespace", () => {
+            const inputs = user().inputs as Spec;
+            expect(inputs.metadata).to.deep.equal({ name: "shop-api", namespace: "kafka-c", labels: { "strimzi.io/cluster": "events" } });
+            expect(inputs.spec.authentication).to.deep.equal({
+                type: "scram-sha-512",
+                password: { valueFrom: { secretKeyRef: { name: "shop-api-scram-password", key: "password" } } },
+            });
+            const source = secret(clients, "kafka-c", "shop-api-scram-password");
+            expect(source.inputs.stringData).to.deep.equal(SECRET_MARKER);
+            expect(Object.keys(stored("kafkatest-client-shop-scram-password"))).to.deep.equal(["password"]);
+            expect(user().dependencies).to.include(source.urn);
+        });
+
+        it("grants exactly the ACLs asked for, plus Read on its consumer group", () => {
+            expect((user().inputs.spec as Spec).authorization).to.deep.equal({
+                type: "simple",
+                acls: [
+                    { type: "allow", resource: { type: "topic", name: "orders", patternType: "literal" }, operations: ["Write", "Describe"] },
+                    { type: "allow", resource: { type: "topic", name: "payments", patternType: "literal" }, operations: ["Read", "Describe"] },
+                    { type: "allow", resource: { type: "group", name: "shop-api", patternType: "literal" }, operations: ["Read"] },
+                ],
+            });
+        });
+
+        it("writes a KafkaUser the strict Strimzi 1.2.0 KafkaUser CRD accepts", () => {
+            expect(validateCustomResource(user().inputs)).to.deep.equal([]);
+        });
+
+        it("puts bootstrap, username, password and the cluster CA in a Secret in the client namespace", () => {
+            expect(secret(clients, "shop", "kafka-shop-api").inputs.stringData).to.deep.equal(SECRET_MARKER);
+            const data = stored("kafkatest-client-shop-credentials");
+            expect(Object.keys(data).sort()).to.deep.equal(["bootstrap", "ca.crt", "password", "username"]);
+            expect(data).to.deep.include({ bootstrap: "events-kafka-bootstrap.kafka-c.svc:9094", username: "shop-api" });
+            // The CA is the one Strimzi is given as its custom cluster CA (and only its certificate, never the key).
+            expect(data["ca.crt"]).to.match(/^-----BEGIN CERTIFICATE-----/).and.equal(stored("kafkatest-client-cluster-ca-cert")["ca.crt"]);
+            expect(stored("kafkatest-client-cluster-ca")["ca.key"]).to.match(/^-----BEGIN PRIVATE KEY-----/);
+            expect(shop.secretName).to.equal("kafka-shop-api");
+            expect(shop.bootstrapServers).to.equal("events-kafka-bootstrap.kafka-c.svc:9094");
+        });
+
+        it("both password Secrets carry the same generated password, only as a Pulumi secret", () => {
+            const generated = clients.one(PASSWORD);
+            expect(stored("kafkatest-client-shop-credentials").password)
+                .to.equal(stored("kafkatest-client-shop-scram-password").password)
+                .and.equal(generated.outputs.result);
+            for (const s of [secret(clients, "kafka-c", "shop-api-scram-password"), secret(clients, "shop", "kafka-shop-api")]) {
+                expect(s.dependencies, s.urn).to.include(generated.urn);
+            }
+        });
+
+        it("never records a plaintext password or private key in any input", () => {
+            const everything = JSON.stringify([...prod.resources, ...dev.resources, ...clients.resources].map((r) => r.inputs));
+            expect(everything).not.to.include("mock-password-").and.not.include(String(clients.one(PASSWORD).outputs.result));
+            expect(everything).not.to.match(/PRIVATE KEY/);
+        });
+
+        it("orders the client Secret after the resources it is given (its namespace)", async () => {
+            const registered = await declared("kafkatest-order", () => {
+                const kafka = new Kafka("kafkatest-order", { namespace: "kafka-o", brokers: 1, controllers: 1, replicationFactor: 1 });
+                const ns = new k8s.core.v1.Namespace("kafkatest-order-ns", { metadata: { name: "notify" } });
+                kafka.addClient("kafkatest-order-worker", { namespace: "notify", user: "notification-worker", acls: [{ topic: "notifications", operations: ["Read"] }], dependsOn: [ns] });
+            });
+            const ns = registered.named("kafkatest-order-ns");
+            expect(secret(registered, "notify", "kafka-notification-worker").dependencies).to.include(ns.urn);
+        });
+
+        it("rejects a literal ACL on a topic the cluster does not have", () => {
+            const kafka = { namespace: "k", clusterName: "events", scramBootstrapServers: "b:9094", topics: ["orders"] } as unknown as Kafka;
+            expect(() => new KafkaClient("kafkatest-bad", { kafka, namespace: "shop", user: "shop-api", acls: [{ topic: "order", operations: ["Write"] }] }))
+                .to.throw(/topic "order" is not a topic/);
+        });
     });
 });
