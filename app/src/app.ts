@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { registerDevTokenRoute } from "./auth/dev-token-routes";
 import type { DevIssuer } from "./auth/dev-issuer";
 import type { TokenVerifier } from "./auth/principal";
+import { AccessLog } from "./http/access-log";
 import { installErrorHandling, respondToError } from "./http/error-handler";
 import { registerHealthRoutes, type ReadinessCheck } from "./http/health-routes";
 import { installRequestMetrics, type ServiceMetrics } from "./http/metrics";
@@ -36,6 +37,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimitBytes,
+    logController: new AccessLog(),
     genReqId: requestIdFor,
     // Bounds slow-loris style clients; well above any honest request.
     requestTimeout: 30_000,
@@ -57,8 +59,10 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   app.setValidatorCompiler(validatorCompiler);
   // JSON only: without this Fastify would hand text/plain bodies to the routes as strings.
   app.removeContentTypeParser("text/plain");
-  app.addHook("onSend", async (request, reply) => {
+  // Callback-style hooks on the hot path: no promise per request.
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
 
   installErrorHandling(app);

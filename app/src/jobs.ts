@@ -58,7 +58,9 @@ async function run(argv: string[]): Promise<number> {
     options: { source: { type: "string" }, date: { type: "string" } },
   });
   const config = loadConfig();
-  const log = createLogger(config.logLevel).child({ job: positionals[0] });
+  const logger = createLogger(config.logLevel);
+  flushLogs = logger.flush;
+  const log = logger.log.child({ job: positionals[0] });
   switch (positionals[0]) {
     case "fetch-products":
       if (!values.source) break;
@@ -73,9 +75,15 @@ async function run(argv: string[]): Promise<number> {
   return 2;
 }
 
+let flushLogs: () => void = () => undefined;
+
 run(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    flushLogs();
+    process.exit(code);
+  },
   (error: unknown) => {
+    flushLogs();
     if (error instanceof ConfigError) console.error(error.message);
     else console.error(JSON.stringify({ level: 60, msg: "job failed", err: String(error instanceof Error ? error.stack : error) }));
     process.exit(error instanceof TypeError && "code" in error && error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? 2 : 1);

@@ -1,11 +1,35 @@
 import pino, { type Logger } from "pino";
 
-/** JSON lines on stdout, one object per event; the log pipeline (Fluent Bit) ships them as-is. */
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: "shop-api" },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
-  });
+export interface ServiceLogger {
+  log: Logger;
+  /** Writes out buffered lines; call before process.exit or they are lost. */
+  flush(): void;
+}
+
+/**
+ * JSON lines on stdout, one object per event; the log pipeline (Fluent Bit) ships them as-is.
+ * Written asynchronously: a synchronous write(2) per line cost about a third of the API's
+ * throughput in the benchmark. Under load sonic-boom coalesces pending lines into one write.
+ */
+export function createLogger(level: string): ServiceLogger {
+  const destination = pino.destination({ dest: 1, sync: false });
+  const log = pino(
+    {
+      level,
+      base: { service: "shop-api" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
+    },
+    destination,
+  );
+  return {
+    log,
+    flush: () => {
+      try {
+        destination.flushSync();
+      } catch {
+        // Nothing buffered yet (sonic-boom not ready): nothing to lose.
+      }
+    },
+  };
 }

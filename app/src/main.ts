@@ -5,7 +5,8 @@ import { createRuntime } from "./runtime";
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const { log, flush } = createLogger(config.logLevel);
+  flushLogs = flush;
   const runtime = await createRuntime(config, log);
   const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: log });
   await app.listen({ port: config.port, host: config.host });
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     // If something hangs, exit anyway before Kubernetes' SIGKILL so the exit is at least logged.
     setTimeout(() => {
       log.error("shutdown timed out; exiting");
+      flush();
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
     runtime.startDraining();
@@ -28,13 +30,17 @@ async function main(): Promise<void> {
     await app.close();
     await runtime.close();
     log.info("shutdown complete");
+    flush();
     process.exit(0);
   };
   process.once("SIGTERM", (signal) => void shutdown(signal));
   process.once("SIGINT", (signal) => void shutdown(signal));
 }
 
+let flushLogs: () => void = () => undefined;
+
 main().catch((error: unknown) => {
+  flushLogs();
   // Configuration mistakes are printed plainly: they are read by a human fixing a Deployment.
   if (error instanceof ConfigError) console.error(error.message);
   else console.error(JSON.stringify({ level: 60, msg: "startup failed", err: String(error instanceof Error ? error.stack : error) }));

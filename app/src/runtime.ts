@@ -43,6 +43,9 @@ export function connectRedis(url: string): Redis {
     commandTimeout: 500,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    // Commands issued in the same event-loop tick (concurrent requests) share one write to Redis:
+    // under load this halves the syscalls of the cache-hit path.
+    enableAutoPipelining: true,
   });
 }
 

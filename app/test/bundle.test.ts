@@ -30,8 +30,8 @@ describe("bundled server (node dist/main.js, as in the image)", () => {
     const lines = server.output().trim().split("\n").filter((line) => line.startsWith("{"));
     expect(lines.length).to.be.greaterThan(0);
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.reqId === "bundle-log-check");
-    expect(entries.map((entry) => entry.msg)).to.deep.equal(["incoming request", "request rejected", "request completed"]);
-    expect(entries[1]).to.include({ service: "shop-api", status: 400 });
+    expect(entries.map((entry) => entry.msg)).to.deep.equal(["request rejected", "request completed"]);
+    expect(entries[1]).to.include({ service: "shop-api", status: 400, route: "/v1/products/:id" });
   });
 
   it("ships the jobs entry point in the same bundle", async () => {

@@ -44,12 +44,13 @@ export function createMetrics(options: { processMetrics: boolean }): ServiceMetr
 }
 
 export function installRequestMetrics(app: FastifyInstance, metrics: ServiceMetrics): void {
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     // The route template (not the raw URL) keeps label cardinality bounded under hostile traffic.
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpDuration.observe(
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }

@@ -1,11 +1,14 @@
 import type { Redis } from "ioredis";
 import type { BaseLogger } from "pino";
-import type { Product } from "./product";
 
-/** Cache of single products by id. A cache failure must never fail a request: it only costs latency. */
+/**
+ * Cache of single products by id, holding each product's JSON document exactly as the API returns
+ * it: a hit is sent to the client without parsing and re-serialising. A cache failure must never
+ * fail a request: it only costs latency.
+ */
 export interface ProductCache {
-  get(id: string): Promise<Product | undefined>;
-  set(product: Product): Promise<void>;
+  get(id: string): Promise<string | undefined>;
+  set(id: string, json: string): Promise<void>;
   invalidate(id: string): Promise<void>;
 }
 
@@ -26,19 +29,18 @@ export class RedisProductCache implements ProductCache {
     return `shop:product:v1:${id}`;
   }
 
-  async get(id: string): Promise<Product | undefined> {
+  async get(id: string): Promise<string | undefined> {
     try {
-      const cached = await this.redis.get(this.key(id));
-      return cached === null ? undefined : (JSON.parse(cached) as Product);
+      return (await this.redis.get(this.key(id))) ?? undefined;
     } catch (error) {
       this.log.warn({ err: error }, "product cache read failed; falling back to the database");
       return undefined;
     }
   }
 
-  async set(product: Product): Promise<void> {
+  async set(id: string, json: string): Promise<void> {
     try {
-      await this.redis.set(this.key(product.id), JSON.stringify(product), "EX", this.ttlSeconds);
+      await this.redis.set(this.key(id), json, "EX", this.ttlSeconds);
     } catch (error) {
       this.log.warn({ err: error }, "product cache write failed");
     }

@@ -38,10 +38,11 @@ export function registerProductRoutes(app: FastifyInstance, products: ProductSer
     },
   );
 
-  app.get<{ Params: IdParams }>("/v1/products/:id", { schema: getProductSchema }, async (request) => {
-    const product = await products.get(request.params.id);
-    if (!product) throw notFound("product not found");
-    return product;
+  app.get<{ Params: IdParams }>("/v1/products/:id", { schema: getProductSchema }, async (request, reply) => {
+    const json = await products.getJson(request.params.id);
+    if (json === undefined) throw notFound("product not found");
+    // A string body is sent as-is: the cached document skips parsing and serialisation entirely.
+    return reply.type("application/json; charset=utf-8").send(json);
   });
 
   app.post<{ Body: ProductInput }>(

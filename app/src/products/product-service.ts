@@ -14,13 +14,17 @@ export class ProductService {
     return this.repository.list(limit, afterId);
   }
 
-  async get(id: string): Promise<Product | undefined> {
+  /** The product's JSON document (see ProductCache), or undefined when there is no such product. */
+  async getJson(id: string): Promise<string | undefined> {
     const cached = await this.cache.get(id);
-    this.recordLookup(cached ? "hit" : "miss");
-    if (cached) return cached;
+    this.recordLookup(cached === undefined ? "miss" : "hit");
+    if (cached !== undefined) return cached;
     const product = await this.repository.get(id);
-    if (product) await this.cache.set(product);
-    return product;
+    if (!product) return undefined;
+    // Product holds exactly the response's fields, so JSON.stringify yields the API's document.
+    const json = JSON.stringify(product);
+    await this.cache.set(id, json);
+    return json;
   }
 
   create(input: ProductInput): Promise<Product> {
