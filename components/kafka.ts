@@ -43,6 +43,8 @@ export interface KafkaArgs {
 
 export const DEFAULT_TOPICS: KafkaTopicSpec[] = [
     { name: "orders", partitions: 6, retentionHours: 7 * 24 },
+    // Product changes, for consumers that keep derived views (the search index) in step with the catalogue.
+    { name: "products", partitions: 3, retentionHours: 7 * 24 },
     { name: "payments", partitions: 6, retentionHours: 7 * 24 },
     { name: "notifications", partitions: 6, retentionHours: 3 * 24 },
     // Messages the notification worker gave up on: kept longer so an operator can inspect and replay them.

@@ -5,6 +5,7 @@ import * as ecr from "@pulumi/aws/ecr";
 import * as random from "@pulumi/random";
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import { DatabaseBootstrap, DatabaseBootstrapArgs } from "./database-bootstrap";
+import { ENV_SECRET, ShopApiConnections, TRUST_CONFIG_MAP, TRUST_MOUNT, shopApiEnvironment } from "./shop-api-environment";
 import { policyDocument } from "./iam-documents";
 import { platformNamespace } from "./namespace";
 import { zoneSpread } from "./scheduling";
@@ -15,25 +16,13 @@ import { resources, restrictedContainerSecurityContext, restrictedPodSecurityCon
 /** Where the API image comes from: built from app/ by `pulumi up`, or a reference CI already pushed. */
 export type ImageSource = { prebuilt: string } | { buildContext: string; platform?: "linux/arm64" | "linux/amd64" };
 
-/** The services the API talks to; each is optional, and the API falls back as app/README.md describes. */
-export interface ShopApiDependencies {
-    /** The RDS instance; the API gets its own database and role on it. */
-    database: DatabaseBootstrapArgs["database"];
-    /** redis:// URL including the password; kept secret. */
-    redisUrl?: pulumi.Input<string>;
-    /** Comma-separated Kafka bootstrap servers and whether their listener is TLS. */
-    kafka?: { brokers: pulumi.Input<string>; tls: boolean };
-    elasticsearchUrl?: pulumi.Input<string>;
-    /** Keycloak realm issuer URL; JWTs are verified against its JWKS. */
-    oidcIssuer?: pulumi.Input<string>;
-    analyticsBucket?: pulumi.Input<string>;
-}
-
 export interface ShopApiArgs {
     image: ImageSource;
     oidc: OidcIdentity;
     region: string;
-    dependencies: ShopApiDependencies;
+    /** The RDS instance the API's own database and role are created on. */
+    database: DatabaseBootstrapArgs["database"];
+    connections: Omit<ShopApiConnections, "database">;
     /** Namespace of the API and its jobs. Default "shop". */
     namespace?: string;
     /** Minimum replicas (also the HPA floor). Default 2. */
@@ -69,6 +58,8 @@ export class ShopApi extends pulumi.ComponentResource {
     readonly databaseSecretArn: pulumi.Output<string>;
     readonly databaseRole = DB_ROLE;
     readonly serviceHost: string;
+    /** The API's namespace; resources other components put there (e.g. Kafka credentials) depend on it. */
+    readonly namespace: k8s.core.v1.Namespace;
 
     constructor(name: string, args: ShopApiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:app:ShopApi", name, {}, opts);
@@ -117,12 +108,13 @@ export class ShopApi extends pulumi.ComponentResource {
         }, child);
 
         const ns = platformNamespace(namespace, "restricted", child, `${name}-namespace`);
+        this.namespace = ns;
         const inNamespace = { ...child, dependsOn: [ns] };
         const database = new DatabaseBootstrap(`${name}-db`, {
             namespace,
             databaseName: DB_NAME,
             roleName: DB_ROLE,
-            database: args.dependencies.database,
+            database: args.database,
             passwordSecretArn: secret.arn,
             region: args.region,
             oidc: args.oidc,
@@ -133,26 +125,32 @@ export class ShopApi extends pulumi.ComponentResource {
             automountServiceAccountToken: true,
         }, inNamespace);
 
-        const deps = args.dependencies;
-        // Values that carry credentials go through a Secret; the Deployment only references it.
+        const environment = shopApiEnvironment({ ...args.connections, database: args.database }, { role: DB_ROLE, name: DB_NAME, secretArn: secret.arn });
+        // Credentials reach the pods through this Secret; the Deployment only references it.
         const secretEnv = new k8s.core.v1.Secret(`${name}-env`, {
-            metadata: { name: "shop-api-env", namespace, labels },
-            stringData: deps.redisUrl ? { REDIS_URL: deps.redisUrl } : {},
+            metadata: { name: ENV_SECRET, namespace, labels },
+            type: "Opaque",
+            stringData: environment.secretData,
         }, inNamespace);
-        const env = shopApiEnvironment(deps, this.databaseSecretArn);
-        const fromSecret = deps.redisUrl ? [{ name: "REDIS_URL", valueFrom: { secretKeyRef: { name: "shop-api-env", key: "REDIS_URL" } } }] : [];
+        const trust = environment.trustBundle && new k8s.core.v1.ConfigMap(`${name}-trust`, {
+            metadata: { name: TRUST_CONFIG_MAP, namespace, labels },
+            data: { "ca.pem": environment.trustBundle },
+        }, inNamespace);
         const podSpec = {
             serviceAccountName: "shop-api",
             securityContext: restrictedPodSecurityContext(IMAGE_UID),
             terminationGracePeriodSeconds: 40,
-            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+            volumes: [
+                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                ...(trust ? [{ name: "trust", configMap: { name: TRUST_CONFIG_MAP } }] : []),
+            ],
         };
         const container = {
             image: this.imageUri,
             imagePullPolicy: "IfNotPresent",
             securityContext: restrictedContainerSecurityContext({ readOnlyRootFilesystem: true, uid: IMAGE_UID }),
-            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-            env: [...env, ...fromSecret],
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(trust ? [{ name: "trust", mountPath: TRUST_MOUNT, readOnly: true }] : [])],
+            env: environment.env,
         };
 
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
@@ -180,7 +178,7 @@ export class ShopApi extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...inNamespace, dependsOn: [ns, serviceAccount, secretEnv, database.job] });
+        }, { ...inNamespace, dependsOn: [ns, serviceAccount, secretEnv, database.job, ...(trust ? [trust] : [])] });
 
         new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: "shop-api", namespace, labels },
@@ -245,25 +243,8 @@ export class ShopApi extends pulumi.ComponentResource {
             podSpec,
             container,
             catalogueFeedUrl: args.catalogueFeedUrl,
-        }, { ...child, dependsOn: [ns, serviceAccount, secretEnv, database.job] });
+        }, { ...child, dependsOn: [ns, serviceAccount, secretEnv, database.job, ...(trust ? [trust] : [])] });
 
         this.registerOutputs({ imageUri: this.imageUri, databaseSecretArn: this.databaseSecretArn });
     }
-}
-
-/** Environment of the API and its jobs: what to connect to. Credentials are not here (secret ref, Secrets Manager). */
-function shopApiEnvironment(deps: ShopApiDependencies, databaseSecretArn: pulumi.Input<string>) {
-    const database = pulumi.interpolate`postgres://${DB_ROLE}@${deps.database.address}:${deps.database.port}/${DB_NAME}?sslmode=verify-full`;
-    const optional = (name: string, value: pulumi.Input<string> | undefined) => (value === undefined ? [] : [{ name, value }]);
-    return [
-        { name: "NODE_ENV", value: "production" },
-        { name: "LOG_LEVEL", value: "info" },
-        { name: "DATABASE_URL", value: database },
-        { name: "DATABASE_SECRET_ARN", value: databaseSecretArn },
-        ...optional("KAFKA_BROKERS", deps.kafka?.brokers),
-        ...optional("KAFKA_SSL", deps.kafka ? String(deps.kafka.tls) : undefined),
-        ...optional("ES_URL", deps.elasticsearchUrl),
-        ...optional("OIDC_ISSUER", deps.oidcIssuer),
-        ...optional("ANALYTICS_BUCKET", deps.analyticsBucket),
-    ];
 }

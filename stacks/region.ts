@@ -8,6 +8,7 @@ import { LoadBalancerController } from "../components/load-balancer-controller";
 import { MetricsServer } from "../components/metrics-server";
 import { Network } from "../components/network";
 import { SharedStorage } from "../components/shared-storage";
+import { composeShopApi } from "./shop-api";
 import { composeClusterServices } from "./cluster-services";
 import type { PlatformConfig } from "./config";
 import { clusterNameOf, platformTags } from "./tags";
@@ -22,6 +23,7 @@ export interface RegionalStackOutputs {
     databaseAddress: pulumi.Output<string>;
     databaseSecretArn: pulumi.Output<string>;
     fileSystemId: pulumi.Output<string>;
+    apiImage: pulumi.Output<string>;
 }
 
 /** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
@@ -96,11 +98,13 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         retainData: config.isProduction,
     }, withCluster);
 
-    composeClusterServices({
+    const services = composeClusterServices({
         config, cluster, database, accountId: account.accountId,
         dependsOn: [...nodesReady, loadBalancerController, storage],
         opts: withCluster,
     });
+
+    const api = composeShopApi({ config, cluster, database, services, imagePlatform: `linux/${systemArchitecture}`, opts: withCluster });
 
     return {
         environment: config.environment,
@@ -111,6 +115,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         databaseAddress: database.address,
         databaseSecretArn: database.masterUserSecretArn,
         fileSystemId: storage.fileSystemId,
+        apiImage: api.imageUri,
     };
 }
 

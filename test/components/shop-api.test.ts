@@ -9,10 +9,11 @@ const baseArgs: ShopApiArgs = {
     image: { prebuilt: "000000000000.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.2.3" },
     region: "ap-south-1",
     oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/X", providerUrl: "oidc.eks.ap-south-1.amazonaws.com/id/X" },
-    dependencies: {
-        database: { address: "db.internal", port: 5432, maintenanceDatabase: "postgres", masterUserSecretArn: "arn:aws:secretsmanager:ap-south-1:000000000000:secret:rds!db-1", kmsKeyArn: "arn:aws:kms:ap-south-1:000000000000:key/1" },
-        redisUrl: "redis://:s3cret@redis.redis.svc:6379",
-        kafka: { brokers: "shop-kafka-bootstrap.kafka.svc:9093", tls: true },
+    database: { address: "db.internal", port: 5432, maintenanceDatabase: "postgres", masterUserSecretArn: "arn:aws:secretsmanager:ap-south-1:000000000000:secret:rds!db-1", kmsKeyArn: "arn:aws:kms:ap-south-1:000000000000:key/1" },
+    connections: {
+        redis: { host: "redis-cluster-leader.redis.svc", port: 6379, password: "s3cret", cluster: true },
+        kafka: { secretName: "kafka-shop-api", bootstrapServers: "events-kafka-bootstrap.kafka.svc:9094", caCertPem: "-----BEGIN CERTIFICATE-----\nKAFKA\n-----END CERTIFICATE-----" },
+        elasticsearch: { url: "https://search-es-http.search.svc:9200", username: "shop-api", password: "es-s3cret", caCertPem: "-----BEGIN CERTIFICATE-----\nES\n-----END CERTIFICATE-----\n" },
         oidcIssuer: "https://shop.example.com/realms/shop",
     },
     gateway: { ingressClassName: "kong", jwtPlugin: "jwt-keycloak" },
@@ -49,14 +50,23 @@ describe("components/shop-api", () => {
 
     it("wires the services by environment and keeps credentials out of the Deployment", () => {
         const env = Object.fromEntries(pod(prod).containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
-        expect(env.DATABASE_URL).to.equal("postgres://shop_api@db.internal:5432/shop?sslmode=verify-full");
+        expect(env.DATABASE_URL).to.equal("postgres://shop_api@db.internal:5432/shop?sslmode=verify-full&sslrootcert=/app/certs/rds-global-bundle.pem");
         expect(env).to.not.have.property("PGPASSWORD");
         expect(env.DATABASE_SECRET_ARN).to.match(/^arn:aws:secretsmanager:/);
-        expect(env.KAFKA_BROKERS).to.equal("shop-kafka-bootstrap.kafka.svc:9093");
-        expect(env.KAFKA_SSL).to.equal("true");
-        expect(env.OIDC_ISSUER).to.equal("https://shop.example.com/realms/shop");
+        expect(env).to.include({ KAFKA_BROKERS: "events-kafka-bootstrap.kafka.svc:9094", KAFKA_SSL: "true", KAFKA_SASL_MECHANISM: "scram-sha-512" });
+        expect(env.KAFKA_SASL_PASSWORD).to.deep.equal({ secretKeyRef: { name: "kafka-shop-api", key: "password" } });
+        expect(env).to.include({ ES_URL: "https://search-es-http.search.svc:9200", ES_USERNAME: "shop-api", REDIS_CLUSTER: "true", OIDC_ISSUER: "https://shop.example.com/realms/shop" });
         expect(env.REDIS_URL).to.deep.equal({ secretKeyRef: { name: "shop-api-env", key: "REDIS_URL" } });
+        expect(env.ES_PASSWORD).to.deep.equal({ secretKeyRef: { name: "shop-api-env", key: "ES_PASSWORD" } });
         expect(JSON.stringify(prod.one("kubernetes:apps/v1:Deployment").inputs)).to.not.include("s3cret");
+    });
+
+    it("verifies every TLS peer: the private Kafka and Elasticsearch CAs are mounted and trusted", () => {
+        const spec = pod(prod);
+        const env = Object.fromEntries(spec.containers[0].env.map((e) => [e.name, e.value]));
+        expect(env.NODE_EXTRA_CA_CERTS).to.equal("/etc/shop-api/trust/ca.pem");
+        const bundle = (prod.one("kubernetes:core/v1:ConfigMap").inputs.data as Record<string, string>)["ca.pem"];
+        expect(bundle).to.include("KAFKA").and.to.include("ES");
     });
 
     it("lets its IRSA role read only its own database secret", () => {

@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** How the API reaches each service of its region. Every one is optional; app/README.md lists the fallbacks. */
+export interface ShopApiConnections {
+    /** PostgreSQL endpoint; the API's own role and database are created on it. */
+    database: { address: pulumi.Input<string>; port: number };
+    /** Redis (cluster mode: the client follows MOVED redirects from any node). */
+    redis?: { host: pulumi.Input<string>; port: number; password: pulumi.Input<string>; cluster: boolean };
+    /** Kafka over TLS + SASL SCRAM-SHA-512; `secretName` holds `username` and `password` in the API's namespace. */
+    kafka?: { secretName: string; bootstrapServers: pulumi.Input<string>; caCertPem: pulumi.Input<string> };
+    /** Elasticsearch over TLS with a file-realm user. */
+    elasticsearch?: { url: pulumi.Input<string>; username: string; password: pulumi.Input<string>; caCertPem: pulumi.Input<string> };
+    /** Keycloak realm issuer; JWTs are verified against its JWKS. */
+    oidcIssuer?: pulumi.Input<string>;
+    /** Data-lake bucket the analysis job writes daily aggregates to. */
+    analyticsBucket?: pulumi.Input<string>;
+}
+
+export interface EnvVar {
+    name: string;
+    value?: pulumi.Input<string>;
+    valueFrom?: { secretKeyRef: { name: string; key: string } };
+}
+
+export const ENV_SECRET = "shop-api-env";
+export const TRUST_CONFIG_MAP = "shop-api-trust";
+/** Where the platform's private CAs (Kafka, Elasticsearch) are mounted; Node adds them to its trust store. */
+export const TRUST_MOUNT = "/etc/shop-api/trust";
+/** The RDS CA bundle, baked into the image (see app/Dockerfile). */
+export const RDS_CA_BUNDLE = "/app/certs/rds-global-bundle.pem";
+
+export interface ShopApiEnvironment {
+    env: EnvVar[];
+    /** Values for the API's Secret (credentials only). */
+    secretData: Record<string, pulumi.Input<string>>;
+    /** PEM bundle of the CAs the API must trust beyond the public ones, or undefined when none. */
+    trustBundle: pulumi.Output<string> | undefined;
+}
+
+/**
+ * The API's environment: addresses as plain values, credentials through the Secret or Secrets Manager (never in the
+ * Deployment), and the private CAs through a mounted bundle so every TLS connection is verified.
+ */
+export function shopApiEnvironment(connections: ShopApiConnections, db: { role: string; name: string; secretArn: pulumi.Input<string> }): ShopApiEnvironment {
+    const fromSecret = (name: string, secret: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+    const env: EnvVar[] = [
+        { name: "NODE_ENV", value: "production" },
+        { name: "LOG_LEVEL", value: "info" },
+        { name: "DATABASE_URL", value: pulumi.interpolate`postgres://${db.role}@${connections.database.address}:${connections.database.port}/${db.name}?sslmode=verify-full&sslrootcert=${RDS_CA_BUNDLE}` },
+        // The password is read from Secrets Manager at start through the pod's IRSA role.
+        { name: "DATABASE_SECRET_ARN", value: db.secretArn },
+    ];
+    const secretData: Record<string, pulumi.Input<string>> = {};
+    const privateCas: pulumi.Input<string>[] = [];
+
+    const { redis, kafka, elasticsearch } = connections;
+    if (redis) {
+        secretData.REDIS_URL = pulumi.secret(pulumi.interpolate`redis://:${redis.password}@${redis.host}:${redis.port}`);
+        env.push(fromSecret("REDIS_URL", ENV_SECRET, "REDIS_URL"), { name: "REDIS_CLUSTER", value: String(redis.cluster) });
+    }
+    if (kafka) {
+        env.push(
+            { name: "KAFKA_BROKERS", value: kafka.bootstrapServers },
+            { name: "KAFKA_SSL", value: "true" },
+            { name: "KAFKA_SASL_MECHANISM", value: "scram-sha-512" },
+            fromSecret("KAFKA_SASL_USERNAME", kafka.secretName, "username"),
+            fromSecret("KAFKA_SASL_PASSWORD", kafka.secretName, "password"),
+        );
+        privateCas.push(kafka.caCertPem);
+    }
+    if (elasticsearch) {
+        secretData.ES_PASSWORD = pulumi.secret(elasticsearch.password);
+        env.push({ name: "ES_URL", value: elasticsearch.url }, { name: "ES_USERNAME", value: elasticsearch.username }, fromSecret("ES_PASSWORD", ENV_SECRET, "ES_PASSWORD"));
+        privateCas.push(elasticsearch.caCertPem);
+    }
+    if (connections.oidcIssuer) env.push({ name: "OIDC_ISSUER", value: connections.oidcIssuer });
+    if (connections.analyticsBucket) env.push({ name: "ANALYTICS_BUCKET", value: connections.analyticsBucket });
+    if (privateCas.length > 0) env.push({ name: "NODE_EXTRA_CA_CERTS", value: `${TRUST_MOUNT}/ca.pem` });
+
+    return {
+        env,
+        secretData,
+        trustBundle: privateCas.length > 0 ? pulumi.all(privateCas).apply((pems) => pems.map((pem) => pem.trim()).join("\n") + "\n") : undefined,
+    };
+}

@@ -1,0 +1,66 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Cluster } from "../components/cluster";
+import type { Database } from "../components/database";
+import { ShopApi } from "../components/shop-api";
+import type { ClusterServices } from "./cluster-services";
+import type { PlatformConfig } from "./config";
+import { SERVICE_SIZES } from "./service-sizes";
+
+export interface ShopApiInputs {
+    config: PlatformConfig;
+    cluster: Cluster;
+    database: Database;
+    services: ClusterServices;
+    /** Platform of the image `pulumi up` builds when no prebuilt image is configured. */
+    imagePlatform: "linux/arm64" | "linux/amd64";
+    opts: pulumi.ComponentResourceOptions;
+}
+
+const NAMESPACE = "shop";
+const KAFKA_USER = "shop-api";
+
+/** The shop API in this region, wired to the database, Redis, Kafka, Elasticsearch and Keycloak of the same region. */
+export function composeShopApi({ config, cluster, database, services, imagePlatform, opts }: ShopApiInputs): ShopApi {
+    const prefix = config.environment;
+    const sizes = SERVICE_SIZES[config.environment];
+    const { redis, kafka, search, identity, gateway } = services;
+
+    const kafkaSecret = `kafka-${KAFKA_USER}`;
+    const api = new ShopApi(`${prefix}-api`, {
+        image: config.api.image ? { prebuilt: config.api.image } : { buildContext: "./app", platform: imagePlatform },
+        oidc: cluster.oidc,
+        region: config.region,
+        namespace: NAMESPACE,
+        replicas: sizes.shopApi.replicas,
+        maxReplicas: sizes.shopApi.maxReplicas,
+        strictZoneSpread: sizes.strictZoneSpread,
+        catalogueFeedUrl: config.api.catalogueFeedUrl || undefined,
+        database: {
+            address: database.address,
+            port: database.port,
+            maintenanceDatabase: database.maintenanceDatabase,
+            masterUserSecretArn: database.masterUserSecretArn,
+            kmsKeyArn: database.kmsKeyArn,
+        },
+        connections: {
+            redis: { host: redis.host, port: redis.port, password: redis.password, cluster: true },
+            kafka: { secretName: kafkaSecret, bootstrapServers: kafka.scramBootstrapServers, caCertPem: kafka.caCertPem },
+            elasticsearch: { url: search.url, username: search.searchClient.username, password: search.searchClient.password, caCertPem: search.caCertPem },
+            oidcIssuer: identity.issuerUrl,
+        },
+        gateway: { ingressClassName: gateway.ingressClassName, jwtPlugin: gateway.jwtPluginName },
+        callerNamespaces: [gateway.namespace, "monitoring"],
+    }, opts);
+
+    // The credentials land in the API's namespace once it exists; until they do, new pods wait in
+    // CreateContainerConfigError and start as soon as the Secret appears.
+    kafka.addClient(`${prefix}-api-kafka`, {
+        namespace: NAMESPACE,
+        user: KAFKA_USER,
+        secretName: kafkaSecret,
+        // The outbox relay only publishes.
+        acls: [{ topic: "orders", operations: ["Write", "Describe"] }, { topic: "products", operations: ["Write", "Describe"] }],
+        dependsOn: [api.namespace],
+    }, opts);
+    return api;
+}

@@ -1,0 +1,60 @@
+import { expect } from "chai";
+import { ofType, plannedStack, PlannedStack } from "../support/plans";
+
+type Probe = { httpGet: { path: string } };
+type Container = { env: { name: string; value?: string }[]; readinessProbe: Probe; livenessProbe: Probe; args?: string[] };
+type Pod = { securityContext: { runAsNonRoot: boolean }; containers: Container[] };
+
+function named(stack: PlannedStack, type: string, name: string) {
+    const found = ofType(stack, type).filter((r) => (r.inputs.metadata as { name?: string; namespace?: string }).name === name && (r.inputs.metadata as { namespace?: string }).namespace === "shop");
+    expect(found, `${type} ${name}`).to.have.length(1);
+    return found[0].inputs;
+}
+
+describe("stacks/shop-api (the API in every region)", function () {
+    this.timeout(180_000);
+
+    describe("prod", () => {
+        let prod: PlannedStack;
+        before(() => { prod = plannedStack("prod"); });
+
+        it("runs the API Deployment with at least two replicas, probes and a non-root user", () => {
+            const spec = named(prod, "kubernetes:apps/v1:Deployment", "shop-api").spec as { replicas: number; template: { spec: Pod } };
+            expect(spec.replicas).to.be.at.least(2);
+            expect(spec.template.spec.securityContext.runAsNonRoot).to.equal(true);
+            expect(spec.template.spec.containers[0].readinessProbe.httpGet.path).to.equal("/readyz");
+            expect(spec.template.spec.containers[0].livenessProbe.httpGet.path).to.equal("/healthz");
+        });
+
+        it("has its Service, HPA, PDB and the product-fetch and analysis CronJobs", () => {
+            named(prod, "kubernetes:core/v1:Service", "shop-api");
+            expect((named(prod, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "shop-api").spec as { minReplicas: number }).minReplicas).to.be.at.least(2);
+            named(prod, "kubernetes:policy/v1:PodDisruptionBudget", "shop-api");
+            named(prod, "kubernetes:batch/v1:CronJob", "shop-fetch-products");
+            named(prod, "kubernetes:batch/v1:CronJob", "shop-analyse");
+        });
+
+        it("is wired to this region's database, Redis, Kafka, Elasticsearch and Keycloak", () => {
+            const env = Object.fromEntries((named(prod, "kubernetes:apps/v1:Deployment", "shop-api").spec as { template: { spec: Pod } }).template.spec.containers[0].env.map((e) => [e.name, e.value]));
+            const database = ofType(prod, "aws:rds/instance:Instance")[0].outputs.address as string;
+            expect(env.DATABASE_URL).to.include(`@${database}:5432/shop`);
+            expect(env.REDIS_CLUSTER).to.equal("true");
+            expect(env.KAFKA_BROKERS).to.match(/kafka-bootstrap\.kafka\.svc:9094$/);
+            expect(env.ES_URL).to.match(/^https:\/\/.*:9200$/);
+            expect(env.OIDC_ISSUER).to.match(/\/realms\/shop$/);
+        });
+
+        it("gets Kafka credentials for exactly the topics it publishes to", () => {
+            const user = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((u) => (u.inputs.metadata as { name: string }).name === "shop-api");
+            const acls = (user?.inputs.spec as { authorization: { acls: { resource: { name: string } }[] } }).authorization.acls;
+            expect(acls.map((a) => a.resource.name)).to.have.members(["orders", "products"]);
+            const topics = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaTopic").map((t) => (t.inputs.metadata as { name: string }).name);
+            expect(topics).to.include.members(["orders", "products"]);
+        });
+    });
+
+    it("dev runs a single replica", () => {
+        const spec = named(plannedStack("dev"), "kubernetes:apps/v1:Deployment", "shop-api").spec as { replicas: number };
+        expect(spec.replicas).to.equal(1);
+    });
+});
