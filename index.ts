@@ -16,3 +16,4 @@ export const kubeconfig = region.kubeconfig;
 export const databaseAddress = region.databaseAddress;
 export const databaseSecretArn = region.databaseSecretArn;
 export const fileSystemId = region.fileSystemId;
+export const apiImage = region.apiImage;
