@@ -1,12 +1,18 @@
 import { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 
 const PROBE_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
+const READ_METHODS = new Set(["GET", "HEAD"]);
+const SLOW_REQUEST_MS = 250;
 
 /**
  * One access-log line per request (Fastify's default writes two), with flat fields instead of the
- * serialised request and reply objects: at tens of thousands of requests per second, logging is the
- * largest cost on the hot path. The arrival line is kept at debug level for tracing a request's
- * whole life. Successful probes are not logged: the kubelet would otherwise fill the logs.
+ * serialised request and reply objects.
+ *
+ * What is logged at info: every write (POST/PUT/DELETE), every 4xx/5xx, every slow request. Fast,
+ * successful reads go to debug: Kong's access log already records every request at the edge and
+ * /metrics counts them by route, while one JSON line per read cost about 12 points of throughput
+ * in the benchmark (52% vs 64% of a bare route). Arrivals are logged at debug too. Successful probes
+ * are never logged: the kubelet would fill the logs.
  */
 export class AccessLog extends LogController {
   override incomingRequest(request: FastifyRequest): void {
@@ -15,15 +21,13 @@ export class AccessLog extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const status = reply.statusCode;
-    if (!error && status < 400 && PROBE_ROUTES.has(request.routeOptions.url ?? "")) return;
-    const line = {
-      method: request.method,
-      url: request.url,
-      route: request.routeOptions.url,
-      status,
-      responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
-    };
+    const route = request.routeOptions.url;
+    if (!error && status < 400 && PROBE_ROUTES.has(route ?? "")) return;
+    const responseTimeMs = Math.round(reply.elapsedTime * 100) / 100;
+    const line = { method: request.method, url: request.url, route, status, responseTimeMs };
     if (error) request.log.error({ ...line, err: error }, "request errored");
-    else request.log.info(line, "request completed");
+    else if (status >= 400 || !READ_METHODS.has(request.method) || responseTimeMs >= SLOW_REQUEST_MS) {
+      request.log.info(line, "request completed");
+    } else request.log.debug(line, "request completed");
   }
 }
