@@ -13,6 +13,11 @@ DB_USER="${TEST_DB_USER:-shop}"
 DB_PASSWORD="${TEST_DB_PASSWORD:-shop_test_password}"
 PG_PORT="${TEST_PG_PORT:-5432}"
 REDIS_PORT="${TEST_REDIS_PORT:-6379}"
+# A three-shard Redis Cluster (no replicas) for the API's cluster-mode client, as the platform runs Redis.
+REDIS_CLUSTER_PORTS=(7000 7001 7002)
+# A role with CREATEROLE and CREATEDB but no superuser, like RDS's master user, for the database bootstrap test.
+ADMIN_USER="${TEST_PG_ADMIN_USER:-bootstrap_admin}"
+ADMIN_PASSWORD="${TEST_PG_ADMIN_PASSWORD:-bootstrap/admin\\pw}"
 # A database index of its own so tests never touch keys of a Redis someone uses for something else.
 REDIS_DB="${TEST_REDIS_DB:-15}"
 
@@ -69,6 +74,9 @@ SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', '$DB_USER', '$DB_PASSWORD')
 SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', '$DB_USER', '$DB_PASSWORD') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', '$DB_NAME', '$DB_USER')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB_NAME') \gexec
+SELECT format('CREATE ROLE %I LOGIN', '$ADMIN_USER')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$ADMIN_USER') \gexec
+SELECT format('ALTER ROLE %I LOGIN CREATEROLE CREATEDB NOSUPERUSER PASSWORD %L', '$ADMIN_USER', '$ADMIN_PASSWORD') \gexec
 SQL
   log "database $DB_NAME owned by $DB_USER is ready"
 }
@@ -85,9 +93,34 @@ start_redis() {
   wait_for "Redis" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping
 }
 
+start_redis_cluster() {
+  if redis-cli -p "${REDIS_CLUSTER_PORTS[0]}" cluster info 2>/dev/null | grep -q "cluster_state:ok"; then
+    log "Redis Cluster already running on ports ${REDIS_CLUSTER_PORTS[*]}"
+    return
+  fi
+  local dir="${TMPDIR:-/tmp}/redis-cluster-test"
+  local nodes=()
+  for port in "${REDIS_CLUSTER_PORTS[@]}"; do
+    mkdir -p "$dir/$port"
+    redis-server --daemonize yes --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
+      --cluster-config-file "$dir/$port/nodes.conf" --dir "$dir/$port" --save "" --appendonly no \
+      --logfile "$dir/$port/redis.log" >&2
+    wait_for "Redis node $port" redis-cli -p "$port" ping
+    nodes+=("127.0.0.1:$port")
+  done
+  log "forming a Redis Cluster of ${nodes[*]}"
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >&2
+  wait_for "Redis Cluster" sh -c "redis-cli -p ${REDIS_CLUSTER_PORTS[0]} cluster info | grep -q cluster_state:ok"
+}
+
 install_missing_packages
 start_postgres
 start_redis
+start_redis_cluster
 
 echo "export TEST_DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
 echo "export TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/$REDIS_DB"
+echo "export TEST_REDIS_CLUSTER_URL=redis://127.0.0.1:${REDIS_CLUSTER_PORTS[0]}"
+echo "export TEST_PG_ADMIN_USER='$ADMIN_USER'"
+echo "export TEST_PG_ADMIN_PASSWORD='$ADMIN_PASSWORD'"
+echo "export TEST_PG_HOST=127.0.0.1 TEST_PG_PORT=$PG_PORT"
