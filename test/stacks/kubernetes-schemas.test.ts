@@ -7,7 +7,7 @@ import { allStacks, describe as name, kubernetesObject } from "../support/stacks
 /**
  * Every Kubernetes object every stack declares is checked offline the way the API server would check it: built-in
  * kinds against the official OpenAPI schemas (kubernetes-models) with unknown fields rejected, custom resources
- * against their upstream CRDs (/work/shared/crds) in strict mode.
+ * against their upstream CRDs (test/fixtures/crds) in strict mode.
  */
 describe("stacks: Kubernetes objects validate against their schemas", function () {
     this.timeout(180_000);
@@ -45,7 +45,7 @@ describe("stacks: Kubernetes objects validate against their schemas", function (
                 const problems: string[] = [];
                 for (const { resource, kind } of custom) {
                     if (!hasCrd(kind.apiVersion, kind.kind)) {
-                        problems.push(`${name(resource)}: no CRD in /work/shared/crds to validate ${kind.apiVersion} ${kind.kind}`);
+                        problems.push(`${name(resource)}: no CRD in test/fixtures/crds to validate ${kind.apiVersion} ${kind.kind}`);
                         continue;
                     }
                     for (const problem of validateCustomResource(kubernetesObject(resource))) problems.push(`${name(resource)}: ${problem}`);

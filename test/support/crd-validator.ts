@@ -5,13 +5,12 @@ import addFormats from "ajv-formats";
 import * as yaml from "js-yaml";
 
 /**
- * Validates custom resources against the upstream CRDs in /work/shared/crds (see its README for the recipe): the
+ * Validates custom resources against the upstream CRDs vendored in test/fixtures/crds (sources in its README): the
  * served version's openAPIV3Schema compiled with ajv, plus a strict copy in which every closed object rejects
  * unknown properties, as kubectl's server-side strict field validation would.
  */
-export const CRD_DIR = process.env.CRD_DIR ?? join(__dirname, "..", "..", "..", "shared", "crds");
-/** Upstream CRDs the shared set lacks, copied byte-for-byte from a named tag (see the README there). */
-export const EXTRA_CRD_DIR = join(__dirname, "..", "fixtures", "crds");
+/** Upstream CRDs, copied byte-for-byte from named release tags, so a clean checkout validates offline. */
+export const CRD_DIR = process.env.CRD_DIR ?? join(__dirname, "..", "fixtures", "crds");
 
 interface Crd {
     spec: {
@@ -25,8 +24,8 @@ let crds: Crd[] | undefined;
 const validators = new Map<string, ValidateFunction>();
 
 function loadCrds(): Crd[] {
-    crds ??= [CRD_DIR, EXTRA_CRD_DIR].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".yaml"))
-        .map((f) => yaml.load(readFileSync(join(dir, f), "utf8")) as Crd));
+    crds ??= readdirSync(CRD_DIR).filter((f) => f.endsWith(".yaml"))
+        .map((f) => yaml.load(readFileSync(join(CRD_DIR, f), "utf8")) as Crd);
     return crds;
 }
 
