@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { build } from "esbuild";
+import { demoCatalogue } from "../src/db/demo-catalogue";
 
 /**
  * Bundles the service and the jobs into dist/ (no node_modules at runtime) and copies PGlite's WASM
@@ -34,6 +35,8 @@ export async function buildBundle(): Promise<{ codeBytes: number }> {
     logLevel: "warning",
   });
   await writeFile(join(outdir, "package.json"), `${JSON.stringify({ type: "module" })}\n`);
+  // The fetch-products CronJob's default source when no catalogue feed URL is configured.
+  await writeFile(join(outdir, "demo-feed.json"), `${JSON.stringify({ products: demoCatalogue() }, null, 2)}\n`);
   const pgliteDist = dirname(require.resolve("@electric-sql/pglite"));
   await mkdir(outdir, { recursive: true });
   // The chunk holding PGlite resolves its assets relative to itself, so they go next to the chunks.

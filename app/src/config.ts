@@ -4,10 +4,18 @@
  * so a broken Deployment fails fast with a message that says what to fix.
  */
 
+export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
   ssl: boolean;
+  sasl: { mechanism: SaslMechanism; username: string; password: string } | undefined;
+}
+
+export interface BasicCredentials {
+  username: string;
+  password: string;
 }
 
 export interface OidcConfig {
@@ -23,13 +31,18 @@ export interface AppConfig {
   /** PostgreSQL connection string; undefined selects the embedded PGlite database. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /** Secrets Manager secret ({"username","password"} JSON) holding the database password (IRSA reads it). */
+  databaseSecretArn: string | undefined;
   /** Directory for a persistent embedded database; undefined keeps it in memory. */
   pgliteDataDir: string | undefined;
   redisUrl: string | undefined;
+  /** Redis in cluster mode (ElastiCache/Redis Cluster): the client follows MOVED redirects. */
+  redisCluster: boolean;
   cacheTtlSeconds: number;
   kafka: KafkaConfig | undefined;
   elasticsearchUrl: string | undefined;
   elasticsearchIndex: string;
+  elasticsearchCredentials: BasicCredentials | undefined;
   oidc: OidcConfig | undefined;
   /** Audience of tokens minted by the embedded dev issuer (and expected from Keycloak by default). */
   tokenAudience: string;
@@ -99,6 +112,23 @@ class EnvReader {
     return raw.replace(/\/+$/, "");
   }
 
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const raw = this.optionalString(name)?.toLowerCase();
+    if (raw === undefined) return undefined;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+    return undefined;
+  }
+
+  /** Both or neither: a username without its password (or the reverse) is a configuration mistake. */
+  credentials(userVariable: string, passwordVariable: string): BasicCredentials | undefined {
+    const username = this.optionalString(userVariable);
+    const password = this.optionalString(passwordVariable);
+    if (username && password) return { username, password };
+    if (username || password) this.problems.push(`${userVariable} and ${passwordVariable} must be set together`);
+    return undefined;
+  }
+
   list(name: string): string[] | undefined {
     const raw = this.optionalString(name);
     if (raw === undefined) return undefined;
@@ -111,6 +141,9 @@ class EnvReader {
 export function loadConfig(env: Env = process.env): AppConfig {
   const read = new EnvReader(env);
   const brokers = read.list("KAFKA_BROKERS");
+  const saslMechanism = read.oneOf("KAFKA_SASL_MECHANISM", ["plain", "scram-sha-256", "scram-sha-512"] as const);
+  const saslCredentials = read.credentials("KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD");
+  if (saslMechanism && !saslCredentials) read.problems.push("KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD");
   const issuer = read.url("OIDC_ISSUER", ["http:", "https:"]);
   const tokenAudience = read.string("OIDC_AUDIENCE", "shop-api");
   const config: AppConfig = {
@@ -120,14 +153,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: read.string("LOG_LEVEL", "info"),
     databaseUrl: read.url("DATABASE_URL", ["postgres:", "postgresql:"]),
     databasePoolMax: read.integer("DATABASE_POOL_MAX", 10, 1, 200),
+    databaseSecretArn: read.optionalString("DATABASE_SECRET_ARN"),
     pgliteDataDir: read.optionalString("PGLITE_DATA_DIR"),
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"]),
+    redisCluster: read.boolean("REDIS_CLUSTER", false),
     cacheTtlSeconds: read.integer("CACHE_TTL_SECONDS", 60, 1, 86_400),
     kafka: brokers
-      ? { brokers, clientId: read.string("KAFKA_CLIENT_ID", "shop-api"), ssl: read.boolean("KAFKA_SSL", false) }
+      ? {
+          brokers,
+          clientId: read.string("KAFKA_CLIENT_ID", "shop-api"),
+          ssl: read.boolean("KAFKA_SSL", false),
+          sasl: saslMechanism && saslCredentials ? { mechanism: saslMechanism, ...saslCredentials } : undefined,
+        }
       : undefined,
     elasticsearchUrl: read.url("ES_URL", ["http:", "https:"]),
     elasticsearchIndex: read.string("ES_INDEX", "products"),
+    elasticsearchCredentials: read.credentials("ES_USERNAME", "ES_PASSWORD"),
     oidc: issuer ? { issuer, audience: tokenAudience } : undefined,
     tokenAudience,
     analyticsBucket: read.optionalString("ANALYTICS_BUCKET"),

@@ -9,7 +9,7 @@ import { importCatalogue } from "./jobs/import-catalogue";
 import { createLogger } from "./logger";
 import { RedisProductCache, noProductCache } from "./products/product-cache";
 import { ProductRepository } from "./products/product-repository";
-import { connectRedis } from "./runtime";
+import { connectRedis } from "./redis-client";
 
 /**
  * Batch jobs, shipped in the API image and run as Kubernetes CronJobs:
@@ -23,7 +23,7 @@ async function fetchProducts(config: AppConfig, log: Logger, source: string): Pr
   const feed = parseFeed(await readFeedSource(source));
   for (const rejection of feed.rejected) log.warn(rejection, "feed entry rejected");
   const db = await openDatabase(config, log);
-  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisCluster) : undefined;
   try {
     const cache = redis ? new RedisProductCache(redis, config.cacheTtlSeconds, log) : noProductCache;
     const summary = await importCatalogue(new ProductRepository(db), cache, feed.entries);

@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AppServices } from "./app";
 import { DevIssuer } from "./auth/dev-issuer";
@@ -18,6 +17,7 @@ import { RedisProductCache, noProductCache } from "./products/product-cache";
 import { ProductRepository } from "./products/product-repository";
 import { ProductService } from "./products/product-service";
 import { createElasticsearchSearch } from "./search/elasticsearch-search";
+import { connectRedis } from "./redis-client";
 import { createPostgresSearch } from "./search/postgres-search";
 
 export interface Runtime {
@@ -37,18 +37,6 @@ export interface RuntimeOverrides {
   processMetrics?: boolean;
 }
 
-export function connectRedis(url: string): Redis {
-  return new Redis(url, {
-    // A slow or absent cache must cost milliseconds, never a stuck request.
-    commandTimeout: 500,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    // Commands issued in the same event-loop tick (concurrent requests) share one write to Redis:
-    // under load this halves the syscalls of the cache-hit path.
-    enableAutoPipelining: true,
-  });
-}
-
 async function chooseVerifier(config: AppConfig, log: Logger): Promise<{ verifier: TokenVerifier; devIssuer?: DevIssuer }> {
   if (config.oidc) return { verifier: createOidcVerifier(config.oidc) };
   const devIssuer = await DevIssuer.create(config.tokenAudience);
@@ -64,13 +52,13 @@ async function chooseVerifier(config: AppConfig, log: Logger): Promise<{ verifie
 export async function createRuntime(config: AppConfig, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const db = await openDatabase(config, log);
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? true });
-  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisCluster) : undefined;
   redis?.on("error", (error: Error) => log.warn({ err: error }, "redis connection error"));
 
   const cache = redis ? new RedisProductCache(redis, config.cacheTtlSeconds, log) : noProductCache;
   const products = new ProductService(new ProductRepository(db), cache, (result) => metrics.cacheLookups.inc({ result }));
   const search = config.elasticsearchUrl
-    ? createElasticsearchSearch(config.elasticsearchUrl, config.elasticsearchIndex)
+    ? createElasticsearchSearch(config.elasticsearchUrl, config.elasticsearchIndex, config.elasticsearchCredentials)
     : createPostgresSearch(db);
   const { verifier, devIssuer } = await chooseVerifier(config, log);
 

@@ -41,6 +41,17 @@ describe("bundled server (node dist/main.js, as in the image)", () => {
     expect(usage.stderr).to.contain("fetch-products");
   });
 
+  it("ships dist/demo-feed.json, the fetch-products CronJob's default source, and imports it", async () => {
+    await ensureBundle();
+    const run = spawnSync(process.execPath, ["dist/jobs.js", "fetch-products", "--source", "dist/demo-feed.json"], {
+      cwd: APP_ROOT,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.contain('"unchanged":36');
+  });
+
   it("refuses to start with a broken configuration, naming the variable", async () => {
     await ensureBundle();
     const broken = spawnSync(process.execPath, [join(APP_ROOT, "dist", "main.js")], {

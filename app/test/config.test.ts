@@ -21,6 +21,33 @@ describe("configuration from the environment", () => {
     expect(config.analyticsBucket).to.equal("shop-analytics");
   });
 
+  it("reads the platform's credentials: Kafka SASL, Elasticsearch basic auth, database secret, Redis cluster", () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: "kafka:9094",
+      KAFKA_SSL: "true",
+      KAFKA_SASL_MECHANISM: "scram-sha-512",
+      KAFKA_SASL_USERNAME: "shop-api",
+      KAFKA_SASL_PASSWORD: "k",
+      ES_URL: "https://es:9200",
+      ES_USERNAME: "shop-api",
+      ES_PASSWORD: "e",
+      DATABASE_URL: "postgres://shop_api@db:5432/shop?sslmode=verify-full&sslrootcert=/app/certs/rds-global-bundle.pem",
+      DATABASE_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop-api-db",
+      REDIS_URL: "redis://:p@redis:6379",
+      REDIS_CLUSTER: "true",
+    });
+    expect(config.kafka).to.deep.include({ ssl: true, sasl: { mechanism: "scram-sha-512", username: "shop-api", password: "k" } });
+    expect(config.elasticsearchCredentials).to.deep.equal({ username: "shop-api", password: "e" });
+    expect(config.databaseSecretArn).to.contain(":secret:shop-api-db");
+    expect(config.redisCluster).to.equal(true);
+  });
+
+  it("rejects half-configured credentials and unknown SASL mechanisms", () => {
+    expect(() => loadConfig({ ES_URL: "http://es:9200", ES_USERNAME: "only-user" })).to.throw(/ES_USERNAME and ES_PASSWORD/);
+    expect(() => loadConfig({ KAFKA_BROKERS: "k:9092", KAFKA_SASL_MECHANISM: "gssapi" })).to.throw(/KAFKA_SASL_MECHANISM must be one of/);
+    expect(() => loadConfig({ KAFKA_BROKERS: "k:9092", KAFKA_SASL_MECHANISM: "plain" })).to.throw(/needs KAFKA_SASL_USERNAME/);
+  });
+
   it("names every bad variable at once, without echoing secrets", () => {
     let error: unknown;
     try {

@@ -34,7 +34,7 @@ describe("search", () => {
   describe("Elasticsearch client (plain fetch to _search; a local stand-in, no ES here)", () => {
     let server: Server;
     let baseUrl: string;
-    let lastRequest: { url?: string; body: unknown } | undefined;
+    let lastRequest: { url?: string; authorization?: string; body: unknown } | undefined;
     let answer: { status: number; body: unknown };
 
     const readBody = (request: IncomingMessage) =>
@@ -46,7 +46,7 @@ describe("search", () => {
 
     before(async () => {
       server = createServer(async (request, response) => {
-        lastRequest = { url: request.url, body: JSON.parse(await readBody(request)) };
+        lastRequest = { url: request.url, authorization: request.headers.authorization, body: JSON.parse(await readBody(request)) };
         response.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -59,7 +59,7 @@ describe("search", () => {
         status: 200,
         body: { hits: { hits: [{ _id: "p1", _source: { id: "p1", sku: "S1", name: "Kettle", description: "d", priceCents: 5 } }] } },
       };
-      const engine = createElasticsearchSearch(baseUrl, "products");
+      const engine = createElasticsearchSearch(baseUrl, "products", undefined);
       const hits = await engine.search('kettle" OR 1=1', 7);
       expect(lastRequest?.url).to.equal("/products/_search");
       expect(lastRequest?.body).to.deep.include({ size: 7 });
@@ -67,11 +67,17 @@ describe("search", () => {
       expect(hits).to.deep.equal([{ id: "p1", sku: "S1", name: "Kettle", description: "d", priceCents: 5 }]);
     });
 
+    it("authenticates with ES_USERNAME/ES_PASSWORD as HTTP basic auth", async () => {
+      answer = { status: 200, body: { hits: { hits: [] } } };
+      await createElasticsearchSearch(baseUrl, "products", { username: "shop-api", password: "s3cret" }).search("x", 1);
+      expect(lastRequest?.authorization).to.equal(`Basic ${Buffer.from("shop-api:s3cret").toString("base64")}`);
+    });
+
     it("turns backend errors and unreachable clusters into 503", async () => {
       answer = { status: 500, body: { error: "boom" } };
-      const failed = await createElasticsearchSearch(baseUrl, "products").search("x", 1).catch((error: unknown) => error);
+      const failed = await createElasticsearchSearch(baseUrl, "products", undefined).search("x", 1).catch((error: unknown) => error);
       expect((failed as HttpError).statusCode).to.equal(503);
-      const unreachable = await createElasticsearchSearch("http://127.0.0.1:1", "products").search("x", 1).catch((error: unknown) => error);
+      const unreachable = await createElasticsearchSearch("http://127.0.0.1:1", "products", undefined).search("x", 1).catch((error: unknown) => error);
       expect((unreachable as HttpError).statusCode).to.equal(503);
     });
 

@@ -1,3 +1,4 @@
+import type { ProductInput } from "../products/product";
 import type { Db } from "./db";
 
 /**
@@ -45,17 +46,31 @@ const ITEMS: Array<[name: string, description: string, priceCents: number]> = [
 
 export const DEMO_PRODUCT_COUNT = ITEMS.length;
 
+/**
+ * The demo catalogue as a product feed. The build also writes it to dist/demo-feed.json, the
+ * fetch-products job's source when no real feed URL is configured.
+ */
+export function demoCatalogue(): ProductInput[] {
+  return ITEMS.map(([name, description, priceCents], index) => ({
+    sku: `DEMO-${String(index + 1).padStart(3, "0")}`,
+    name,
+    description,
+    priceCents,
+    stock: 100,
+  }));
+}
+
 export async function seedDemoCatalogue(db: Db): Promise<number> {
   const existing = await db.query<{ count: number }>("SELECT count(*)::int AS count FROM products");
   if ((existing.rows[0]?.count ?? 0) > 0) return 0;
+  const products = demoCatalogue();
   await db.transaction(async (tx) => {
-    for (const [index, [name, description, priceCents]] of ITEMS.entries()) {
-      const sku = `DEMO-${String(index + 1).padStart(3, "0")}`;
+    for (const product of products) {
       await tx.query(
         "INSERT INTO products (sku, name, description, price_cents, stock) VALUES ($1, $2, $3, $4, $5)",
-        [sku, name, description, priceCents, 100],
+        [product.sku, product.name, product.description, product.priceCents, product.stock],
       );
     }
   });
-  return ITEMS.length;
+  return products.length;
 }

@@ -5,14 +5,19 @@ import { seedDemoCatalogue } from "./demo-catalogue";
 import { migrate } from "./migrate";
 import { createPgDb } from "./pg-db";
 import { createPgliteDb } from "./pglite-db";
+import { secretsManagerPassword } from "./secret-password";
 
 /** PostgreSQL when DATABASE_URL is set, embedded PGlite with a demo catalogue otherwise; migrated either way. */
 export async function openDatabase(
-  config: Pick<AppConfig, "databaseUrl" | "databasePoolMax" | "pgliteDataDir">,
+  config: Pick<AppConfig, "databaseUrl" | "databasePoolMax" | "databaseSecretArn" | "pgliteDataDir">,
   log: BaseLogger,
 ): Promise<Db> {
   const db = config.databaseUrl
-    ? createPgDb(config.databaseUrl, config.databasePoolMax)
+    ? createPgDb(
+        config.databaseUrl,
+        config.databasePoolMax,
+        config.databaseSecretArn ? secretsManagerPassword(config.databaseSecretArn) : undefined,
+      )
     : await createPgliteDb(config.pgliteDataDir);
   try {
     const applied = await migrate(db);

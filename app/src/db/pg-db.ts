@@ -1,12 +1,21 @@
 import { Pool, types } from "pg";
+import { parseIntoClientConfig } from "pg-connection-string";
 import type { Db, QueryResult, Queryable, SqlValue } from "./db";
+import type { PasswordProvider } from "./secret-password";
 
 // BIGINT (count(*), sums) would otherwise arrive as strings; our values stay far below 2^53.
 types.setTypeParser(types.builtins.INT8, (value) => Number(value));
 
-export function createPgDb(connectionString: string, maxConnections: number): Db {
+/**
+ * `password`, when given, is asked for each new connection (Secrets Manager); otherwise the password
+ * is the connection string's. Parsed here rather than passed as `connectionString`, because pg lets a
+ * connection string's (empty) password override a password function. sslmode and sslrootcert in the
+ * URL (RDS: verify-full with the RDS CA bundle) are honoured by the parser.
+ */
+export function createPgDb(connectionString: string, maxConnections: number, password?: PasswordProvider): Db {
   const pool = new Pool({
-    connectionString,
+    ...parseIntoClientConfig(connectionString),
+    ...(password ? { password } : {}),
     max: maxConnections,
     connectionTimeoutMillis: 5000,
     // Bounds a stuck query so a request fails with an error instead of hanging its client.

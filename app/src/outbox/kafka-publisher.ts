@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Message, type Producer } from "kafkajs";
+import { Kafka, logLevel, type Message, type Producer, type SASLOptions } from "kafkajs";
 import type { KafkaConfig } from "../config";
 import type { OutboxMessage, Publisher } from "./publisher";
 
@@ -11,6 +11,19 @@ export function toKafkaMessage(message: OutboxMessage): Message {
     value: JSON.stringify(message.payload),
     headers: { "event-id": message.id, "event-type": message.type },
   };
+}
+
+/** kafkajs types each mechanism separately; the narrowing happens here. */
+export function saslOptions(sasl: NonNullable<KafkaConfig["sasl"]>): SASLOptions {
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case "plain":
+      return { mechanism: "plain", username, password };
+    case "scram-sha-256":
+      return { mechanism: "scram-sha-256", username, password };
+    case "scram-sha-512":
+      return { mechanism: "scram-sha-512", username, password };
+  }
 }
 
 /**
@@ -27,6 +40,8 @@ export class KafkaPublisher implements Publisher {
       clientId: config.clientId,
       brokers: config.brokers,
       ssl: config.ssl,
+      // SCRAM over TLS in the platform (Strimzi); the CA comes from NODE_EXTRA_CA_CERTS.
+      ...(config.sasl ? { sasl: saslOptions(config.sasl) } : {}),
       logLevel: logLevel.WARN,
       retry: { retries: 3 },
     });

@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { BaseLogger } from "pino";
+import type { RedisClient } from "../redis-client";
 
 /**
  * Cache of single products by id, holding each product's JSON document exactly as the API returns
@@ -20,7 +20,7 @@ export const noProductCache: ProductCache = {
 
 export class RedisProductCache implements ProductCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly ttlSeconds: number,
     private readonly log: BaseLogger,
   ) {}

@@ -1,3 +1,4 @@
+import type { BasicCredentials } from "../config";
 import { HttpError } from "../http/http-error";
 import type { SearchEngine, SearchHit } from "./search-engine";
 
@@ -9,8 +10,17 @@ interface EsResponse {
  * Searches the products index through Elasticsearch's _search REST API with plain fetch (no client
  * library to keep in step with the cluster version). The index is fed from the shop.products.v1 topic.
  */
-export function createElasticsearchSearch(baseUrl: string, index: string, timeoutMs = 2000): SearchEngine {
+export function createElasticsearchSearch(
+  baseUrl: string,
+  index: string,
+  credentials: BasicCredentials | undefined,
+  timeoutMs = 2000,
+): SearchEngine {
   const endpoint = `${baseUrl}/${encodeURIComponent(index)}/_search`;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (credentials) {
+    headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+  }
   return {
     name: "elasticsearch",
     async search(query: string, limit: number): Promise<SearchHit[]> {
@@ -18,7 +28,7 @@ export function createElasticsearchSearch(baseUrl: string, index: string, timeou
       try {
         response = await fetch(endpoint, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers,
           // The query travels as data inside a JSON document, never spliced into a query string.
           body: JSON.stringify({
             size: limit,
