@@ -18,7 +18,10 @@ export interface Queryable {
 }
 
 export interface Db extends Queryable {
-  /** Runs `work` inside BEGIN/COMMIT; any thrown error rolls the whole unit back. */
+  /**
+   * Runs `work` inside BEGIN/COMMIT; any thrown error rolls the whole unit back. Inside `work` use only
+   * `tx`: on PGlite (one session, serialised) a call on the Db itself would wait for this transaction.
+   */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Which engine backs this database, for logs and /readyz. */
   readonly kind: "postgres" | "pglite";

@@ -19,7 +19,8 @@ interface OutboxRow {
 }
 
 /**
- * Moves committed outbox rows to the broker: at least once, in commit order per relay.
+ * Moves committed outbox rows to the broker: at least once, oldest first. Per-key order holds for
+ * one relay; with several replicas relaying, consumers must not rely on cross-batch order.
  *
  * A round locks the oldest unpublished rows (FOR UPDATE SKIP LOCKED, so replicas share the work
  * without sending the same row twice concurrently), publishes them, and marks them published in the
