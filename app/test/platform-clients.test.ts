@@ -5,7 +5,7 @@ import { secretsManagerPassword, type SecretReader } from "../src/db/secret-pass
 import { saslOptions } from "../src/outbox/kafka-publisher";
 import { connectRedis } from "../src/redis-client";
 
-describe("platform clients (configuration only: no AWS, Redis Cluster or Kafka here)", () => {
+describe("platform clients (configuration only; the Redis Cluster round trip is in redis-cluster.test.ts)", () => {
   it("reads the database password from Secrets Manager's RDS-style JSON and caches it", async () => {
     const asked: string[] = [];
     const reader: SecretReader = {

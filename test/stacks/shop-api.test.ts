@@ -58,3 +58,17 @@ describe("stacks/shop-api (the API in every region)", function () {
         expect(spec.replicas).to.equal(1);
     });
 });
+
+describe("the API and the platform agree on Kafka topics", () => {
+    it("every topic the API publishes to is declared by the platform and granted to the API", async () => {
+        const { ORDERS_TOPIC, PRODUCTS_TOPIC } = await import("../../app/src/outbox/topics");
+        const { DEFAULT_TOPICS } = await import("../../components/kafka");
+        const declared = DEFAULT_TOPICS.map((t) => t.name);
+        expect(declared).to.include.members([ORDERS_TOPIC, PRODUCTS_TOPIC]);
+        const prod = plannedStack("prod");
+        const user = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((u) => (u.inputs.metadata as { name: string }).name === "shop-api");
+        const granted = (user?.inputs.spec as { authorization: { acls: { resource: { name: string }; operations: string[] }[] } }).authorization.acls
+            .filter((acl) => acl.operations.includes("Write")).map((acl) => acl.resource.name);
+        expect(granted).to.have.members([ORDERS_TOPIC, PRODUCTS_TOPIC]);
+    });
+});

@@ -1,3 +1,6 @@
-/** Kafka topics the service publishes to; the platform creates them (KafkaTopic resources). */
-export const ORDERS_TOPIC = "shop.orders.v1";
-export const PRODUCTS_TOPIC = "shop.products.v1";
+/**
+ * Kafka topics the service publishes to. The platform declares them (KafkaTopic resources in
+ * components/kafka.ts) and grants the API Write on exactly these; a rename must change both.
+ */
+export const ORDERS_TOPIC = "orders";
+export const PRODUCTS_TOPIC = "products";

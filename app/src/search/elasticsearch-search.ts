@@ -8,7 +8,7 @@ interface EsResponse {
 
 /**
  * Searches the products index through Elasticsearch's _search REST API with plain fetch (no client
- * library to keep in step with the cluster version). The index is fed from the shop.products.v1 topic.
+ * library to keep in step with the cluster version). The index is fed from the products topic.
  */
 export function createElasticsearchSearch(
   baseUrl: string,
