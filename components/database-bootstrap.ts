@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { IMAGES } from "./catalogue";
+import type { DatabaseEndpoint } from "./database";
 import { policyDocument } from "./iam-documents";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
@@ -14,13 +15,7 @@ export interface DatabaseBootstrapArgs {
     /** Login role to create; its password is generated and kept in a Kubernetes Secret. Default: databaseName. */
     roleName?: string;
     /** The RDS instance: address, port, its maintenance database and the RDS-managed master secret (and its key). */
-    database: {
-        address: pulumi.Input<string>;
-        port: number;
-        maintenanceDatabase: string;
-        masterUserSecretArn: pulumi.Input<string>;
-        kmsKeyArn: pulumi.Input<string>;
-    };
+    database: DatabaseEndpoint;
     /**
      * Secrets Manager secret (JSON with `username` and `password`) that holds the role's password, for applications
      * that read their credentials from Secrets Manager. When given, the password never enters Kubernetes. Default:

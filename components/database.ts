@@ -29,6 +29,17 @@ export interface DatabaseArgs {
 
 export const POSTGRES_PORT = 5432;
 
+/** What an application needs to create its own database and role on the instance (see DatabaseBootstrap). */
+export interface DatabaseEndpoint {
+    address: pulumi.Input<string>;
+    port: number;
+    /** The database to connect to for administration. */
+    maintenanceDatabase: string;
+    /** RDS-managed master secret (JSON with username and password) and the KMS key that encrypts it. */
+    masterUserSecretArn: pulumi.Input<string>;
+    kmsKeyArn: pulumi.Input<string>;
+}
+
 /**
  * RDS PostgreSQL in private subnets: its own KMS key for storage, Performance Insights and the master secret;
  * TLS enforced by the parameter group; reachable only from the cluster's nodes; the master password never leaves
@@ -48,6 +59,7 @@ export class Database extends pulumi.ComponentResource {
     readonly instanceIdentifier: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly kmsKeyArn: pulumi.Output<string>;
+    readonly endpoint: DatabaseEndpoint;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:data:Database", name, {}, opts);
@@ -128,6 +140,10 @@ export class Database extends pulumi.ComponentResource {
         this.masterUserSecretArn = instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
         this.securityGroupId = securityGroup.id;
         this.kmsKeyArn = key.arn;
+        this.endpoint = {
+            address: this.address, port: this.port, maintenanceDatabase: this.maintenanceDatabase,
+            masterUserSecretArn: this.masterUserSecretArn, kmsKeyArn: this.kmsKeyArn,
+        };
         this.registerOutputs({ address: this.address, masterUserSecretArn: this.masterUserSecretArn });
     }
 }

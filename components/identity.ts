@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { IMAGES, imageParts } from "./catalogue";
+import type { DatabaseEndpoint } from "./database";
 import { DatabaseBootstrap } from "./database-bootstrap";
 import { helmRelease } from "./helm-release";
 import { platformNamespace } from "./namespace";
@@ -24,13 +25,7 @@ export interface IdentityArgs {
     /** Where the storefront may redirect after login. Default: the public host, or none. */
     redirectUris?: string[];
     /** The shared RDS instance; Keycloak gets its own database and role on it. */
-    database: {
-        address: pulumi.Input<string>;
-        port: number;
-        maintenanceDatabase: string;
-        masterUserSecretArn: pulumi.Input<string>;
-        kmsKeyArn: pulumi.Input<string>;
-    };
+    database: DatabaseEndpoint;
     region: string;
     oidc: OidcIdentity;
     /** Kong's ingress class, for the route to Keycloak. Default "kong". */

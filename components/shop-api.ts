@@ -4,7 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as ecr from "@pulumi/aws/ecr";
 import * as random from "@pulumi/random";
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
-import { DatabaseBootstrap, DatabaseBootstrapArgs } from "./database-bootstrap";
+import type { DatabaseEndpoint } from "./database";
+import { DatabaseBootstrap } from "./database-bootstrap";
 import { ENV_SECRET, ShopApiConnections, TRUST_CONFIG_MAP, TRUST_MOUNT, shopApiEnvironment } from "./shop-api-environment";
 import { policyDocument } from "./iam-documents";
 import { platformNamespace } from "./namespace";
@@ -21,7 +22,7 @@ export interface ShopApiArgs {
     oidc: OidcIdentity;
     region: string;
     /** The RDS instance the API's own database and role are created on. */
-    database: DatabaseBootstrapArgs["database"];
+    database: DatabaseEndpoint;
     connections: Omit<ShopApiConnections, "database">;
     /** Namespace of the API and its jobs. Default "shop". */
     namespace?: string;

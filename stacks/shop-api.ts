@@ -35,13 +35,7 @@ export function composeShopApi({ config, cluster, database, services, imagePlatf
         maxReplicas: sizes.shopApi.maxReplicas,
         strictZoneSpread: sizes.strictZoneSpread,
         catalogueFeedUrl: config.api.catalogueFeedUrl || undefined,
-        database: {
-            address: database.address,
-            port: database.port,
-            maintenanceDatabase: database.maintenanceDatabase,
-            masterUserSecretArn: database.masterUserSecretArn,
-            kmsKeyArn: database.kmsKeyArn,
-        },
+        database: database.endpoint,
         connections: {
             redis: { host: redis.host, port: redis.port, password: redis.password, cluster: true },
             kafka: { secretName: kafkaSecret, bootstrapServers: kafka.scramBootstrapServers, caCertPem: kafka.caCertPem },
