@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import type { Kafka } from "./kafka";
 
 /** Topic operations a KafkaUser ACL accepts (Strimzi 1.2.0 KafkaUser CRD). */
 export type KafkaTopicOperation = "Read" | "Write" | "Create" | "Delete" | "Alter" | "Describe" | "AlterConfigs" | "DescribeConfigs" | "All";
@@ -14,7 +13,7 @@ export interface KafkaTopicAcl {
     patternType?: "literal" | "prefix";
 }
 
-/** What a stack declares for one client (the Kafka component is passed separately or through `kafka.addClient`). */
+/** What a stack declares for one client of a Kafka cluster. */
 export interface KafkaClientSpec {
     /** Namespace of the application; it receives the Secret `kafka-<user>`. */
     namespace: string;
@@ -30,8 +29,17 @@ export interface KafkaClientSpec {
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** The parts of the Kafka component a client needs. */
-export type KafkaClusterRef = Pick<Kafka, "namespace" | "clusterName" | "scramBootstrapServers" | "caCertPem" | "topics" | "cluster">;
+/** The parts of a Kafka cluster a client needs (the Kafka component provides them all). */
+export interface KafkaClusterRef {
+    namespace: string;
+    clusterName: string;
+    scramBootstrapServers: string;
+    caCertPem: pulumi.Input<string>;
+    /** Topics the cluster declares; ACLs on other literal topics are rejected. */
+    topics: string[];
+    /** The Kafka resource; the client's KafkaUser waits for it. */
+    cluster: pulumi.Resource;
+}
 
 export interface KafkaClientArgs extends KafkaClientSpec {
     kafka: KafkaClusterRef;

@@ -7,7 +7,6 @@ import { platformNamespace } from "./namespace";
 import { STATEFUL_NODE_LABEL, STATEFUL_TOLERATIONS, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS, ZONE_TOPOLOGY_KEY } from "./scheduling";
 import { STORAGE_CLASSES } from "./shared-storage";
 import { ResourceSpec, resources } from "./workload-defaults";
-import { KafkaClient, KafkaClientSpec } from "./kafka-client";
 
 export interface KafkaTopicSpec {
     name: string;
@@ -62,7 +61,7 @@ const STRIMZI = "kafka.strimzi.io/v1";
  * internal TLS listeners (mutual TLS on 9093, SCRAM-SHA-512 on 9094), and the topics as KafkaTopic resources with
  * retention and replication. Strimzi creates the PodDisruptionBudgets and NetworkPolicies of the cluster itself.
  * The cluster CA is generated here (not by Strimzi) and installed as Strimzi's custom cluster CA, so its public
- * certificate is known at plan time and can be copied into client namespaces (see `addClient` / KafkaClient).
+ * certificate is known at plan time and can be copied into client namespaces (see KafkaClient).
  */
 export class Kafka extends pulumi.ComponentResource {
     readonly namespace: string;
@@ -206,14 +205,6 @@ export class Kafka extends pulumi.ComponentResource {
         this.scramBootstrapServers = `${bootstrapHost}:${KAFKA_SCRAM_PORT}`;
         this.topics = topics.map((t) => t.name);
         this.registerOutputs({ bootstrapServers: this.bootstrapServers, scramBootstrapServers: this.scramBootstrapServers, topics: this.topics, caCertPem: this.caCertPem });
-    }
-
-    /**
-     * A SCRAM-SHA-512 client of this cluster (KafkaUser with ACLs) whose credentials, bootstrap address and CA
-     * certificate land in a Secret `kafka-<user>` in the client's namespace. See KafkaClient.
-     */
-    addClient(name: string, args: KafkaClientSpec, opts?: pulumi.ComponentResourceOptions): KafkaClient {
-        return new KafkaClient(name, { ...args, kafka: this }, { parent: this, ...opts });
     }
 
     /**

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../components/cluster";
 import type { Database } from "../components/database";
+import { KafkaClient } from "../components/kafka-client";
 import { ShopApi } from "../components/shop-api";
 import type { ClusterServices } from "./cluster-services";
 import type { PlatformConfig } from "./config";
@@ -48,7 +49,8 @@ export function composeShopApi({ config, cluster, database, services, imagePlatf
 
     // The credentials land in the API's namespace once it exists; until they do, new pods wait in
     // CreateContainerConfigError and start as soon as the Secret appears.
-    kafka.addClient(`${prefix}-api-kafka`, {
+    new KafkaClient(`${prefix}-api-kafka`, {
+        kafka,
         namespace: NAMESPACE,
         user: KAFKA_USER,
         secretName: kafkaSecret,

@@ -149,7 +149,8 @@ describe("components/kafka", () => {
         before(async () => {
             ({ registered: clients, cloud } = await declaredWithCloudView("kafkatest-client", () => {
                 const kafka = new Kafka("kafkatest-client", { namespace: "kafka-c", brokers: 1, controllers: 1, replicationFactor: 1 });
-                shop = kafka.addClient("kafkatest-client-shop", {
+                shop = new KafkaClient("kafkatest-client-shop", {
+                    kafka,
                     namespace: "shop", user: "shop-api",
                     acls: [{ topic: "orders", operations: ["Write", "Describe"] }, { topic: "payments", operations: ["Read", "Describe"] }],
                     consumerGroup: "shop-api",
@@ -219,7 +220,7 @@ describe("components/kafka", () => {
             const registered = await declared("kafkatest-order", () => {
                 const kafka = new Kafka("kafkatest-order", { namespace: "kafka-o", brokers: 1, controllers: 1, replicationFactor: 1 });
                 const ns = new k8s.core.v1.Namespace("kafkatest-order-ns", { metadata: { name: "notify" } });
-                kafka.addClient("kafkatest-order-worker", { namespace: "notify", user: "notification-worker", acls: [{ topic: "notifications", operations: ["Read"] }], dependsOn: [ns] });
+                new KafkaClient("kafkatest-order-worker", { kafka, namespace: "notify", user: "notification-worker", acls: [{ topic: "notifications", operations: ["Read"] }], dependsOn: [ns] });
             });
             const ns = registered.named("kafkatest-order-ns");
             expect(secret(registered, "notify", "kafka-notification-worker").dependencies).to.include(ns.urn);
