@@ -2,14 +2,19 @@ import { errorSchema, idParams } from "../http/schemas";
 
 export const MAX_PAGE_SIZE = 100;
 
+/** The fields a search hit shows; a product response has these and more. */
+export const productSummaryProperties = {
+  id: { type: "string" },
+  sku: { type: "string" },
+  name: { type: "string" },
+  description: { type: "string" },
+  priceCents: { type: "integer" },
+} as const;
+
 const productSchema = {
   type: "object",
   properties: {
-    id: { type: "string" },
-    sku: { type: "string" },
-    name: { type: "string" },
-    description: { type: "string" },
-    priceCents: { type: "integer" },
+    ...productSummaryProperties,
     stock: { type: "integer" },
     createdAt: { type: "string" },
     updatedAt: { type: "string" },

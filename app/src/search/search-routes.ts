@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { errorSchema } from "../http/schemas";
+import { productSummaryProperties } from "../products/product-schemas";
 import type { SearchEngine } from "./search-engine";
 
 const searchSchema = {
@@ -19,16 +20,7 @@ const searchSchema = {
         engine: { type: "string" },
         items: {
           type: "array",
-          items: {
-            type: "object",
-            properties: {
-              id: { type: "string" },
-              sku: { type: "string" },
-              name: { type: "string" },
-              description: { type: "string" },
-              priceCents: { type: "integer" },
-            },
-          },
+          items: { type: "object", properties: productSummaryProperties },
         },
       },
     },
