@@ -4,9 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as awsEks from "@pulumi/aws/eks";
-import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
-import { assumeRolePolicy } from "./iam-documents";
+import { nodeRole } from "./node-role";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 
 export interface SystemNodeGroupArgs {
@@ -148,16 +147,7 @@ export class Cluster extends pulumi.ComponentResource {
         const child = { parent: this };
         const nodes = args.systemNodes ?? {};
         const minSize = nodes.minSize ?? 2;
-        const role = new iam.Role(`${name}-system-nodes`, {
-            assumeRolePolicy: assumeRolePolicy({ Service: "ec2.amazonaws.com" }),
-            description: `System node group of ${args.clusterName}`,
-        }, child);
-        [
-            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-            // Shell access through Session Manager instead of SSH keys and open port 22.
-            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-        ].forEach((policyArn, index) => new iam.RolePolicyAttachment(`${name}-system-nodes-${index}`, { role: role.name, policyArn }, child));
+        const role = nodeRole(`${name}-system-nodes`, `System node group of ${args.clusterName}`, child);
 
         const launchTemplate = new ec2.LaunchTemplate(`${name}-system-nodes`, {
             description: "System nodes: IMDSv2 only, encrypted gp3 root volume, no SSH key",

@@ -2,10 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as awsEks from "@pulumi/aws/eks";
-import * as iam from "@pulumi/aws/iam";
 import * as sqs from "@pulumi/aws/sqs";
 import { helmRelease } from "./helm-release";
-import { assumeRolePolicy } from "./iam-documents";
+import { nodeRole } from "./node-role";
 import { karpenterControllerPolicy } from "./karpenter-policy";
 import { STATEFUL_NODE_LABEL, STATEFUL_TAINT, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS } from "./scheduling";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
@@ -46,18 +45,10 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
         super("ecommerce:kubernetes:NodeAutoscaling", name, {}, opts);
         const child = { parent: this };
 
-        const nodeRole = new iam.Role(`${name}-node`, {
-            assumeRolePolicy: assumeRolePolicy({ Service: "ec2.amazonaws.com" }),
-            description: `Nodes launched by Karpenter in ${args.clusterName}`,
-        }, child);
-        [
-            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-        ].forEach((policyArn, index) => new iam.RolePolicyAttachment(`${name}-node-${index}`, { role: nodeRole.name, policyArn }, child));
+        const role = nodeRole(`${name}-node`, `Nodes launched by Karpenter in ${args.clusterName}`, child);
         const accessEntry = new awsEks.AccessEntry(`${name}-node`, {
             clusterName: args.clusterName,
-            principalArn: nodeRole.arn,
+            principalArn: role.arn,
             type: "EC2_LINUX",
         }, child);
 
@@ -94,7 +85,7 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
                 clusterName: args.clusterName,
                 region: args.region,
                 accountId: args.accountId,
-                nodeRoleArn: nodeRole.arn,
+                nodeRoleArn: role.arn,
                 interruptionQueueArn: queue.arn,
             }),
         }, child);
@@ -115,7 +106,7 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
         }, { ...child, dependsOn: [accessEntry, ...(args.dependsOn ?? [])] });
 
         const crOpts = { ...child, dependsOn: [release] };
-        const nodeClass = new k8s.apiextensions.CustomResource(`${name}-default`, ec2NodeClass(args, nodeRole.name), crOpts);
+        const nodeClass = new k8s.apiextensions.CustomResource(`${name}-default`, ec2NodeClass(args, role.name), crOpts);
         const cpu = args.cpuLimit ?? 64;
         const memory = args.memoryLimitGib ?? 256;
         const architectures = args.architectures ?? ["arm64", "amd64"];
@@ -138,7 +129,7 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
             taints: [STATEFUL_TAINT],
         }), { ...crOpts, dependsOn: [release, nodeClass] });
 
-        this.nodeRoleName = nodeRole.name;
+        this.nodeRoleName = role.name;
         this.interruptionQueueName = queue.name;
         this.registerOutputs({ nodeRoleName: this.nodeRoleName, interruptionQueueName: this.interruptionQueueName });
     }
