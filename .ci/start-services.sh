@@ -93,13 +93,30 @@ start_redis() {
   wait_for "Redis" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping
 }
 
+redis_cluster_healthy() {
+  for port in "${REDIS_CLUSTER_PORTS[@]}"; do
+    redis-cli -p "$port" cluster info 2>/dev/null | grep -q "cluster_state:ok" || return 1
+  done
+  [ "$(redis-cli -p "${REDIS_CLUSTER_PORTS[0]}" cluster nodes 2>/dev/null | awk '$8 == "connected"' | wc -l)" -eq "${#REDIS_CLUSTER_PORTS[@]}" ]
+}
+
 start_redis_cluster() {
-  if redis-cli -p "${REDIS_CLUSTER_PORTS[0]}" cluster info 2>/dev/null | grep -q "cluster_state:ok"; then
+  if redis_cluster_healthy; then
     log "Redis Cluster already running on ports ${REDIS_CLUSTER_PORTS[*]}"
     return
   fi
   local dir="${TMPDIR:-/tmp}/redis-cluster-test"
   local nodes=()
+  # Whatever an earlier run left behind (nodes still up, or nodes.conf files that remember an old cluster) makes
+  # "--cluster create" refuse with "node is not empty"; test data is disposable, so start from nothing.
+  for port in "${REDIS_CLUSTER_PORTS[@]}"; do
+    if redis-cli -p "$port" ping >/dev/null 2>&1; then
+      log "stopping a stale Redis node on port $port"
+      redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+      wait_for "stale Redis node $port to stop" sh -c "! redis-cli -p $port ping"
+    fi
+  done
+  rm -rf "$dir"
   for port in "${REDIS_CLUSTER_PORTS[@]}"; do
     mkdir -p "$dir/$port"
     redis-server --daemonize yes --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
