@@ -40,6 +40,8 @@ export interface AppConfig {
   redisCluster: boolean;
   cacheTtlSeconds: number;
   kafka: KafkaConfig | undefined;
+  /** Consumer group of the search indexer (`jobs index-search`). */
+  searchIndexerGroup: string;
   elasticsearchUrl: string | undefined;
   elasticsearchIndex: string;
   elasticsearchCredentials: BasicCredentials | undefined;
@@ -166,6 +168,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
           sasl: saslMechanism && saslCredentials ? { mechanism: saslMechanism, ...saslCredentials } : undefined,
         }
       : undefined,
+    searchIndexerGroup: read.string("SEARCH_INDEXER_GROUP", "shop-search-indexer"),
     elasticsearchUrl: read.url("ES_URL", ["http:", "https:"]),
     elasticsearchIndex: read.string("ES_INDEX", "products"),
     elasticsearchCredentials: read.credentials("ES_USERNAME", "ES_PASSWORD"),

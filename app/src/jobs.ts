@@ -10,14 +10,58 @@ import { createLogger } from "./logger";
 import { RedisProductCache, noProductCache } from "./products/product-cache";
 import { ProductRepository } from "./products/product-repository";
 import { connectRedis } from "./redis-client";
+import { createKafka } from "./outbox/kafka-publisher";
+import { ProductIndex } from "./search/product-index";
+import { reindexProducts } from "./search/search-indexer";
+import { startSearchIndexerWorker } from "./search/search-indexer-worker";
 
 /**
  * Batch jobs, shipped in the API image and run as Kubernetes CronJobs:
  *   node dist/jobs.js fetch-products --source <url|file>
  *   node dist/jobs.js analyse [--date YYYY-MM-DD]     (default: yesterday, UTC)
+ *   node dist/jobs.js reindex-search                  (writes every product into the search index)
+ * and the search indexer, a long-running worker (a Deployment) that follows the products topic:
+ *   node dist/jobs.js index-search
  * Exit code 0 on success, 1 on failure, 2 on bad usage.
  */
-const USAGE = "usage: jobs fetch-products --source <url|file> | jobs analyse [--date YYYY-MM-DD]";
+const USAGE = "usage: jobs fetch-products --source <url|file> | jobs analyse [--date YYYY-MM-DD] | jobs reindex-search | jobs index-search";
+
+function productIndexOf(config: AppConfig): ProductIndex {
+  if (!config.elasticsearchUrl) throw new ConfigError(["ES_URL must be set: the search jobs write to Elasticsearch"]);
+  return new ProductIndex({ baseUrl: config.elasticsearchUrl, credentials: config.elasticsearchCredentials }, config.elasticsearchIndex);
+}
+
+async function reindexSearch(config: AppConfig, log: Logger, index: ProductIndex): Promise<number> {
+  const db = await openDatabase(config, log);
+  try {
+    await index.ensure();
+    const outcome = await reindexProducts(new ProductRepository(db), index);
+    log.info({ index: index.name, ...outcome }, "search index rebuilt from the database");
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function indexSearch(config: AppConfig, log: Logger): Promise<number> {
+  const index = productIndexOf(config);
+  if (!config.kafka) throw new ConfigError(["KAFKA_BROKERS must be set: the search indexer follows the products topic"]);
+  const worker = await startSearchIndexerWorker({
+    index,
+    consumer: createKafka(config.kafka).consumer({ groupId: config.searchIndexerGroup }),
+    log,
+    port: config.port,
+    host: config.host,
+    fillNewIndex: async () => void (await reindexSearch(config, log, index)),
+  });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  log.info({ signal }, "stopping the search indexer");
+  await worker.stop();
+  return 0;
+}
 
 async function fetchProducts(config: AppConfig, log: Logger, source: string): Promise<number> {
   const feed = parseFeed(await readFeedSource(source));
@@ -70,6 +114,10 @@ async function run(argv: string[]): Promise<number> {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day))) break;
       return analyse(config, log, day);
     }
+    case "reindex-search":
+      return reindexSearch(config, log, productIndexOf(config));
+    case "index-search":
+      return indexSearch(config, log);
   }
   console.error(USAGE);
   return 2;

@@ -26,6 +26,18 @@ export function saslOptions(sasl: NonNullable<KafkaConfig["sasl"]>): SASLOptions
   }
 }
 
+/** A kafkajs client for the configured cluster: SCRAM over TLS in the platform (Strimzi), the CA from NODE_EXTRA_CA_CERTS. */
+export function createKafka(config: KafkaConfig): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    ssl: config.ssl,
+    ...(config.sasl ? { sasl: saslOptions(config.sasl) } : {}),
+    logLevel: logLevel.WARN,
+    retry: { retries: 3 },
+  });
+}
+
 /**
  * Publishes through an idempotent kafkajs producer with acks from all in-sync replicas: the promise
  * resolves only once Kafka has durably accepted every message of the batch.
@@ -36,16 +48,7 @@ export class KafkaPublisher implements Publisher {
   constructor(private readonly producer: ProducerLike) {}
 
   static fromConfig(config: KafkaConfig): KafkaPublisher {
-    const kafka = new Kafka({
-      clientId: config.clientId,
-      brokers: config.brokers,
-      ssl: config.ssl,
-      // SCRAM over TLS in the platform (Strimzi); the CA comes from NODE_EXTRA_CA_CERTS.
-      ...(config.sasl ? { sasl: saslOptions(config.sasl) } : {}),
-      logLevel: logLevel.WARN,
-      retry: { retries: 3 },
-    });
-    return new KafkaPublisher(kafka.producer({ idempotent: true, maxInFlightRequests: 1 }));
+    return new KafkaPublisher(createKafka(config).producer({ idempotent: true, maxInFlightRequests: 1 }));
   }
 
   async publish(messages: OutboxMessage[]): Promise<void> {

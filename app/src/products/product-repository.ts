@@ -89,9 +89,15 @@ export class ProductRepository {
   async delete(id: string): Promise<boolean> {
     try {
       return await this.db.transaction(async (tx) => {
-        const result = await tx.query<{ id: string }>("DELETE FROM products WHERE id = $1 RETURNING id", [id]);
-        if (result.rows.length === 0) return false;
-        await appendEvent(tx, { topic: PRODUCTS_TOPIC, key: id, type: "product.deleted", payload: { productId: id } });
+        // The deletion's time versions it in the search index, so it must not precede the row's last update.
+        const result = await tx.query<{ id: string; deleted_at: Date | string }>(
+          "DELETE FROM products WHERE id = $1 RETURNING id, greatest(clock_timestamp(), updated_at) AS deleted_at",
+          [id],
+        );
+        const row = result.rows[0];
+        if (!row) return false;
+        const deletedAt = new Date(row.deleted_at).toISOString();
+        await appendEvent(tx, { topic: PRODUCTS_TOPIC, key: id, type: "product.deleted", payload: { productId: id, deletedAt } });
         return true;
       });
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { BasicCredentials } from "../config";
 import { HttpError } from "../http/http-error";
+import { elasticsearchRequest, type ElasticsearchAnswer } from "./elasticsearch-http";
 import type { SearchEngine, SearchHit } from "./search-engine";
 
 interface EsResponse {
@@ -7,8 +8,8 @@ interface EsResponse {
 }
 
 /**
- * Searches the products index through Elasticsearch's _search REST API with plain fetch (no client
- * library to keep in step with the cluster version). The index is fed from the products topic.
+ * Searches the products index through Elasticsearch's _search REST API. The search indexer
+ * (search-indexer.ts) keeps the index in step with the products topic.
  */
 export function createElasticsearchSearch(
   baseUrl: string,
@@ -16,32 +17,26 @@ export function createElasticsearchSearch(
   credentials: BasicCredentials | undefined,
   timeoutMs = 2000,
 ): SearchEngine {
-  const endpoint = `${baseUrl}/${encodeURIComponent(index)}/_search`;
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (credentials) {
-    headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
-  }
+  const connection = { baseUrl, credentials, timeoutMs };
+  const path = `/${encodeURIComponent(index)}/_search`;
   return {
     name: "elasticsearch",
     async search(query: string, limit: number): Promise<SearchHit[]> {
-      let response: Response;
+      let answer: ElasticsearchAnswer;
       try {
-        response = await fetch(endpoint, {
-          method: "POST",
-          headers,
+        answer = await elasticsearchRequest(connection, "POST", path, {
           // The query travels as data inside a JSON document, never spliced into a query string.
-          body: JSON.stringify({
+          json: {
             size: limit,
             query: { multi_match: { query, fields: ["name^2", "description"], operator: "and" } },
             _source: ["id", "sku", "name", "description", "priceCents"],
-          }),
-          signal: AbortSignal.timeout(timeoutMs),
+          },
         });
       } catch {
         throw new HttpError(503, "search_unavailable", "search is unavailable right now");
       }
-      if (!response.ok) throw new HttpError(503, "search_unavailable", `search backend answered ${response.status}`);
-      const body = (await response.json()) as EsResponse;
+      if (answer.status < 200 || answer.status > 299) throw new HttpError(503, "search_unavailable", `search backend answered ${answer.status}`);
+      const body = (answer.body ?? {}) as EsResponse;
       return (body.hits?.hits ?? []).map((hit) => ({
         id: hit._source?.id ?? hit._id,
         sku: hit._source?.sku ?? "",
