@@ -12,6 +12,7 @@ import { platformNamespace } from "./namespace";
 import { zoneSpread } from "./scheduling";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { ShopApiJobs } from "./shop-api-jobs";
+import { ShopSearchIndexer } from "./shop-search-indexer";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
 
 /** Where the API image comes from: built from app/ by `pulumi up`, or a reference CI already pushed. */
@@ -41,6 +42,11 @@ export interface ShopApiArgs {
     callerNamespaces?: string[];
     /** Catalogue feed the product-fetch CronJob imports. Default: the demo feed baked into the image. */
     catalogueFeedUrl?: string;
+    /**
+     * The search indexer (products topic into Elasticsearch) with its own Kafka credentials, allowed to read that topic
+     * only. Needs the Kafka and Elasticsearch connections. Default: none (search then finds what a reindex wrote).
+     */
+    searchIndexer?: { kafkaSecretName: string; consumerGroup?: string };
 }
 
 export const SHOP_API_PORT = 8080;
@@ -68,6 +74,8 @@ export class ShopApi extends pulumi.ComponentResource {
         const namespace = args.namespace ?? "shop";
         const replicas = args.replicas ?? 2;
         const labels = { "app.kubernetes.io/name": "shop-api", "app.kubernetes.io/part-of": "ecommerce-platform" };
+        // The jobs and the indexer share the name label; the Service, PDB, HPA and NetworkPolicy must see only the API pods.
+        const apiLabels = { ...labels, "app.kubernetes.io/component": "api" };
         this.serviceHost = `shop-api.${namespace}.svc.cluster.local`;
 
         const repository = new ecr.Repository(`${name}-repo`, {
@@ -155,16 +163,16 @@ export class ShopApi extends pulumi.ComponentResource {
         };
 
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            metadata: { name: "shop-api", namespace, labels },
+            metadata: { name: "shop-api", namespace, labels: apiLabels },
             spec: {
                 replicas,
-                selector: { matchLabels: labels },
+                selector: { matchLabels: apiLabels },
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                 template: {
-                    metadata: { labels, annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(SHOP_API_PORT), "prometheus.io/path": "/metrics" } },
+                    metadata: { labels: apiLabels, annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(SHOP_API_PORT), "prometheus.io/path": "/metrics" } },
                     spec: {
                         ...podSpec,
-                        topologySpreadConstraints: zoneSpread(labels, args.strictZoneSpread ?? true),
+                        topologySpreadConstraints: zoneSpread(apiLabels, args.strictZoneSpread ?? true),
                         containers: [{
                             ...container,
                             name: "api",
@@ -183,7 +191,7 @@ export class ShopApi extends pulumi.ComponentResource {
 
         new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: "shop-api", namespace, labels },
-            spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
+            spec: { type: "ClusterIP", selector: apiLabels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
         }, inNamespace);
 
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
@@ -201,13 +209,13 @@ export class ShopApi extends pulumi.ComponentResource {
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
             metadata: { name: "shop-api", namespace, labels },
             // With one replica (dev) a minAvailable budget would block node drains forever; maxUnavailable never does.
-            spec: replicas > 1 ? { minAvailable: 1, selector: { matchLabels: labels } } : { maxUnavailable: 1, selector: { matchLabels: labels } },
+            spec: replicas > 1 ? { minAvailable: 1, selector: { matchLabels: apiLabels } } : { maxUnavailable: 1, selector: { matchLabels: apiLabels } },
         }, inNamespace);
 
         new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, {
             metadata: { name: "shop-api", namespace, labels },
             spec: {
-                podSelector: { matchLabels: labels },
+                podSelector: { matchLabels: apiLabels },
                 policyTypes: ["Ingress"],
                 ingress: [{
                     from: (args.callerNamespaces ?? ["kong", "monitoring"]).map((caller) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": caller } } })),
@@ -238,13 +246,15 @@ export class ShopApi extends pulumi.ComponentResource {
         route("orders", ["/v1/orders"], ["GET", "POST", "OPTIONS"], verifyJwt);
         route("admin", ["/v1/products"], ["POST", "PUT", "DELETE"], verifyJwt);
 
-        new ShopApiJobs(`${name}-jobs`, {
-            namespace,
-            labels,
-            podSpec,
-            container,
-            catalogueFeedUrl: args.catalogueFeedUrl,
-        }, { ...child, dependsOn: [ns, serviceAccount, secretEnv, database.job, ...(trust ? [trust] : [])] });
+        const podShape = { namespace, labels, podSpec, container };
+        const ready = { ...child, dependsOn: [ns, serviceAccount, secretEnv, database.job, ...(trust ? [trust] : [])] };
+        new ShopApiJobs(`${name}-jobs`, { ...podShape, catalogueFeedUrl: args.catalogueFeedUrl }, ready);
+        if (args.searchIndexer) {
+            if (!args.connections.kafka || !args.connections.elasticsearch) {
+                throw new Error(`ShopApi ${name}: the search indexer needs the Kafka and Elasticsearch connections`);
+            }
+            new ShopSearchIndexer(`${name}-search-indexer`, { ...podShape, ...args.searchIndexer }, ready);
+        }
 
         this.registerOutputs({ imageUri: this.imageUri, databaseSecretArn: this.databaseSecretArn });
     }

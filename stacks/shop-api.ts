@@ -19,6 +19,7 @@ export interface ShopApiInputs {
 
 const NAMESPACE = "shop";
 const KAFKA_USER = "shop-api";
+const INDEXER_KAFKA_USER = "shop-search-indexer";
 
 /** The shop API in this region, wired to the database, Redis, Kafka, Elasticsearch and Keycloak of the same region. */
 export function composeShopApi({ config, cluster, database, services, imagePlatform, opts }: ShopApiInputs): ShopApi {
@@ -27,6 +28,7 @@ export function composeShopApi({ config, cluster, database, services, imagePlatf
     const { redis, kafka, search, identity, gateway } = services;
 
     const kafkaSecret = `kafka-${KAFKA_USER}`;
+    const indexerKafkaSecret = `kafka-${INDEXER_KAFKA_USER}`;
     const api = new ShopApi(`${prefix}-api`, {
         image: config.api.image ? { prebuilt: config.api.image } : { buildContext: "./app", platform: imagePlatform },
         oidc: cluster.oidc,
@@ -45,6 +47,7 @@ export function composeShopApi({ config, cluster, database, services, imagePlatf
         },
         gateway: { ingressClassName: gateway.ingressClassName, jwtPlugin: gateway.jwtPluginName },
         callerNamespaces: [gateway.namespace, "monitoring"],
+        searchIndexer: { kafkaSecretName: indexerKafkaSecret, consumerGroup: INDEXER_KAFKA_USER },
     }, opts);
 
     // The credentials land in the API's namespace once it exists; until they do, new pods wait in
@@ -56,6 +59,16 @@ export function composeShopApi({ config, cluster, database, services, imagePlatf
         secretName: kafkaSecret,
         // The outbox relay only publishes.
         acls: [{ topic: "orders", operations: ["Write", "Describe"] }, { topic: "products", operations: ["Write", "Describe"] }],
+        dependsOn: [api.namespace],
+    }, opts);
+    // The search indexer only reads the products topic, in its own consumer group.
+    new KafkaClient(`${prefix}-search-indexer-kafka`, {
+        kafka,
+        namespace: NAMESPACE,
+        user: INDEXER_KAFKA_USER,
+        secretName: indexerKafkaSecret,
+        acls: [{ topic: "products", operations: ["Read", "Describe"] }],
+        consumerGroup: INDEXER_KAFKA_USER,
         dependsOn: [api.namespace],
     }, opts);
     return api;

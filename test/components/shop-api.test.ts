@@ -23,11 +23,13 @@ describe("components/shop-api", () => {
     let prod: Registered;
     let dev: Registered;
     let built: Registered;
+    let indexed: Registered;
     const pod = (r: Registered) => (r.one("kubernetes:apps/v1:Deployment").inputs.spec as { template: { spec: PodSpec } }).template.spec;
     before(async () => {
         prod = await declared("apitest-prod", () => new ShopApi("apitest-prod", { ...baseArgs, namespace: "shop-prod", replicas: 3, strictZoneSpread: true }));
         dev = await declared("apitest-dev", () => new ShopApi("apitest-dev", { ...baseArgs, namespace: "shop-dev", replicas: 1, strictZoneSpread: false }));
         built = await declared("apitest-built", () => new ShopApi("apitest-built", { ...baseArgs, namespace: "shop-built", image: { buildContext: "./app" } }));
+        indexed = await declared("apitest-indexed", () => new ShopApi("apitest-indexed", { ...baseArgs, namespace: "shop-indexed", searchIndexer: { kafkaSecretName: "kafka-shop-search-indexer" } }));
     });
 
     it("runs at least two replicas in prod, spread across zones, hardened and non-root", () => {
@@ -118,5 +120,45 @@ describe("components/shop-api", () => {
         expect(prod.ofType("awsx:ecr:Image")).to.have.length(0);
         expect(built.one("awsx:ecr:Image").inputs).to.include({ context: "./app", platform: "linux/arm64" });
         expect(pod(built).containers[0].image).to.match(/@sha256:/);
+    });
+
+    it("points its Service, PDB, HPA-scaled Deployment and NetworkPolicy at the API pods only, never at a job's or the indexer's", () => {
+        type Labelled = { metadata: { labels: Record<string, string> } };
+        const apiSelector = (prod.one("kubernetes:core/v1:Service").inputs.spec as { selector: Record<string, string> }).selector;
+        const matches = (labels: Record<string, string>) => Object.entries(apiSelector).every(([key, value]) => labels[key] === value);
+        expect(matches((prod.one("kubernetes:apps/v1:Deployment").inputs.spec as { template: Labelled }).template.metadata.labels)).to.equal(true);
+        const otherPods = [
+            ...prod.ofType("kubernetes:batch/v1:CronJob").map((c) => (c.inputs.spec as { jobTemplate: { spec: { template: Labelled } } }).jobTemplate.spec.template.metadata.labels),
+            ...indexed.ofType("kubernetes:apps/v1:Deployment").filter((d) => (d.inputs.metadata as { name: string }).name !== "shop-api")
+                .map((d) => (d.inputs.spec as { template: Labelled }).template.metadata.labels),
+        ];
+        expect(otherPods).to.have.length(3);
+        for (const labels of otherPods) expect(matches(labels), JSON.stringify(labels)).to.equal(false);
+        for (const selected of [prod.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec, prod.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec]) {
+            const { matchLabels } = ((selected as { selector?: { matchLabels: Record<string, string> } }).selector ?? (selected as { podSelector: { matchLabels: Record<string, string> } }).podSelector);
+            expect(matchLabels).to.deep.equal(apiSelector);
+        }
+    });
+
+    it("runs the search indexer from the same image, with its own Kafka user, a health probe and the API's hardening", () => {
+        const deployment = indexed.ofType("kubernetes:apps/v1:Deployment").find((d) => (d.inputs.metadata as { name: string }).name === "shop-search-indexer");
+        const spec = (deployment?.inputs.spec as { replicas: number; template: { spec: PodSpec } }).template.spec;
+        const container = spec.containers[0];
+        expect(container.args).to.deep.equal(["dist/jobs.js", "index-search"]);
+        expect(container.image).to.equal(pod(prod).containers[0].image);
+        const env = Object.fromEntries(container.env.map((e) => [e.name, e.value ?? e.valueFrom]));
+        expect(env.KAFKA_SASL_USERNAME).to.deep.equal({ secretKeyRef: { name: "kafka-shop-search-indexer", key: "username" } });
+        expect(env.KAFKA_SASL_PASSWORD).to.deep.equal({ secretKeyRef: { name: "kafka-shop-search-indexer", key: "password" } });
+        expect(container.env.filter((e) => e.name === "KAFKA_SASL_PASSWORD")).to.have.length(1);
+        expect(env).to.include({ SEARCH_INDEXER_GROUP: "shop-search-indexer", KAFKA_CLIENT_ID: "shop-search-indexer", ES_URL: "https://search-es-http.search.svc:9200" });
+        expect(container.livenessProbe).to.deep.include({ httpGet: { path: "/healthz", port: "health" } });
+        expect(container.securityContext).to.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+        expect(spec.serviceAccountName).to.equal("shop-api");
+        expect(prod.ofType("kubernetes:apps/v1:Deployment")).to.have.length(1);
+    });
+
+    it("refuses a search indexer without Kafka and Elasticsearch to connect", () => {
+        expect(() => new ShopApi("apitest-noindex", { ...baseArgs, namespace: "shop-noindex", connections: { redis: baseArgs.connections.redis }, searchIndexer: { kafkaSecretName: "k" } }))
+            .to.throw(/search indexer needs the Kafka and Elasticsearch connections/);
     });
 });

@@ -51,6 +51,18 @@ describe("stacks/shop-api (the API in every region)", function () {
             const topics = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaTopic").map((t) => (t.inputs.metadata as { name: string }).name);
             expect(topics).to.include.members(["orders", "products"]);
         });
+
+        it("keeps the Elasticsearch product index in step through a search indexer that may only read the products topic", () => {
+            const indexer = named(prod, "kubernetes:apps/v1:Deployment", "shop-search-indexer").spec as { template: { spec: Pod } };
+            expect(indexer.template.spec.containers[0].args).to.deep.equal(["dist/jobs.js", "index-search"]);
+            const user = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((u) => (u.inputs.metadata as { name: string }).name === "shop-search-indexer");
+            const acls = (user?.inputs.spec as { authorization: { acls: { resource: { type: string; name: string }; operations: string[] }[] } }).authorization.acls;
+            expect(acls).to.deep.equal([
+                { type: "allow", resource: { type: "topic", name: "products", patternType: "literal" }, operations: ["Read", "Describe"] },
+                { type: "allow", resource: { type: "group", name: "shop-search-indexer", patternType: "literal" }, operations: ["Read"] },
+            ]);
+            named(prod, "kubernetes:core/v1:Secret", "kafka-shop-search-indexer");
+        });
     });
 
     it("dev runs a single replica", () => {
@@ -60,7 +72,7 @@ describe("stacks/shop-api (the API in every region)", function () {
 });
 
 describe("the API and the platform agree on Kafka topics", () => {
-    it("every topic the API publishes to is declared by the platform and granted to the API", async () => {
+    it("every topic the API publishes to is declared by the platform and granted to the API; the indexer reads the products topic", async () => {
         const { ORDERS_TOPIC, PRODUCTS_TOPIC } = await import("../../app/src/outbox/topics");
         const { DEFAULT_TOPICS } = await import("../../components/kafka");
         const declared = DEFAULT_TOPICS.map((t) => t.name);
@@ -70,5 +82,9 @@ describe("the API and the platform agree on Kafka topics", () => {
         const granted = (user?.inputs.spec as { authorization: { acls: { resource: { name: string }; operations: string[] }[] } }).authorization.acls
             .filter((acl) => acl.operations.includes("Write")).map((acl) => acl.resource.name);
         expect(granted).to.have.members([ORDERS_TOPIC, PRODUCTS_TOPIC]);
+        const indexer = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((u) => (u.inputs.metadata as { name: string }).name === "shop-search-indexer");
+        const read = (indexer?.inputs.spec as { authorization: { acls: { resource: { type: string; name: string }; operations: string[] }[] } }).authorization.acls
+            .filter((acl) => acl.resource.type === "topic" && acl.operations.includes("Read")).map((acl) => acl.resource.name);
+        expect(read).to.deep.equal([PRODUCTS_TOPIC]);
     });
 });
