@@ -57,6 +57,11 @@ const GRAFANA_SECRET = "grafana-admin";
 export class Monitoring extends pulumi.ComponentResource {
     readonly alarmTopicArn: pulumi.Output<string>;
     readonly alarmNames: pulumi.Output<string>[];
+    /**
+     * The kube-prometheus-stack release when Prometheus runs (it installs the ServiceMonitor CRD and the operator that
+     * acts on it); workloads declare their ServiceMonitors depending on it. Undefined when Grafana is off.
+     */
+    readonly prometheusStack: k8s.helm.v3.Release | undefined;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:monitoring:Monitoring", name, {}, opts);
@@ -135,7 +140,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
         if (args.grafanaEnabled) {
             if (!args.grafanaAdminPassword) throw new Error(`Monitoring ${name}: grafanaEnabled needs grafanaAdminPassword`);
-            this.installPrometheusStack(name, args);
+            this.prometheusStack = this.installPrometheusStack(name, args);
         }
 
         this.alarmTopicArn = topic.arn;
@@ -143,7 +148,7 @@ export class Monitoring extends pulumi.ComponentResource {
         this.registerOutputs({ alarmTopicArn: this.alarmTopicArn });
     }
 
-    private installPrometheusStack(name: string, args: MonitoringArgs): void {
+    private installPrometheusStack(name: string, args: MonitoringArgs): k8s.helm.v3.Release {
         const child = { parent: this };
         const namespaceName = "monitoring";
         // Restricted: node metrics come from Container Insights, so the node exporter (hostPath, hostNetwork) is off.
@@ -156,7 +161,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const replicas = args.replicas ?? 1;
         const pod = restrictedPodSecurityContext(65534);
         const container = restrictedContainerSecurityContext();
-        helmRelease(`${name}-kube-prometheus-stack`, {
+        return helmRelease(`${name}-kube-prometheus-stack`, {
             releaseName: "kube-prometheus-stack",
             chart: "kubePrometheusStack",
             namespace: namespaceName,

@@ -47,6 +47,11 @@ export interface ShopApiArgs {
      * only. Needs the Kafka and Elasticsearch connections. Default: none (search then finds what a reindex wrote).
      */
     searchIndexer?: { kafkaSecretName: string; consumerGroup?: string };
+    /**
+     * The Prometheus operator's release, when one runs: the API then gets a ServiceMonitor so Prometheus scrapes its
+     * /metrics (request latency, outbox and cache counters). Default: none (the pod annotations remain for other scrapers).
+     */
+    prometheusOperator?: pulumi.Resource;
 }
 
 export const SHOP_API_PORT = 8080;
@@ -245,6 +250,19 @@ export class ShopApi extends pulumi.ComponentResource {
         route("public", ["/v1/products", "/v1/search"], ["GET", "HEAD", "OPTIONS"], []);
         route("orders", ["/v1/orders"], ["GET", "POST", "OPTIONS"], verifyJwt);
         route("admin", ["/v1/products"], ["POST", "PUT", "DELETE"], verifyJwt);
+
+        if (args.prometheusOperator) {
+            new k8s.apiextensions.CustomResource(`${name}-servicemonitor`, {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "ServiceMonitor",
+                metadata: { name: "shop-api", namespace, labels },
+                spec: {
+                    selector: { matchLabels: apiLabels },
+                    namespaceSelector: { matchNames: [namespace] },
+                    endpoints: [{ port: "http", path: "/metrics", interval: "30s", scrapeTimeout: "10s" }],
+                },
+            }, { ...inNamespace, dependsOn: [ns, args.prometheusOperator] });
+        }
 
         const podShape = { namespace, labels, podSpec, container };
         const ready = { ...child, dependsOn: [ns, serviceAccount, secretEnv, database.job, ...(trust ? [trust] : [])] };

@@ -25,7 +25,7 @@ const INDEXER_KAFKA_USER = "shop-search-indexer";
 export function composeShopApi({ config, cluster, database, services, imagePlatform, opts }: ShopApiInputs): ShopApi {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
-    const { redis, kafka, search, identity, gateway } = services;
+    const { redis, kafka, search, identity, gateway, monitoring } = services;
 
     const kafkaSecret = `kafka-${KAFKA_USER}`;
     const indexerKafkaSecret = `kafka-${INDEXER_KAFKA_USER}`;
@@ -48,6 +48,7 @@ export function composeShopApi({ config, cluster, database, services, imagePlatf
         gateway: { ingressClassName: gateway.ingressClassName, jwtPlugin: gateway.jwtPluginName },
         callerNamespaces: [gateway.namespace, "monitoring"],
         searchIndexer: { kafkaSecretName: indexerKafkaSecret, consumerGroup: INDEXER_KAFKA_USER },
+        prometheusOperator: monitoring.prometheusStack,
     }, opts);
 
     // The credentials land in the API's namespace once it exists; until they do, new pods wait in

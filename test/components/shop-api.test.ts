@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as k8s from "@pulumi/kubernetes";
 import { ShopApi, ShopApiArgs } from "../../components/shop-api";
 import { declared, Registered } from "../support/mock-runtime";
 
@@ -29,7 +30,11 @@ describe("components/shop-api", () => {
         prod = await declared("apitest-prod", () => new ShopApi("apitest-prod", { ...baseArgs, namespace: "shop-prod", replicas: 3, strictZoneSpread: true }));
         dev = await declared("apitest-dev", () => new ShopApi("apitest-dev", { ...baseArgs, namespace: "shop-dev", replicas: 1, strictZoneSpread: false }));
         built = await declared("apitest-built", () => new ShopApi("apitest-built", { ...baseArgs, namespace: "shop-built", image: { buildContext: "./app" } }));
-        indexed = await declared("apitest-indexed", () => new ShopApi("apitest-indexed", { ...baseArgs, namespace: "shop-indexed", searchIndexer: { kafkaSecretName: "kafka-shop-search-indexer" } }));
+        indexed = await declared("apitest-indexed", () => {
+            // Stands in for the kube-prometheus-stack release.
+            const prometheusOperator = new k8s.core.v1.ConfigMap("apitest-indexed-operator", { metadata: { name: "operator", namespace: "monitoring" } });
+            new ShopApi("apitest-indexed", { ...baseArgs, namespace: "shop-indexed", searchIndexer: { kafkaSecretName: "kafka-shop-search-indexer" }, prometheusOperator });
+        });
     });
 
     it("runs at least two replicas in prod, spread across zones, hardened and non-root", () => {
@@ -160,5 +165,16 @@ describe("components/shop-api", () => {
     it("refuses a search indexer without Kafka and Elasticsearch to connect", () => {
         expect(() => new ShopApi("apitest-noindex", { ...baseArgs, namespace: "shop-noindex", connections: { redis: baseArgs.connections.redis }, searchIndexer: { kafkaSecretName: "k" } }))
             .to.throw(/search indexer needs the Kafka and Elasticsearch connections/);
+    });
+
+    it("is scraped by Prometheus through a ServiceMonitor on the API pods' /metrics, once the operator's CRDs exist", () => {
+        const monitor = indexed.one("kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+        const service = indexed.one("kubernetes:core/v1:Service").inputs.spec as { selector: Record<string, string>; ports: { name: string }[] };
+        const spec = monitor.inputs.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
+        expect(spec.selector.matchLabels).to.deep.equal(service.selector);
+        expect(spec.endpoints).to.have.length(1);
+        expect(spec.endpoints[0]).to.include({ port: service.ports[0].name, path: "/metrics" });
+        expect(monitor.dependencies).to.include(indexed.named("apitest-indexed-operator").urn);
+        expect(prod.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")).to.have.length(0);
     });
 });

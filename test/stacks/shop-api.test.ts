@@ -52,6 +52,11 @@ describe("stacks/shop-api (the API in every region)", function () {
             expect(topics).to.include.members(["orders", "products"]);
         });
 
+        it("has its metrics scraped by the region's Prometheus", () => {
+            const monitor = named(prod, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "shop-api");
+            expect((monitor.spec as { endpoints: { path: string }[] }).endpoints[0].path).to.equal("/metrics");
+        });
+
         it("keeps the Elasticsearch product index in step through a search indexer that may only read the products topic", () => {
             const indexer = named(prod, "kubernetes:apps/v1:Deployment", "shop-search-indexer").spec as { template: { spec: Pod } };
             expect(indexer.template.spec.containers[0].args).to.deep.equal(["dist/jobs.js", "index-search"]);
@@ -65,9 +70,12 @@ describe("stacks/shop-api (the API in every region)", function () {
         });
     });
 
-    it("dev runs a single replica", () => {
-        const spec = named(plannedStack("dev"), "kubernetes:apps/v1:Deployment", "shop-api").spec as { replicas: number };
+    it("dev runs a single replica, and no ServiceMonitor since dev runs no Prometheus", () => {
+        const dev = plannedStack("dev");
+        const spec = named(dev, "kubernetes:apps/v1:Deployment", "shop-api").spec as { replicas: number };
         expect(spec.replicas).to.equal(1);
+        expect(ofType(dev, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor")).to.have.length(0);
+        expect(ofType(dev, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name)).to.not.include("kube-prometheus-stack");
     });
 });
 
