@@ -12,11 +12,15 @@ function main(argv: string[]): number {
     let file: string | undefined;
     let json = false;
     let configPath: string | undefined;
+    let configFlag = false;
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--json") json = true;
-        else if (a === "--config") configPath = argv[++i];
-        else if (a.startsWith("--config=")) configPath = a.slice("--config=".length);
+        else if (a === "--config" || a.startsWith("--config=")) {
+            // `--config` must name a file: `--config=` or a trailing `--config` is a usage error, never "no config".
+            configFlag = true;
+            configPath = a === "--config" ? argv[++i] : a.slice("--config=".length);
+        }
         else if (a === "-h" || a === "--help") {
             console.log(USAGE);
             return 0;
@@ -29,7 +33,7 @@ function main(argv: string[]): number {
         console.error(`policy: no export file given. ${USAGE}`);
         return 2;
     }
-    if (argv.includes("--config") && !configPath) {
+    if (configFlag && !configPath) {
         console.error(`policy: --config needs a file. ${USAGE}`);
         return 2;
     }

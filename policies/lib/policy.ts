@@ -75,10 +75,12 @@ export function stackRule<C extends object = Record<string, never>>(spec: StackR
     };
 }
 
-/** True when `resource` is `ancestor` or sits anywhere below it in the parent chain. */
+/** True when `resource` is `ancestor` or sits anywhere below it in the parent chain (a malformed, cyclic chain ends). */
 export function descendsFrom(resource: PolicyResource, ancestorUrn: string): boolean {
-    for (let r: PolicyResource | undefined = resource; r; r = r.parent) {
+    const seen = new Set<string>();
+    for (let r: PolicyResource | undefined = resource; r && !seen.has(r.urn); r = r.parent) {
         if (r.urn === ancestorUrn) return true;
+        seen.add(r.urn);
     }
     return false;
 }
@@ -94,15 +96,16 @@ export function descendsFrom(resource: PolicyResource, ancestorUrn: string): boo
  */
 export function componentCheck(
     componentTypes: string | readonly string[],
-    childType: string,
+    childTypes: string | readonly string[],
     validate: (props: Props, component: PolicyResource, report: (message: string) => void, args: StackValidationArgs) => void,
 ): StackValidation {
     return (args, report) => {
         const types = typeof componentTypes === "string" ? [componentTypes] : componentTypes;
+        const children = typeof childTypes === "string" ? [childTypes] : childTypes;
         const components = args.resources.filter((r) => types.includes(r.type));
         if (components.length === 0) args.notApplicable(`no ${types.join(" or ")} in the stack`);
         for (const component of components) {
-            const judgedByChild = args.resources.some((r) => r.type === childType && r.urn !== component.urn && descendsFrom(r, component.urn));
+            const judgedByChild = args.resources.some((r) => children.includes(r.type) && r.urn !== component.urn && descendsFrom(r, component.urn));
             if (judgedByChild) continue;
             validate(component.props, component, (message) => report(message, component.urn), args);
         }

@@ -7,29 +7,55 @@
  * program using defaultTags would be flagged for tags it does have.
  */
 import type { PolicyProviderResource } from "@pulumi/policy";
-import { asRecord, asString, isRecord, parseJsonDocument, Props } from "./values";
+import { asArray, asRecord, asString, isRecord, isUnknownValueError, parseJsonDocument, Props } from "./values";
 import { ProductionConfig } from "./policy";
 
-function stringMap(value: unknown): Record<string, string> {
-    const out: Record<string, string> = {};
+/** Known tag values, and the keys whose value is unknown during a preview (an output of another resource). */
+export interface TagSet {
+    tags: Record<string, string>;
+    unknown: Map<string, unknown>;
+}
+
+/** Merges a tag map into `into`, key by key, so one unknown value does not hide the others. */
+function mergeTags(value: unknown, into: TagSet): void {
     const rec = asRecord(value);
-    if (!rec) return out;
-    for (const [k, v] of Object.entries(rec)) {
-        const s = asString(v);
-        if (s !== undefined) out[k] = s;
+    if (!rec) return;
+    for (const k of Object.keys(rec)) {
+        try {
+            const s = asString(rec[k]);
+            if (s === undefined) continue;
+            into.tags[k] = s;
+            into.unknown.delete(k);
+        } catch (e) {
+            if (!isUnknownValueError(e)) throw e;
+            into.unknown.set(k, e);
+            delete into.tags[k];
+        }
     }
-    return out;
 }
 
-/** Provider `defaultTags` is `{tags: {...}}`; provider inputs in state may hold it as a JSON string. */
-export function providerDefaultTags(provider: PolicyProviderResource | undefined): Record<string, string> {
-    if (!provider || !isRecord(provider.props)) return {};
-    const defaultTags = parseJsonDocument(provider.props["defaultTags"]);
-    return stringMap(asRecord(defaultTags)?.["tags"]);
+/** Provider `defaultTags` is `{tags: {...}}` (or a one-element list); provider inputs in state may hold it as a JSON string. */
+function mergeProviderDefaultTags(provider: PolicyProviderResource | undefined, into: TagSet): void {
+    if (!provider || !isRecord(provider.props)) return;
+    const defaultTags = asRecord(asArray(parseJsonDocument(provider.props["defaultTags"]))[0]);
+    mergeTags(defaultTags?.["tags"], into);
 }
 
+/** The tags a resource will carry: provider defaultTags, then tagsAll, then its own tags (later ones win). */
+export function readTags(props: Props, provider?: PolicyProviderResource): TagSet {
+    const set: TagSet = { tags: {}, unknown: new Map() };
+    mergeProviderDefaultTags(provider, set);
+    mergeTags(props["tagsAll"], set);
+    mergeTags(props["tags"], set);
+    return set;
+}
+
+/** The effective tags; throws when any of them is unknown. */
 export function effectiveTags(props: Props, provider?: PolicyProviderResource): Record<string, string> {
-    return { ...providerDefaultTags(provider), ...stringMap(props["tagsAll"]), ...stringMap(props["tags"]) };
+    const { tags, unknown } = readTags(props, provider);
+    const first = unknown.values().next();
+    if (!first.done) throw first.value;
+    return tags;
 }
 
 /**
@@ -37,7 +63,9 @@ export function effectiveTags(props: Props, provider?: PolicyProviderResource): 
  * production only if the rule's config says so (the tagging rule reports the missing tag separately).
  */
 export function isProduction(props: Props, provider: PolicyProviderResource | undefined, config: ProductionConfig): boolean {
-    const env = effectiveTags(props, provider)[config.environmentTagKey];
+    const { tags, unknown } = readTags(props, provider);
+    if (unknown.has(config.environmentTagKey)) throw unknown.get(config.environmentTagKey);
+    const env = tags[config.environmentTagKey];
     if (env === undefined) return config.assumeProductionWhenUntagged;
     return config.productionEnvironments.map((e) => e.toLowerCase()).includes(env.toLowerCase());
 }

@@ -102,3 +102,48 @@ export function forEachKnown<T>(items: readonly T[], fn: (item: T, index: number
     }
     if (pending !== undefined) throw pending;
 }
+
+/** One reader per element of a list: an element's unknown surfaces only when that element is read (see forEachKnown). */
+export function itemReaders(value: unknown): (() => unknown)[] {
+    const list = asArray(value);
+    return Array.from({ length: list.length }, (_, i) => () => list[i]);
+}
+
+/**
+ * Reads a list element by element: the known items, and the first unknown met (the list itself, or one element;
+ * undefined when all are known). The caller decides: a known item may settle the verdict alone (one 0.0.0.0/0
+ * among the CIDRs), otherwise it rethrows `pending` so the analyzer reports the rule advisory.
+ */
+export function knownItems(read: () => unknown): { items: unknown[]; pending: unknown } {
+    const items: unknown[] = [];
+    let pending: unknown;
+    try {
+        forEachKnown(itemReaders(read()), (item) => items.push(item()));
+    } catch (e) {
+        if (!isUnknownValueError(e)) throw e;
+        pending = e;
+    }
+    return { items, pending };
+}
+
+/** The known strings of a list (see knownItems). */
+export function knownStrings(read: () => unknown): { items: string[]; pending: unknown } {
+    const { items, pending } = knownItems(read);
+    return { items: items.map(asString).filter((s): s is string => s !== undefined), pending };
+}
+
+/**
+ * Reads `read()` now; returns a getter that yields the value, or rethrows the unknown met while reading it. Lets a
+ * normalised record (an IAM statement) hold an unknown field that only the rules which look at it stumble on.
+ */
+export function deferUnknown<T>(read: () => T): () => T {
+    try {
+        const value = read();
+        return () => value;
+    } catch (e) {
+        if (!isUnknownValueError(e)) throw e;
+        return () => {
+            throw e;
+        };
+    }
+}

@@ -6,7 +6,7 @@
 import type { ReportViolation, StackValidationArgs } from "@pulumi/policy";
 import { AWS_TAGGABLE_TYPES } from "../lib/aws-taggable-types";
 import { descendsFrom, ProductionConfig, productionConfigSchema, Rule, resourceRule, stackRule } from "../lib/policy";
-import { effectiveTags } from "../lib/tags";
+import { effectiveTags, readTags } from "../lib/tags";
 import { asArray, asBool, asNumber, asRecord, asString, isRecord } from "../lib/values";
 
 interface TagsConfig {
@@ -24,9 +24,12 @@ export const awsRequiredTags = resourceRule<TagsConfig>({
         },
     },
     validate: (props, args, report, config) => {
-        const tags = effectiveTags(props, args.provider);
-        const missing = config.requiredTags.filter((k) => (tags[k] ?? "").trim() === "");
+        // A key whose value is unknown (an output) is there; the keys known to be missing are reported regardless.
+        const { tags, unknown } = readTags(props, args.provider);
+        const missing = config.requiredTags.filter((k) => !unknown.has(k) && (tags[k] ?? "").trim() === "");
         if (missing.length > 0) report(`Missing tag(s): ${missing.join(", ")}.`);
+        const pending = config.requiredTags.find((k) => unknown.has(k));
+        if (missing.length === 0 && pending !== undefined) throw unknown.get(pending);
     },
 });
 

@@ -4,7 +4,7 @@
  */
 import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 import { refersTo } from "../lib/companions";
-import { isPublicAllow, statementsOf } from "../lib/iam";
+import { reportPublicStatements } from "../lib/iam";
 import { ProductionConfig, productionConfigSchema, Rule, resourceRule, stackRule } from "../lib/policy";
 import { isProduction } from "../lib/tags";
 import { asArray, asBool, asNumber, asRecord, asString, isRecord, Props } from "../lib/values";
@@ -108,45 +108,53 @@ function parameterValue(props: Props, name: string): string | undefined {
     return undefined;
 }
 
+/** Engines that refuse plaintext by default from this major version on (rds.force_ssl defaults to 1). */
+const FORCE_SSL_DEFAULT_FROM: Record<string, number> = { postgres: 15, "aurora-postgresql": 17 };
+const MYSQL_LIKE = ["mysql", "mariadb", "aurora-mysql", "aurora"];
+
 /**
- * Whether a parameter group forces TLS: PostgreSQL via rds.force_ssl (default on from PostgreSQL 15), MySQL and
- * MariaDB via require_secure_transport (default off). Other engines: not judged.
+ * How an engine (or parameter-group family: postgres16, aurora-postgresql15, mysql8.0) enforces TLS: PostgreSQL via
+ * rds.force_ssl (default on from RDS PostgreSQL 15 and Aurora PostgreSQL 17), MySQL, MariaDB and Aurora MySQL via
+ * require_secure_transport (default off). Undefined for engines not judged (Oracle, SQL Server, ...).
  */
-function forcesTls(family: string, props: Props): { judged: boolean; ok: boolean; detail: string } {
-    const f = family.toLowerCase();
-    if (f.startsWith("postgres") || f.startsWith("aurora-postgresql")) {
-        const v = parameterValue(props, "rds.force_ssl");
-        const defaultOn = (majorVersion(f) ?? 0) >= 15;
-        const ok = v === undefined ? defaultOn : v === "1" || v === "on" || v === "true";
-        return { judged: true, ok, detail: `rds.force_ssl is ${v ?? `unset (default ${defaultOn ? "1" : "0"} for ${f})`}` };
-    }
-    if (f.startsWith("mysql") || f.startsWith("mariadb") || f.startsWith("aurora-mysql")) {
-        const v = parameterValue(props, "require_secure_transport");
-        const ok = v === "1" || v === "on" || v === "true";
-        return { judged: true, ok, detail: `require_secure_transport is ${v ?? "unset (default OFF)"}` };
-    }
-    return { judged: false, ok: true, detail: "" };
+function tlsParameter(engineOrFamily: string): { name: string; defaultOn: (major: number | undefined) => boolean } | undefined {
+    const e = engineOrFamily.toLowerCase().replace(/[\d.]+$/, "");
+    const from = FORCE_SSL_DEFAULT_FROM[e];
+    // An unknown version means AWS picks its current default, which is recent enough.
+    if (from !== undefined) return { name: "rds.force_ssl", defaultOn: (major) => major === undefined || major >= from };
+    if (MYSQL_LIKE.includes(e)) return { name: "require_secure_transport", defaultOn: () => false };
+    return undefined;
 }
+
+const TLS_ON = ["1", "on", "true"];
+
+/** Where an instance or cluster names its parameter group. */
+const PARAMETER_GROUP_KEY: Record<string, string> = { [RDS_INSTANCE]: "parameterGroupName", [RDS_CLUSTER]: "dbClusterParameterGroupName" };
 
 export const rdsForceSsl = resourceRule({
     name: "rds-force-ssl",
-    description: "Databases refuse unencrypted connections: parameter groups force TLS, and instances on engines without that default use such a group.",
+    description: "Databases refuse unencrypted connections: parameter groups force TLS (rds.force_ssl defaults on only from RDS PostgreSQL 15 and Aurora PostgreSQL 17; require_secure_transport never), and instances or clusters on engines without that default use such a group.",
     enforcementLevel: "mandatory",
-    types: [RDS_PARAMETER_GROUP, RDS_CLUSTER_PARAMETER_GROUP, RDS_INSTANCE],
+    types: [RDS_PARAMETER_GROUP, RDS_CLUSTER_PARAMETER_GROUP, RDS_INSTANCE, RDS_CLUSTER],
     validate: (props, args, report) => {
-        if (args.type === RDS_INSTANCE) {
-            if (isReplica(props) || (asString(props["parameterGroupName"]) ?? "") !== "") return;
-            const engine = (asString(props["engine"]) ?? "").toLowerCase();
-            const major = majorVersion(asString(props["engineVersion"]));
-            const postgresDefaultOff = engine === "postgres" && major !== undefined && major < 15;
-            const mysqlLike = engine === "mysql" || engine === "mariadb";
-            if (postgresDefaultOff || mysqlLike) {
-                report(`${engine} ${asString(props["engineVersion"]) ?? ""} uses the default parameter group, which accepts unencrypted connections; attach a parameter group that forces TLS.`.replace("  ", " "));
+        if (args.type === RDS_INSTANCE || args.type === RDS_CLUSTER) {
+            if (isReplica(props) || (asString(props[PARAMETER_GROUP_KEY[args.type]]) ?? "") !== "") return;
+            const engine = asString(props["engine"]) ?? "";
+            const version = asString(props["engineVersion"]);
+            const tls = tlsParameter(engine);
+            if (tls && !tls.defaultOn(majorVersion(version))) {
+                report(`${[engine, version].filter(Boolean).join(" ")} uses the default parameter group, which accepts unencrypted connections; attach a parameter group that forces TLS.`);
             }
             return;
         }
-        const verdict = forcesTls(asString(props["family"]) ?? "", props);
-        if (verdict.judged && !verdict.ok) report(`${verdict.detail}: clients may connect without TLS.`);
+        const family = asString(props["family"]) ?? "";
+        const tls = tlsParameter(family);
+        if (!tls) return;
+        const v = parameterValue(props, tls.name);
+        const defaultOn = tls.defaultOn(majorVersion(family.replace(/^\D+/, "")));
+        if (v === undefined ? !defaultOn : !TLS_ON.includes(v)) {
+            report(`${tls.name} is ${v ?? `unset (default ${defaultOn ? "1" : "0"} for ${family})`}: clients may connect without TLS.`);
+        }
     },
 });
 
@@ -156,7 +164,9 @@ export const rdsManagedMasterPassword = resourceRule({
     enforcementLevel: "advisory",
     types: [RDS_INSTANCE, RDS_CLUSTER],
     validate: (props, _args, report) => {
-        if (asString(props["password"]) !== undefined && asBool(props["manageMasterUserPassword"]) !== true) {
+        // aws.rds.Instance calls it password, aws.rds.Cluster masterPassword.
+        const password = asString(props["password"]) ?? asString(props["masterPassword"]);
+        if (password !== undefined && asBool(props["manageMasterUserPassword"]) !== true) {
             report("A master password is set as a value; use manageMasterUserPassword: true so it lives (and rotates) in Secrets Manager.");
         }
     },
@@ -172,6 +182,8 @@ const SSE_TYPES = [
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 ];
 const BUCKET_ACL_TYPES = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"];
+/** Objects carry their own canned ACL. */
+const BUCKET_OBJECT_TYPES = ["aws:s3/bucketObject:BucketObject", "aws:s3/bucketObjectv2:BucketObjectv2"];
 const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const PAB_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 
@@ -216,38 +228,36 @@ export const s3PublicAccessBlock = stackRule({
 });
 
 const PUBLIC_ACLS = ["public-read", "public-read-write", "authenticated-read"];
-const PUBLIC_GRANTEES = ["http://acs.amazonaws.com/groups/global/AllUsers", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"];
+/** The grantee groups that make an ACL public, whatever the scheme or case the URI is written in. */
+const PUBLIC_GRANTEE = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)\/?$/i;
 
 function publicGrants(grants: unknown): string[] {
     return asArray(grants)
         .filter(isRecord)
-        .flatMap((g) => [asString(g["uri"]), asString(asRecord(g["grantee"])?.["uri"])])
-        .filter((u): u is string => u !== undefined && PUBLIC_GRANTEES.includes(u));
+        .flatMap((g) => [asString(g["uri"]), ...asArray(g["grantee"]).map((grantee) => asString(asRecord(grantee)?.["uri"]))])
+        .filter((u): u is string => u !== undefined && PUBLIC_GRANTEE.test(u.trim()));
 }
 
 export const s3NoPublicAcl = resourceRule({
     name: "s3-no-public-acl",
-    description: "S3 buckets and bucket ACLs grant nothing to AllUsers or AuthenticatedUsers (no public-read, public-read-write, authenticated-read).",
+    description: "S3 buckets, bucket ACLs and objects grant nothing to AllUsers or AuthenticatedUsers (no public-read, public-read-write, authenticated-read, in any case; grantee URIs in any scheme or case).",
     enforcementLevel: "mandatory",
-    types: [...BUCKET_TYPES, ...BUCKET_ACL_TYPES],
+    types: [...BUCKET_TYPES, ...BUCKET_ACL_TYPES, ...BUCKET_OBJECT_TYPES],
     validate: (props, _args, report) => {
         const acl = asString(props["acl"]);
-        if (acl && PUBLIC_ACLS.includes(acl)) report(`Canned ACL "${acl}" makes objects public.`);
-        const grants = [...publicGrants(props["grants"]), ...publicGrants(asRecord(props["accessControlPolicy"])?.["grants"])];
+        if (acl && PUBLIC_ACLS.includes(acl.trim().toLowerCase())) report(`Canned ACL "${acl}" makes objects public.`);
+        const policies = asArray(props["accessControlPolicy"]).map(asRecord);
+        const grants = [...publicGrants(props["grants"]), ...policies.flatMap((p) => publicGrants(p?.["grants"]))];
         if (grants.length > 0) report(`ACL grants access to ${[...new Set(grants)].join(", ")}.`);
     },
 });
 
 export const s3NoPublicPolicy = resourceRule({
     name: "s3-no-public-policy",
-    description: "S3 bucket policies do not Allow the \"*\" principal unless a condition ties it to our account, organisation, VPC endpoint or source ARN.",
+    description: "S3 bucket policies do not Allow the \"*\" principal (or a NotPrincipal) unless a condition ties it to our account, organisation, VPC endpoint, source ARN or fixed source IPs; negated, IfExists and wildcard conditions restrict nothing.",
     enforcementLevel: "mandatory",
     types: [...BUCKET_TYPES, BUCKET_POLICY],
-    validate: (props, _args, report) => {
-        for (const s of statementsOf(props["policy"])) {
-            if (isPublicAllow(s)) report(`Statement allows ${s.actions.join(", ") || "actions"} to any principal without a restricting condition.`);
-        }
-    },
+    validate: (props, _args, report) => reportPublicStatements(props["policy"], "Bucket policy", report),
 });
 
 const SSE_ALGORITHMS = ["AES256", "aws:kms", "aws:kms:dsse"];
@@ -304,6 +314,7 @@ export const efsEncrypted = resourceRule({
 });
 
 const KMS_KEY = "aws:kms/key:Key";
+const KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy";
 
 export const kmsKeyRotation = resourceRule({
     name: "kms-key-rotation",
@@ -321,14 +332,10 @@ export const kmsKeyRotation = resourceRule({
 
 export const kmsNoPublicPolicy = resourceRule({
     name: "kms-no-public-policy",
-    description: "KMS key policies do not Allow the \"*\" principal without a condition restricting it to our account or a service.",
+    description: "KMS key policies (on the key or an aws.kms.KeyPolicy) do not Allow the \"*\" principal without a condition restricting it to our account or a service.",
     enforcementLevel: "mandatory",
-    types: [KMS_KEY],
-    validate: (props, _args, report) => {
-        for (const s of statementsOf(props["policy"])) {
-            if (isPublicAllow(s)) report(`Key policy allows ${s.actions.join(", ") || "actions"} to any principal.`);
-        }
-    },
+    types: [KMS_KEY, KMS_KEY_POLICY],
+    validate: (props, _args, report) => reportPublicStatements(props["policy"], "Key policy", report),
 });
 
 interface DeletionWindowConfig {

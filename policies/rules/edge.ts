@@ -5,7 +5,7 @@
 import type { ReportViolation } from "@pulumi/policy";
 import { refersTo } from "../lib/companions";
 import { Rule, resourceRule, stackRule } from "../lib/policy";
-import { asArray, asBool, asRecord, asString, asStringList, isRecord, parseJsonDocument, Props, readForMatching } from "../lib/values";
+import { asArray, asBool, asRecord, asString, asStringList, forEachKnown, isRecord, itemReaders, parseJsonDocument, Props, readForMatching } from "../lib/values";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
@@ -14,13 +14,16 @@ const RECORD = "aws:route53/record:Record";
 
 const SECURE_VIEWER_POLICIES = ["https-only", "redirect-to-https"];
 
-function behaviours(props: Props): { where: string; policy: string | undefined }[] {
-    const out = [{ where: "defaultCacheBehavior", policy: asString(asRecord(asArray(props["defaultCacheBehavior"])[0])?.["viewerProtocolPolicy"]) }];
-    asArray(props["orderedCacheBehaviors"]).forEach((b, i) => {
-        const rec = asRecord(b) ?? {};
-        out.push({ where: `orderedCacheBehaviors[${i}] (${asString(rec["pathPattern"]) ?? "?"})`, policy: asString(rec["viewerProtocolPolicy"]) });
-    });
-    return out;
+/** Every cache behaviour, each read on its own: one unknown policy must not hide an allow-all beside it. */
+function behaviours(props: Props): (() => { where: string; policy: string | undefined })[] {
+    return [
+        () => ({ where: "defaultCacheBehavior", policy: asString(asRecord(asArray(props["defaultCacheBehavior"])[0])?.["viewerProtocolPolicy"]) }),
+        ...itemReaders(props["orderedCacheBehaviors"]).map((behaviour, i) => () => {
+            const rec = asRecord(behaviour()) ?? {};
+            const path = readForMatching(() => asString(rec["pathPattern"])) ?? "?";
+            return { where: `orderedCacheBehaviors[${i}] (${path})`, policy: asString(rec["viewerProtocolPolicy"]) };
+        }),
+    ];
 }
 
 export const cloudfrontHttpsOnly = resourceRule({
@@ -28,11 +31,11 @@ export const cloudfrontHttpsOnly = resourceRule({
     description: "Every CloudFront cache behaviour (default and ordered) serves viewers over HTTPS only (https-only or redirect-to-https).",
     enforcementLevel: "mandatory",
     types: [DISTRIBUTION],
-    validate: (props, _args, report) => {
-        for (const b of behaviours(props)) {
+    validate: (props, _args, report) =>
+        forEachKnown(behaviours(props), (read) => {
+            const b = read();
             if (!b.policy || !SECURE_VIEWER_POLICIES.includes(b.policy)) report(`${b.where} viewerProtocolPolicy is ${b.policy ?? "unset"}.`);
-        }
-    },
+        }),
 });
 
 const WEAK_ORIGIN_PROTOCOLS = ["SSLv3", "TLSv1", "TLSv1.1"];
@@ -99,6 +102,8 @@ export const cloudfrontS3OriginAccessControl = resourceRule({
     validate: (props, _args, report) => {
         for (const o of asArray(props["origins"]).filter(isRecord)) {
             const id = asString(o["originId"]) ?? "?";
+            // A VPC origin (private ALB, NLB or instance) is neither S3 nor reachable from the internet.
+            if (asArray(o["vpcOriginConfig"]).length > 0) continue;
             const hasOac = (asString(o["originAccessControlId"]) ?? "") !== "";
             if (asArray(o["customOriginConfig"]).length > 0) {
                 // A custom origin pointing at an S3 website endpoint needs a public bucket. The domain is read only to

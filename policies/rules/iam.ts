@@ -1,25 +1,27 @@
 /**
- * Identity and IAM: no administrator-equivalent grants, and trust policies that name exactly who may assume a role
- * (an IRSA role trusts ONE Kubernetes service account, never a wildcard).
+ * Identity and IAM: no administrator-equivalent grants, trust policies that name exactly who may assume a role
+ * (an IRSA role trusts ONE Kubernetes service account, never a wildcard), and resource policies (queues, topics,
+ * file systems, repositories, secrets, search domains) that are not open to every principal.
  */
-import { hasRestrictingCondition, Statement, statementsOf } from "../lib/iam";
+import { describeGrantee, forEachStatement, isPublicAllow, reportPublicStatements, Statement } from "../lib/iam";
 import { Rule, resourceRule } from "../lib/policy";
-import { asArray, asStringList, forEachKnown, isRecord, Props } from "../lib/values";
+import { asRecord, forEachKnown, itemReaders, knownStrings, Props } from "../lib/values";
 
 const ROLE = "aws:iam/role:Role";
+const PERMISSION_SET_INLINE_POLICY = "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy";
 
-/** Where each IAM resource type keeps its policy documents. */
-function documentsOf(type: string, props: Props): unknown[] {
+/** Where each IAM resource type keeps its policy documents, each read on its own (one may be unknown). */
+function documentsOf(type: string, props: Props): (() => unknown)[] {
     switch (type) {
         case "aws:iam/policy:Policy":
         case "aws:iam/rolePolicy:RolePolicy":
         case "aws:iam/userPolicy:UserPolicy":
         case "aws:iam/groupPolicy:GroupPolicy":
-            return [props["policy"]];
+            return [() => props["policy"]];
+        case PERMISSION_SET_INLINE_POLICY:
+            return [() => props["inlinePolicy"]];
         case ROLE:
-            return asArray(props["inlinePolicies"])
-                .filter(isRecord)
-                .map((p) => p["policy"]);
+            return itemReaders(props["inlinePolicies"]).map((read) => () => asRecord(read())?.["policy"]);
         default:
             return [];
     }
@@ -33,53 +35,81 @@ function matchesForbidden(action: string, forbidden: string[]): boolean {
     return forbidden.some((f) => f.toLowerCase() === action.toLowerCase());
 }
 
+/** "*", or an ARN pattern whose service and every later part are wildcards (arn:aws:*:*:*): every resource. */
+function isEveryResource(resource: string): boolean {
+    if (resource.trim() === "*") return true;
+    const parts = resource.split(":");
+    return parts[0] === "arn" && parts.length >= 5 && parts.slice(2).every((p) => p === "*" || p === "") && parts[2] === "*";
+}
+
+/** Where an Allow applies when it reaches (almost) everything: Resource "*" / arn:*, or NotResource. */
+function broadScope(s: Statement): string | undefined {
+    const every = s.resources.find(isEveryResource);
+    if (every !== undefined) return `Resource "${every}"`;
+    if (s.resources.length === 0 && s.notResources.length > 0) return `every resource except ${s.notResources.join(", ")} (NotResource)`;
+    return undefined;
+}
+
 export const iamNoAdminPolicy = resourceRule<AdminConfig>({
     name: "iam-no-admin-policy",
-    description: "IAM policy documents never Allow \"*\" / \"*:*\" (or iam:*) on Resource \"*\", nor NotAction on \"*\": administrator-equivalent grants.",
+    description: "IAM policy documents (policies, role/user/group inline policies, Identity Center permission-set inline policies) never Allow \"*\" / \"*:*\" (or iam:*) on every resource (\"*\", arn:aws:*:*:*, NotResource), nor NotAction there: administrator-equivalent grants.",
     enforcementLevel: "mandatory",
-    types: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", ROLE],
+    types: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", ROLE, PERMISSION_SET_INLINE_POLICY],
     configSchema: {
         properties: { forbiddenActions: { type: "array", items: { type: "string" }, default: ["*", "*:*", "iam:*"] } },
     },
     validate: (props, args, report, config) =>
-        forEachKnown(documentsOf(args.type, props), (doc) => {
-            for (const s of statementsOf(doc)) {
-                if (s.effect !== "Allow" || !s.resources.includes("*")) continue;
+        forEachKnown(documentsOf(args.type, props), (read) =>
+            forEachStatement(read(), (s) => {
+                if (s.effect !== "Allow") return;
+                // Actions first: a narrow action list settles the statement whatever its (maybe unknown) resources.
                 const bad = s.actions.filter((a) => matchesForbidden(a, config.forbiddenActions));
-                if (bad.length > 0) report(`Allows ${bad.join(", ")} on Resource "*".`);
-                if (s.notActions.length > 0) report(`Allows everything except ${s.notActions.join(", ")} on Resource "*" (NotAction).`);
-            }
-        }),
+                if (bad.length === 0 && s.notActions.length === 0) return;
+                const scope = broadScope(s);
+                if (!scope) return;
+                if (bad.length > 0) report(`Allows ${bad.join(", ")} on ${scope}.`);
+                if (s.notActions.length > 0) report(`Allows everything except ${s.notActions.join(", ")} on ${scope} (NotAction).`);
+            }),
+        ),
 });
 
 interface ManagedConfig {
     forbiddenManagedPolicies: string[];
 }
 
-const MANAGED_ATTACHMENTS = [
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-    "aws:iam/policyAttachment:PolicyAttachment",
-];
+/** Where each attachment type names its managed policies. */
+const MANAGED_POLICY_KEYS: Record<string, string> = {
+    [ROLE]: "managedPolicyArns",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+    // IAM Identity Center: every account assigned the permission set gets a role with this policy.
+    "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment": "managedPolicyArn",
+};
 
 export const iamNoAdminManagedPolicy = resourceRule<ManagedConfig>({
     name: "iam-no-admin-managed-policy",
-    description: "No role, user or group gets an administrator-equivalent AWS managed policy (AdministratorAccess, IAMFullAccess, PowerUserAccess).",
+    description: "No role, user, group or SSO permission set gets an administrator-equivalent AWS managed policy (AdministratorAccess, IAMFullAccess, PowerUserAccess): attachments, *PolicyAttachmentsExclusive, role managedPolicyArns, ssoadmin ManagedPolicyAttachment.",
     enforcementLevel: "mandatory",
-    types: [ROLE, "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive", ...MANAGED_ATTACHMENTS],
+    types: Object.keys(MANAGED_POLICY_KEYS),
     configSchema: {
         properties: {
             forbiddenManagedPolicies: { type: "array", items: { type: "string" }, default: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"] },
         },
     },
     validate: (props, args, report, config) => {
-        const arns = args.type === ROLE ? asStringList(props["managedPolicyArns"]) : asStringList(props["policyArn"]);
+        // One unknown ARN (a policy created in the same update) must not hide a known AdministratorAccess beside it.
+        const { items: arns, pending } = knownStrings(() => props[MANAGED_POLICY_KEYS[args.type]]);
         for (const arn of arns) {
             // AWS managed policies live under arn:<partition>:iam::aws:policy/[path/]<name>.
             const m = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
             if (m && config.forbiddenManagedPolicies.includes(m[1])) report(`Attaches ${arn}.`);
         }
+        if (pending !== undefined) throw pending;
     },
 });
 
@@ -96,7 +126,7 @@ function subConditions(s: Statement): { operator: string; key: string; values: s
     const out: { operator: string; key: string; values: string[] }[] = [];
     for (const [operator, body] of Object.entries(s.condition)) {
         for (const [key, value] of Object.entries(body)) {
-            if (key.toLowerCase().endsWith(":sub")) out.push({ operator, key, values: asStringList(value) });
+            if (key.toLowerCase().endsWith(":sub")) out.push({ operator, key, values: value });
         }
     }
     return out;
@@ -115,18 +145,18 @@ export const iamIrsaTrustScoped = resourceRule({
     description: "IRSA roles (web identity trust on an EKS OIDC provider) are assumable by exactly one service account: StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<name>, no wildcards; other OIDC trusts need a non-wildcard :sub.",
     enforcementLevel: "mandatory",
     types: [ROLE],
-    validate: (props, _args, report) => {
-        for (const s of statementsOf(props["assumeRolePolicy"])) {
-            if (!isWebIdentity(s)) continue;
+    validate: (props, _args, report) =>
+        forEachStatement(props["assumeRolePolicy"], (s) => {
+            if (!isWebIdentity(s)) return;
             const subs = subConditions(s);
             if (subs.length === 0) {
                 report(`Trust on ${s.federated.join(", ")} has no :sub condition: every identity of that provider (every service account of the cluster) can assume the role.`);
-                continue;
+                return;
             }
             if (!isEksTrust(s, subs)) {
                 // e.g. GitHub Actions: the subject format is the provider's; only a bare "*" is a defect here.
                 for (const { values } of subs) if (values.includes("*")) report(`:sub accepts any subject ("*").`);
-                continue;
+                return;
             }
             for (const { operator, values } of subs) {
                 if (operator !== "StringEquals") report(`:sub is matched with ${operator}; use StringEquals with one exact subject.`);
@@ -136,22 +166,40 @@ export const iamIrsaTrustScoped = resourceRule({
                     else if (!SERVICE_ACCOUNT_SUBJECT.test(v)) report(`:sub value "${v}" is not system:serviceaccount:<namespace>:<name>.`);
                 }
             }
-        }
-    },
+        }),
 });
 
 export const iamTrustNoPublicPrincipal = resourceRule({
     name: "iam-trust-no-public-principal",
-    description: "Role trust policies never let \"*\" (any AWS account) assume the role without a condition such as sts:ExternalId or aws:PrincipalOrgID.",
+    description: "Role trust policies never let \"*\" or a NotPrincipal (any AWS account) assume the role without a condition such as sts:ExternalId or aws:PrincipalOrgID.",
     enforcementLevel: "mandatory",
     types: [ROLE],
-    validate: (props, _args, report) => {
-        for (const s of statementsOf(props["assumeRolePolicy"])) {
-            if (s.effect === "Allow" && s.principals.includes("*") && !hasRestrictingCondition(s)) {
-                report(`Trust allows ${s.actions.join(", ") || "assumption"} by any principal.`);
-            }
-        }
-    },
+    validate: (props, _args, report) =>
+        forEachStatement(props["assumeRolePolicy"], (s) => {
+            if (isPublicAllow(s)) report(`Trust allows ${s.actions.join(", ") || "assumption"} by ${describeGrantee(s)}.`);
+        }),
 });
 
-export const iamRules: Rule[] = [iamNoAdminPolicy, iamNoAdminManagedPolicy, iamIrsaTrustScoped, iamTrustNoPublicPrincipal];
+/** Resource policies outside S3 and KMS (which have their own rules), by type, and the property holding each. */
+const RESOURCE_POLICY_KEYS: Record<string, string> = {
+    "aws:sqs/queue:Queue": "policy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:sns/topic:Topic": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": "policy",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
+    "aws:secretsmanager/secret:Secret": "policy",
+    "aws:secretsmanager/secretPolicy:SecretPolicy": "policy",
+    "aws:opensearch/domain:Domain": "accessPolicies",
+    "aws:opensearch/domainPolicy:DomainPolicy": "accessPolicies",
+};
+
+export const resourcePolicyNotPublic = resourceRule({
+    name: "resource-policy-not-public",
+    description: "SQS, SNS, EFS, ECR, Secrets Manager and OpenSearch resource policies (inline or separate policy resources) do not Allow \"*\" (or a NotPrincipal) without a condition tying it to our account, organisation, network or source.",
+    enforcementLevel: "mandatory",
+    types: Object.keys(RESOURCE_POLICY_KEYS),
+    validate: (props, args, report) => reportPublicStatements(props[RESOURCE_POLICY_KEYS[args.type]], "Resource policy", report),
+});
+
+export const iamRules: Rule[] = [iamNoAdminPolicy, iamNoAdminManagedPolicy, iamIrsaTrustScoped, iamTrustNoPublicPrincipal, resourcePolicyNotPublic];

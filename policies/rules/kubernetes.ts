@@ -1,10 +1,11 @@
 /**
- * Kubernetes workloads (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs' nested job
- * template) and Helm releases. Isolation from the node (privileged, host namespaces, root, escalation,
- * capabilities, host paths and ports) is mandatory; resources, probes, pinning and namespaces are hygiene.
+ * Kubernetes workloads (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs,
+ * CronJobs' nested job template, PodTemplates and the patches of each) and Helm releases. Isolation from the node
+ * (privileged, host namespaces, root, escalation, capabilities, seccomp/AppArmor/SELinux/sysctls, host paths and
+ * ports) is mandatory; resources, probes, pinning and namespaces are hygiene.
  */
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { containersOf, Container, imageTag, isWorkload, LONG_RUNNING, podSpec, securityContext, workloadKind } from "../lib/k8s";
+import { containersOf, Container, imageTag, isPatch, isWorkload, LONG_RUNNING, podAnnotations, podSpec, securityContext, workloadKind } from "../lib/k8s";
 import { Rule, resourceRule } from "../lib/policy";
 import { asArray, asBool, asNumber, asRecord, asString, asStringList, isRecord, Props } from "../lib/values";
 
@@ -19,12 +20,17 @@ function where(c: Container): string {
 
 export const k8sNoPrivileged = resourceRule({
     name: "k8s-no-privileged",
-    description: "No container runs privileged.",
+    description: "No container runs privileged, nor as a Windows HostProcess pod or container (its Windows equivalent).",
     enforcementLevel: "mandatory",
     types: isWorkload,
     validate: (props, args, report) => {
-        for (const c of containersOf(pod(args, props))) {
-            if (asBool(securityContext(c.spec)["privileged"]) === true) report(`${where(c)} is privileged.`);
+        const spec = pod(args, props);
+        const hostProcess = (ctx: Record<string, unknown>) => asBool(asRecord(ctx["windowsOptions"])?.["hostProcess"]);
+        if (hostProcess(securityContext(spec)) === true) report("The pod runs as a Windows HostProcess (windowsOptions.hostProcess).");
+        for (const c of containersOf(spec)) {
+            const ctx = securityContext(c.spec);
+            if (asBool(ctx["privileged"]) === true) report(`${where(c)} is privileged.`);
+            if (hostProcess(ctx) === true) report(`${where(c)} is a Windows HostProcess container.`);
         }
     },
 });
@@ -54,7 +60,7 @@ export const k8sRunAsNonRoot = resourceRule({
             const nonRoot = asBool(ctx["runAsNonRoot"]) ?? asBool(podContext["runAsNonRoot"]);
             const user = asNumber(ctx["runAsUser"]) ?? asNumber(podContext["runAsUser"]);
             if (user === 0) report(`${where(c)} runs as user 0 (root).`);
-            else if (nonRoot !== true) report(`${where(c)} does not set runAsNonRoot: true.`);
+            else if (nonRoot === false || (nonRoot !== true && !isPatch(args.type))) report(`${where(c)} does not set runAsNonRoot: true.`);
         }
     },
 });
@@ -66,7 +72,8 @@ export const k8sNoPrivilegeEscalation = resourceRule({
     types: isWorkload,
     validate: (props, args, report) => {
         for (const c of containersOf(pod(args, props))) {
-            if (asBool(securityContext(c.spec)["allowPrivilegeEscalation"]) !== false) report(`${where(c)} does not set allowPrivilegeEscalation: false.`);
+            const allowed = asBool(securityContext(c.spec)["allowPrivilegeEscalation"]);
+            if (allowed === true || (allowed === undefined && !isPatch(args.type))) report(`${where(c)} does not set allowPrivilegeEscalation: false.`);
         }
     },
 });
@@ -77,7 +84,7 @@ interface CapabilitiesConfig {
 
 export const k8sNoDangerousCapabilities = resourceRule<CapabilitiesConfig>({
     name: "k8s-no-dangerous-capabilities",
-    description: "Containers add no node-level Linux capabilities (ALL, SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ...).",
+    description: "Containers (init and ephemeral ones too) add no node-level Linux capabilities (ALL, SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE, SYS_MODULE, ...), with or without the CAP_ prefix, in any case.",
     enforcementLevel: "mandatory",
     types: isWorkload,
     configSchema: {
@@ -85,7 +92,23 @@ export const k8sNoDangerousCapabilities = resourceRule<CapabilitiesConfig>({
             forbiddenCapabilities: {
                 type: "array",
                 items: { type: "string" },
-                default: ["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "DAC_READ_SEARCH", "BPF", "PERFMON", "SYS_BOOT"],
+                default: [
+                    "ALL",
+                    "SYS_ADMIN",
+                    "NET_ADMIN",
+                    "NET_RAW",
+                    "SYS_PTRACE",
+                    "SYS_MODULE",
+                    "SYS_RAWIO",
+                    "SYS_TIME",
+                    "SYS_BOOT",
+                    "DAC_READ_SEARCH",
+                    "BPF",
+                    "PERFMON",
+                    "MAC_ADMIN",
+                    "MAC_OVERRIDE",
+                    "SYSLOG",
+                ],
             },
         },
     },
@@ -94,6 +117,58 @@ export const k8sNoDangerousCapabilities = resourceRule<CapabilitiesConfig>({
             const added = asStringList(asRecord(securityContext(c.spec)["capabilities"])?.["add"]).map((cap) => cap.toUpperCase().replace(/^CAP_/, ""));
             const bad = added.filter((cap) => config.forbiddenCapabilities.includes(cap));
             if (bad.length > 0) report(`${where(c)} adds ${bad.join(", ")}.`);
+        }
+    },
+});
+
+/** Sysctls the Pod Security Standards (baseline) call safe: namespaced, and harmless to the node and its neighbours. */
+const SAFE_SYSCTLS = [
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+const ALLOWED_SELINUX_TYPES = ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+
+/** What a securityContext (pod or container) sets that the baseline forbids. */
+function unconfined(ctx: Record<string, unknown>): string[] {
+    const out: string[] = [];
+    if (asString(asRecord(ctx["seccompProfile"])?.["type"]) === "Unconfined") out.push("seccompProfile Unconfined");
+    if (asString(asRecord(ctx["appArmorProfile"])?.["type"]) === "Unconfined") out.push("appArmorProfile Unconfined");
+    if (asString(ctx["procMount"]) === "Unmasked") out.push("procMount Unmasked");
+    const selinux = asRecord(ctx["seLinuxOptions"]) ?? {};
+    const type = asString(selinux["type"]);
+    if (type !== undefined && !ALLOWED_SELINUX_TYPES.includes(type)) out.push(`seLinuxOptions.type ${type}`);
+    for (const key of ["user", "role"]) if ((asString(selinux[key]) ?? "") !== "") out.push(`seLinuxOptions.${key} ${asString(selinux[key])}`);
+    return out;
+}
+
+export const k8sPodSecurityBaseline = resourceRule({
+    name: "k8s-pod-security-baseline",
+    description: "Pods keep the remaining Pod Security Standards baseline controls: no Unconfined seccomp or AppArmor profile, no Unmasked /proc, no custom SELinux user, role or type, only safe sysctls.",
+    enforcementLevel: "mandatory",
+    types: isWorkload,
+    validate: (props, args, report) => {
+        const kind = workloadKind(args.type)!;
+        const spec = podSpec(kind, props);
+        const podContext = securityContext(spec);
+        for (const problem of unconfined(podContext)) report(`The pod sets ${problem}.`);
+        for (const c of containersOf(spec)) for (const problem of unconfined(securityContext(c.spec))) report(`${where(c)} sets ${problem}.`);
+        // Keys only, then the AppArmor values: other annotations (a config checksum) may be unknown during a preview.
+        const annotations = podAnnotations(kind, props);
+        for (const key of Object.keys(annotations).filter((k) => k.startsWith(APPARMOR_ANNOTATION))) {
+            if (asString(annotations[key]) === "unconfined") report(`Annotation ${key} is unconfined.`);
+        }
+        for (const sysctl of asArray(podContext["sysctls"]).filter(isRecord)) {
+            const name = asString(sysctl["name"]) ?? "?";
+            if (!SAFE_SYSCTLS.includes(name)) report(`Sysctl ${name} is not one of the safe, namespaced sysctls.`);
         }
     },
 });
@@ -142,7 +217,7 @@ export const k8sResources = resourceRule<ResourcesConfig>({
     name: "k8s-resources",
     description: "Containers declare resource requests and limits (cpu and memory by default), for scheduling, autoscaling and cost.",
     enforcementLevel: "advisory",
-    types: isWorkload,
+    types: (t) => isWorkload(t) && !isPatch(t),
     configSchema: {
         properties: {
             requiredRequests: { type: "array", items: { type: "string" }, default: ["cpu", "memory"] },
@@ -167,7 +242,7 @@ export const k8sProbes = resourceRule({
     name: "k8s-probes",
     description: "Long-running workloads (Deployments, StatefulSets, DaemonSets) have readiness and liveness probes; Jobs and CronJobs are exempt.",
     enforcementLevel: "advisory",
-    types: (t) => LONG_RUNNING.includes(workloadKind(t) ?? "Pod"),
+    types: (t) => LONG_RUNNING.includes(workloadKind(t) ?? "Pod") && !isPatch(t),
     validate: (props, args, report) => {
         for (const c of containersOf(pod(args, props), ["containers"])) {
             const missing = ["readinessProbe", "livenessProbe"].filter((p) => c.spec[p] === undefined);
@@ -192,19 +267,20 @@ export const k8sImagePinned = resourceRule({
     },
 });
 
-const HELM_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"];
+const HELM_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v4:Chart"];
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export const helmReleasePinned = resourceRule({
     name: "helm-release-pinned",
-    description: "Helm releases and charts pin an exact chart version (no ranges, no floating latest).",
+    description: "Helm releases and charts (v3 Release, v3 Chart with version or fetchOpts.version, v4 Chart) pin an exact chart version (no ranges, no floating latest).",
     enforcementLevel: "advisory",
     types: HELM_TYPES,
     validate: (props, _args, report) => {
         const chart = asString(props["chart"]) ?? "";
-        // A chart given as a local path or a tarball URL carries its version in the file itself.
-        if (/^(\.{0,2}\/|file:)/.test(chart) || /\.tgz$/.test(chart)) return;
-        const version = asString(props["version"]);
+        // A chart given as a local path (v3 Chart: `path`) or a tarball URL carries its version in the file itself.
+        if (/^(\.{0,2}\/|file:)/.test(chart) || /\.tgz$/.test(chart) || (chart === "" && asString(props["path"]) !== undefined)) return;
+        // The v3 Chart component may give the version in fetchOpts.
+        const version = asString(props["version"]) ?? asString(asRecord(props["fetchOpts"])?.["version"]);
         if (!version) report(`Chart ${chart} has no version: every install may get a different chart.`);
         else if (!EXACT_VERSION.test(version.trim())) report(`Chart ${chart} version "${version}" is a range, not an exact version.`);
     },
@@ -214,7 +290,7 @@ export const k8sNoDefaultNamespace = resourceRule({
     name: "k8s-no-default-namespace",
     description: "Workloads and Helm releases are placed in a named namespace, not `default`.",
     enforcementLevel: "advisory",
-    types: (t) => isWorkload(t) || HELM_TYPES.includes(t),
+    types: (t) => (isWorkload(t) && !isPatch(t)) || HELM_TYPES.includes(t),
     validate: (props, args, report) => {
         const ns = HELM_TYPES.includes(args.type) ? asString(props["namespace"]) : asString(asRecord(props["metadata"])?.["namespace"]);
         const effective = ns ?? asString(args.provider?.props["namespace"]);
@@ -228,6 +304,7 @@ export const kubernetesRules: Rule[] = [
     k8sRunAsNonRoot,
     k8sNoPrivilegeEscalation,
     k8sNoDangerousCapabilities,
+    k8sPodSecurityBaseline,
     k8sNoHostPath,
     k8sNoHostPorts,
     k8sResources,

@@ -6,7 +6,7 @@ import type { ReportViolation } from "@pulumi/policy";
 import { DEFAULT_LIMITS, isInternetWide } from "../lib/cidr";
 import { refersTo } from "../lib/companions";
 import { descendsFrom, Rule, resourceRule, stackRule } from "../lib/policy";
-import { asArray, asNumber, asString, asStringList, forEachKnown, isRecord, Props } from "../lib/values";
+import { asNumber, asRecord, asString, forEachKnown, itemReaders, knownStrings, Props } from "../lib/values";
 
 export const SECURITY_GROUP_TYPES = [
     "aws:ec2/securityGroup:SecurityGroup",
@@ -24,7 +24,7 @@ export interface Ingress {
     protocol: string;
     fromPort: number;
     toPort: number;
-    /** The internet-wide sources of this permission (empty when it only admits private sources). */
+    /** The internet-wide sources of this permission (never empty: private-only permissions are not listed). */
     publicSources: string[];
 }
 
@@ -47,44 +47,47 @@ function normaliseProtocol(raw: unknown): string {
     }
 }
 
-function ingress(protocolRaw: unknown, from: unknown, to: unknown, sources: string[]): Ingress {
-    const protocol = normaliseProtocol(protocolRaw);
+/**
+ * One ingress permission of `rec`, normalised. Sources are read first and element by element: a permission whose
+ * known sources include an internet-wide one is judged on its ports whatever the other (unknown) sources are; one
+ * with only private sources is dropped without reading its protocol or ports; only when that depends on an unknown
+ * source does the unknown surface (reported advisory).
+ */
+function ingress(rec: Record<string, unknown>, protocolKey: string, sourceKeys: string[]): Ingress | undefined {
+    const lists = sourceKeys.map((k) => knownStrings(() => rec[k]));
+    const pending = lists.find((l) => l.pending !== undefined)?.pending;
+    const publicSources = lists.flatMap((l) => l.items).filter((s) => isInternetWide(s, DEFAULT_LIMITS));
+    if (publicSources.length === 0) {
+        if (pending !== undefined) throw pending;
+        return undefined;
+    }
+    const protocol = normaliseProtocol(rec[protocolKey]);
     // Unset or -1 ports mean "all ports" for tcp/udp; AWS also expands all-protocol rules to every port.
-    let fromPort = asNumber(from) ?? 0;
-    let toPort = asNumber(to) ?? 65535;
+    let fromPort = asNumber(rec["fromPort"]) ?? 0;
+    let toPort = asNumber(rec["toPort"]) ?? 65535;
     if (protocol === "all" || fromPort < 0) fromPort = 0;
     if (protocol === "all" || toPort < 0) toPort = 65535;
-    return { protocol, fromPort, toPort, publicSources: sources.filter((s) => isInternetWide(s, DEFAULT_LIMITS)) };
+    return { protocol, fromPort, toPort, publicSources };
 }
 
-/** The raw ingress entries of a security-group-shaped resource, each with a normaliser (read lazily, see forEachKnown). */
+const INLINE_SOURCES = ["cidrBlocks", "ipv6CidrBlocks"];
+
+/** The ingress permissions of a security-group-shaped resource, each read lazily (see forEachKnown). */
 function rawIngress(type: string, props: Props): (() => Ingress | undefined)[] {
     switch (type) {
         case "aws:ec2/securityGroup:SecurityGroup":
         case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
-            return asArray(props["ingress"]).map((entry) => () => {
-                if (!isRecord(entry)) return undefined;
-                return ingress(entry["protocol"], entry["fromPort"], entry["toPort"], [...asStringList(entry["cidrBlocks"]), ...asStringList(entry["ipv6CidrBlocks"])]);
+            return itemReaders(props["ingress"]).map((entry) => () => {
+                const rec = asRecord(entry());
+                return rec ? ingress(rec, "protocol", INLINE_SOURCES) : undefined;
             });
         case "aws:ec2/securityGroupRule:SecurityGroupRule":
-            return [
-                () =>
-                    asString(props["type"]) === "ingress"
-                        ? ingress(props["protocol"], props["fromPort"], props["toPort"], [...asStringList(props["cidrBlocks"]), ...asStringList(props["ipv6CidrBlocks"])])
-                        : undefined,
-            ];
+            return [() => (asString(props["type"]) === "ingress" ? ingress(props, "protocol", INLINE_SOURCES) : undefined)];
         case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-            return [() => ingress(props["ipProtocol"], props["fromPort"], props["toPort"], [...asStringList(props["cidrIpv4"]), ...asStringList(props["cidrIpv6"])])];
+            return [() => ingress(props, "ipProtocol", ["cidrIpv4", "cidrIpv6"])];
         default:
             return [];
     }
-}
-
-/** Every ingress permission a security-group-shaped resource grants (throws on the first unknown). */
-export function ingressOf(type: string, props: Props): Ingress[] {
-    return rawIngress(type, props)
-        .map((read) => read())
-        .filter((r): r is Ingress => r !== undefined);
 }
 
 function covers(rule: Ingress, port: number): boolean {
@@ -99,7 +102,7 @@ function describe(rule: Ingress): string {
 function eachPublic(type: string, props: Props, fn: (rule: Ingress) => void): void {
     forEachKnown(rawIngress(type, props), (read) => {
         const rule = read();
-        if (rule && rule.publicSources.length > 0) fn(rule);
+        if (rule) fn(rule);
     });
 }
 

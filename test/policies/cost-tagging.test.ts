@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { runPoliciesDetailed } from "../../tools/policy-runner";
 import { allPolicies } from "../../policies/rules/all";
-import { devTags, passes, prodTags, res, stack, violates } from "./helpers";
+import { devTags, passes, prodTags, res, stack, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
 
 describe("policies/cost-tagging", () => {
     describe("aws-required-tags", () => {
@@ -20,6 +20,14 @@ describe("policies/cost-tagging", () => {
                 jsonProvider,
                 res("aws:sqs/queue:Queue", {}, { provider: jsonProvider }),
             ]);
+        });
+        it("reads provider defaultTags given as a one-element list", () => {
+            const provider = res("pulumi:providers:aws", { defaultTags: [{ tags: prodTags }] });
+            passes("aws-required-tags", [provider, res("aws:sqs/queue:Queue", {}, { provider })]);
+        });
+        it("reports keys known to be missing even when another tag value is unknown; otherwise the unknown is advisory", () => {
+            violates("aws-required-tags", res("aws:sqs/queue:Queue", { tags: { project: UNKNOWN, environment: "dev" } }), /region, cost-centre/);
+            unknownIsAdvisory("aws-required-tags", res("aws:sqs/queue:Queue", { tags: { ...prodTags, project: UNKNOWN } }));
         });
         it("ignores types that cannot be tagged (separate SG rules, policy attachments)", () => {
             passes("aws-required-tags", [res("aws:ec2/securityGroupRule:SecurityGroupRule", { type: "ingress" }), res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {})]);

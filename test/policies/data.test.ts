@@ -82,9 +82,25 @@ describe("policies/data", () => {
                 db({ engineVersion: "16.4", parameterGroupName: undefined }),
             ]);
         });
-        it("rds-managed-master-password", () => {
+        it("rds-force-ssl on Aurora: cluster parameter groups (default on only from Aurora PostgreSQL 17) and clusters on the default group", () => {
+            const CPG = "aws:rds/clusterParameterGroup:ClusterParameterGroup";
+            violates("rds-force-ssl", res(CPG, { family: "aurora-postgresql16", parameters: [] }), /default 0 for aurora-postgresql16/);
+            violates("rds-force-ssl", res(CPG, { family: "aurora-postgresql15", parameters: [{ name: "rds.force_ssl", value: "0" }] }));
+            violates("rds-force-ssl", res(CPG, { family: "aurora-mysql8.0", parameters: [{ name: "require_secure_transport", value: "OFF" }] }));
+            violates("rds-force-ssl", res(CLUSTER, { engine: "aurora-mysql", engineVersion: "8.0.mysql_aurora.3.05.2" }), /default parameter group/);
+            violates("rds-force-ssl", res(CLUSTER, { engine: "aurora-postgresql", engineVersion: "16.4" }));
+            passes("rds-force-ssl", [
+                res(CPG, { family: "aurora-postgresql17", parameters: [] }),
+                res(CPG, { family: "aurora-postgresql16", parameters: [{ name: "rds.force_ssl", value: "1" }] }),
+                res(CLUSTER, { engine: "aurora-postgresql", engineVersion: "17.4" }),
+                res(CLUSTER, { engine: "aurora-mysql", engineVersion: "8.0.mysql_aurora.3.05.2", dbClusterParameterGroupName: "shop-tls" }),
+                res(CLUSTER, { engine: "aurora-postgresql", engineVersion: "15.6", dbClusterParameterGroupName: "shop-tls" }),
+            ]);
+        });
+        it("rds-managed-master-password (instances: password; clusters: masterPassword)", () => {
             violates("rds-managed-master-password", db({ manageMasterUserPassword: undefined, password: "hunter2" }));
-            passes("rds-managed-master-password", db({}));
+            violates("rds-managed-master-password", res(CLUSTER, { engine: "aurora-postgresql", masterUsername: "shop", masterPassword: "hunter2" }));
+            passes("rds-managed-master-password", [db({}), res(CLUSTER, { engine: "aurora-postgresql", masterUsername: "shop", manageMasterUserPassword: true })]);
         });
     });
 
@@ -114,6 +130,18 @@ describe("policies/data", () => {
                 }),
             );
             passes("s3-no-public-acl", [res(BUCKET, { acl: "private" }), res("aws:s3/bucketAcl:BucketAcl", { bucket: "b", acl: "log-delivery-write" })]);
+        });
+        it("s3-no-public-acl: grantee as a list, https or mixed-case URIs, canned ACLs in any case", () => {
+            const acl = (grantee: unknown) => res("aws:s3/bucketAclV2:BucketAclV2", { bucket: "b", accessControlPolicy: { grants: [{ grantee, permission: "READ" }], owner: { id: "o" } } });
+            violates("s3-no-public-acl", acl([{ type: "Group", uri: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers" }]), /AuthenticatedUsers/);
+            violates("s3-no-public-acl", acl({ type: "Group", uri: "https://acs.amazonaws.com/groups/global/allusers" }));
+            violates("s3-no-public-acl", res(BUCKET_V2, { acl: "Public-Read" }));
+            violates("s3-no-public-acl", res("aws:s3/bucketObjectv2:BucketObjectv2", { bucket: "b", key: "index.html", acl: "public-read" }), /public-read/);
+            passes("s3-no-public-acl", res("aws:s3/bucketObjectv2:BucketObjectv2", { bucket: "b", key: "index.html", acl: "bucket-owner-full-control" }));
+            passes("s3-no-public-acl", [
+                acl({ type: "Group", uri: "http://acs.amazonaws.com/groups/s3/LogDelivery" }),
+                acl([{ type: "CanonicalUser", id: "abc" }]),
+            ]);
         });
         it("s3-no-public-policy: '*' principal without a restricting condition", () => {
             const doc = (statement: Record<string, unknown>) => JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
@@ -151,6 +179,31 @@ describe("policies/data", () => {
         });
     });
 
+    describe("s3-no-public-policy: shapes that look restricted but are not, and the reverse", () => {
+        const policy = (statement: Record<string, unknown>) => res("aws:s3/bucketPolicy:BucketPolicy", { bucket: "b", policy: { Version: "2012-10-17", Statement: [statement] } });
+        const read = { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" };
+        it("flags Allow with NotPrincipal (everyone else)", () => {
+            violates("s3-no-public-policy", policy({ ...read, Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::123456789012:root" } }), /NotPrincipal/);
+        });
+        it("flags conditions that restrict nothing: negated, IfExists, wildcard values, internet-wide source IPs", () => {
+            violates("s3-no-public-policy", policy({ ...read, Condition: { StringNotEquals: { "aws:SourceVpce": "vpce-1" } } }));
+            violates("s3-no-public-policy", policy({ ...read, Condition: { StringEqualsIfExists: { "aws:SourceVpce": "vpce-1" } } }));
+            violates("s3-no-public-policy", policy({ ...read, Condition: { StringLike: { "aws:PrincipalArn": "*" } } }));
+            violates("s3-no-public-policy", policy({ ...read, Condition: { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/reader" } } }));
+            violates("s3-no-public-policy", policy({ ...read, Condition: { IpAddress: { "aws:SourceIp": ["203.0.113.0/24", "0.0.0.0/0"] } } }));
+        });
+        it("judges a public statement whose Resource is still unknown", () => {
+            violates("s3-no-public-policy", policy({ ...read, Resource: UNKNOWN }));
+        });
+        it("passes fixed source IPs, an OAC statement whose SourceArn is unknown, and Deny statements for '*'", () => {
+            passes("s3-no-public-policy", [
+                policy({ ...read, Condition: { IpAddress: { "aws:SourceIp": ["203.0.113.0/24"] } } }),
+                policy({ ...read, Principal: { Service: "cloudfront.amazonaws.com" }, Condition: { StringEquals: { "AWS:SourceArn": UNKNOWN } } }),
+                policy({ Effect: "Deny", Principal: { AWS: ["*"] }, Action: "s3:*", Resource: UNKNOWN, Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+            ]);
+        });
+    });
+
     describe("EFS, KMS, SQS, SNS, ElastiCache", () => {
         it("efs-encrypted", () => {
             violates("efs-encrypted", res("aws:efs/fileSystem:FileSystem", { performanceMode: "generalPurpose" }));
@@ -170,6 +223,12 @@ describe("policies/data", () => {
                 Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:CallerAccount": "123456789012" } } }],
             };
             passes("kms-no-public-policy", res("aws:kms/key:Key", { policy: JSON.stringify(scoped) }));
+        });
+        it("kms-no-public-policy on a separate aws.kms.KeyPolicy", () => {
+            const open = { Statement: [{ Effect: "Allow", Principal: "*", Action: ["kms:Decrypt"], Resource: "*" }] };
+            violates("kms-no-public-policy", res("aws:kms/keyPolicy:KeyPolicy", { keyId: "k", policy: JSON.stringify(open) }), /any principal/);
+            const root = { Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" }] };
+            passes("kms-no-public-policy", res("aws:kms/keyPolicy:KeyPolicy", { keyId: "k", policy: JSON.stringify(root) }));
         });
         it("kms-deletion-window", () => {
             violates("kms-deletion-window", res("aws:kms/key:Key", { deletionWindowInDays: 7 }));

@@ -37,6 +37,16 @@ describe("policies/edge", () => {
         violates("cloudfront-https-only", dist({ defaultCacheBehavior: { targetOriginId: "static", viewerProtocolPolicy: "allow-all" } }));
         passes("cloudfront-https-only", dist({}));
     });
+    it("cloudfront-https-only judges the known behaviours when another one's policy is unknown", () => {
+        const mixed = dist({
+            orderedCacheBehaviors: [
+                { pathPattern: "/a/*", targetOriginId: "api", viewerProtocolPolicy: UNKNOWN },
+                { pathPattern: "/b/*", targetOriginId: "api", viewerProtocolPolicy: "allow-all" },
+            ],
+        });
+        violates("cloudfront-https-only", mixed, /\/b\/\*/);
+        expect(judge("cloudfront-https-only", mixed).map((v) => v.enforcementLevel).sort()).to.deep.equal(["advisory", "mandatory"]);
+    });
     it("cloudfront-origin-https", () => {
         violates("cloudfront-origin-https", dist({ origins: [{ originId: "api", domainName: "x", customOriginConfig: { originProtocolPolicy: "http-only", originSslProtocols: ["TLSv1.2"] } }] }));
         violates("cloudfront-origin-https", dist({ origins: [{ originId: "api", domainName: "x", customOriginConfig: { originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1", "TLSv1.2"] } }] }), /TLSv1/);
@@ -59,7 +69,12 @@ describe("policies/edge", () => {
             dist({ origins: [{ originId: "site", domainName: "b.s3-website-ap-south-1.amazonaws.com", customOriginConfig: { originProtocolPolicy: "http-only" } }] }),
             /website/,
         );
-        passes("cloudfront-s3-origin-access-control", [dist({}), dist({ origins: [{ originId: "static", domainName: UNKNOWN, originAccessControlId: "oac-1" }] })]);
+        passes("cloudfront-s3-origin-access-control", [
+            dist({}),
+            dist({ origins: [{ originId: "static", domainName: UNKNOWN, originAccessControlId: "oac-1" }] }),
+            // A VPC origin (private ALB) is neither an S3 bucket nor a public custom origin.
+            dist({ origins: [{ originId: "alb", domainName: "internal-shop.ap-south-1.elb.amazonaws.com", vpcOriginConfig: { vpcOriginId: "vo-1" } }] }),
+        ]);
     });
     it("waf-managed-rules: required groups present and blocking (not count-only), from rules or ruleJson", () => {
         violates("waf-managed-rules", res(ACL, { scope: "CLOUDFRONT", rules: [rate] }), /AWSManagedRulesCommonRuleSet/);

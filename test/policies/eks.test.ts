@@ -37,6 +37,11 @@ describe("policies/eks", () => {
                 res(COMPONENT, secureComponent),
             ]);
         });
+        it("judges a known 0.0.0.0/0 among unknown CIDRs; office CIDRs beside an unknown one stay advisory", () => {
+            violates("eks-endpoint-restricted", res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: [UNKNOWN, "0.0.0.0/0"] } }), /0.0.0.0\/0/);
+            violates("eks-endpoint-restricted", res(COMPONENT, { ...secureComponent, endpointPublicAccess: true, publicAccessCidrs: ["::/0", UNKNOWN] }), /::\/0/);
+            unknownIsAdvisory("eks-endpoint-restricted", res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24", UNKNOWN] } }));
+        });
         it("judges the child aws:eks/cluster:Cluster instead of the component when both exist (no double report)", () => {
             const component = res(COMPONENT, { endpointPublicAccess: true });
             const child = res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true } }, { parent: component });
@@ -78,6 +83,25 @@ describe("policies/eks", () => {
         ]);
     });
 
+    it("ec2-imdsv2-required on launch configurations and eks.ManagedNodeGroup inputs", () => {
+        const MNG = "eks:index:ManagedNodeGroup";
+        violates("ec2-imdsv2-required", res("aws:ec2/launchConfiguration:LaunchConfiguration", { imageId: "ami-1", instanceType: "t3.micro" }), /unset/);
+        violates("ec2-imdsv2-required", res(MNG, { nodeRoleArn: "r", enableIMDSv2: false }), /enableIMDSv2: false/);
+        violates("ec2-imdsv2-required", res(MNG, { nodeRoleArn: "r", operatingSystem: "AL2" }), /AL2/);
+        violates("ec2-imdsv2-required", res(MNG, { nodeRoleArn: "r", amiType: "AL2_ARM_64" }));
+        passes("ec2-imdsv2-required", [
+            res("aws:ec2/launchConfiguration:LaunchConfiguration", { imageId: "ami-1", metadataOptions: { httpTokens: "required" } }),
+            res(MNG, { nodeRoleArn: "r" }),
+            res(MNG, { nodeRoleArn: "r", operatingSystem: "AL2", enableIMDSv2: true }),
+            res(MNG, { nodeRoleArn: "r", amiType: "AL2023_ARM_64_STANDARD" }),
+            res(MNG, { nodeRoleArn: "r", launchTemplate: { id: "lt-1", version: "1" } }),
+        ]);
+        // In a real preview the group's own launch template is judged instead of the component.
+        const group = res(MNG, { nodeRoleArn: "r", enableIMDSv2: false });
+        const template = res(LT, { metadataOptions: { httpTokens: "optional" } }, { parent: group });
+        expect(judge("ec2-imdsv2-required", [group, template]).map((v) => v.urn)).to.deep.equal([template.urn]);
+    });
+
     it("ec2-imdsv2-required", () => {
         violates("ec2-imdsv2-required", res(LT, { imageId: "ami-1" }), /unset/);
         violates("ec2-imdsv2-required", res(LT, { metadataOptions: { httpTokens: "optional" } }));
@@ -87,6 +111,23 @@ describe("policies/eks", () => {
             res(LT, { metadataOptions: { httpEndpoint: "disabled" } }),
             res(NODE_CLASS, { spec: { amiSelectorTerms: [{ alias: "al2023@latest" }] } }),
         ]);
+    });
+
+    it("ec2-nodes-no-public-ip and ebs-encrypted on instances and launch configurations", () => {
+        const LC = "aws:ec2/launchConfiguration:LaunchConfiguration";
+        violates("ec2-nodes-no-public-ip", res(LC, { imageId: "ami-1", associatePublicIpAddress: true }));
+        passes("ec2-nodes-no-public-ip", res(LC, { imageId: "ami-1", associatePublicIpAddress: false }));
+        violates("ebs-encrypted", res("aws:ec2/instance:Instance", { ami: "ami-1", rootBlockDevice: { volumeSize: 50 } }), /root/);
+        violates("ebs-encrypted", res("aws:ec2/instance:Instance", { ami: "ami-1", rootBlockDevice: { encrypted: true }, ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: false }] }), /sdf/);
+        violates("ebs-encrypted", res(LC, { imageId: "ami-1", rootBlockDevice: { encrypted: "false" } }));
+        passes("ebs-encrypted", [
+            res("aws:ec2/instance:Instance", { ami: "ami-1", rootBlockDevice: { encrypted: true, kmsKeyId: KEY }, ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true }] }),
+            res(LC, { imageId: "ami-1", rootBlockDevice: { encrypted: true }, ebsBlockDevices: [{ deviceName: "/dev/sdg", noDevice: true }] }),
+        ]);
+        // @pulumi/eks's self-managed NodeGroup (v1) launches from a launch configuration: its child is judged instead.
+        const nodes = res("eks:index:NodeGroup", { cluster: "c", nodeRootVolumeEncrypted: false });
+        const lc = res(LC, { imageId: "ami-1", rootBlockDevice: { encrypted: false } }, { parent: nodes });
+        expect(judge("ebs-encrypted", [nodes, lc]).map((v) => v.urn)).to.deep.equal([lc.urn]);
     });
 
     it("ebs-encrypted", () => {

@@ -28,6 +28,35 @@ describe("policies/iam", () => {
         unknownIsAdvisory("iam-no-admin-policy", res("aws:iam/policy:Policy", { policy: UNKNOWN }));
     });
 
+    it("iam-no-admin-policy: every-resource ARNs, NotResource, Identity Center inline policies, unknowns beside a grant", () => {
+        violates("iam-no-admin-policy", res("aws:iam/policy:Policy", { policy: doc({ Effect: "Allow", Action: "*", Resource: "arn:aws:*:*:*" }) }), /arn:aws/);
+        violates("iam-no-admin-policy", res("aws:iam/policy:Policy", { policy: doc({ Effect: "Allow", Action: "*", NotResource: "arn:aws:s3:::audit/*" }) }), /NotResource/);
+        violates(
+            "iam-no-admin-policy",
+            res("aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy", { instanceArn: "i", permissionSetArn: "p", inlinePolicy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) }),
+        );
+        const mixed = res("aws:iam/policy:Policy", { policy: { Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: UNKNOWN }, { Effect: "Allow", Action: "*:*", Resource: "*" }] } });
+        violates("iam-no-admin-policy", mixed, /\*:\*/);
+        passes("iam-no-admin-policy", [
+            // A narrow action list settles the statement whatever its (unknown) resource.
+            res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: { Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: [UNKNOWN] }] } }),
+            res("aws:iam/policy:Policy", { policy: doc({ Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::shop-lake/*" }) }),
+            res(ROLE, { assumeRolePolicy: "{}", inlinePolicies: [{ name: "read", policy: doc({ Effect: "Allow", Action: "ec2:Describe*", Resource: "*" }) }] }),
+        ]);
+    });
+
+    it("iam-no-admin-managed-policy: exclusive attachments, permission sets, an unknown ARN beside a known admin one", () => {
+        const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+        violates("iam-no-admin-managed-policy", res("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", { roleName: "r", policyArns: [ADMIN] }));
+        violates("iam-no-admin-managed-policy", res("aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive", { groupName: "g", policyArns: ["arn:aws:iam::aws:policy/PowerUserAccess"] }));
+        violates("iam-no-admin-managed-policy", res("aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment", { instanceArn: "i", permissionSetArn: "p", managedPolicyArn: ADMIN }));
+        violates("iam-no-admin-managed-policy", res(ROLE, { assumeRolePolicy: "{}", managedPolicyArns: [UNKNOWN, ADMIN] }), /AdministratorAccess/);
+        passes("iam-no-admin-managed-policy", [
+            res("aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", { userName: "u", policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }),
+            res("aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment", { instanceArn: "i", permissionSetArn: "p", managedPolicyArn: "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess" }),
+        ]);
+    });
+
     it("iam-no-admin-managed-policy", () => {
         violates("iam-no-admin-managed-policy", res(ROLE, { managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }));
         violates("iam-no-admin-managed-policy", res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "r", policyArn: "arn:aws:iam::aws:policy/IAMFullAccess" }));
@@ -70,6 +99,56 @@ describe("policies/iam", () => {
         });
         it("reports an unknown trust document advisory", () => {
             unknownIsAdvisory("iam-irsa-trust-scoped", res(ROLE, { assumeRolePolicy: UNKNOWN }));
+        });
+    });
+
+    it("iam-trust-no-public-principal: NotPrincipal and conditions that restrict nothing", () => {
+        violates("iam-trust-no-public-principal", res(ROLE, { assumeRolePolicy: doc({ Effect: "Allow", NotPrincipal: { AWS: "arn:aws:iam::1:root" }, Action: "sts:AssumeRole" }) }), /NotPrincipal/);
+        violates(
+            "iam-trust-no-public-principal",
+            res(ROLE, { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: ["*"] }, Action: "sts:AssumeRole", Condition: { StringLike: { "aws:PrincipalArn": "*" } } }) }),
+        );
+        passes("iam-trust-no-public-principal", [
+            res(ROLE, { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole", Condition: { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci-*" } } }) }),
+            res(ROLE, { assumeRolePolicy: { Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: UNKNOWN }] } }),
+        ]);
+    });
+
+    describe("resource-policy-not-public", () => {
+        const policy = (...Statement: Record<string, unknown>[]) => JSON.stringify({ Version: "2012-10-17", Statement });
+        it("flags queue, topic, repository, secret and search-domain policies open to everyone", () => {
+            violates("resource-policy-not-public", res("aws:sqs/queuePolicy:QueuePolicy", { queueUrl: "q", policy: policy({ Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: "arn:q" }) }), /any principal/);
+            violates("resource-policy-not-public", res("aws:sns/topic:Topic", { policy: policy({ Effect: "Allow", NotPrincipal: { AWS: "arn:aws:iam::1:root" }, Action: "sns:Publish", Resource: "arn:t" }) }), /NotPrincipal/);
+            violates("resource-policy-not-public", res("aws:ecr/repositoryPolicy:RepositoryPolicy", { repository: "r", policy: policy({ Effect: "Allow", Principal: { AWS: "*" }, Action: ["ecr:BatchGetImage"] }) }));
+            violates("resource-policy-not-public", res("aws:secretsmanager/secretPolicy:SecretPolicy", { secretArn: "s", policy: policy({ Effect: "Allow", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*" }) }));
+            violates("resource-policy-not-public", res("aws:opensearch/domain:Domain", { accessPolicies: policy({ Effect: "Allow", Principal: { AWS: "*" }, Action: "es:*", Resource: "arn:es/*" }) }));
+        });
+        it("passes service principals, Deny for '*', EFS mount-target access, source-owner and fixed source-IP conditions", () => {
+            passes("resource-policy-not-public", [
+                res("aws:sqs/queuePolicy:QueuePolicy", {
+                    queueUrl: "q",
+                    policy: policy(
+                        { Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] }, Action: "sqs:SendMessage", Resource: "arn:q" },
+                        { Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: "arn:q", Condition: { Bool: { "aws:SecureTransport": "false" } } },
+                    ),
+                }),
+                res("aws:efs/fileSystemPolicy:FileSystemPolicy", {
+                    fileSystemId: "fs-1",
+                    policy: policy({ Effect: "Allow", Principal: { AWS: "*" }, Action: ["elasticfilesystem:ClientMount"], Resource: "arn:fs", Condition: { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } } }),
+                }),
+                res("aws:sns/topicPolicy:TopicPolicy", {
+                    arn: "arn:t",
+                    policy: policy({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: "arn:t", Condition: { StringEquals: { "AWS:SourceOwner": "123456789012" } } }),
+                }),
+                res("aws:opensearch/domainPolicy:DomainPolicy", {
+                    domainName: "logs",
+                    accessPolicies: policy({ Effect: "Allow", Principal: { AWS: "*" }, Action: "es:ESHttp*", Resource: "arn:es/*", Condition: { IpAddress: { "aws:SourceIp": ["203.0.113.0/24"] } } }),
+                }),
+                res("aws:sqs/queue:Queue", { name: "plain" }),
+            ]);
+        });
+        it("reports an unknown policy advisory", () => {
+            unknownIsAdvisory("resource-policy-not-public", res("aws:sqs/queuePolicy:QueuePolicy", { queueUrl: "q", policy: UNKNOWN }));
         });
     });
 

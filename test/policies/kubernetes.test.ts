@@ -62,6 +62,26 @@ describe("policies/kubernetes", () => {
         violates("k8s-no-dangerous-capabilities", deployment({ securityContext: { ...secureContainer.securityContext, capabilities: { add: ["CAP_SYS_ADMIN"] } } }), /SYS_ADMIN/);
         passes("k8s-no-dangerous-capabilities", [deployment({ securityContext: { capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } } })]);
     });
+    it("k8s-pod-security-baseline: seccomp, AppArmor (field or annotation), /proc, SELinux and sysctls", () => {
+        const ctx = secureContainer.securityContext;
+        violates("k8s-pod-security-baseline", deployment({}, { securityContext: { runAsNonRoot: true, seccompProfile: { type: "Unconfined" } } }), /seccompProfile Unconfined/);
+        violates("k8s-pod-security-baseline", cronJob({ securityContext: { ...ctx, appArmorProfile: { type: "Unconfined" } } }), /container api sets appArmorProfile/);
+        violates("k8s-pod-security-baseline", statefulSet({ securityContext: { ...ctx, procMount: "Unmasked" } }), /procMount/);
+        violates("k8s-pod-security-baseline", job({}, { securityContext: { runAsNonRoot: true, seLinuxOptions: { type: "spc_t" } } }), /spc_t/);
+        violates("k8s-pod-security-baseline", daemonSet({}, { securityContext: { runAsNonRoot: true, sysctls: [{ name: "kernel.msgmax", value: "65536" }] } }), /kernel.msgmax/);
+        const annotated = res("kubernetes:apps/v1:Deployment", {
+            metadata: meta,
+            spec: { template: { metadata: { annotations: { "container.apparmor.security.beta.kubernetes.io/api": "unconfined" } }, spec: podSpec() } },
+        });
+        violates("k8s-pod-security-baseline", annotated, /apparmor/);
+        passes("k8s-pod-security-baseline", [
+            ...secureWorkloads(),
+            deployment({ securityContext: { ...ctx, seccompProfile: { type: "RuntimeDefault" }, appArmorProfile: { type: "RuntimeDefault" } } }),
+            pod({}, { securityContext: { runAsNonRoot: true, seLinuxOptions: { level: "s0:c123,c456" }, sysctls: [{ name: "net.ipv4.ip_local_port_range", value: "1024 65000" }] } }),
+            // Other annotations may be unknown during a preview; only the AppArmor ones are read.
+            res("kubernetes:apps/v1:Deployment", { metadata: meta, spec: { template: { metadata: { annotations: { "checksum/config": UNKNOWN } }, spec: podSpec() } } }),
+        ]);
+    });
     it("k8s-no-host-path (allow-list by config)", () => {
         const withLogs = daemonSet({}, { volumes: [{ name: "varlog", hostPath: { path: "/var/log" } }] });
         violates("k8s-no-host-path", withLogs, /\/var\/log/);
@@ -104,6 +124,53 @@ describe("policies/kubernetes", () => {
         const provider = res("pulumi:providers:kubernetes", { namespace: "shop" });
         passes("k8s-no-default-namespace", [deployment(), provider, res("kubernetes:apps/v1:Deployment", { metadata: { name: "x" }, spec: {} }, { provider })]);
     });
+    describe("kinds and shapes beyond the common ones", () => {
+        const replicationController = (c?: Record<string, unknown>, p?: Record<string, unknown>) =>
+            res("kubernetes:core/v1:ReplicationController", { metadata: meta, spec: { replicas: 1, template: { spec: podSpec(c, p) } } });
+        const podTemplate = (c?: Record<string, unknown>, p?: Record<string, unknown>) => res("kubernetes:core/v1:PodTemplate", { metadata: meta, template: { spec: podSpec(c, p) } });
+        const replicaSet = (c?: Record<string, unknown>, p?: Record<string, unknown>) => res("kubernetes:apps/v1:ReplicaSet", { metadata: meta, spec: { template: { spec: podSpec(c, p) } } });
+        const patch = (spec: Record<string, unknown>) => res("kubernetes:apps/v1:DeploymentPatch", { metadata: meta, spec: { template: { spec } } });
+
+        it("judges ReplicationControllers, PodTemplates and ReplicaSets like any workload", () => {
+            violates("k8s-no-host-namespaces", replicationController({}, { hostPID: true }), /hostPID/);
+            violates("k8s-no-host-path", podTemplate({}, { volumes: [{ name: "root", hostPath: { path: "/" } }] }));
+            violates("k8s-run-as-non-root", replicaSet({}, { securityContext: { runAsNonRoot: true, runAsUser: 0 } }), /user 0/);
+            passes("k8s-no-host-namespaces", [replicationController(), podTemplate(), replicaSet()]);
+        });
+        it("judges what server-side-apply patches set, never what they leave out", () => {
+            violates("k8s-no-privileged", patch({ containers: [{ name: "api", securityContext: { privileged: true } }] }));
+            violates("k8s-no-privilege-escalation", patch({ containers: [{ name: "api", securityContext: { allowPrivilegeEscalation: true } }] }));
+            violates("k8s-run-as-non-root", patch({ securityContext: { runAsNonRoot: false }, containers: [{ name: "api" }] }));
+            violates("k8s-no-host-namespaces", res("kubernetes:core/v1:PodPatch", { metadata: meta, spec: { hostNetwork: true } }));
+            const imageBump = patch({ containers: [{ name: "api", image: "ghcr.io/shop/api:1.4.3" }] });
+            for (const p of ["k8s-no-privilege-escalation", "k8s-run-as-non-root", "k8s-resources", "k8s-probes", "k8s-no-default-namespace"]) passes(p, imageBump);
+        });
+        it("flags added capabilities in ephemeral containers and NET_RAW", () => {
+            violates("k8s-no-dangerous-capabilities", pod({}, { ephemeralContainers: [{ name: "debug", image: "busybox:1.36", securityContext: { capabilities: { add: ["ALL"] } } }] }), /ephemeralContainer debug/);
+            violates("k8s-no-dangerous-capabilities", statefulSet({ securityContext: { ...secureContainer.securityContext, capabilities: { drop: ["ALL"], add: ["net_raw"] } } }), /NET_RAW/);
+            passes("k8s-no-dangerous-capabilities", statefulSet({ securityContext: { ...secureContainer.securityContext, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "CHOWN"] } } }));
+        });
+        it("treats a Windows HostProcess pod or container as privileged", () => {
+            violates("k8s-no-privileged", deployment({ securityContext: { ...secureContainer.securityContext, windowsOptions: { hostProcess: true } } }), /HostProcess/);
+            violates("k8s-no-privileged", daemonSet({}, { securityContext: { runAsNonRoot: true, windowsOptions: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" } } }));
+            passes("k8s-no-privileged", deployment({ securityContext: { ...secureContainer.securityContext, windowsOptions: { hostProcess: false } } }));
+        });
+        it("pins images by tag and digest together", () => {
+            passes("k8s-image-pinned", [deployment({ image: `ghcr.io/shop/api:1.2.3@sha256:${"b".repeat(64)}` }), job({}, { initContainers: [{ name: "init", image: "busybox:1.36.1" }] })]);
+            violates("k8s-image-pinned", job({}, { initContainers: [{ name: "init", image: "busybox" }] }), /initContainer init/);
+        });
+        it("helm-release-pinned: ranges of every syntax, and the v3 Chart component (version or fetchOpts.version)", () => {
+            const release = (version: string) => res("kubernetes:helm.sh/v3:Release", { chart: "redis", version, namespace: "data" });
+            for (const range of ["~1.2", ">=1", "*", "1.2", "1.2.x", "latest", ">=1.0.0 <2.0.0"]) violates("helm-release-pinned", release(range), /range/);
+            violates("helm-release-pinned", res("kubernetes:helm.sh/v3:Chart", { chart: "ingress-nginx", namespace: "ingress", fetchOpts: { repo: "https://kubernetes.github.io/ingress-nginx" } }), /no version/);
+            passes("helm-release-pinned", [
+                release("v1.2.3"),
+                res("kubernetes:helm.sh/v3:Chart", { chart: "ingress-nginx", namespace: "ingress", fetchOpts: { repo: "https://kubernetes.github.io/ingress-nginx", version: "4.11.3" } }),
+                res("kubernetes:helm.sh/v3:Chart", { path: "./charts/shop", namespace: "shop" }),
+            ]);
+        });
+    });
+
     it("leaves non-workload Kubernetes resources alone", () => {
         const cm = res("kubernetes:core/v1:ConfigMap", { metadata: { name: "x" }, data: { a: "b" } });
         for (const p of ["k8s-no-privileged", "k8s-run-as-non-root", "k8s-resources"]) expect(judge(p, cm)).to.deep.equal([]);

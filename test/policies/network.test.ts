@@ -81,6 +81,21 @@ describe("policies/network", () => {
             const found = judge("sg-no-public-ingress", mixed);
             expect(found.map((v) => v.enforcementLevel).sort()).to.deep.equal(["advisory", "mandatory"]);
         });
+        it("judges a known 0.0.0.0/0 among unknown CIDRs of the same permission, with no advisory", () => {
+            const mixed = sg({ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: [UNKNOWN, "0.0.0.0/0"] });
+            violates("sg-no-public-ingress", mixed, /5432/);
+            expect(judge("sg-no-public-ingress", mixed).map((v) => v.enforcementLevel)).to.deep.equal(["mandatory"]);
+        });
+        it("judges the known entries when a whole ingress entry is unknown", () => {
+            const found = judge("sg-no-public-admin-ports", sg({ protocol: "tcp", fromPort: 20, toPort: 25, cidrBlocks: ["0.0.0.0/0"] }, UNKNOWN as unknown as Record<string, unknown>));
+            expect(found.map((v) => v.enforcementLevel).sort()).to.deep.equal(["advisory", "mandatory"]);
+        });
+        it("leaves a private permission alone even when its protocol and ports are unknown", () => {
+            passes("sg-no-public-ingress", [
+                res(INGRESS_RULE, { ipProtocol: UNKNOWN, fromPort: UNKNOWN, toPort: UNKNOWN, cidrIpv4: "10.0.0.0/16" }),
+                sg({ protocol: UNKNOWN, fromPort: 5432, toPort: 5432, cidrBlocks: ["10.0.0.0/8"], ipv6CidrBlocks: ["fd00::/8"] }),
+            ]);
+        });
         it("reports a wholly unknown ingress list as advisory", () => {
             unknownIsAdvisory("sg-no-public-ingress", res(INGRESS_RULE, { ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv4: UNKNOWN }));
         });

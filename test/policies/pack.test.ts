@@ -65,11 +65,32 @@ describe("policies/pack", () => {
             "kubernetes:core/v1:Pod",
             "kubernetes:helm.sh/v3:Release",
             "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+            "kubernetes:apps/v1:DeploymentPatch",
+            "kubernetes:core/v1:PodTemplate",
+            "kubernetes:helm.sh/v3:Chart",
+            "aws:rds/cluster:Cluster",
+            "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+            "aws:ec2/instance:Instance",
+            "aws:ec2/launchConfiguration:LaunchConfiguration",
+            "aws:kms/keyPolicy:KeyPolicy",
+            "aws:sqs/queuePolicy:QueuePolicy",
+            "aws:opensearch/domain:Domain",
+            "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy",
+            "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
         ];
         const shapes: Record<string, unknown>[] = [
             {},
             { ingress: "x", spec: 7, policy: "not json", origins: {}, rules: [null], tags: ["a"], vpcConfig: [], assumeRolePolicy: 3 },
             { ingress: [UNKNOWN], spec: { template: UNKNOWN }, policy: UNKNOWN, tags: UNKNOWN, metadataOptions: UNKNOWN },
+            {
+                ingress: [{ cidrBlocks: [UNKNOWN, "0.0.0.0/0"], protocol: UNKNOWN }],
+                policy: { Statement: [UNKNOWN, { Effect: "Allow", Principal: UNKNOWN, Condition: UNKNOWN }] },
+                inlinePolicies: [UNKNOWN],
+                policyArns: [UNKNOWN],
+                tags: { project: UNKNOWN },
+                rootBlockDevice: UNKNOWN,
+                accessPolicies: { Statement: UNKNOWN },
+            },
         ];
         const resources = [stack(), ...types.flatMap((t) => shapes.map((s) => res(t, s)))];
         const { violations } = runPoliciesDetailed(resources);

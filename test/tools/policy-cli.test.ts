@@ -76,6 +76,14 @@ describe("tools/policy (CONTRACT: npm run policy -- <export.json> [--json])", fu
         expect((JSON.parse(r.stdout) as { enforcementLevel: string }[]).every((v) => v.enforcementLevel === "advisory")).to.equal(true);
     });
 
+    it("exits 2 when --config names no file (trailing --config, or --config=)", () => {
+        for (const args of [[secure, "--config"], [secure, "--config="]]) {
+            const r = run(...args);
+            expect(r.code, args.join(" ")).to.equal(2);
+            expect(r.stderr).to.match(/^policy: --config needs a file/);
+        }
+    });
+
     it("exits 2 with a one-line message on unreadable input", () => {
         const garbage = path.join(tmp, "garbage.json");
         fs.writeFileSync(garbage, "not json");

@@ -77,6 +77,16 @@ describe("tools/policy-runner", () => {
         expect(runPolicies([stack(), gone], { policies: only("sg-no-public-admin-ports") })).to.deep.equal([]);
     });
 
+    it("ends on a malformed, cyclic parent chain instead of hanging the stack rules", () => {
+        const a = res("aws:ec2/natGateway:NatGateway", {}, { name: "a" });
+        const b = res("aws:ec2/natGateway:NatGateway", {}, { name: "b" });
+        a.parent = b.urn;
+        b.parent = a.urn;
+        const vpc = res("awsx:ec2:Vpc", { tags: { environment: "prod" } });
+        const found = runPolicies([stack(), a, b, vpc], { policies: only("vpc-flow-logs", "vpc-nat-strategy") });
+        expect(found.map((v) => v.policy).sort()).to.deep.equal(["vpc-flow-logs"]);
+    });
+
     it("reports a crashing or async validation instead of silently passing", () => {
         const crashing: Policies = [{ name: "boom", description: "d", enforcementLevel: "advisory", validateResource: () => { throw new Error("kaput"); } }];
         const crash = runPolicies([stack(), openSsh()], { policies: crashing });
