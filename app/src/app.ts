@@ -3,8 +3,9 @@ import { registerDevTokenRoute } from "./auth/dev-token-routes";
 import type { DevIssuer } from "./auth/dev-issuer";
 import type { TokenVerifier } from "./auth/principal";
 import { AccessLog } from "./http/access-log";
-import { installErrorHandling, respondToError } from "./http/error-handler";
+import { installErrorHandling, respondToConnectionError, respondToError } from "./http/error-handler";
 import { registerHealthRoutes, type ReadinessCheck } from "./http/health-routes";
+import { installJsonBodyParser } from "./http/json-body";
 import { installRequestMetrics, type ServiceMetrics } from "./http/metrics";
 import { requestIdFor } from "./http/request-id";
 import { validatorCompiler } from "./http/validation";
@@ -31,22 +32,29 @@ export interface AppOptions {
   bodyLimitBytes: number;
   /** Structured JSON logger (pino); undefined disables request logging (tests, benchmarks). */
   logger: FastifyBaseLogger | undefined;
+  /** Deadline for receiving a whole request, headers and body (408 after it); default 30 s. */
+  requestTimeoutMs?: number;
 }
 
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export function buildApp(services: AppServices, options: AppOptions): FastifyInstance {
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimitBytes,
     logController: new AccessLog(),
     genReqId: requestIdFor,
-    // Bounds slow-loris style clients; well above any honest request.
-    requestTimeout: 30_000,
+    // Bounds slow-loris style clients (stalled or trickled headers and bodies); well above any honest request.
+    requestTimeout: requestTimeoutMs,
+    // Also given to Node when the server is created: Fastify sets requestTimeout only afterwards, which
+    // leaves Node's 60 s headersTimeout above it, and Node then never enforces the body deadline.
+    // Deadlines are checked every second (Node's default, 30 s, would let one run up to twice as long).
+    http: { requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000 },
     connectionTimeout: 60_000,
+    clientErrorHandler: (error, socket) => respondToConnectionError(error, socket, options.logger),
     // Rejects absurd path segments before routing.
     routerOptions: { maxParamLength: 200 },
-    // JSON parser guards against prototype pollution through __proto__ / constructor keys.
-    onProtoPoisoning: "error",
-    onConstructorPoisoning: "error",
     return503OnClosing: true,
     // Errors raised by the router before any route runs (over-long or badly encoded URLs).
     frameworkErrors: (error, request, reply) => {
@@ -59,6 +67,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   app.setValidatorCompiler(validatorCompiler);
   // JSON only: without this Fastify would hand text/plain bodies to the routes as strings.
   app.removeContentTypeParser("text/plain");
+  installJsonBodyParser(app);
   // Callback-style hooks on the hot path: no promise per request.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);

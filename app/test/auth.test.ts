@@ -26,6 +26,10 @@ describe("OIDC verification against a JWKS endpoint (Keycloak layout)", () => {
     server = createServer((request, response) => {
       if (request.url === "/realms/shop/protocol/openid-connect/certs") {
         response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [publishedJwk] }));
+      } else if (request.url === "/realms/rotating/protocol/openid-connect/certs") {
+        // Mid-rotation Keycloak publishes the new and the old RS256 key side by side.
+        const keys = [publishedJwk, { ...publishedJwk, kid: "realm-key-0" }];
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }));
       } else {
         response.writeHead(404).end();
       }
@@ -65,6 +69,19 @@ describe("OIDC verification against a JWKS endpoint (Keycloak layout)", () => {
     const { privateKey } = await generateKeyPair("RS256");
     expect(await rejection(await sign({ kid: "realm-key-1", key: privateKey }))).to.equal("token signature is invalid");
     expect(await rejection(await sign({ kid: "rotated-away" }))).to.equal("token was signed by an unknown key");
+  });
+
+  it("rejects a token that names no key (kid) when the realm publishes several, instead of answering 503", async () => {
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const rotatingIssuer = issuer.replace("/realms/shop", "/realms/rotating");
+    const unsigned = `${encode({ alg: "RS256" })}.${encode({ iss: rotatingIssuer, aud: audience, sub: "x" })}.c2ln`;
+    const outcome = await createOidcVerifier({ issuer: rotatingIssuer, audience })
+      .verify(unsigned)
+      .then(
+        () => "accepted",
+        (error: unknown) => (error instanceof TokenRejectedError ? error.message : `unexpected ${String(error)}`),
+      );
+    expect(outcome).to.equal("token does not say which key signed it (no kid)");
   });
 
   it("answers 503 (not 401, not 500) when the key set cannot be fetched", async () => {

@@ -64,6 +64,18 @@ describe("hostile input never causes a 5xx", () => {
     ["expired token", async () => ({ url: `/v1/orders/${productId}`, headers: bearer(await expiredToken(t)) }), 401],
     ["unknown route", async () => ({ url: "/v1/../../etc/passwd" }), 404],
     ["unsupported method", async () => ({ method: "PATCH", url: "/v1/products" }), 404],
+    // PostgreSQL text cannot hold U+0000, and UTF-8 has no form for an unpaired surrogate.
+    ["NUL character in a product name", async () => ({ method: "POST", url: "/v1/products", headers: bearer(admin), payload: { sku: "NUL-1", name: "a\u0000b", priceCents: 1 } }), 400],
+    ["NUL character in a replacement description", async () => ({ method: "PUT", url: `/v1/products/${productId}`, headers: bearer(admin), payload: { sku: "NUL-2", name: "n", description: "\u0000", priceCents: 1 } }), 400],
+    ["unpaired surrogate in a product name", async () => ({ method: "POST", url: "/v1/products", headers: { ...bearer(admin), "content-type": "application/json" }, payload: '{"sku":"SUR-1","name":"a\\ud800b","priceCents":1}' }), 400],
+    ["NUL character in a search query", async () => ({ url: "/v1/search?q=lamp%00" }), 400],
+    ["body that is not valid UTF-8", async () => ({ method: "POST", url: "/v1/products", headers: { ...bearer(admin), "content-type": "application/json" }, payload: Buffer.concat([Buffer.from('{"sku":"UTF-1","name":"caf'), Buffer.from([0xe9]), Buffer.from('","priceCents":1}')]) }), 400],
+    ["JSON declared in another charset", async () => ({ method: "POST", url: "/v1/orders", headers: { ...orderHeaders(), "content-type": "application/json; charset=latin1" }, payload: JSON.stringify({ items: [{ productId, quantity: 1 }] }) }), 415],
+    ["compressed body", async () => ({ method: "POST", url: "/v1/orders", headers: { ...orderHeaders(), "content-encoding": "gzip" }, payload: JSON.stringify({ items: [{ productId, quantity: 1 }] }) }), 415],
+    ["limit that is not a decimal integer (0x10)", async () => ({ url: "/v1/products?limit=0x10" }), 400],
+    ["limit padded with a space", async () => ({ url: "/v1/products?limit=%205" }), 400],
+    ["a token subject the database cannot store", async () => ({ method: "POST", url: "/v1/orders", headers: { ...orderHeaders(), ...bearer(await t.tokenFor("mal\u0000lory")) }, payload: JSON.stringify({ items: [{ productId, quantity: 1 }] }) }), 400],
+    ["the same product twice, in two letter cases", async () => ({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: JSON.stringify({ items: [{ productId, quantity: 1 }, { productId: productId.toUpperCase(), quantity: 1 }] }) }), 400],
   ];
 
   for (const [title, build, expected] of cases) {
@@ -81,6 +93,56 @@ describe("hostile input never causes a 5xx", () => {
   it("still has every table after the injection attempts", async () => {
     const products = await t.app.inject({ url: "/v1/products?limit=1" });
     expect(products.json<{ items: Product[] }>().items).to.have.length(1);
+  });
+
+  // Each of these got past validation and reached PostgreSQL, which refused it (or would have).
+  const validationCases: Array<[title: string, url: string]> = [
+    ["limit=1e309 (Infinity after coercion)", "/v1/products?limit=1e309"],
+    ["limit=Infinity", "/v1/products?limit=Infinity"],
+    ["search limit=Infinity", "/v1/search?q=lamp&limit=Infinity"],
+    ["search limit=1e1", "/v1/search?q=lamp&limit=1e1"],
+    ["a product id with a urn:uuid: prefix", "/v1/products/urn:uuid:00000000-0000-4000-8000-000000000000"],
+  ];
+  for (const [title, url] of validationCases) {
+    it(`rejects ${title} in validation, before the database`, async () => {
+      const response = await t.app.inject({ url });
+      expect(response.statusCode, response.body).to.equal(400);
+      expect(response.json<{ error: string }>().error).to.equal("validation_failed");
+    });
+  }
+
+  it("names the forbidden key instead of calling valid JSON invalid", async () => {
+    const proto = await t.app.inject({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items":[],"__proto__":{"admin":true}}' });
+    expect(proto.statusCode).to.equal(400);
+    expect(proto.json<{ message: string }>().message).to.contain("__proto__");
+    const escaped = await t.app.inject({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items":[{"\\u005f_proto__":{}}]}' });
+    expect(escaped.json<{ message: string }>().message).to.contain("__proto__");
+    const constructor = await t.app.inject({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items":[],"constructor":{"prototype":{"admin":true}}}' });
+    expect(constructor.statusCode).to.equal(400);
+    expect(constructor.json<{ message: string }>().message).to.contain("constructor");
+    const syntax = await t.app.inject({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items": [' });
+    expect(syntax.json<{ message: string }>().message).to.match(/not valid JSON/);
+  });
+
+  it("still accepts UTF-8 JSON with an explicit charset or a byte order mark", async () => {
+    const items = [{ productId, quantity: 1 }];
+    const charset = await t.app.inject({ method: "POST", url: "/v1/orders", headers: { ...orderHeaders(), "content-type": "application/json; charset=UTF-8" }, payload: JSON.stringify({ items }) });
+    expect(charset.statusCode, charset.body).to.equal(201);
+    const bom = await t.app.inject({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: `\ufeff${JSON.stringify({ items })}` });
+    expect(bom.statusCode, bom.body).to.equal(201);
+  });
+
+  it("treats product ids case-insensitively, answering with the canonical lower-case form", async () => {
+    const upper = productId.toUpperCase();
+    expect((await t.app.inject({ url: `/v1/products/${upper}` })).json<Product>().id).to.equal(productId);
+    const headers = orderHeaders();
+    const first = await t.app.inject({ method: "POST", url: "/v1/orders", headers, payload: { items: [{ productId: upper, quantity: 1 }] } });
+    expect(first.statusCode, first.body).to.equal(201);
+    expect(first.json<{ items: Array<{ productId: string }> }>().items[0]?.productId).to.equal(productId);
+    // A retry that spells the id differently is the same request, not a different body.
+    const retry = await t.app.inject({ method: "POST", url: "/v1/orders", headers, payload: { items: [{ productId, quantity: 1 }] } });
+    expect(retry.statusCode, retry.body).to.equal(201);
+    expect(retry.headers["idempotent-replayed"]).to.equal("true");
   });
 
   it("treats SQL in a search query as plain words", async () => {

@@ -61,6 +61,17 @@ describe("integration: real PostgreSQL and Redis", function () {
     return response.json<Product>();
   };
 
+  /** PUT: the product renamed "Renamed" at 700 cents, the rest unchanged. */
+  const renameProduct = async (product: Product) => {
+    const response = await t.app.inject({
+      method: "PUT",
+      url: `/v1/products/${product.id}`,
+      headers: bearer(admin),
+      payload: { sku: product.sku, name: "Renamed", priceCents: 700, stock: product.stock },
+    });
+    expect(response.statusCode, response.body).to.equal(200);
+  };
+
   it("migrates a fresh database once, even with several replicas starting together", async () => {
     const freshSchema = `${schema}_fresh`;
     const admin = new Client({ connectionString: baseUrl });
@@ -98,19 +109,23 @@ describe("integration: real PostgreSQL and Redis", function () {
     await t.runtime.db.query("UPDATE products SET name = 'changed directly' WHERE id = $1", [product.id]);
     expect((await t.app.inject({ url: `/v1/products/${product.id}` })).json<Product>().name).to.equal("Product IT-CACHE-1");
 
-    const updated = await t.app.inject({
-      method: "PUT",
-      url: `/v1/products/${product.id}`,
-      headers: bearer(admin),
-      payload: { sku: "IT-CACHE-1", name: "Renamed", priceCents: 700, stock: 10 },
-    });
-    expect(updated.statusCode).to.equal(200);
+    await renameProduct(product);
     expect(await redis.exists(key)).to.equal(0);
     expect((await t.app.inject({ url: `/v1/products/${product.id}` })).json<Product>()).to.include({ name: "Renamed", priceCents: 700 });
 
     await t.app.inject({ method: "DELETE", url: `/v1/products/${product.id}`, headers: bearer(admin) });
     expect(await redis.exists(key)).to.equal(0);
     expect((await t.app.inject({ url: `/v1/products/${product.id}` })).statusCode).to.equal(404);
+  });
+
+  it("caches a product under one key whatever the letter case of its id, so an update evicts every spelling", async () => {
+    const product = await createProduct("IT-CACHE-CASE", 10, 500);
+    const upper = product.id.toUpperCase();
+    expect((await t.app.inject({ url: `/v1/products/${upper}` })).json<Product>().id).to.equal(product.id);
+    expect(await redis.exists(`shop:product:v1:${upper}`)).to.equal(0);
+    expect(await redis.exists(`shop:product:v1:${product.id}`)).to.equal(1);
+    await renameProduct(product);
+    expect((await t.app.inject({ url: `/v1/products/${upper}` })).json<Product>()).to.include({ name: "Renamed", priceCents: 700 });
   });
 
   it("reports Redis in /readyz", async () => {

@@ -36,6 +36,15 @@ describe("jobs", () => {
       expect(() => parseFeed('{"items": 1}')).to.throw(/products/);
     });
 
+    it("rejects entries whose text PostgreSQL cannot store, instead of failing the import", () => {
+      const parsed = parseFeed('[{"sku":"FEED-NUL","name":"a\\u0000b","priceCents":1},{"sku":"FEED-SUR","name":"\\ud800","priceCents":1}]');
+      expect(parsed.entries).to.be.empty;
+      expect(parsed.rejected.map((rejection) => rejection.reason)).to.deep.equal([
+        "/name must not contain NUL (U+0000) or unpaired surrogate characters",
+        "/name must not contain NUL (U+0000) or unpaired surrogate characters",
+      ]);
+    });
+
     it("imports idempotently: a second run of the same feed changes nothing", async () => {
       const feedFile = join(tmpdir(), `feed-${process.pid}.json`);
       await writeFile(feedFile, JSON.stringify(FEED));

@@ -21,6 +21,8 @@ export function describeJoseFailure(error: unknown): TokenRejectedError {
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return new TokenRejectedError("token signature is invalid");
   if (error instanceof errors.JWKSNoMatchingKey) return new TokenRejectedError("token was signed by an unknown key");
+  // Chosen before any signature check, so any client can send one; Keycloak's tokens always carry a kid.
+  if (error instanceof errors.JWKSMultipleMatchingKeys) return new TokenRejectedError("token does not say which key signed it (no kid)");
   if (error instanceof errors.JOSEAlgNotAllowed) return new TokenRejectedError("token algorithm is not allowed");
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported) {
     return new TokenRejectedError("token is malformed");

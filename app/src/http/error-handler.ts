@@ -1,4 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES as HTTP_REASON_PHRASES, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HttpError } from "./http-error";
 
 export interface ErrorBody {
@@ -10,6 +13,7 @@ export interface ErrorBody {
 // PostgreSQL errors a client can provoke with a well-formed but impossible value.
 const CLIENT_PG_ERRORS: Record<string, string> = {
   "22P02": "a value has an invalid format",
+  "22021": "a value contains a character the database cannot store",
   "22003": "a number is out of range",
   "22001": "a value is too long",
   "54000": "the request is too complex",
@@ -22,6 +26,7 @@ const STATUS_CODES: Record<number, string> = {
   404: "not_found",
   405: "method_not_allowed",
   406: "not_acceptable",
+  408: "request_timeout",
   409: "conflict",
   413: "payload_too_large",
   414: "uri_too_long",
@@ -80,4 +85,43 @@ export function installErrorHandling(app: FastifyInstance): void {
     };
     return reply.status(404).send(body);
   });
+}
+
+// Node's HTTP parser rejects these before a request object exists; Fastify's default answer has
+// another body shape and says only "Client Error".
+const CONNECTION_ERRORS: Record<string, { status: number; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: "the request was not received completely in time" },
+  HPE_HEADER_OVERFLOW: { status: 431, message: "the request headers are larger than the server accepts" },
+};
+
+/**
+ * Whether a response is being written on the connection (a route may answer before the body has
+ * arrived): a 408 must not be spliced into it. Node's own client-error answer checks the same
+ * (undocumented) `_httpMessage`, which is detached once the response is complete.
+ */
+function responseStarted(socket: Socket): boolean {
+  const response: unknown = Reflect.get(socket, "_httpMessage");
+  return response instanceof ServerResponse && response.headersSent;
+}
+
+/** Answers a request the HTTP parser refused (malformed, oversized headers, too slow) with the usual error body. */
+export function respondToConnectionError(error: ConnectionError, socket: Socket, log: FastifyBaseLogger | undefined): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const known = CONNECTION_ERRORS[error.code];
+  const status = known?.status ?? 400;
+  const body: ErrorBody = {
+    error: STATUS_CODES[status] ?? "client_error",
+    message: known?.message ?? `malformed HTTP request (${error.code})`,
+    requestId: randomUUID(),
+  };
+  log?.info({ status, code: body.error, reason: body.message, reqId: body.requestId }, "request rejected");
+  if (socket.writable && !responseStarted(socket)) {
+    const json = JSON.stringify(body);
+    socket.write(
+      `HTTP/1.1 ${status} ${HTTP_REASON_PHRASES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(json)}\r\nx-request-id: ${body.requestId}\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -15,4 +15,5 @@ export const unauthorized = (message: string) => new HttpError(401, "unauthorize
 export const forbidden = (message: string) => new HttpError(403, "forbidden", message);
 export const notFound = (message: string) => new HttpError(404, "not_found", message);
 export const conflict = (message: string) => new HttpError(409, "conflict", message);
+export const unsupportedMediaType = (message: string) => new HttpError(415, "unsupported_media_type", message);
 export const unprocessable = (message: string) => new HttpError(422, "unprocessable", message);

@@ -1,5 +1,7 @@
-/** JSON-schema building blocks shared by routes. */
-export const uuidSchema = { type: "string", format: "uuid" } as const;
+/** JSON-schema building blocks shared by routes (keywords of our own: see validation.ts). */
+
+/** A UUID in either letter case, handed to the route in its canonical lower-case form. */
+export const uuidSchema = { type: "string", format: "uuid", lowercase: true } as const;
 
 export const errorSchema = {
   type: "object",

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import Ajv from "ajv";
+import { withAppVocabulary } from "../http/validation";
 import type { ProductInput } from "../products/product";
 import { productInputSchema } from "../products/product-schemas";
 
@@ -17,9 +18,9 @@ export interface ParsedFeed {
 
 // The same schema the admin API enforces, so a feed cannot insert what a human could not. Unlike the
 // API, unknown fields are dropped rather than rejected: vendor feeds carry extras (images, categories).
-const validateEntry = new Ajv({ useDefaults: true, coerceTypes: false, removeAdditional: "all" }).compile<ProductInput>(
-  productInputSchema,
-);
+const validateEntry = withAppVocabulary(
+  new Ajv({ useDefaults: true, coerceTypes: false, removeAdditional: "all" }),
+).compile<ProductInput>(productInputSchema);
 
 /** Reads a catalogue feed from an http(s) URL or a local file path. */
 export async function readFeedSource(source: string): Promise<string> {

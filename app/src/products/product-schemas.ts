@@ -26,8 +26,8 @@ export const productInputSchema = {
   type: "object",
   properties: {
     sku: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" },
-    name: { type: "string", minLength: 1, maxLength: 200 },
-    description: { type: "string", maxLength: 4000, default: "" },
+    name: { type: "string", minLength: 1, maxLength: 200, storableText: true },
+    description: { type: "string", maxLength: 4000, default: "", storableText: true },
     priceCents: { type: "integer", minimum: 0, maximum: 100_000_000 },
     stock: { type: "integer", minimum: 0, maximum: 1_000_000_000, default: 0 },
   },

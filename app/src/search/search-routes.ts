@@ -7,7 +7,7 @@ const searchSchema = {
   querystring: {
     type: "object",
     properties: {
-      q: { type: "string", minLength: 1, maxLength: 200 },
+      q: { type: "string", minLength: 1, maxLength: 200, storableText: true },
       limit: { type: "integer", minimum: 1, maximum: 50, default: 20 },
     },
     required: ["q"],

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
-import { buildApp } from "../../src/app";
+import { buildApp, type AppOptions } from "../../src/app";
 import { loadConfig, type AppConfig } from "../../src/config";
 import type { Publisher } from "../../src/outbox/publisher";
 import { createRuntime, type Runtime } from "../../src/runtime";
@@ -17,10 +17,14 @@ export interface TestApp {
 }
 
 /** The real app on an embedded PGlite database (or `env` settings), driven through fastify.inject. */
-export async function startTestApp(env: Record<string, string> = {}, publisher?: Publisher): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  publisher?: Publisher,
+  appOptions: Pick<AppOptions, "requestTimeoutMs"> = {},
+): Promise<TestApp> {
   const config = loadConfig(env);
   const runtime = await createRuntime(config, silentLog, { processMetrics: false, ...(publisher ? { publisher } : {}) });
-  const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: undefined });
+  const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: undefined, ...appOptions });
   await app.ready();
   return {
     app,
