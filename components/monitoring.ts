@@ -187,11 +187,13 @@ export class Monitoring extends pulumi.ComponentResource {
                             },
                         },
                     },
-                    podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
+                    // The chart renders the whole object over its default minAvailable: 1, so a maxUnavailable would give the
+                    // budget both fields (rejected by the API); minAvailable replicas - 1 is the same budget.
+                    podDisruptionBudget: { enabled: replicas > 1, minAvailable: replicas - 1 },
                 },
                 alertmanager: {
                     alertmanagerSpec: { replicas, resources: resources("50m", "128Mi", { memory: "256Mi" }), securityContext: pod },
-                    podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
+                    podDisruptionBudget: { enabled: replicas > 1, minAvailable: replicas - 1 },
                 },
                 grafana: {
                     enabled: true,
