@@ -18,7 +18,7 @@ describe("container image definition", () => {
     expect(froms).to.have.length(2);
     expect(froms[0]?.getImageName()).to.equal("node");
     expect(froms[0]?.getImageTag()).to.match(/^22\.\d+\.\d+-/);
-    expect(froms[1]?.getImage()).to.equal("gcr.io/distroless/nodejs22-debian12:nonroot");
+    expect(froms[1]?.getImage()).to.equal("gcr.io/distroless/nodejs22-debian13:nonroot");
     expect(dockerfile).to.match(/COPY --from=build \/build\/dist \.\/dist/);
   });
 
