@@ -12,7 +12,7 @@ interface RawExchange {
  * Writes raw bytes to the listening server and reads until it closes the connection: the requests
  * fastify.inject cannot make (oversized headers, broken HTTP, a body that stops half-way).
  */
-function exchange(port: number, request: Buffer | string, giveUpAfterMs = 10_000): Promise<RawExchange> {
+function exchange(port: number, request: Buffer | string, giveUpAfterMs = 25_000): Promise<RawExchange> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const socket = connect(port, "127.0.0.1");
@@ -63,7 +63,8 @@ describe("hostile input at the transport (a real listening server)", () => {
     const answer = await exchange(port, `${head}{"sku":"SLOW-1"`);
     expect(answer.status, answer.body).to.equal(408);
     expectErrorBody(answer.body, "request_timeout");
-    expect(answer.elapsedMs).to.be.below(5000);
+    // The app's 1 s deadline, not Node's 60 s headersTimeout; generous, so a busy CI machine cannot make it flaky.
+    expect(answer.elapsedMs).to.be.below(20_000);
   });
 
   it("answers headers that never end with 408", async () => {
