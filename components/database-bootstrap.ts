@@ -24,6 +24,7 @@ export interface DatabaseBootstrapArgs {
     passwordSecretArn?: pulumi.Input<string>;
     region: string;
     oidc: OidcIdentity;
+    /** Resources the Kubernetes objects wait for; must include the namespace they are created in. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -72,7 +73,7 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-bootstrap`, {
             metadata: { name: serviceAccountName, namespace: args.namespace, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
             automountServiceAccountToken: false,
-        }, child);
+        }, { ...child, dependsOn: args.dependsOn });
 
         const container = restrictedContainerSecurityContext({ uid: UID });
         const workVolume = { name: "work", mountPath: WORK };
@@ -141,7 +142,7 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                 username: this.username,
                 password: pulumi.secret(password.result),
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: args.dependsOn });
     }
 }
 

@@ -194,8 +194,9 @@ export class ShopApi extends pulumi.ComponentResource {
             },
         }, { ...inNamespace, dependsOn: [ns, serviceAccount, secretEnv, database.job, ...(trust ? [trust] : [])] });
 
+        // The ServiceMonitor selects this Service by its labels, so it carries the API's component label too.
         new k8s.core.v1.Service(`${name}-service`, {
-            metadata: { name: "shop-api", namespace, labels },
+            metadata: { name: "shop-api", namespace, labels: apiLabels },
             spec: { type: "ClusterIP", selector: apiLabels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
         }, inNamespace);
 

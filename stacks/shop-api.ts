@@ -46,7 +46,8 @@ export function composeShopApi({ config, cluster, database, services, imagePlatf
             oidcIssuer: identity.issuerUrl,
         },
         gateway: { ingressClassName: gateway.ingressClassName, jwtPlugin: gateway.jwtPluginName },
-        callerNamespaces: [gateway.namespace, "monitoring"],
+        // Prometheus (namespace "monitoring") scrapes the API only where it runs; elsewhere no such namespace exists.
+        callerNamespaces: [gateway.namespace, ...(monitoring.prometheusStack ? ["monitoring"] : [])],
         searchIndexer: { kafkaSecretName: indexerKafkaSecret, consumerGroup: INDEXER_KAFKA_USER },
         prometheusOperator: monitoring.prometheusStack,
     }, opts);

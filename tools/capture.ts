@@ -33,6 +33,22 @@ export function toExportShape(value: unknown): unknown {
     return value;
 }
 
+/**
+ * Key names of every secret whose plaintext is a map (a Kubernetes Secret's `stringData`, say), by property path.
+ * The export hides them with the values; offline checks still need to know which keys a Secret holds. Names only,
+ * never values.
+ */
+export function secretMapKeys(value: unknown, path = ""): Record<string, string[]> {
+    if (Array.isArray(value)) return Object.assign({}, ...value.map((inner, index) => secretMapKeys(inner, `${path}[${index}]`)));
+    if (!value || typeof value !== "object") return {};
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) {
+        const plain = record.value;
+        return plain && typeof plain === "object" && !Array.isArray(plain) ? { [path]: Object.keys(plain).sort() } : {};
+    }
+    return Object.assign({}, ...Object.entries(record).map(([key, inner]) => secretMapKeys(inner, path ? `${path}.${key}` : key)));
+}
+
 interface StructLike { toJavaScript(): Record<string, unknown> }
 interface RegisterRequest {
     getType(): string; getName(): string; getParent(): string; getCustom(): boolean; getObject(): StructLike | undefined;
@@ -52,6 +68,8 @@ interface MonitorLike {
  */
 export class Recorder {
     readonly resources: CapturedResource[] = [];
+    /** By URN: the key names of the resource's secret maps (see secretMapKeys); not part of the export. */
+    readonly secretKeys: Record<string, Record<string, string[]>> = {};
     readonly cloud: MockCloud;
 
     private constructor(region: string) {
@@ -77,12 +95,15 @@ export class Recorder {
     }
 
     private record(req: RegisterRequest, response: RegisterResponse): void {
-        const inputs = toExportShape(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        const raw = req.getObject()?.toJavaScript() ?? {};
+        const inputs = toExportShape(raw) as Record<string, unknown>;
         const outputs = toExportShape(response.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
         // The AWS provider computes tagsAll (default tags merged in) during its check, so real state carries it in inputs.
         if (outputs.tagsAll !== undefined) inputs.tagsAll = outputs.tagsAll;
         const type = req.getType();
         const urn = response.getUrn();
+        const secretKeys = secretMapKeys(raw);
+        if (Object.keys(secretKeys).length > 0) this.secretKeys[urn] = secretKeys;
         if (type.startsWith("pulumi:providers:")) this.cloud.rememberProvider(urn, response.getId(), inputs);
         this.resources.push({
             urn,

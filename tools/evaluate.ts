@@ -7,6 +7,8 @@ export interface Evaluation {
     project: string;
     stack: string;
     resources: CapturedResource[];
+    /** By URN: key names of secret maps in the resource's inputs (values stay hidden). */
+    secretKeys: Record<string, Record<string, string[]>>;
     unmodelledInvokes: string[];
     seconds: number;
 }
@@ -49,6 +51,7 @@ export async function evaluateStack(stack: string, root = process.cwd()): Promis
         project: settings.project,
         stack: settings.stack,
         resources: recorder.resources,
+        secretKeys: recorder.secretKeys,
         unmodelledInvokes: [...recorder.cloud.unmodelledInvokes],
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
     };

@@ -13,6 +13,8 @@ export interface PlanReport {
     resources: number;
     byType: Record<string, number>;
     violations: Violation[];
+    /** By URN: key names of secret maps (a Secret's stringData) the export hides; names only, never values. */
+    secretKeys: Record<string, Record<string, string[]>>;
 }
 
 function parseArgs(argv: string[]): PlanArgs {
@@ -92,7 +94,7 @@ async function main(): Promise<number> {
     const violations = runPolicies(resources);
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
 
-    const report: PlanReport = { stack: args.stack, resources: resources.length, byType: countBy(resources, (r) => r.type), violations };
+    const report: PlanReport = { stack: args.stack, resources: resources.length, byType: countBy(resources, (r) => r.type), violations, secretKeys: evaluation.secretKeys };
     if (args.out) writeFileSync(args.out, JSON.stringify(stackExport(resources), null, 2));
     if (args.report) writeFileSync(args.report, JSON.stringify(report, null, 2));
 

@@ -54,6 +54,12 @@ describe("components/identity (Keycloak)", () => {
         expect(trust).to.include("system:serviceaccount:idtest-prod-ns:keycloak-db-bootstrap");
     });
 
+    it("creates the bootstrap's credentials Secret and ServiceAccount only after its namespace", () => {
+        const namespace = prod.one("kubernetes:core/v1:Namespace").urn;
+        expect(prod.one("kubernetes:core/v1:ServiceAccount").dependencies).to.include(namespace);
+        expect(prod.named("idtest-prod-db-credentials").dependencies).to.include(namespace);
+    });
+
     it("takes the admin credentials from the Pulumi secret through a Kubernetes Secret, never in plain inputs", () => {
         expect(JSON.stringify(secret(prod, "keycloak-admin").stringData)).to.include("ciphertext");
         expect(JSON.parse(values(prod).extraEnv)).to.deep.include({ name: "KC_BOOTSTRAP_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: "keycloak-admin", key: "password" } } });

@@ -169,11 +169,13 @@ describe("components/shop-api", () => {
 
     it("is scraped by Prometheus through a ServiceMonitor on the API pods' /metrics, once the operator's CRDs exist", () => {
         const monitor = indexed.one("kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
-        const service = indexed.one("kubernetes:core/v1:Service").inputs.spec as { selector: Record<string, string>; ports: { name: string }[] };
+        const service = indexed.one("kubernetes:core/v1:Service").inputs as { metadata: { labels: Record<string, string> }; spec: { selector: Record<string, string>; ports: { name: string }[] } };
         const spec = monitor.inputs.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
-        expect(spec.selector.matchLabels).to.deep.equal(service.selector);
+        // A ServiceMonitor selects Services by their own labels (not their pod selector): the API's Service must carry them.
+        expect(service.metadata.labels).to.include(spec.selector.matchLabels);
+        expect(spec.selector.matchLabels).to.deep.equal(service.spec.selector);
         expect(spec.endpoints).to.have.length(1);
-        expect(spec.endpoints[0]).to.include({ port: service.ports[0].name, path: "/metrics" });
+        expect(spec.endpoints[0]).to.include({ port: service.spec.ports[0].name, path: "/metrics" });
         expect(monitor.dependencies).to.include(indexed.named("apitest-indexed-operator").urn);
         expect(prod.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")).to.have.length(0);
     });

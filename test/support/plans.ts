@@ -11,7 +11,11 @@ export interface PlannedStack {
     exitCode: number;
     stdout: string;
     resources: CapturedResource[];
-    report: { resources: number; byType: Record<string, number>; violations: { policy: string; enforcementLevel: string; urn: string; message: string }[] };
+    report: {
+        resources: number; byType: Record<string, number>; violations: { policy: string; enforcementLevel: string; urn: string; message: string }[];
+        /** By URN: key names of secret maps (a Secret's stringData), which the export hides. */
+        secretKeys: Record<string, Record<string, string[]>>;
+    };
 }
 
 const ROOT = join(__dirname, "..", "..");

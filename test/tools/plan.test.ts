@@ -65,4 +65,12 @@ describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report F
         const stack = prod.resources.find((r) => r.type === "pulumi:pulumi:Stack");
         expect(JSON.stringify(stack?.outputs.kubeconfig)).to.include("1b47061264138c4ac30d75fd1eb44270");
     });
+
+    it("reports the key names, never the values, of secret maps the export hides (a Secret's stringData)", () => {
+        const prod = plannedStack("prod");
+        const grafana = prod.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as { name: string }).name === "grafana-admin")!;
+        expect(JSON.stringify(grafana.inputs.stringData)).to.include("ciphertext");
+        expect(prod.report.secretKeys[grafana.urn]).to.deep.equal({ stringData: ["admin-password", "admin-user"] });
+        expect(JSON.stringify(prod.report)).to.not.include("offline-placeholder-for-");
+    });
 });

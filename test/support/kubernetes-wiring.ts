@@ -1,0 +1,683 @@
+import type { CapturedResource } from "../../tools/capture";
+
+/**
+ * Plan-level wiring checks: references between the Kubernetes objects (and Helm values, and IAM roles) one stack
+ * declares that schemas cannot see. Each check walks every resource of a plan and returns one message per dangling
+ * reference, naming the stack, the object and what it points at. Objects that an operator or a chart creates at run
+ * time are not in the plan: the caller passes rules (AllowRule) that derive them, each naming its creator.
+ */
+
+/** A secret in the export is an object carrying this signature key (tools/capture.ts). */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
+/** Namespaces every EKS cluster has; nothing needs to declare them. */
+export const WELL_KNOWN_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
+/** Cluster-scoped kinds the program may declare (built-in and custom); every other kind is namespaced. */
+const CLUSTER_SCOPED = new Set([
+    "Namespace", "StorageClass", "IngressClass", "PersistentVolume", "PriorityClass", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "CSIDriver", "RuntimeClass",
+    "KongClusterPlugin", "NodePool", "EC2NodeClass", "ClusterIssuer", "ClusterSecretStore",
+]);
+/** Controllers whose pods serve (a Service may route to them); Jobs and CronJobs run to completion. */
+const SERVING_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"]);
+/** Controllers with a label selector of their own (Jobs get a generated controller-uid selector). */
+const SELECTOR_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
+/**
+ * The service account each EKS managed add-on runs as, for its `serviceAccountRoleArn` (IRSA): from the add-ons'
+ * documentation (Amazon EKS user guide, "Amazon EKS add-ons" and each add-on's IAM page).
+ */
+export const ADDON_SERVICE_ACCOUNTS: Record<string, string> = {
+    "vpc-cni": "kube-system:aws-node",
+    "aws-ebs-csi-driver": "kube-system:ebs-csi-controller-sa",
+    "aws-efs-csi-driver": "kube-system:efs-csi-controller-sa",
+    "amazon-cloudwatch-observability": "amazon-cloudwatch:cloudwatch-agent",
+};
+
+type Json = Record<string, unknown>;
+const isMap = (value: unknown): value is Json => value !== null && typeof value === "object" && !Array.isArray(value);
+const isSecret = (value: unknown): boolean => isMap(value) && SECRET_SIG_KEY in value;
+const asMap = (value: unknown): Json => (isMap(value) && !isSecret(value) ? value : {});
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asString = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+/** What an operator or a chart creates at run time, which the plan therefore cannot show. */
+export interface ChartCreated {
+    /** The allowlist rule that derived it (AllowRule.id). */
+    rule?: string;
+    kind: "Secret" | "ConfigMap" | "ServiceAccount" | "Service";
+    namespace: string;
+    name: string;
+    /** Secret/ConfigMap: the keys the creator writes (references to other keys still fail). */
+    keys?: string[];
+    /** Service: its port names and numbers. */
+    ports?: (string | number)[];
+}
+
+/**
+ * One allowlist rule: an operator or chart, and the objects it creates for the custom resources or releases of a
+ * plan (derived from them, so a renamed or removed resource takes its objects with it).
+ */
+export interface AllowRule {
+    id: string;
+    /** Which operator or chart creates the objects, and from which template or reconciler. */
+    createdBy: string;
+    objects(index: PlanIndex): ChartCreated[];
+}
+
+export interface WiringPlan {
+    stack: string;
+    resources: CapturedResource[];
+    /** By URN: key names of secret maps (the plan report's secretKeys). */
+    secretKeys: Record<string, Record<string, string[]>>;
+}
+
+/** One Kubernetes object of the plan. */
+export interface KubeObject {
+    resource: CapturedResource;
+    kind: string;
+    /** Undefined when Pulumi auto-names it (nothing can reference it by name then). */
+    name: string | undefined;
+    /** Undefined for cluster-scoped kinds; "default" when a namespaced object names none. */
+    namespace: string | undefined;
+    inputs: Json;
+    label: string;
+}
+
+/** One Helm release: its namespace and values (where chart-rendered objects take their references from). */
+export interface HelmRelease {
+    resource: CapturedResource;
+    name: string;
+    /** The chart's name (the last segment of an OCI address). */
+    chart: string;
+    namespace: string;
+    values: Json;
+    label: string;
+}
+
+interface PodTemplate {
+    owner: KubeObject;
+    labels: Record<string, string>;
+    spec: Json;
+    serving: boolean;
+}
+
+interface Selector {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** Whether a label selector (matchLabels and matchExpressions) selects these labels. An empty selector selects all. */
+export function selects(selector: Selector, labels: Record<string, string>): boolean {
+    for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
+    for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+        const has = key in labels;
+        if (operator === "In" && !(has && values.includes(labels[key]))) return false;
+        if (operator === "NotIn" && has && values.includes(labels[key])) return false;
+        if (operator === "Exists" && !has) return false;
+        if (operator === "DoesNotExist" && has) return false;
+    }
+    return true;
+}
+
+const isEmptySelector = (selector: Selector): boolean =>
+    Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
+
+/** Strings that hold JSON (some charts take YAML strings, which the program writes as JSON) are walked parsed. */
+function parsedIfJson(value: unknown): unknown {
+    if (typeof value !== "string") return value;
+    const text = value.trim();
+    if (!(text.startsWith("{") || text.startsWith("["))) return value;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return value;
+    }
+}
+
+/** Visits every map below `value` (secrets stay opaque), JSON strings included. */
+function walk(value: unknown, visit: (node: Json) => void): void {
+    const parsed = parsedIfJson(value);
+    if (Array.isArray(parsed)) {
+        parsed.forEach((inner) => walk(inner, visit));
+    } else if (isMap(parsed) && !isSecret(parsed)) {
+        visit(parsed);
+        Object.values(parsed).forEach((inner) => walk(inner, visit));
+    }
+}
+
+export class PlanIndex {
+    readonly objects: KubeObject[] = [];
+    readonly releases: HelmRelease[] = [];
+    readonly byUrn = new Map<string, CapturedResource>();
+    private readonly pods: PodTemplate[] = [];
+    readonly allowlist: ChartCreated[];
+    /** Ids of the allowlist rules some reference needed. */
+    readonly usedRules = new Set<string>();
+
+    constructor(readonly plan: WiringPlan, rules: AllowRule[] = []) {
+        for (const resource of plan.resources) {
+            this.byUrn.set(resource.urn, resource);
+            if (!resource.custom) continue;
+            const short = resource.urn.split("::").pop();
+            if (resource.type === RELEASE) {
+                const name = asString(resource.inputs.name) ?? String(short);
+                const namespace = asString(resource.inputs.namespace) ?? "default";
+                this.releases.push({
+                    resource, name, namespace, chart: String(resource.inputs.chart).split("/").pop()!, values: asMap(resource.inputs.values),
+                    label: `[${plan.stack}] Helm release ${namespace}/${name} (${short})`,
+                });
+                continue;
+            }
+            const match = /^kubernetes:([^:]+):([^:]+)$/.exec(resource.type);
+            if (!match || match[1] === "helm.sh/v3" || resource.type.startsWith("pulumi:")) continue;
+            const kind = match[2];
+            const metadata = asMap(resource.inputs.metadata);
+            const name = asString(metadata.name);
+            const namespace = CLUSTER_SCOPED.has(kind) ? undefined : asString(metadata.namespace) ?? "default";
+            const where = namespace ? `${namespace}/` : "";
+            const object: KubeObject = {
+                resource, kind, name, namespace, inputs: resource.inputs,
+                label: `[${plan.stack}] ${kind} ${where}${name ?? `<auto-named ${short}>`}`,
+            };
+            this.objects.push(object);
+            const template = podTemplateOf(object);
+            if (template) this.pods.push(template);
+        }
+        this.allowlist = rules.flatMap((rule) => rule.objects(this).map((object) => ({ ...object, rule: rule.id })));
+    }
+
+    kind(kind: string, namespace?: string): KubeObject[] {
+        return this.objects.filter((o) => o.kind === kind && (namespace === undefined || o.namespace === namespace));
+    }
+
+    named(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+        return this.objects.find((o) => o.kind === kind && o.namespace === namespace && o.name === name);
+    }
+
+    podTemplates(namespace: string): PodTemplate[] {
+        return this.pods.filter((p) => p.owner.namespace === namespace);
+    }
+
+    allPodTemplates(): PodTemplate[] {
+        return this.pods;
+    }
+
+    /** The allowlist entry for an object the plan does not declare, marking it used. */
+    chartCreated(kind: ChartCreated["kind"], namespace: string, name: string): ChartCreated | undefined {
+        const entry = this.allowlist.find((a) => a.kind === kind && a.namespace === namespace && a.name === name);
+        if (entry?.rule) this.usedRules.add(entry.rule);
+        return entry;
+    }
+
+    /** Keys of a declared Secret or ConfigMap: data, stringData and binaryData; undefined when they cannot be known. */
+    keysOf(object: KubeObject): Set<string> | undefined {
+        const keys = new Set<string>();
+        for (const field of ["data", "stringData", "binaryData"]) {
+            const value = object.inputs[field];
+            if (value === undefined) continue;
+            if (isSecret(value)) {
+                const hidden = this.plan.secretKeys[object.resource.urn]?.[field];
+                if (!hidden) return undefined;
+                hidden.forEach((k) => keys.add(k));
+            } else {
+                Object.keys(asMap(value)).forEach((k) => keys.add(k));
+            }
+        }
+        return keys;
+    }
+}
+
+function podTemplateOf(owner: KubeObject): PodTemplate | undefined {
+    const spec = asMap(owner.inputs.spec);
+    let template: Json | undefined;
+    if (owner.kind === "Pod") template = { metadata: owner.inputs.metadata, spec };
+    else if (SELECTOR_KINDS.has(owner.kind) || owner.kind === "Job") template = asMap(spec.template);
+    else if (owner.kind === "CronJob") template = asMap(asMap(asMap(spec.jobTemplate).spec).template);
+    if (!template) return undefined;
+    return {
+        owner,
+        labels: asMap(asMap(template.metadata).labels) as Record<string, string>,
+        spec: asMap(template.spec),
+        serving: SERVING_KINDS.has(owner.kind),
+    };
+}
+
+/** Containers that may receive traffic: regular ones and native sidecars (init containers that keep running). */
+function servingContainersOf(spec: Json): Json[] {
+    return [...asList(spec.containers).map(asMap), ...asList(spec.initContainers).map(asMap).filter((c) => c.restartPolicy === "Always")];
+}
+
+const workloadName = (pod: PodTemplate): string => `${pod.owner.kind} ${pod.owner.name ?? pod.owner.label}`;
+
+/** Services: selector matches serving pods only, and each targetPort exists in every matched pod template. */
+export function checkServices(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    for (const service of index.kind("Service")) {
+        const spec = asMap(service.inputs.spec);
+        const selector = asMap(spec.selector) as Record<string, string>;
+        if (spec.type === "ExternalName" || Object.keys(selector).length === 0) continue;
+        const matched = index.podTemplates(service.namespace!).filter((pod) => selects({ matchLabels: selector }, pod.labels));
+        const serving = matched.filter((pod) => pod.serving);
+        if (serving.length === 0) problems.push(`${service.label}: selector ${JSON.stringify(selector)} matches no Deployment, StatefulSet or DaemonSet pods in ${service.namespace}`);
+        for (const pod of matched.filter((p) => !p.serving)) {
+            problems.push(`${service.label}: selector ${JSON.stringify(selector)} also matches the pods of ${workloadName(pod)}, which do not serve`);
+        }
+        for (const port of asList(spec.ports).map(asMap)) {
+            const target = port.targetPort ?? port.port;
+            for (const pod of serving) {
+                const ports = servingContainersOf(pod.spec).flatMap((c) => asList(c.ports).map(asMap));
+                const found = typeof target === "string" ? ports.some((p) => p.name === target) : ports.some((p) => p.containerPort === target);
+                if (!found) problems.push(`${service.label}: targetPort ${JSON.stringify(target)} is not a container port ${typeof target === "string" ? "name" : "number"} of ${workloadName(pod)}`);
+            }
+        }
+    }
+    return problems;
+}
+
+/**
+ * PodDisruptionBudgets and NetworkPolicies select pods that exist (a PDB exactly one workload's); HPAs scale an
+ * existing Deployment or StatefulSet; ServiceMonitors select existing Services by their labels, on a named port.
+ */
+export function checkSelectors(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    for (const pdb of index.kind("PodDisruptionBudget")) {
+        const selector = asMap(asMap(pdb.inputs.spec).selector) as Selector;
+        const owners = index.podTemplates(pdb.namespace!).filter((pod) => selects(selector, pod.labels));
+        if (owners.length === 0) problems.push(`${pdb.label}: selector ${JSON.stringify(selector)} matches no pods in ${pdb.namespace}`);
+        if (owners.length > 1) problems.push(`${pdb.label}: selector ${JSON.stringify(selector)} matches the pods of ${owners.length} workloads (${owners.map(workloadName).join(", ")}); a budget covers one`);
+    }
+    const namespaceExists = (name: string) => WELL_KNOWN_NAMESPACES.has(name) || index.named("Namespace", undefined, name) !== undefined;
+    for (const policy of index.kind("NetworkPolicy")) {
+        const spec = asMap(policy.inputs.spec);
+        const selector = asMap(spec.podSelector) as Selector;
+        if (!isEmptySelector(selector) && !index.podTemplates(policy.namespace!).some((pod) => selects(selector, pod.labels))) {
+            problems.push(`${policy.label}: podSelector ${JSON.stringify(selector)} matches no pods in ${policy.namespace}`);
+        }
+        // Peers named by namespace: a namespace that does not exist admits nobody now and whoever creates it later.
+        const peers = [...asList(spec.ingress).flatMap((rule) => asList(asMap(rule).from)), ...asList(spec.egress).flatMap((rule) => asList(asMap(rule).to))].map(asMap);
+        for (const peer of peers) {
+            const name = asMap(asMap(peer.namespaceSelector).matchLabels)["kubernetes.io/metadata.name"];
+            if (typeof name === "string" && !namespaceExists(name)) problems.push(`${policy.label}: namespaceSelector names namespace ${name}, which the plan does not declare`);
+        }
+    }
+    for (const hpa of index.kind("HorizontalPodAutoscaler")) {
+        const target = asMap(asMap(hpa.inputs.spec).scaleTargetRef);
+        const kind = String(target.kind);
+        if (!["Deployment", "StatefulSet"].includes(kind) || !index.named(kind, hpa.namespace, String(target.name))) {
+            problems.push(`${hpa.label}: scaleTargetRef ${kind} ${target.name} is not a Deployment or StatefulSet declared in ${hpa.namespace}`);
+        }
+    }
+    for (const monitor of index.kind("ServiceMonitor")) {
+        const spec = asMap(monitor.inputs.spec);
+        const selector = asMap(spec.selector) as Selector;
+        const scope = asMap(spec.namespaceSelector);
+        for (const name of asList(scope.matchNames).filter((n): n is string => typeof n === "string" && !namespaceExists(n))) {
+            problems.push(`${monitor.label}: namespaceSelector names namespace ${name}, which the plan does not declare`);
+        }
+        const inScope = (service: KubeObject) =>
+            scope.any === true || (Array.isArray(scope.matchNames) ? scope.matchNames.includes(service.namespace) : service.namespace === monitor.namespace);
+        const services = index.kind("Service").filter((s) => inScope(s) && selects(selector, asMap(asMap(s.inputs.metadata).labels) as Record<string, string>));
+        if (services.length === 0) problems.push(`${monitor.label}: selector ${JSON.stringify(selector)} matches the labels of no Service it may scrape`);
+        for (const endpoint of asList(spec.endpoints).map(asMap)) {
+            if (endpoint.port === undefined) continue;
+            for (const service of services) {
+                if (!asList(asMap(service.inputs.spec).ports).map(asMap).some((p) => p.name === endpoint.port)) {
+                    problems.push(`${monitor.label}: endpoint port ${JSON.stringify(endpoint.port)} is not a port name of ${service.label}`);
+                }
+            }
+        }
+    }
+    return problems;
+}
+
+/** No controller's selector matches another workload's pods in its namespace, and each matches its own. */
+export function checkOverlaps(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    for (const pod of index.allPodTemplates().filter((p) => SELECTOR_KINDS.has(p.owner.kind))) {
+        const selector = asMap(asMap(pod.owner.inputs.spec).selector) as Selector;
+        if (!selects(selector, pod.labels) || isEmptySelector(selector)) {
+            problems.push(`${pod.owner.label}: selector ${JSON.stringify(selector)} does not select its own pod template labels`);
+        }
+        for (const other of index.podTemplates(pod.owner.namespace!).filter((p) => p !== pod)) {
+            if (selects(selector, other.labels)) problems.push(`${pod.owner.label}: selector ${JSON.stringify(selector)} also matches the pods of ${workloadName(other)}`);
+        }
+    }
+    return problems;
+}
+
+interface ConfigRef { kind: "Secret" | "ConfigMap"; name: string; keys: string[]; via: string }
+
+/** Secret and ConfigMap references in one map of a pod spec (or of chart values shaped like one). */
+function configRefsAt(node: Json): ConfigRef[] {
+    const refs: ConfigRef[] = [];
+    const keyRef = (kind: ConfigRef["kind"], field: string) => {
+        const ref = asMap(node[field]);
+        if (typeof ref.name === "string" && ref.optional !== true) refs.push({ kind, name: ref.name, keys: typeof ref.key === "string" ? [ref.key] : [], via: field });
+    };
+    keyRef("Secret", "secretKeyRef");
+    keyRef("ConfigMap", "configMapKeyRef");
+    for (const source of asList(node.envFrom).map(asMap)) {
+        for (const [field, kind] of [["secretRef", "Secret"], ["configMapRef", "ConfigMap"]] as const) {
+            const ref = asMap(source[field]);
+            if (typeof ref.name === "string" && ref.optional !== true) refs.push({ kind, name: ref.name, keys: [], via: `envFrom.${field}` });
+        }
+    }
+    const itemKeys = (source: Json) => asList(source.items).map((item) => String(asMap(item).key));
+    if (typeof node.name === "string") {
+        const secret = asMap(node.secret);
+        if (typeof secret.secretName === "string" && secret.optional !== true) refs.push({ kind: "Secret", name: secret.secretName, keys: itemKeys(secret), via: "secret volume" });
+        const configMap = asMap(node.configMap);
+        if (typeof configMap.name === "string" && configMap.optional !== true) refs.push({ kind: "ConfigMap", name: configMap.name, keys: itemKeys(configMap), via: "configMap volume" });
+        for (const source of asList(asMap(node.projected).sources).map(asMap)) {
+            for (const [field, kind] of [["secret", "Secret"], ["configMap", "ConfigMap"]] as const) {
+                const ref = asMap(source[field]);
+                if (typeof ref.name === "string" && ref.optional !== true) refs.push({ kind, name: ref.name, keys: itemKeys(ref), via: `projected ${field}` });
+            }
+        }
+    }
+    for (const pull of asList(node.imagePullSecrets).map(asMap)) {
+        if (typeof pull.name === "string") refs.push({ kind: "Secret", name: pull.name, keys: [], via: "imagePullSecrets" });
+    }
+    return refs;
+}
+
+/**
+ * Secret references charts and operators take in their own shapes (not a pod spec's): by chart (Helm values) or
+ * custom resource kind, the path of the Secret's name, and the keys read from it (literal, or paths to the key names).
+ */
+const NAMED_SECRET_REFERENCES: { chart?: string; kind?: string; name: string; keyPaths?: string[]; keys?: string[]; reads: string }[] = [
+    { chart: "keycloakx", name: "database.existingSecret", keyPaths: ["database.existingSecretKey"], reads: "templates/statefulset.yaml: KC_DB_PASSWORD from it" },
+    { chart: "kube-prometheus-stack", name: "grafana.admin.existingSecret", keyPaths: ["grafana.admin.userKey", "grafana.admin.passwordKey"], reads: "grafana: the admin user and password" },
+    { chart: "redis-cluster", name: "redisCluster.redisSecret.secretName", keyPaths: ["redisCluster.redisSecret.secretKey"], reads: "the RedisCluster's redisSecret: the password" },
+    { kind: "Elasticsearch", name: "spec.http.tls.certificate.secretName", keys: ["tls.crt", "tls.key"], reads: "ECK custom HTTP certificate" },
+    { kind: "Elasticsearch", name: "spec.auth.fileRealm[].secretName", keys: ["username", "password"], reads: "ECK file realm user (basic-auth Secret)" },
+    { kind: "Elasticsearch", name: "spec.auth.roles[].secretName", keys: ["roles.yml"], reads: "ECK roles file" },
+    { kind: "KongConsumer", name: "credentials[]", reads: "Kong consumer credential" },
+];
+
+/** Values at a dotted path; `[]` steps into every element of a list. */
+function at(value: unknown, path: string): unknown[] {
+    let current: unknown[] = [value];
+    for (const step of path.split(".")) {
+        const list = step.endsWith("[]");
+        const key = list ? step.slice(0, -2) : step;
+        current = current.map((v) => (key === "" ? v : asMap(v)[key])).flatMap((v) => (list ? asList(v) : [v])).filter((v) => v !== undefined);
+    }
+    return current;
+}
+
+function namedSecretRefs(index: PlanIndex): { label: string; namespace: string; ref: ConfigRef }[] {
+    const found: { label: string; namespace: string; ref: ConfigRef }[] = [];
+    for (const rule of NAMED_SECRET_REFERENCES) {
+        const sources = rule.chart
+            ? index.releases.filter((r) => r.chart === rule.chart).map((r) => ({ label: r.label, namespace: r.namespace, body: r.values as unknown }))
+            : index.objects.filter((o) => o.kind === rule.kind).map((o) => ({ label: o.label, namespace: o.namespace ?? "default", body: o.inputs as unknown }));
+        for (const source of sources) {
+            const keys = [...(rule.keys ?? []), ...(rule.keyPaths ?? []).flatMap((path) => at(source.body, path).map(String))];
+            for (const name of at(source.body, rule.name).filter((n): n is string => typeof n === "string")) {
+                found.push({ label: source.label, namespace: source.namespace, ref: { kind: "Secret", name, keys, via: `${rule.name} (${rule.reads})` } });
+            }
+        }
+    }
+    return found;
+}
+
+/** Where references live: every object's inputs (pod specs, custom resources) and every release's values. */
+function referenceSources(index: PlanIndex): { label: string; namespace: string | undefined; body: unknown }[] {
+    return [
+        ...index.objects.filter((o) => o.kind !== "Secret" && o.kind !== "ConfigMap").map((o) => ({ label: o.label, namespace: o.namespace, body: o.inputs.spec ?? o.inputs })),
+        ...index.releases.map((r) => ({ label: r.label, namespace: r.namespace as string | undefined, body: r.values })),
+    ];
+}
+
+/** Every Secret/ConfigMap a pod spec (or values shaped like one) names is declared in its namespace, with the key. */
+export function checkConfigReferences(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    const references: { label: string; namespace: string; ref: ConfigRef }[] = namedSecretRefs(index);
+    for (const source of referenceSources(index)) {
+        walk(source.body, (node) => references.push(...configRefsAt(node).map((ref) => ({ label: source.label, namespace: source.namespace ?? "default", ref }))));
+    }
+    for (const { label, namespace, ref } of references) {
+        const declared = index.named(ref.kind, namespace, ref.name);
+        const allowed = declared ? undefined : index.chartCreated(ref.kind, namespace, ref.name);
+        if (!declared && !allowed) {
+            problems.push(`${label}: ${ref.via} names ${ref.kind} ${namespace}/${ref.name}, which the plan does not declare`);
+            continue;
+        }
+        const keys = declared ? index.keysOf(declared) : new Set(allowed?.keys ?? []);
+        if (!keys) {
+            problems.push(`${label}: ${ref.via} names ${ref.kind} ${namespace}/${ref.name}, whose keys cannot be read from the plan`);
+            continue;
+        }
+        for (const key of ref.keys.filter((k) => !keys.has(k))) {
+            problems.push(`${label}: ${ref.via} names key "${key}" of ${ref.kind} ${namespace}/${ref.name}, which holds only ${[...keys].sort().join(", ") || "no keys"}`);
+        }
+    }
+    return problems;
+}
+
+/** The IRSA subjects (`<issuer>:sub` conditions) of an IAM role's trust policy. */
+function trustSubjects(role: CapturedResource): string[] {
+    const policy = asString(role.inputs.assumeRolePolicy) ?? asString(role.outputs.assumeRolePolicy);
+    if (!policy) return [];
+    const subjects: string[] = [];
+    const document = JSON.parse(policy) as { Statement?: Json[] | Json };
+    for (const statement of [document.Statement ?? []].flat()) {
+        for (const [operator, conditions] of Object.entries(asMap(statement.Condition))) {
+            for (const [key, value] of Object.entries(asMap(conditions))) {
+                if (key.endsWith(":sub")) subjects.push(...[value].flat().map((v) => (operator === "StringEquals" ? String(v) : `${operator} ${String(v)}`)));
+            }
+        }
+    }
+    return subjects;
+}
+
+/**
+ * Every pod's serviceAccountName is a declared ServiceAccount (or a chart's), and every IRSA role ARN (ServiceAccount
+ * annotation, chart values, EKS add-on) is a declared IAM role whose trust names exactly that service account.
+ */
+export function checkServiceAccounts(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    for (const source of referenceSources(index)) {
+        walk(source.body, (node) => {
+            if (!Array.isArray(node.containers)) return;
+            const name = asString(node.serviceAccountName) ?? asString(node.serviceAccount);
+            if (!name || name === "default") return;
+            const namespace = source.namespace ?? "default";
+            if (!index.named("ServiceAccount", namespace, name) && !index.chartCreated("ServiceAccount", namespace, name)) {
+                problems.push(`${source.label}: serviceAccountName ${name} is not a ServiceAccount declared in ${namespace}`);
+            }
+        });
+    }
+
+    const roles = index.plan.resources.filter((r) => r.type === "aws:iam/role:Role");
+    const expectRole = (label: string, arn: unknown, subject: string) => {
+        const role = roles.find((r) => r.outputs.arn === arn);
+        if (!role) {
+            problems.push(`${label}: IRSA role ${String(arn)} is not an aws:iam/role:Role of the plan`);
+            return;
+        }
+        const subjects = trustSubjects(role);
+        if (subjects.length !== 1 || subjects[0] !== `system:serviceaccount:${subject}`) {
+            problems.push(`${label}: IRSA role ${role.urn.split("::").pop()} trusts ${JSON.stringify(subjects)}, not exactly system:serviceaccount:${subject}`);
+        }
+    };
+    for (const object of index.objects) {
+        const arn = asMap(asMap(object.inputs.metadata).annotations)[IRSA_ANNOTATION];
+        if (arn === undefined) continue;
+        if (object.kind !== "ServiceAccount") problems.push(`${object.label}: carries ${IRSA_ANNOTATION}, which only a ServiceAccount uses`);
+        else expectRole(object.label, arn, `${object.namespace}:${object.name}`);
+    }
+    for (const release of index.releases) {
+        walk(release.values, (node) => {
+            const account = asMap(node.serviceAccount);
+            const arn = asMap(account.annotations)[IRSA_ANNOTATION];
+            if (arn === undefined) return;
+            if (typeof account.name !== "string") problems.push(`${release.label}: serviceAccount with ${IRSA_ANNOTATION} but no name; the role's subject cannot be checked`);
+            else expectRole(`${release.label} serviceAccount ${account.name}`, arn, `${release.namespace}:${account.name}`);
+        });
+    }
+    for (const addon of index.plan.resources.filter((r) => r.type === "aws:eks/addon:Addon" && r.inputs.serviceAccountRoleArn !== undefined)) {
+        const name = String(addon.inputs.addonName);
+        const label = `[${index.plan.stack}] EKS add-on ${name}`;
+        const subject = ADDON_SERVICE_ACCOUNTS[name];
+        if (!subject) problems.push(`${label}: serviceAccountRoleArn set, but the add-on's service account is not in ADDON_SERVICE_ACCOUNTS`);
+        else expectRole(label, addon.outputs.serviceAccountRoleArn ?? addon.inputs.serviceAccountRoleArn, subject);
+    }
+    return problems;
+}
+
+/** Every storage class a claim (PVC, volumeClaimTemplate, chart values, Strimzi storage) names is declared. */
+export function checkStorageClasses(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    const declared = new Set(index.kind("StorageClass").map((s) => s.name));
+    for (const source of referenceSources(index)) {
+        walk(source.body, (node) => {
+            const named = [
+                ...(typeof node.storageClassName === "string" && node.storageClassName !== "" ? [node.storageClassName] : []),
+                // Strimzi's persistent-claim storage (Kafka, KafkaNodePool) calls it `class`.
+                ...(node.type === "persistent-claim" && typeof node.class === "string" ? [node.class] : []),
+            ];
+            for (const name of named.filter((n) => !declared.has(n))) {
+                problems.push(`${source.label}: storage class ${name} is not a StorageClass declared in the plan (declared: ${[...declared].sort().join(", ")})`);
+            }
+        });
+    }
+    return problems;
+}
+
+/** The ingress classes the plan's controllers provide: declared IngressClasses and the Kong chart's class. */
+function ingressClasses(index: PlanIndex): Set<string> {
+    const classes = new Set(index.kind("IngressClass").map((c) => String(c.name)));
+    for (const release of index.releases.filter((r) => r.chart === "kong")) {
+        // kong chart: templates/ingress-class.yaml creates .Values.ingressController.ingressClass when
+        // ingressController.enabled and createIngressClass (both default true; the class defaults to "kong").
+        const controller = asMap(release.values.ingressController);
+        if (controller.enabled !== false && controller.createIngressClass !== false) classes.add(asString(controller.ingressClass) ?? "kong");
+    }
+    return classes;
+}
+
+/** Every Ingress has a provided class, declared backend Services with the named port, and declared Kong plugins. */
+export function checkIngresses(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    const classes = ingressClasses(index);
+    for (const ingress of index.kind("Ingress")) {
+        const spec = asMap(ingress.inputs.spec);
+        const annotations = asMap(asMap(ingress.inputs.metadata).annotations);
+        const className = asString(spec.ingressClassName) ?? asString(annotations["kubernetes.io/ingress.class"]);
+        if (!className || !classes.has(className)) {
+            problems.push(`${ingress.label}: ingress class ${className ?? "(none)"} is provided by no declared controller (provided: ${[...classes].sort().join(", ") || "none"})`);
+        }
+        const backends = [asMap(spec.defaultBackend), ...asList(spec.rules).flatMap((rule) => asList(asMap(asMap(rule).http).paths).map((p) => asMap(asMap(p).backend)))];
+        for (const service of backends.map((b) => asMap(b.service)).filter((s) => typeof s.name === "string")) {
+            const port = asMap(service.port);
+            const wanted = port.name ?? port.number;
+            const declared = index.named("Service", ingress.namespace, String(service.name));
+            const allowed = declared ? undefined : index.chartCreated("Service", ingress.namespace!, String(service.name));
+            const ports = declared ? asList(asMap(declared.inputs.spec).ports).map(asMap).flatMap((p) => [p.name, p.port]) : allowed?.ports ?? [];
+            if (!declared && !allowed) {
+                problems.push(`${ingress.label}: backend Service ${ingress.namespace}/${service.name} is not declared`);
+            } else if (!ports.includes(wanted)) {
+                problems.push(`${ingress.label}: backend Service ${ingress.namespace}/${service.name} has no port ${JSON.stringify(wanted)}`);
+            }
+        }
+        for (const plugin of (asString(annotations["konghq.com/plugins"]) ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+            if (!index.named("KongPlugin", ingress.namespace, plugin) && !index.named("KongClusterPlugin", undefined, plugin)) {
+                problems.push(`${ingress.label}: konghq.com/plugins names ${plugin}, neither a KongPlugin in ${ingress.namespace} nor a KongClusterPlugin`);
+            }
+        }
+    }
+    return problems;
+}
+
+/** `[http[s]://]<service>.<namespace>.svc[.cluster.local][:port]` inside any string. */
+const SERVICE_ADDRESS = /(?:(https?):\/\/)?(?<![-a-z0-9])([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?(?![-a-z0-9])(?::(\d+))?/g;
+
+/** Visits every string below `value` (secrets stay opaque). */
+function strings(value: unknown, visit: (text: string) => void): void {
+    if (typeof value === "string") visit(value);
+    else if (Array.isArray(value)) value.forEach((inner) => strings(inner, visit));
+    else if (isMap(value) && !isSecret(value)) Object.values(value).forEach((inner) => strings(inner, visit));
+}
+
+/**
+ * Every in-cluster address (`<service>.<namespace>.svc`) an object or chart values carry (env, URLs, config files)
+ * names a Service declared in the plan or created by an operator or chart, and its port is one of that Service's.
+ */
+export function checkServiceAddresses(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    const sources = [
+        ...index.objects.map((o) => ({ label: o.label, body: o.inputs as unknown })),
+        ...index.releases.map((r) => ({ label: r.label, body: r.values as unknown })),
+    ];
+    for (const source of sources) {
+        const seen = new Set<string>();
+        strings(source.body, (text) => {
+            for (const [address, scheme, name, namespace, explicitPort] of text.matchAll(SERVICE_ADDRESS)) {
+                // A URL without a port goes to its scheme's.
+                const port = explicitPort ?? (scheme === "https" ? "443" : scheme === "http" ? "80" : undefined);
+                if (seen.has(address) || (name === "kubernetes" && namespace === "default")) continue;
+                seen.add(address);
+                const declared = index.named("Service", namespace, name);
+                const allowed = declared ? undefined : index.chartCreated("Service", namespace, name);
+                if (!declared && !allowed) {
+                    problems.push(`${source.label}: address ${address} names Service ${namespace}/${name}, which the plan does not declare`);
+                    continue;
+                }
+                const ports = declared ? asList(asMap(declared.inputs.spec).ports).map((p) => asMap(p).port) : allowed?.ports ?? [];
+                if (port !== undefined && !ports.includes(Number(port))) {
+                    problems.push(`${source.label}: address ${address}: Service ${namespace}/${name} has no port ${port} (ports: ${ports.filter((p) => typeof p === "number").join(", ")})`);
+                }
+            }
+        });
+    }
+    return problems;
+}
+
+/** Whether `from` depends on `target` through dependencies and parents (what orders `pulumi up`). */
+function dependsOn(index: PlanIndex, from: CapturedResource, target: string): boolean {
+    const seen = new Set<string>();
+    const queue = [from.urn];
+    while (queue.length > 0) {
+        const urn = queue.pop()!;
+        if (urn === target) return true;
+        if (seen.has(urn)) continue;
+        seen.add(urn);
+        const resource = index.byUrn.get(urn);
+        if (!resource) continue;
+        queue.push(...resource.dependencies, ...(resource.parent ? [resource.parent] : []));
+    }
+    return false;
+}
+
+/** Every namespaced object (and release) lives in a declared or well-known namespace, and is created after it. */
+export function checkNamespaces(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    const targets = [
+        ...index.objects.filter((o) => o.namespace !== undefined).map((o) => ({ resource: o.resource, namespace: o.namespace!, label: o.label })),
+        ...index.releases.map((r) => ({ resource: r.resource, namespace: r.namespace, label: r.label })),
+    ];
+    for (const { resource, namespace, label } of targets) {
+        if (WELL_KNOWN_NAMESPACES.has(namespace)) continue;
+        const declared = index.named("Namespace", undefined, namespace);
+        if (!declared) problems.push(`${label}: namespace ${namespace} is not declared in the plan`);
+        else if (!dependsOn(index, resource, declared.resource.urn)) problems.push(`${label}: does not depend on Namespace ${namespace} (${declared.resource.urn.split("::").pop()}), so pulumi up may create it first`);
+    }
+    return problems;
+}
+
+export const CHECKS = {
+    "Services select serving pods on existing ports": checkServices,
+    "PDBs, NetworkPolicies, HPAs and ServiceMonitors select something": checkSelectors,
+    "no workload's selector matches another workload's pods": checkOverlaps,
+    "Secret and ConfigMap references name declared objects and keys": checkConfigReferences,
+    "service accounts exist and IRSA roles trust exactly them": checkServiceAccounts,
+    "storage classes are declared": checkStorageClasses,
+    "in-cluster addresses name existing Services and ports": checkServiceAddresses,
+    "Ingresses have a controller, backends and plugins": checkIngresses,
+    "namespaced objects live in a declared namespace they depend on": checkNamespaces,
+} as const;
+
+export type CheckName = keyof typeof CHECKS;
