@@ -13,6 +13,11 @@ export interface KarpenterPolicyArgs {
  * The Karpenter v1 controller's permissions, scoped the way upstream scopes them: it may only launch, tag and
  * terminate instances and launch templates that carry this cluster's ownership tags, in this region, and only pass
  * its own node role.
+ *
+ * Reference: aws/karpenter-provider-aws v1.14.1,
+ * website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml. Left out on purpose,
+ * for opt-in features this cluster does not use: placement groups (ec2:DescribePlacementGroups, placement-group/*)
+ * and zonal shift (arc-zonal-shift:GetManagedResource, only with ENABLE_ZONAL_SHIFT).
  */
 export function karpenterControllerPolicy(args: KarpenterPolicyArgs): pulumi.Output<string> {
     return pulumi.all([args.accountId, args.nodeRoleArn, args.interruptionQueueArn]).apply(([account, nodeRoleArn, queueArn]) => {
@@ -22,6 +27,8 @@ export function karpenterControllerPolicy(args: KarpenterPolicyArgs): pulumi.Out
         const launched = ["fleet/*", "instance/*", "volume/*", "network-interface/*", "launch-template/*", "spot-instances-request/*"].map(ec2);
         const inRegion = { StringEquals: { "aws:RequestedRegion": args.region } };
         const profile = `arn:aws:iam::${account}:instance-profile/*`;
+        const ownedProfile = { [`aws:ResourceTag/kubernetes.io/cluster/${args.clusterName}`]: "owned", "aws:ResourceTag/topology.kubernetes.io/region": args.region };
+        const ownedProfileRequest = { ...owned, "aws:RequestTag/topology.kubernetes.io/region": args.region };
         const statements: PolicyStatement[] = [
             {
                 Sid: "LaunchFromSharedResources", Effect: "Allow", Action: ["ec2:RunInstances", "ec2:CreateFleet"],
@@ -40,8 +47,14 @@ export function karpenterControllerPolicy(args: KarpenterPolicyArgs): pulumi.Out
                 Condition: { StringEquals: { ...owned, "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"] }, StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" } },
             },
             {
+                // After launch Karpenter only (re)writes these three tags; without the key list it could rewrite the
+                // ownership tags the other statements rely on (upstream AllowScopedResourceTagging).
                 Sid: "TagOwnedInstances", Effect: "Allow", Action: "ec2:CreateTags", Resource: ec2("instance/*"),
-                Condition: { StringEquals: ownedResource, StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" } },
+                Condition: {
+                    StringEquals: ownedResource, StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
+                    StringEqualsIfExists: { "aws:RequestTag/eks:eks-cluster-name": args.clusterName },
+                    "ForAllValues:StringEquals": { "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"] },
+                },
             },
             {
                 Sid: "DeleteOwned", Effect: "Allow", Action: ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"], Resource: [ec2("instance/*"), ec2("launch-template/*")],
@@ -49,7 +62,8 @@ export function karpenterControllerPolicy(args: KarpenterPolicyArgs): pulumi.Out
             },
             {
                 Sid: "ReadRegion", Effect: "Allow", Resource: "*", Condition: inRegion,
-                Action: ["ec2:DescribeAvailabilityZones", "ec2:DescribeImages", "ec2:DescribeInstances", "ec2:DescribeInstanceTypeOfferings",
+                // DescribeInstanceStatus: required since 1.12 by the interruption controller's instance health checks.
+                Action: ["ec2:DescribeImages", "ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeInstanceTypeOfferings",
                     "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplates", "ec2:DescribeSecurityGroups", "ec2:DescribeSpotPriceHistory",
                     "ec2:DescribeSubnets", "ec2:DescribeCapacityReservations"],
             },
@@ -60,15 +74,25 @@ export function karpenterControllerPolicy(args: KarpenterPolicyArgs): pulumi.Out
                 Sid: "PassNodeRole", Effect: "Allow", Action: "iam:PassRole", Resource: nodeRoleArn,
                 Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
             },
+            // Instance profiles: create only with this cluster's tags, tag only profiles that already carry them (so
+            // no foreign profile can be claimed by tagging it), and change roles only on profiles that carry them.
+            {
+                Sid: "CreateOwnInstanceProfiles", Effect: "Allow", Action: "iam:CreateInstanceProfile", Resource: profile,
+                Condition: { StringEquals: ownedProfileRequest, StringLike: { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" } },
+            },
+            {
+                Sid: "TagOwnInstanceProfiles", Effect: "Allow", Action: "iam:TagInstanceProfile", Resource: profile,
+                Condition: {
+                    StringEquals: { ...ownedProfile, ...ownedProfileRequest },
+                    StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*", "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+                },
+            },
             {
                 Sid: "ManageOwnInstanceProfiles", Effect: "Allow", Resource: profile,
-                Action: ["iam:CreateInstanceProfile", "iam:TagInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
-                Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${args.clusterName}`]: "owned", "aws:ResourceTag/topology.kubernetes.io/region": args.region } },
+                Action: ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+                Condition: { StringEquals: ownedProfile, StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" } },
             },
-            {
-                Sid: "CreateOwnInstanceProfiles", Effect: "Allow", Action: ["iam:CreateInstanceProfile", "iam:TagInstanceProfile"], Resource: profile,
-                Condition: { StringEquals: { ...owned, "aws:RequestTag/topology.kubernetes.io/region": args.region }, StringLike: { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" } },
-            },
+            // Upstream grants ListInstanceProfiles on "*"; IAM authorises it against instance-profile/<path prefix>, which this matches.
             { Sid: "ReadInstanceProfiles", Effect: "Allow", Action: ["iam:GetInstanceProfile", "iam:ListInstanceProfiles"], Resource: profile },
             { Sid: "DiscoverApiEndpoint", Effect: "Allow", Action: "eks:DescribeCluster", Resource: `arn:aws:eks:${args.region}:${account}:cluster/${args.clusterName}` },
         ];

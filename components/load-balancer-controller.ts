@@ -49,6 +49,11 @@ export class LoadBalancerController extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * The controller's IAM policy, statement for statement the upstream one (kubernetes-sigs/aws-load-balancer-controller
+ * v2.14.0, docs/install/iam_policy.json) except WAF Classic (waf-regional:*): the controller only calls it for
+ * Ingresses annotated alb.ingress.kubernetes.io/waf-acl-id, which nothing here uses (WAF Classic is retired).
+ */
 export function loadBalancerControllerPolicy(): string {
     const taggedByController = { Null: { [`aws:ResourceTag/${CLUSTER_TAG}`]: "false" } };
     const requestTaggedByController = { Null: { [`aws:RequestTag/${CLUSTER_TAG}`]: "false" } };
@@ -64,7 +69,12 @@ export function loadBalancerControllerPolicy(): string {
             Action: ["ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways",
                 "ec2:DescribeVpcs", "ec2:DescribeVpcPeeringConnections", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
                 "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:DescribeRouteTables", "ec2:GetSecurityGroupsForVpc", "ec2:DescribeIpamPools",
-                "ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools", "elasticloadbalancing:Describe*",
+                "ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools",
+                "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeListeners",
+                "elasticloadbalancing:DescribeListenerCertificates", "elasticloadbalancing:DescribeSSLPolicies", "elasticloadbalancing:DescribeRules",
+                "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetHealth",
+                "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTrustStores", "elasticloadbalancing:DescribeListenerAttributes",
+                "elasticloadbalancing:DescribeCapacityReservation",
                 "acm:ListCertificates", "acm:DescribeCertificate", "iam:ListServerCertificates", "iam:GetServerCertificate",
                 "cognito-idp:DescribeUserPoolClient", "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:AssociateWebACL",
                 "wafv2:DisassociateWebACL", "shield:GetSubscriptionState", "shield:DescribeProtection", "shield:CreateProtection", "shield:DeleteProtection"],
@@ -75,8 +85,13 @@ export function loadBalancerControllerPolicy(): string {
             Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, ...requestTaggedByController },
         },
         {
+            // Retag only its own security groups, and never change the cluster tag itself.
+            Sid: "RetagOwnSecurityGroups", Effect: "Allow", Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: "arn:aws:ec2:*:*:security-group/*",
+            Condition: { Null: { [`aws:RequestTag/${CLUSTER_TAG}`]: "true", [`aws:ResourceTag/${CLUSTER_TAG}`]: "false" } },
+        },
+        {
             Sid: "ManageOwnSecurityGroups", Effect: "Allow", Resource: "*", Condition: taggedByController,
-            Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags"],
+            Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
         },
         // Target-group binding adds rules to the node security group, which the controller did not create.
         { Sid: "OpenNodePortsToBalancers", Effect: "Allow", Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"], Resource: "*" },
@@ -93,7 +108,17 @@ export function loadBalancerControllerPolicy(): string {
             Action: ["elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType", "elasticloadbalancing:SetSecurityGroups",
                 "elasticloadbalancing:SetSubnets", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup",
                 "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:ModifyListenerAttributes",
-                "elasticloadbalancing:ModifyCapacityReservation", "elasticloadbalancing:ModifyIpPools", "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+                "elasticloadbalancing:ModifyCapacityReservation", "elasticloadbalancing:ModifyIpPools"],
+        },
+        {
+            Sid: "RetagOwnBalancers", Effect: "Allow", Action: ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"], Resource: balancers,
+            Condition: { Null: { [`aws:RequestTag/${CLUSTER_TAG}`]: "true", [`aws:ResourceTag/${CLUSTER_TAG}`]: "false" } },
+        },
+        {
+            // Listeners and rules are created with tags (feature gate ListenerRulesTagging, on by default), which ELB
+            // authorises as AddTags on the new listener or rule: without this, CreateListener and CreateRule fail.
+            Sid: "TagListenersAndRules", Effect: "Allow", Action: ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+            Resource: [elb("listener/net/*/*/*"), elb("listener/app/*/*/*"), elb("listener-rule/net/*/*/*"), elb("listener-rule/app/*/*/*")],
         },
         {
             Sid: "ManageListeners", Effect: "Allow", Resource: "*",

@@ -11,7 +11,8 @@ export function nodeRole(name: string, description: string, opts: pulumi.CustomR
     const role = new iam.Role(name, { assumeRolePolicy: assumeRolePolicy({ Service: "ec2.amazonaws.com" }), description }, opts);
     [
         "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+        // Pull only (no repository listing or policy reads): what the EKS node IAM role docs and Karpenter's node role name.
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     ].forEach((policyArn, index) => new iam.RolePolicyAttachment(`${name}-${index}`, { role: role.name, policyArn }, opts));
     return role;

@@ -54,6 +54,83 @@ describe("components/karpenter", () => {
         expect(statements.some((s) => s.Action === "*" || (Array.isArray(s.Action) && s.Action.includes("*")))).to.equal(false);
     });
 
+    describe("controller policy against upstream (aws/karpenter-provider-aws v1.14.1 getting-started cloudformation.yaml)", () => {
+        type Statement = { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, unknown>> };
+        let statements: Statement[];
+        const actions = (s: Statement) => ([] as string[]).concat(s.Action);
+        const granting = (action: string) => statements.filter((s) => actions(s).includes(action));
+        before(() => {
+            statements = JSON.parse(String(karpenter.one("aws:iam/rolePolicy:RolePolicy").inputs.policy)).Statement;
+        });
+
+        it("reads instance status (required since 1.12), in this region only, and nothing it never calls", () => {
+            const [read] = granting("ec2:DescribeInstanceStatus");
+            expect(read?.Condition).to.deep.equal({ StringEquals: { "aws:RequestedRegion": "ap-south-1" } });
+            expect(granting("ec2:DescribeAvailabilityZones")).to.deep.equal([]);
+        });
+
+        it("retags launched instances only with the keys Karpenter writes after launch", () => {
+            const retag = statements.find((s) => s.Sid === "TagOwnedInstances");
+            expect(retag?.Condition?.["ForAllValues:StringEquals"]).to.deep.equal({ "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"] });
+            expect(retag?.Condition?.StringEqualsIfExists).to.deep.equal({ "aws:RequestTag/eks:eks-cluster-name": "shop" });
+            expect(retag?.Condition?.StringEquals).to.deep.equal({ "aws:ResourceTag/kubernetes.io/cluster/shop": "owned" });
+        });
+
+        it("creates instance profiles only with this cluster's request tags", () => {
+            const create = granting("iam:CreateInstanceProfile");
+            expect(create).to.have.length(1);
+            expect(create[0].Condition).to.deep.equal({
+                StringEquals: {
+                    "aws:RequestTag/kubernetes.io/cluster/shop": "owned",
+                    "aws:RequestTag/eks:eks-cluster-name": "shop",
+                    "aws:RequestTag/topology.kubernetes.io/region": "ap-south-1",
+                },
+                StringLike: { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+            });
+        });
+
+        it("tags only instance profiles it already owns, so it cannot claim a foreign one", () => {
+            const tag = granting("iam:TagInstanceProfile");
+            expect(tag).to.have.length(1);
+            expect(tag[0].Condition?.StringEquals).to.include({
+                "aws:ResourceTag/kubernetes.io/cluster/shop": "owned",
+                "aws:ResourceTag/topology.kubernetes.io/region": "ap-south-1",
+                "aws:RequestTag/kubernetes.io/cluster/shop": "owned",
+                "aws:RequestTag/topology.kubernetes.io/region": "ap-south-1",
+            });
+            expect(tag[0].Condition?.StringLike).to.deep.equal({ "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*", "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" });
+        });
+
+        it("changes roles of and deletes only its own EC2NodeClass instance profiles", () => {
+            for (const action of ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"]) {
+                const grants = granting(action);
+                expect(grants, action).to.have.length(1);
+                expect(grants[0].Condition, action).to.deep.equal({
+                    StringEquals: { "aws:ResourceTag/kubernetes.io/cluster/shop": "owned", "aws:ResourceTag/topology.kubernetes.io/region": "ap-south-1" },
+                    StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+                });
+            }
+        });
+
+        it("keeps the rest of upstream's grants: AMI parameters, prices, the interruption queue, the cluster endpoint", () => {
+            expect(granting("ssm:GetParameter")[0]?.Resource).to.equal("arn:aws:ssm:ap-south-1::parameter/aws/service/*");
+            expect(granting("pricing:GetProducts")).to.have.length(1);
+            expect(granting("sqs:ReceiveMessage")[0]?.Resource).to.equal(karpenter.one("aws:sqs/queue:Queue").outputs.arn);
+            expect(actions(granting("sqs:ReceiveMessage")[0])).to.have.members(["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]);
+            expect(granting("eks:DescribeCluster")[0]?.Resource).to.equal("arn:aws:eks:ap-south-1:000000000000:cluster/shop");
+            expect(granting("iam:ListInstanceProfiles")).to.have.length(1);
+        });
+    });
+
+    it("gives Karpenter nodes the node policies of the EKS docs, with pull-only ECR access", () => {
+        const attached = karpenter.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
+        expect(attached).to.have.members([
+            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        ]);
+    });
+
     it("general pool: spot and on-demand, arm64 and amd64, limited, consolidating", () => {
         const general = pool("general");
         expect(requirement(general, "karpenter.sh/capacity-type")).to.have.members(["spot", "on-demand"]);
