@@ -59,6 +59,8 @@ export const SHOP_API_PORT = 8080;
 const IMAGE_UID = 65532;
 const DB_ROLE = "shop_api";
 const DB_NAME = "shop";
+/** Key prefix of the analysis job's exports in the analytics bucket. */
+const ANALYTICS_PREFIX = "daily_aggregates";
 
 /**
  * The shop API in one region: ECR repository and image, its own database role whose password lives in Secrets
@@ -116,8 +118,10 @@ export class ShopApi extends pulumi.ComponentResource {
             oidc: args.oidc,
             namespace,
             serviceAccount: "shop-api",
-            policy: secret.arn.apply((arn) => policyDocument([
+            policy: pulumi.all([secret.arn, args.connections.analyticsBucket]).apply(([arn, bucket]) => policyDocument([
                 { Sid: "ReadOwnDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn },
+                // The analysis job writes one object per day under this prefix (app/src/jobs/analytics-sink.ts), nothing else.
+                ...(bucket ? [{ Sid: "WriteDailyAggregates", Effect: "Allow" as const, Action: "s3:PutObject", Resource: `arn:aws:s3:::${bucket}/${ANALYTICS_PREFIX}/*` }] : []),
             ])),
         }, child);
 

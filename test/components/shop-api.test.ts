@@ -179,4 +179,16 @@ describe("components/shop-api", () => {
         expect(monitor.dependencies).to.include(indexed.named("apitest-indexed-operator").urn);
         expect(prod.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")).to.have.length(0);
     });
+
+    it("may write the analysis job's daily aggregates into the analytics bucket, and only there, when one is configured", async () => {
+        const withBucket = await declared("apitest-lake", () => new ShopApi("apitest-lake", { ...baseArgs, namespace: "shop-lake", connections: { ...baseArgs.connections, analyticsBucket: "shop-lake-bucket" } }));
+        const statements = (r: Registered, name: string) => JSON.parse(String(r.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.urn.endsWith(`::${name}-irsa`))?.inputs.policy)).Statement as { Sid: string; Action: string; Resource: string }[];
+        expect(statements(withBucket, "apitest-lake").find((s) => s.Sid === "WriteDailyAggregates")).to.deep.include({ Action: "s3:PutObject", Resource: "arn:aws:s3:::shop-lake-bucket/daily_aggregates/*" });
+        const env = Object.fromEntries(pod(withBucket).containers[0].env.map((e) => [e.name, e.value]));
+        expect(env.ANALYTICS_BUCKET).to.equal("shop-lake-bucket");
+        expect(statements(prod, "apitest-prod").map((s) => s.Sid)).to.deep.equal(["ReadOwnDatabaseSecret"]);
+        // The grant covers exactly where the app writes.
+        const { aggregateObjectKey } = await import("../../app/src/jobs/analytics-sink");
+        expect(aggregateObjectKey("2026-11-25")).to.match(/^daily_aggregates\//);
+    });
 });
