@@ -16,10 +16,12 @@ describe("stacks/region (the offline plan of every shipped stack)", function () 
     this.timeout(180_000);
 
     for (const stack of STACKS) {
-        it(`Pulumi.${stack}.yaml plans offline with no mandatory policy violation`, () => {
+        it(`Pulumi.${stack}.yaml plans offline with no policy violation at all, not even an advisory one`, () => {
             const planned = plannedStack(stack);
             expect(planned.exitCode, planned.stdout).to.equal(0);
             expect(planned.report.resources).to.be.greaterThan(50);
+            // The README promises a clean verdict; an advisory finding must be fixed or explained there, not slip in.
+            expect(planned.report.violations, JSON.stringify(planned.report.violations, null, 2)).to.deep.equal([]);
         });
     }
 
