@@ -105,7 +105,7 @@ start_redis_cluster() {
     log "Redis Cluster already running on ports ${REDIS_CLUSTER_PORTS[*]}"
     return
   fi
-  local dir="${TMPDIR:-/tmp}/redis-cluster-test"
+  local dir="${TMPDIR:-/tmp}/redis-cluster-test-$(id -u)"
   local nodes=()
   # Whatever an earlier run left behind (nodes still up, or nodes.conf files that remember an old cluster) makes
   # "--cluster create" refuse with "node is not empty"; test data is disposable, so start from nothing.
