@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { KAFKA_CLIENT_SECRET_KEYS } from "./kafka-client";
 
 /** How the API reaches each service of its region. Every one is optional; app/README.md lists the fallbacks. */
 export interface ShopApiConnections {
@@ -41,8 +42,20 @@ export interface ShopApiEnvironment {
  * The API's environment: addresses as plain values, credentials through the Secret or Secrets Manager (never in the
  * Deployment), and the private CAs through a mounted bundle so every TLS connection is verified.
  */
+/** An environment variable read from a key of a Secret in the pod's namespace. */
+export function fromSecret(name: string, secret: string, key: string): EnvVar {
+    return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
+}
+
+/** The SASL credentials from a KafkaClient's Secret. */
+export function kafkaCredentialsEnv(secretName: string): EnvVar[] {
+    return [
+        fromSecret("KAFKA_SASL_USERNAME", secretName, KAFKA_CLIENT_SECRET_KEYS.username),
+        fromSecret("KAFKA_SASL_PASSWORD", secretName, KAFKA_CLIENT_SECRET_KEYS.password),
+    ];
+}
+
 export function shopApiEnvironment(connections: ShopApiConnections, db: { role: string; name: string; secretArn: pulumi.Input<string> }): ShopApiEnvironment {
-    const fromSecret = (name: string, secret: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
     const env: EnvVar[] = [
         { name: "NODE_ENV", value: "production" },
         { name: "LOG_LEVEL", value: "info" },
@@ -63,8 +76,7 @@ export function shopApiEnvironment(connections: ShopApiConnections, db: { role: 
             { name: "KAFKA_BROKERS", value: kafka.bootstrapServers },
             { name: "KAFKA_SSL", value: "true" },
             { name: "KAFKA_SASL_MECHANISM", value: "scram-sha-512" },
-            fromSecret("KAFKA_SASL_USERNAME", kafka.secretName, "username"),
-            fromSecret("KAFKA_SASL_PASSWORD", kafka.secretName, "password"),
+            ...kafkaCredentialsEnv(kafka.secretName),
         );
         privateCas.push(kafka.caCertPem);
     }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { kafkaCredentialsEnv } from "./shop-api-environment";
 import type { ApiPodShape } from "./shop-api-jobs";
 import { resources } from "./workload-defaults";
 
@@ -34,8 +35,7 @@ export class ShopSearchIndexer extends pulumi.ComponentResource {
             ...args.container.env.filter((variable) => !OWN_VARIABLES.has(variable.name)),
             { name: "KAFKA_CLIENT_ID", value: "shop-search-indexer" },
             { name: "SEARCH_INDEXER_GROUP", value: args.consumerGroup ?? "shop-search-indexer" },
-            { name: "KAFKA_SASL_USERNAME", valueFrom: { secretKeyRef: { name: args.kafkaSecretName, key: "username" } } },
-            { name: "KAFKA_SASL_PASSWORD", valueFrom: { secretKeyRef: { name: args.kafkaSecretName, key: "password" } } },
+            ...kafkaCredentialsEnv(args.kafkaSecretName),
         ];
         const health = { httpGet: { path: "/healthz", port: "health" }, timeoutSeconds: 2 };
         this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {

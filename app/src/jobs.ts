@@ -31,16 +31,22 @@ function productIndexOf(config: AppConfig): ProductIndex {
   return new ProductIndex({ baseUrl: config.elasticsearchUrl, credentials: config.elasticsearchCredentials }, config.elasticsearchIndex);
 }
 
-async function reindexSearch(config: AppConfig, log: Logger, index: ProductIndex): Promise<number> {
+/** Writes every product of the database into an existing index. */
+async function fillIndexFromDatabase(config: AppConfig, log: Logger, index: ProductIndex): Promise<void> {
   const db = await openDatabase(config, log);
   try {
-    await index.ensure();
     const outcome = await reindexProducts(new ProductRepository(db), index);
     log.info({ index: index.name, ...outcome }, "search index rebuilt from the database");
-    return 0;
   } finally {
     await db.close();
   }
+}
+
+async function reindexSearch(config: AppConfig, log: Logger): Promise<number> {
+  const index = productIndexOf(config);
+  await index.ensure();
+  await fillIndexFromDatabase(config, log, index);
+  return 0;
 }
 
 async function indexSearch(config: AppConfig, log: Logger): Promise<number> {
@@ -52,7 +58,7 @@ async function indexSearch(config: AppConfig, log: Logger): Promise<number> {
     log,
     port: config.port,
     host: config.host,
-    fillNewIndex: async () => void (await reindexSearch(config, log, index)),
+    fillNewIndex: () => fillIndexFromDatabase(config, log, index),
   });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", resolve);
@@ -115,7 +121,7 @@ async function run(argv: string[]): Promise<number> {
       return analyse(config, log, day);
     }
     case "reindex-search":
-      return reindexSearch(config, log, productIndexOf(config));
+      return reindexSearch(config, log);
     case "index-search":
       return indexSearch(config, log);
   }
