@@ -24,3 +24,28 @@ export function zoneSpread(matchLabels: Record<string, string>, strict: boolean)
         labelSelector: { matchLabels },
     }];
 }
+
+/** CPU architectures the node pools launch and images are built for (the values of the kubernetes.io/arch label). */
+export type Architecture = "arm64" | "amd64";
+export const ALL_ARCHITECTURES: readonly Architecture[] = ["arm64", "amd64"];
+export const ARCH_LABEL = "kubernetes.io/arch";
+
+/**
+ * The affinity that keeps a pod on nodes its image can run on: none when the image covers every architecture the
+ * pools may launch, otherwise a required node affinity on kubernetes.io/arch (Karpenter honours it when it picks an
+ * instance type). Without it a pod landing on the other architecture fails with "exec format error".
+ */
+export function architectureAffinity(imageArchitectures: readonly Architecture[], nodeArchitectures: readonly Architecture[]) {
+    const runnable = nodeArchitectures.filter((arch) => imageArchitectures.includes(arch));
+    if (runnable.length === 0) {
+        throw new Error(`the image runs on ${imageArchitectures.join(", ")} but the node pools launch only ${nodeArchitectures.join(", ")}: no pod could start`);
+    }
+    if (runnable.length === nodeArchitectures.length) return undefined;
+    return {
+        nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: ARCH_LABEL, operator: "In", values: [...runnable] }] }],
+            },
+        },
+    };
+}

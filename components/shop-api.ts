@@ -1,25 +1,40 @@
+import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import * as awsx from "@pulumi/awsx";
+import * as dockerBuild from "@pulumi/docker-build";
 import * as k8s from "@pulumi/kubernetes";
 import * as ecr from "@pulumi/aws/ecr";
 import * as random from "@pulumi/random";
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
+import { fingerprintBuildContext } from "./build-context";
 import type { DatabaseEndpoint } from "./database";
 import { DatabaseBootstrap } from "./database-bootstrap";
 import { ENV_SECRET, ShopApiConnections, TRUST_CONFIG_MAP, TRUST_MOUNT, shopApiEnvironment } from "./shop-api-environment";
 import { policyDocument } from "./iam-documents";
 import { platformNamespace } from "./namespace";
-import { zoneSpread } from "./scheduling";
+import { ALL_ARCHITECTURES, Architecture, architectureAffinity, zoneSpread } from "./scheduling";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { ShopApiJobs } from "./shop-api-jobs";
 import { ShopSearchIndexer } from "./shop-search-indexer";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
 
-/** Where the API image comes from: built from app/ by `pulumi up`, or a reference CI already pushed. */
-export type ImageSource = { prebuilt: string } | { buildContext: string; platform?: "linux/arm64" | "linux/amd64" };
+/**
+ * Where the API image comes from: a reference CI already pushed, with the architectures its manifest covers; or built
+ * from a directory by `pulumi up` as one multi-arch image (default: every architecture in ALL_ARCHITECTURES).
+ */
+export type ImageSource =
+    | { prebuilt: string; architectures: Architecture[] }
+    | { buildContext: string; architectures?: Architecture[] };
+
+/** The tag that only ever moves in the build cache; every release tag stays immutable. */
+export const BUILD_CACHE_TAG = "buildcache";
 
 export interface ShopApiArgs {
     image: ImageSource;
+    /**
+     * Architectures the node pools the API's pods land on may launch. Pods are pinned to the image's architectures
+     * whenever the image does not cover all of these. Default ALL_ARCHITECTURES (the Karpenter default).
+     */
+    nodeArchitectures?: Architecture[];
     oidc: OidcIdentity;
     region: string;
     /** The RDS instance the API's own database and role are created on. */
@@ -68,7 +83,12 @@ const ANALYTICS_PREFIX = "daily_aggregates";
  * NetworkPolicy, the gateway route, and the product-fetch and analysis CronJobs.
  */
 export class ShopApi extends pulumi.ComponentResource {
+    /** The image the pods run: the pushed tag pinned by digest when built, the prebuilt reference otherwise. */
     readonly imageUri: pulumi.Output<string>;
+    /** Architectures the image runs on. */
+    readonly imageArchitectures: Architecture[];
+    /** Content tag of the built image (undefined for a prebuilt image). */
+    readonly imageTag?: string;
     readonly databaseSecretArn: pulumi.Output<string>;
     readonly databaseRole = DB_ROLE;
     readonly serviceHost: string;
@@ -86,7 +106,9 @@ export class ShopApi extends pulumi.ComponentResource {
         this.serviceHost = `shop-api.${namespace}.svc.cluster.local`;
 
         const repository = new ecr.Repository(`${name}-repo`, {
-            imageTagMutability: "IMMUTABLE",
+            // Release tags never move; only the build cache's one tag may be overwritten by the next build.
+            imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+            imageTagMutabilityExclusionFilters: [{ filter: BUILD_CACHE_TAG, filterType: "WILDCARD" }],
             imageScanningConfiguration: { scanOnPush: true },
             encryptionConfigurations: [{ encryptionType: "KMS" }],
             forceDelete: false,
@@ -95,13 +117,38 @@ export class ShopApi extends pulumi.ComponentResource {
             repository: repository.name,
             policy: JSON.stringify({ rules: [{ rulePriority: 1, description: "keep the last 30 images", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 }, action: { type: "expire" } }] }),
         }, child);
-        this.imageUri = "prebuilt" in args.image
-            ? pulumi.output(args.image.prebuilt)
-            : new awsx.ecr.Image(`${name}-image`, {
-                repositoryUrl: repository.repositoryUrl,
-                context: args.image.buildContext,
-                platform: args.image.platform ?? "linux/arm64",
-            }, child).imageUri;
+        if ("prebuilt" in args.image) {
+            this.imageArchitectures = [...args.image.architectures];
+            this.imageUri = pulumi.output(args.image.prebuilt);
+        } else {
+            this.imageArchitectures = [...(args.image.architectures ?? ALL_ARCHITECTURES)];
+            const platforms = this.imageArchitectures.map((arch) => `linux/${arch}` as const);
+            // Tagged by content: the same app/ gives the same tag (no rebuild, no push), a change gives a new one,
+            // so the immutable repository never refuses a push. The platforms are part of what the tag names.
+            const fingerprint = fingerprintBuildContext(resolve(args.image.buildContext), { extra: [platforms.join(",")] });
+            this.imageTag = fingerprint.sha256.slice(0, 16);
+            const token = ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, child);
+            const cache = pulumi.interpolate`${repository.repositoryUrl}:${BUILD_CACHE_TAG}`;
+            const image = new dockerBuild.Image(`${name}-image`, {
+                context: { location: args.image.buildContext },
+                platforms,
+                tags: [pulumi.interpolate`${repository.repositoryUrl}:${this.imageTag}`],
+                push: true,
+                registries: [{
+                    address: repository.repositoryUrl.apply((url) => url.split("/")[0]),
+                    username: token.userName,
+                    password: pulumi.secret(token.password),
+                }],
+                // Layer cache in the repository itself (ECR needs an OCI image manifest for it), so a CI runner
+                // without local cache rebuilds only what changed.
+                cacheFrom: [{ registry: { ref: cache } }],
+                cacheTo: [{ registry: { ref: cache, imageManifest: true, ociMediaTypes: true, mode: dockerBuild.CacheMode.Max } }],
+                // A preview needs no Docker engine and builds nothing; CI's image job builds the same Dockerfile on every PR.
+                buildOnPreview: false,
+            }, child);
+            this.imageUri = image.ref;
+        }
+        const archAffinity = architectureAffinity(this.imageArchitectures, args.nodeArchitectures ?? [...ALL_ARCHITECTURES]);
 
         const password = new random.RandomPassword(`${name}-db`, { length: 32, special: false }, child);
         const secret = new secretsmanager.Secret(`${name}-db`, {
@@ -158,6 +205,8 @@ export class ShopApi extends pulumi.ComponentResource {
             serviceAccountName: "shop-api",
             securityContext: restrictedPodSecurityContext(IMAGE_UID),
             terminationGracePeriodSeconds: 40,
+            // Every pod running the image (API, jobs, indexer) stays on nodes of an architecture the image was built for.
+            ...(archAffinity ? { affinity: archAffinity } : {}),
             volumes: [
                 { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
                 ...(trust ? [{ name: "trust", configMap: { name: TRUST_CONFIG_MAP } }] : []),
@@ -279,6 +328,6 @@ export class ShopApi extends pulumi.ComponentResource {
             new ShopSearchIndexer(`${name}-search-indexer`, { ...podShape, ...args.searchIndexer }, ready);
         }
 
-        this.registerOutputs({ imageUri: this.imageUri, databaseSecretArn: this.databaseSecretArn });
+        this.registerOutputs({ imageUri: this.imageUri, imageArchitectures: this.imageArchitectures, databaseSecretArn: this.databaseSecretArn });
     }
 }

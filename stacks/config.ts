@@ -54,6 +54,8 @@ export interface PlatformConfig {
     api: {
         /** Prebuilt image reference (CI pushes it, pinned by tag or digest); empty: `pulumi up` builds app/ itself. */
         image: string;
+        /** Architectures the prebuilt image's manifest covers; pods are pinned to them. Ignored when app/ is built. */
+        imageArchitectures: (typeof ARCHITECTURES)[number][];
         /** Catalogue feed (https URL) the product-fetch CronJob imports; empty: the demo feed shipped in the image. */
         catalogueFeedUrl: string;
     };
@@ -87,7 +89,7 @@ export const CONFIG_KEYS = [
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
-    "dbDeletionProtection", "dbBackupRetentionDays", "alertEmail", "grafanaEnabled", "apiImage", "catalogueFeedUrl",
+    "dbDeletionProtection", "dbBackupRetentionDays", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl",
     "authHostname", "logRetentionDays",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
@@ -155,6 +157,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         },
         api: {
             image: read.string("apiImage", "", imageReferenceProblem),
+            imageArchitectures: read.oneOfList("apiImageArchitectures", ARCHITECTURES, [...ARCHITECTURES]),
             catalogueFeedUrl: read.string("catalogueFeedUrl", "", (v) => v === "" || /^https:\/\/[^\s]+$/.test(v) ? undefined : `"${v}" is not an https URL`),
         },
         monitoring: {

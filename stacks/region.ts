@@ -104,7 +104,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         opts: withCluster,
     });
 
-    const api = composeShopApi({ config, cluster, database, services, imagePlatform: `linux/${systemArchitecture}`, opts: withCluster });
+    const api = composeShopApi({ config, cluster, database, services, opts: withCluster });
 
     return {
         environment: config.environment,

@@ -12,8 +12,6 @@ export interface ShopApiInputs {
     cluster: Cluster;
     database: Database;
     services: ClusterServices;
-    /** Platform of the image `pulumi up` builds when no prebuilt image is configured. */
-    imagePlatform: "linux/arm64" | "linux/amd64";
     opts: pulumi.ComponentResourceOptions;
 }
 
@@ -22,7 +20,7 @@ const KAFKA_USER = "shop-api";
 const INDEXER_KAFKA_USER = "shop-search-indexer";
 
 /** The shop API in this region, wired to the database, Redis, Kafka, Elasticsearch and Keycloak of the same region. */
-export function composeShopApi({ config, cluster, database, services, imagePlatform, opts }: ShopApiInputs): ShopApi {
+export function composeShopApi({ config, cluster, database, services, opts }: ShopApiInputs): ShopApi {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const { redis, kafka, search, identity, gateway, monitoring } = services;
@@ -30,7 +28,11 @@ export function composeShopApi({ config, cluster, database, services, imagePlatf
     const kafkaSecret = `kafka-${KAFKA_USER}`;
     const indexerKafkaSecret = `kafka-${INDEXER_KAFKA_USER}`;
     const api = new ShopApi(`${prefix}-api`, {
-        image: config.api.image ? { prebuilt: config.api.image } : { buildContext: "./app", platform: imagePlatform },
+        // Built: one multi-arch image for every architecture the pools launch. Prebuilt: what CI says it pushed.
+        image: config.api.image
+            ? { prebuilt: config.api.image, architectures: config.api.imageArchitectures }
+            : { buildContext: "./app", architectures: config.autoscaling.architectures },
+        nodeArchitectures: config.autoscaling.architectures,
         oidc: cluster.oidc,
         region: config.region,
         namespace: NAMESPACE,

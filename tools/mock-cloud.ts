@@ -75,9 +75,15 @@ const OUTPUTS: Record<string, OutputMock> = {
     "aws:ecr/repository:Repository": (name, _inputs, ctx) => ({
         repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${ctx.region}.amazonaws.com/${name}-${ctx.hex().slice(0, 7)}`,
         arn: arn(ctx, "ecr", `repository/${name}-${ctx.hex().slice(0, 7)}`),
+        registryId: MOCK_ACCOUNT_ID,
     }),
     // Built by Docker at deploy time: the digest cannot be known offline, so it is a visible placeholder.
     "awsx:ecr:Image": (_name, inputs) => ({ imageUri: `${String(inputs.repositoryUrl)}@sha256:${"0".repeat(60)}beef` }),
+    "docker-build:index:Image": (_name, inputs) => {
+        const digest = `sha256:${"0".repeat(60)}beef`;
+        const [tag] = (inputs.tags as string[] | undefined) ?? [];
+        return { digest, ref: tag ? `${tag}@${digest}` : "", contextHash: "mock-context-hash" };
+    },
     "aws:secretsmanager/secret:Secret": (name, _inputs, ctx) => ({ arn: arn(ctx, "secretsmanager", `secret:${name}-MoCkId`) }),
 
     "aws:sqs/queue:Queue": (name, inputs, ctx) => {
@@ -143,6 +149,11 @@ const INVOKES: Record<string, (inputs: State, region: string) => State> = {
         accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline-plan`, userId: "AIDAMOCKOFFLINEPLAN", id: MOCK_ACCOUNT_ID,
     }),
     "aws:index/getRegion:getRegion": (_inputs, region) => ({ name: region, region, id: region, description: region, endpoint: `ec2.${region}.amazonaws.com` }),
+    // A visibly fake, short-lived registry login (the real one is valid 12 hours).
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs, region) => ({
+        userName: "AWS", password: "mock-ecr-password", authorizationToken: "QVdTOm1vY2stZWNyLXBhc3N3b3Jk",
+        proxyEndpoint: `https://${String(inputs.registryId ?? MOCK_ACCOUNT_ID)}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2000-01-01T12:00:00Z", id: region,
+    }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
     "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
         const names = ["a", "b", "c"].map((zone) => `${region}${zone}`);

@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import * as k8s from "@pulumi/kubernetes";
+import { fingerprintBuildContext } from "../../components/build-context";
 import { ShopApi, ShopApiArgs } from "../../components/shop-api";
 import { declared, Registered } from "../support/mock-runtime";
 
 type Container = { name: string; image: string; env: { name: string; value?: string; valueFrom?: unknown }[]; securityContext: Record<string, unknown>; readinessProbe?: unknown; livenessProbe?: unknown; resources: { requests: object; limits: object }; args?: string[] };
-type PodSpec = { containers: Container[]; securityContext: Record<string, unknown>; serviceAccountName: string; topologySpreadConstraints?: { whenUnsatisfiable: string; topologyKey: string }[] };
+type PodSpec = { affinity?: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } } }; containers: Container[]; securityContext: Record<string, unknown>; serviceAccountName: string; topologySpreadConstraints?: { whenUnsatisfiable: string; topologyKey: string }[] };
 
 const baseArgs: ShopApiArgs = {
-    image: { prebuilt: "000000000000.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.2.3" },
+    image: { prebuilt: "000000000000.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.2.3", architectures: ["arm64", "amd64"] },
     region: "ap-south-1",
     oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/X", providerUrl: "oidc.eks.ap-south-1.amazonaws.com/id/X" },
     database: { address: "db.internal", port: 5432, maintenanceDatabase: "postgres", masterUserSecretArn: "arn:aws:secretsmanager:ap-south-1:000000000000:secret:rds!db-1", kmsKeyArn: "arn:aws:kms:ap-south-1:000000000000:key/1" },
@@ -120,11 +121,75 @@ describe("components/shop-api", () => {
         }
     });
 
-    it("stores images in an immutable, scanned ECR repository and builds from app/ unless given a prebuilt image", () => {
-        expect(prod.one("aws:ecr/repository:Repository").inputs).to.deep.include({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } });
-        expect(prod.ofType("awsx:ecr:Image")).to.have.length(0);
-        expect(built.one("awsx:ecr:Image").inputs).to.include({ context: "./app", platform: "linux/arm64" });
-        expect(pod(built).containers[0].image).to.match(/@sha256:/);
+    it("stores images in a scanned ECR repository whose release tags are immutable (only the build cache's tag moves)", () => {
+        expect(prod.one("aws:ecr/repository:Repository").inputs).to.deep.include({
+            imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+            imageTagMutabilityExclusionFilters: [{ filter: "buildcache", filterType: "WILDCARD" }],
+            imageScanningConfiguration: { scanOnPush: true },
+        });
+        expect(prod.ofType("docker-build:index:Image")).to.have.length(0);
+    });
+
+    describe("the image built from app/", () => {
+        type Built = { context: { location: string }; platforms: string[]; push: boolean; tags: string[]; buildOnPreview: boolean;
+            registries: { address: string; username: string; password: unknown }[]; cacheFrom: { registry: { ref: string } }[]; cacheTo: { registry: { ref: string; imageManifest: boolean } }[] };
+        const image = () => built.one("docker-build:index:Image").inputs as unknown as Built;
+        const repositoryUrl = () => String(built.one("aws:ecr/repository:Repository").outputs.repositoryUrl);
+
+        it("is one multi-arch image (amd64 and arm64) pushed to the repository, replacing the single-arch awsx image", () => {
+            expect(built.ofType("awsx:ecr:Image")).to.have.length(0);
+            expect(image().context).to.deep.equal({ location: "./app" });
+            expect(image().platforms).to.have.members(["linux/amd64", "linux/arm64"]);
+            expect(image().push).to.equal(true);
+            expect(image().buildOnPreview).to.equal(false);
+        });
+
+        it("is tagged by the content of its build context, and the pods run that tag pinned by digest", () => {
+            const expected = fingerprintBuildContext("./app", { extra: ["linux/arm64,linux/amd64"] }).sha256.slice(0, 16);
+            expect(image().tags).to.deep.equal([`${repositoryUrl()}:${expected}`]);
+            expect(pod(built).containers[0].image).to.match(new RegExp(`^${repositoryUrl()}:${expected}@sha256:[0-9a-f]{64}$`));
+        });
+
+        it("logs in to the repository's registry with an ECR token kept secret, and caches layers in the repository", () => {
+            const [registry] = image().registries;
+            expect(registry.address).to.equal(repositoryUrl().split("/")[0]);
+            expect(registry.username).to.equal("AWS");
+            expect(JSON.stringify(registry.password)).to.not.include("mock-ecr-password");
+            expect(image().cacheFrom[0].registry.ref).to.equal(`${repositoryUrl()}:buildcache`);
+            expect(image().cacheTo[0].registry).to.include({ ref: `${repositoryUrl()}:buildcache`, imageManifest: true });
+        });
+    });
+
+    describe("pods of the API image only land where the image runs", () => {
+        type Affinity = PodSpec["affinity"];
+        const archOf = (affinity: Affinity) => affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms
+            .map((t) => t.matchExpressions.find((e) => e.key === "kubernetes.io/arch" && e.operator === "In")?.values);
+        const podTemplates = (r: Registered) => [
+            ...r.ofType("kubernetes:apps/v1:Deployment").map((d) => (d.inputs.spec as { template: { spec: PodSpec } }).template.spec),
+            ...r.ofType("kubernetes:batch/v1:CronJob").map((c) => (c.inputs.spec as { jobTemplate: { spec: { template: { spec: PodSpec } } } }).jobTemplate.spec.template.spec),
+        ];
+
+        it("pins every pod template (API, indexer, CronJobs) to arm64 when the prebuilt image covers only arm64", async () => {
+            const armOnly = await declared("apitest-armonly", () => new ShopApi("apitest-armonly", {
+                ...baseArgs, namespace: "shop-armonly", nodeArchitectures: ["arm64", "amd64"],
+                image: { prebuilt: "000000000000.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.2.3", architectures: ["arm64"] },
+                searchIndexer: { kafkaSecretName: "kafka-shop-search-indexer" },
+            }));
+            const templates = podTemplates(armOnly);
+            expect(templates).to.have.length(4);
+            for (const spec of templates) expect(archOf(spec.affinity)).to.deep.equal([["arm64"]]);
+        });
+
+        it("adds no architecture constraint when the image covers every architecture the pools launch", () => {
+            for (const spec of [...podTemplates(prod), ...podTemplates(built)]) expect(spec.affinity).to.equal(undefined);
+        });
+
+        it("refuses an image that runs on no architecture the pools launch", () => {
+            expect(() => new ShopApi("apitest-noarch", {
+                ...baseArgs, namespace: "shop-noarch", nodeArchitectures: ["arm64"],
+                image: { prebuilt: "000000000000.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.2.3", architectures: ["amd64"] },
+            })).to.throw(/runs on amd64 but the node pools launch only arm64/);
+        });
     });
 
     it("points its Service, PDB, HPA-scaled Deployment and NetworkPolicy at the API pods only, never at a job's or the indexer's", () => {
