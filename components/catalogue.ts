@@ -62,3 +62,18 @@ export function imageParts(image: string): { repository: string; tag: string } {
     return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
 }
 
+
+/**
+ * The EKS-optimized Amazon Linux 2023 AMI release Karpenter's node classes boot, pinned: `al2023@latest` would drift
+ * every node (Kafka brokers, Elasticsearch data nodes included) on each AMI release, without anyone deciding it.
+ * Source: awslabs/amazon-eks-ami CHANGELOG.md, entry "AMI Release v20260714" (tag v20260714, commit b4fffb70f5c1,
+ * 2026-07-13; AL2023 source AMIs 2023.12.20260710.0), read at tag v20260724 (commit 81fec2e895, 2026-07-23), whose
+ * release notes were not yet in the changelog. To upgrade: pick a newer "AMI Release vYYYYMMDD" entry there, change
+ * GENERAL first, let it roll through the general pool's maintenance window, then STATEFUL.
+ */
+export const EKS_AMI_ALIASES = {
+    /** General pool: replaced through drift, inside the maintenance window only. */
+    general: "al2023@v20260714",
+    /** Stateful pool (Kafka, Elasticsearch, Redis): changed on purpose, then replaced one node at a time. */
+    stateful: "al2023@v20260714",
+} as const;

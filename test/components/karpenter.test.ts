@@ -1,25 +1,31 @@
 import { expect } from "chai";
-import { NodeAutoscaling } from "../../components/karpenter";
+import { EKS_AMI_ALIASES } from "../../components/catalogue";
+import { NodeAutoscaling, NodeAutoscalingArgs, outsideWindow } from "../../components/karpenter";
+import { validateCustomResource } from "../support/crd-validator";
 import { declared, Registered } from "../support/mock-runtime";
 
 interface Requirement { key: string; operator: string; values: string[] }
+interface Budget { nodes: string; reasons?: string[]; schedule?: string; duration?: string }
 type NodePoolSpec = {
-    template: { spec: { requirements: Requirement[]; taints?: { key: string }[]; nodeClassRef: { name: string } } };
+    template: { spec: { requirements: Requirement[]; taints?: { key: string }[]; nodeClassRef: { name: string }; expireAfter: string } };
     limits: { cpu: string; memory: string };
-    disruption: { consolidationPolicy: string };
+    disruption: { consolidationPolicy: string; budgets: Budget[] };
 };
+type NodeClassSpec = { amiSelectorTerms: { alias?: string }[]; metadataOptions: object; securityGroupSelectorTerms: object[]; blockDeviceMappings: object[] };
 
 describe("components/karpenter", () => {
     let karpenter: Registered;
     const pool = (name: string) => karpenter.ofType("kubernetes:karpenter.sh/v1:NodePool").find((p) => (p.inputs.metadata as { name: string }).name === name)?.inputs.spec as NodePoolSpec;
     const requirement = (spec: NodePoolSpec, key: string) => spec.template.spec.requirements.find((r) => r.key === key)?.values;
 
+    const baseArgs: NodeAutoscalingArgs = {
+        clusterName: "shop", region: "ap-south-1", accountId: "000000000000",
+        oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/X", providerUrl: "oidc.eks.ap-south-1.amazonaws.com/id/X" },
+        nodeSecurityGroupId: "sg-nodes", capacityTypes: ["spot", "on-demand"], architectures: ["arm64", "amd64"], cpuLimit: 64, memoryLimitGib: 256,
+    };
+    const nodeClass = (r: Registered, name: string) => r.ofType("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").find((c) => (c.inputs.metadata as { name: string }).name === name)?.inputs.spec as NodeClassSpec;
     before(async () => {
-        karpenter = await declared("karptest", () => new NodeAutoscaling("karptest", {
-            clusterName: "shop", region: "ap-south-1", accountId: "000000000000",
-            oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/X", providerUrl: "oidc.eks.ap-south-1.amazonaws.com/id/X" },
-            nodeSecurityGroupId: "sg-nodes", capacityTypes: ["spot", "on-demand"], architectures: ["arm64", "amd64"], cpuLimit: 64, memoryLimitGib: 256,
-        }));
+        karpenter = await declared("karptest", () => new NodeAutoscaling("karptest", baseArgs));
     });
 
     it("installs the pinned Karpenter chart on the system nodes with its IRSA role and interruption queue", () => {
@@ -147,16 +153,82 @@ describe("components/karpenter", () => {
     });
 
     it("launches nodes with IMDSv2, encrypted gp3 root volumes and the cluster's node security group", () => {
-        const nodeClass = karpenter.one("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").inputs.spec as Record<string, unknown>;
-        expect(nodeClass.metadataOptions).to.include({ httpTokens: "required", httpPutResponseHopLimit: 1 });
-        expect(nodeClass.securityGroupSelectorTerms).to.deep.equal([{ id: "sg-nodes" }]);
-        expect(nodeClass.blockDeviceMappings).to.deep.equal([{ deviceName: "/dev/xvda", ebs: { volumeSize: "50Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } }]);
+        for (const name of ["general", "stateful"]) {
+            const spec = nodeClass(karpenter, name);
+            expect(spec.metadataOptions).to.include({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+            expect(spec.securityGroupSelectorTerms).to.deep.equal([{ id: "sg-nodes" }]);
+            expect(spec.blockDeviceMappings).to.deep.equal([{ deviceName: "/dev/xvda", ebs: { volumeSize: "50Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } }]);
+        }
     });
 
     it("creates the custom resources only after the chart installed their CRDs", () => {
         const release = karpenter.one("kubernetes:helm.sh/v3:Release");
-        for (const cr of [...karpenter.ofType("kubernetes:karpenter.sh/v1:NodePool"), karpenter.one("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")]) {
+        for (const cr of [...karpenter.ofType("kubernetes:karpenter.sh/v1:NodePool"), ...karpenter.ofType("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")]) {
             expect(cr.dependencies, cr.urn).to.include(release.urn);
         }
+    });
+    it("declares NodePools and EC2NodeClasses the upstream Karpenter v1.14.1 CRDs accept", () => {
+        const resources = [...karpenter.ofType("kubernetes:karpenter.sh/v1:NodePool"), ...karpenter.ofType("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")];
+        expect(resources).to.have.length(4);
+        for (const resource of resources) expect(validateCustomResource(resource.inputs), resource.urn).to.deep.equal([]);
+    });
+
+    describe("node churn", () => {
+        it("boots every node class from a pinned AMI release, never al2023@latest; each pool has its own class", () => {
+            expect(EKS_AMI_ALIASES.general).to.match(/^al2023@v20\d{6}$/);
+            expect(nodeClass(karpenter, "general").amiSelectorTerms).to.deep.equal([{ alias: EKS_AMI_ALIASES.general }]);
+            expect(nodeClass(karpenter, "stateful").amiSelectorTerms).to.deep.equal([{ alias: EKS_AMI_ALIASES.stateful }]);
+            expect(pool("general").template.spec.nodeClassRef.name).to.equal("general");
+            expect(pool("stateful").template.spec.nodeClassRef.name).to.equal("stateful");
+        });
+
+        it("lets the two pools follow different AMI releases, and refuses an unpinned alias", async () => {
+            const split = await declared("karpsplit", () => new NodeAutoscaling("karpsplit", { ...baseArgs, amiAliases: { general: "al2023@v20260724" } }));
+            expect(nodeClass(split, "general").amiSelectorTerms).to.deep.equal([{ alias: "al2023@v20260724" }]);
+            expect(nodeClass(split, "stateful").amiSelectorTerms).to.deep.equal([{ alias: EKS_AMI_ALIASES.stateful }]);
+            expect(() => new NodeAutoscaling("karplatest", { ...baseArgs, amiAliases: { stateful: "al2023@latest" } })).to.throw(/al2023@latest.*stateful node class is not pinned/);
+        });
+
+        it("stateful pool: never expires, and disrupts at most one node at a time for any reason", () => {
+            const stateful = pool("stateful");
+            expect(stateful.template.spec.expireAfter).to.equal("Never");
+            expect(stateful.disruption.budgets).to.deep.equal([{ nodes: "1" }]);
+        });
+
+        it("general pool: expires monthly, consolidates up to 10% at once, and replaces drifted nodes only in the maintenance window", () => {
+            const general = pool("general");
+            expect(general.template.spec.expireAfter).to.equal("720h");
+            expect(general.disruption.budgets).to.deep.include({ nodes: "10%" });
+            // Sunday 02:00-06:00 UTC by default: drift is held at zero nodes from Sunday 06:00 for the other 164 hours.
+            expect(general.disruption.budgets).to.deep.include({ nodes: "0", reasons: ["Drifted"], schedule: "0 6 * * 0", duration: "164h" });
+        });
+
+        it("computes the blocking budget of any weekly window, across midnight and the week's end", () => {
+            expect(outsideWindow({ day: 6, startHourUtc: 22, hours: 4 })).to.deep.equal({ schedule: "0 2 * * 0", duration: "164h" });
+            expect(outsideWindow({ day: 2, startHourUtc: 0, hours: 24 })).to.deep.equal({ schedule: "0 0 * * 3", duration: "144h" });
+            expect(() => outsideWindow({ day: 7, startHourUtc: 0, hours: 4 })).to.throw(/day 0-6/);
+        });
+    });
+
+    describe("first account and ordering", () => {
+        it("creates the EC2 spot service-linked role before any NodePool may launch spot", () => {
+            const role = karpenter.one("aws:iam/serviceLinkedRole:ServiceLinkedRole");
+            expect(role.inputs.awsServiceName).to.equal("spot.amazonaws.com");
+            for (const nodePool of karpenter.ofType("kubernetes:karpenter.sh/v1:NodePool")) expect(nodePool.dependencies, nodePool.urn).to.include(role.urn);
+        });
+
+        it("leaves the role out when told (another stack of the account owns it) and when no pool uses spot", async () => {
+            const off = await declared("karpnoslr", () => new NodeAutoscaling("karpnoslr", { ...baseArgs, createSpotServiceLinkedRole: false }));
+            expect(off.ofType("aws:iam/serviceLinkedRole:ServiceLinkedRole")).to.have.length(0);
+            const onDemand = await declared("karpondemand", () => new NodeAutoscaling("karpondemand", { ...baseArgs, capacityTypes: ["on-demand"] }));
+            expect(onDemand.ofType("aws:iam/serviceLinkedRole:ServiceLinkedRole")).to.have.length(0);
+        });
+
+        it("exposes its NodePools so workloads can wait for them", async () => {
+            let autoscaling: NodeAutoscaling | undefined;
+            const exposed = await declared("karpexposed", () => { autoscaling = new NodeAutoscaling("karpexposed", baseArgs); });
+            const urns = await Promise.all(Object.values(autoscaling?.nodePools ?? {}).map((p) => new Promise<string>((done) => p.urn.apply(done))));
+            expect(urns).to.have.members(exposed.ofType("kubernetes:karpenter.sh/v1:NodePool").map((p) => p.urn));
+        });
     });
 });
