@@ -38,6 +38,11 @@ export interface KafkaArgs {
     /** Operator replicas (leader election). Default 1. */
     operatorReplicas?: number;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The Karpenter NodePools its data pods land on: the resources that start those pods wait for them (the operator,
+     * on the system nodes, does not). Default none.
+     */
+    nodePools?: pulumi.Input<pulumi.Resource>[];
 }
 
 export const DEFAULT_TOPICS: KafkaTopicSpec[] = [
@@ -103,7 +108,7 @@ export class Kafka extends pulumi.ComponentResource {
                 podDisruptionBudget: { enabled: (args.operatorReplicas ?? 1) > 1 },
             },
         }, { ...child, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
-        const crOpts = { ...child, dependsOn: [operator] };
+        const crOpts = { ...child, dependsOn: [operator, ...(args.nodePools ?? [])] };
         const clusterLabel = { "strimzi.io/cluster": this.clusterName };
         const clusterCa = this.clusterCa(name, namespace);
         this.caCertPem = clusterCa.certPem;

@@ -22,6 +22,11 @@ export interface RedisClusterArgs {
     /** Spread pods over zones with DoNotSchedule (prod) instead of ScheduleAnyway. Default false. */
     strictZoneSpread?: boolean;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The Karpenter NodePools its data pods land on: the resources that start those pods wait for them (the operator,
+     * on the system nodes, does not). Default none.
+     */
+    nodePools?: pulumi.Input<pulumi.Resource>[];
 }
 
 export const REDIS_PORT = 6379;
@@ -127,7 +132,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     nodeConfVolumeClaimTemplate: { spec: { storageClassName: STORAGE_CLASSES.block, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
                 },
             },
-        }, { ...inNamespace, dependsOn: [operator, secret] });
+        }, { ...inNamespace, dependsOn: [operator, secret, ...(args.nodePools ?? [])] });
 
         this.host = `${CLUSTER_NAME}-leader.${this.namespace}.svc.cluster.local`;
         this.passwordSecretName = secret.metadata.name;

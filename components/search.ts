@@ -25,6 +25,11 @@ export interface SearchArgs {
     /** Spread nodes over zones with DoNotSchedule (prod). Default false. */
     strictZoneSpread?: boolean;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The Karpenter NodePools its data pods land on: the resources that start those pods wait for them (the operator,
+     * on the system nodes, does not). Default none.
+     */
+    nodePools?: pulumi.Input<pulumi.Resource>[];
 }
 
 const ECK = { es: "elasticsearch.k8s.elastic.co/v1", kibana: "kibana.k8s.elastic.co/v1" };
@@ -168,7 +173,7 @@ export class Search extends pulumi.ComponentResource {
                     }],
                 }],
             },
-        }, { ...child, dependsOn: [operator, httpCert, writer, searchClient, roles] });
+        }, { ...child, dependsOn: [operator, httpCert, writer, searchClient, roles, ...(args.nodePools ?? [])] });
 
         const kibanaReplicas = args.kibanaReplicas ?? 1;
         const kibanaLabels = { "kibana.k8s.elastic.co/name": CLUSTER };

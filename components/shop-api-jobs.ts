@@ -25,6 +25,8 @@ export interface ShopApiJobsArgs extends ApiPodShape {
  */
 export class ShopApiJobs extends pulumi.ComponentResource {
     constructor(name: string, args: ShopApiJobsArgs, opts?: pulumi.ComponentResourceOptions) {
+        // A component's dependsOn does not reach its children: the caller's (namespace, Secrets, database, node pools)
+        // are passed on so the pods are created only once what they need exists.
         super("ecommerce:app:ShopApiJobs", name, {}, opts);
         const jobs = [
             { id: "fetch-products", schedule: args.fetchSchedule ?? "0 */6 * * *", args: ["dist/jobs.js", "fetch-products", "--source", args.catalogueFeedUrl ?? "dist/demo-feed.json"] },
@@ -58,7 +60,7 @@ export class ShopApiJobs extends pulumi.ComponentResource {
                         },
                     },
                 },
-            }, { parent: this });
+            }, { parent: this, dependsOn: opts?.dependsOn });
         }
         this.registerOutputs({});
     }

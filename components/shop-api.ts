@@ -67,6 +67,11 @@ export interface ShopApiArgs {
      * /metrics (request latency, outbox and cache counters). Default: none (the pod annotations remain for other scrapers).
      */
     prometheusOperator?: pulumi.Resource;
+    /**
+     * What the API's workloads wait for: the Karpenter NodePools its pods land on (every Kubernetes object of the API
+     * is created in its namespace, which waits for these). Default none.
+     */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export const SHOP_API_PORT = 8080;
@@ -172,7 +177,7 @@ export class ShopApi extends pulumi.ComponentResource {
             ])),
         }, child);
 
-        const ns = platformNamespace(namespace, "restricted", child, `${name}-namespace`);
+        const ns = platformNamespace(namespace, "restricted", { ...child, dependsOn: args.dependsOn }, `${name}-namespace`);
         this.namespace = ns;
         const inNamespace = { ...child, dependsOn: [ns] };
         const database = new DatabaseBootstrap(`${name}-db`, {

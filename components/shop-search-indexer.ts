@@ -28,6 +28,8 @@ export class ShopSearchIndexer extends pulumi.ComponentResource {
     readonly deployment: k8s.apps.v1.Deployment;
 
     constructor(name: string, args: ShopSearchIndexerArgs, opts?: pulumi.ComponentResourceOptions) {
+        // A component's dependsOn does not reach its children: the caller's (namespace, Secrets, database, node pools)
+        // are passed on so the pods are created only once what they need exists.
         super("ecommerce:app:ShopSearchIndexer", name, {}, opts);
         const labels = { ...args.labels, "app.kubernetes.io/component": "search-indexer" };
         const port = args.healthPort ?? 8080;
@@ -62,7 +64,7 @@ export class ShopSearchIndexer extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: opts?.dependsOn });
         this.registerOutputs({});
     }
 }

@@ -18,6 +18,11 @@ export interface ClusterServicesInputs {
     accountId: pulumi.Input<string>;
     /** Resources the services wait for (nodes, the load balancer controller, storage classes). */
     dependsOn: pulumi.Resource[];
+    /**
+     * The Karpenter NodePools. Every service but the node-level log shipper runs its pods on them (data services on
+     * the stateful pool, the rest on the general pool), so those workloads wait for the pools to exist.
+     */
+    nodePools: pulumi.Resource[];
     /** Providers for AWS and the cluster's Kubernetes API. */
     opts: pulumi.ComponentResourceOptions;
 }
@@ -36,13 +41,14 @@ export interface ClusterServices {
  * (search and logs), Keycloak behind Kong (identity and gateway), and monitoring. Sizes come from the environment
  * (stacks/service-sizes.ts); the few user-facing knobs from config.
  */
-export function composeClusterServices({ config, cluster, database, accountId, dependsOn, opts }: ClusterServicesInputs): ClusterServices {
+export function composeClusterServices({ config, cluster, database, accountId, dependsOn, nodePools, opts }: ClusterServicesInputs): ClusterServices {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const strictZoneSpread = sizes.strictZoneSpread;
+    const onPools = [...dependsOn, ...nodePools];
 
-    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, strictZoneSpread, dependsOn }, opts);
-    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, dependsOn }, opts);
+    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, strictZoneSpread, dependsOn, nodePools }, opts);
+    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, dependsOn, nodePools }, opts);
 
     const search = new Search(`${prefix}-search`, {
         nodes: sizes.elasticsearch.nodes,
@@ -51,6 +57,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         kibanaReplicas: sizes.elasticsearch.kibanaReplicas,
         strictZoneSpread,
         dependsOn,
+        nodePools,
     }, opts);
     new LogShipping(`${prefix}-logs`, {
         elasticsearch: { host: search.host, port: search.port, caCertPem: search.caCertPem, ...search.logWriter },
@@ -67,14 +74,14 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         region: config.region,
         oidc: cluster.oidc,
         strictZoneSpread,
-        dependsOn,
+        dependsOn: onPools,
     }, opts);
     const gateway = new ApiGateway(`${prefix}-gateway`, {
         minReplicas: sizes.kong.minReplicas,
         maxReplicas: sizes.kong.maxReplicas,
         jwtIssuer: { issuer: identity.issuerUrl, publicKeyPem: identity.realmPublicKeyPem },
         strictZoneSpread,
-        dependsOn,
+        dependsOn: onPools,
     }, opts);
 
     const monitoring = new Monitoring(`${prefix}-monitoring`, {
@@ -88,7 +95,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         grafanaAdminPassword: config.secrets.grafanaAdminPassword,
         replicas: sizes.monitoring.replicas,
         prometheusVolumeSize: sizes.monitoring.prometheusVolumeSize,
-        dependsOn,
+        dependsOn: onPools,
     }, opts);
 
     return { redis, kafka, search, gateway, identity, monitoring };

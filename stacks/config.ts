@@ -35,6 +35,8 @@ export interface PlatformConfig {
         architectures: (typeof ARCHITECTURES)[number][];
         cpuLimit: number;
         memoryLimitGib: number;
+        /** Create the account's EC2 spot service-linked role; false where another stack of the account owns it. */
+        spotServiceLinkedRole: boolean;
     };
     database: {
         instanceClass: string;
@@ -87,7 +89,7 @@ export const CONFIG_KEYS = [
     "environment", "costCentre", "vpcCidr", "availabilityZoneCount", "natGateways", "flowLogRetentionDays",
     "kubernetesVersion", "clusterPublicAccessCidrs", "clusterLogRetentionDays",
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
-    "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib",
+    "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl",
     "authHostname", "logRetentionDays",
@@ -141,6 +143,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             architectures: read.oneOfList("karpenterArchitectures", ARCHITECTURES, [...profile.karpenterArchitectures] as (typeof ARCHITECTURES)[number][]),
             cpuLimit: read.integer("karpenterCpuLimit", profile.karpenterCpuLimit, 2, 100000),
             memoryLimitGib: read.integer("karpenterMemoryLimitGib", profile.karpenterMemoryLimitGib, 4, 1000000),
+            spotServiceLinkedRole: read.boolean("karpenterSpotServiceLinkedRole", true),
         },
         database: {
             instanceClass: read.string("dbInstanceClass", profile.dbInstanceClass, (v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v) ? undefined : `"${v}" is not an RDS instance class such as db.t4g.medium`),

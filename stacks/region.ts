@@ -61,7 +61,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     const withCluster = { providers: { aws: awsProvider, kubernetes: cluster.provider } };
     const nodesReady = [cluster.systemNodeGroup];
 
-    new NodeAutoscaling(`${prefix}-karpenter`, {
+    const autoscaling = new NodeAutoscaling(`${prefix}-karpenter`, {
         clusterName,
         region: config.region,
         accountId: account.accountId,
@@ -71,8 +71,11 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         architectures: config.autoscaling.architectures,
         cpuLimit: config.autoscaling.cpuLimit,
         memoryLimitGib: config.autoscaling.memoryLimitGib,
+        createSpotServiceLinkedRole: config.autoscaling.spotServiceLinkedRole,
         dependsOn: nodesReady,
     }, withCluster);
+    // Workloads that need Karpenter capacity wait for the pools: until they exist, their pods cannot get a node.
+    const nodePools = [autoscaling.nodePools.general, autoscaling.nodePools.stateful];
     const loadBalancerController = new LoadBalancerController(`${prefix}-lb-controller`, {
         clusterName, region: config.region, vpcId: network.vpcId, oidc: cluster.oidc, dependsOn: nodesReady,
     }, withCluster);
@@ -101,10 +104,11 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     const services = composeClusterServices({
         config, cluster, database, accountId: account.accountId,
         dependsOn: [...nodesReady, loadBalancerController, storage],
+        nodePools,
         opts: withCluster,
     });
 
-    const api = composeShopApi({ config, cluster, database, services, opts: withCluster });
+    const api = composeShopApi({ config, cluster, database, services, nodePools, opts: withCluster });
 
     return {
         environment: config.environment,

@@ -12,6 +12,8 @@ export interface ShopApiInputs {
     cluster: Cluster;
     database: Database;
     services: ClusterServices;
+    /** The Karpenter NodePools the API's pods land on; its workloads wait for them. */
+    nodePools: pulumi.Resource[];
     opts: pulumi.ComponentResourceOptions;
 }
 
@@ -20,7 +22,7 @@ const KAFKA_USER = "shop-api";
 const INDEXER_KAFKA_USER = "shop-search-indexer";
 
 /** The shop API in this region, wired to the database, Redis, Kafka, Elasticsearch and Keycloak of the same region. */
-export function composeShopApi({ config, cluster, database, services, opts }: ShopApiInputs): ShopApi {
+export function composeShopApi({ config, cluster, database, services, nodePools, opts }: ShopApiInputs): ShopApi {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const { redis, kafka, search, identity, gateway, monitoring } = services;
@@ -52,6 +54,7 @@ export function composeShopApi({ config, cluster, database, services, opts }: Sh
         callerNamespaces: [gateway.namespace, ...(monitoring.prometheusStack ? ["monitoring"] : [])],
         searchIndexer: { kafkaSecretName: indexerKafkaSecret, consumerGroup: INDEXER_KAFKA_USER },
         prometheusOperator: monitoring.prometheusStack,
+        dependsOn: nodePools,
     }, opts);
 
     // The credentials land in the API's namespace once it exists; until they do, new pods wait in

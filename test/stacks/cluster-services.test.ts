@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CHARTS } from "../../components/catalogue";
-import { ofType, plannedStack, PlannedStack } from "../support/plans";
+import { dependencyClosure, ofType, plannedStack, PlannedStack } from "../support/plans";
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -61,6 +61,17 @@ describe("stacks: cluster services in the offline plan", function () {
             expect(ofType(stack, CR.elasticsearch)).to.have.length(1);
             expect(ofType(stack, CR.kibana)).to.have.length(1);
         }
+    });
+
+    it("starts every workload that needs Karpenter capacity only once the NodePools exist", () => {
+        const nodePools = ofType(prod, "kubernetes:karpenter.sh/v1:NodePool").map((p) => p.urn);
+        expect(nodePools).to.have.length(2);
+        const releases = ofType(prod, RELEASE).filter((r) => ["redisCluster", "keycloak", "kong", "kubePrometheusStack"]
+            .some((chart) => r.inputs.chart === CHARTS[chart as keyof typeof CHARTS].chart));
+        // Data services on the stateful pool (Kafka's pools and cluster, Elasticsearch, the Redis cluster), the rest on the general pool.
+        const workloads = [...ofType(prod, CR.kafka), ...ofType(prod, CR.nodePool), ...ofType(prod, CR.elasticsearch), ...ofType(prod, CR.kibana), ...releases];
+        expect(workloads).to.have.length(9);
+        for (const workload of workloads) expect([...dependencyClosure(prod, workload)], workload.urn).to.include.members(nodePools);
     });
 
     it("holds the CloudWatch alarms and the encrypted SNS topic they notify", () => {

@@ -53,6 +53,17 @@ describe("stacks/config", () => {
             expect(prod.isProduction).to.equal(true);
         });
 
+        it("creates the spot service-linked role unless a stack says another stack of the account owns it", () => {
+            expect(dev.autoscaling.spotServiceLinkedRole).to.equal(true);
+            expect(parsePlatformConfig(raw({ environment: "prod", karpenterSpotServiceLinkedRole: "false" })).autoscaling.spotServiceLinkedRole).to.equal(false);
+        });
+
+        it("takes a prebuilt API image to cover both architectures unless apiImageArchitectures names fewer", () => {
+            expect(prod.api.imageArchitectures).to.have.members(["arm64", "amd64"]);
+            expect(parsePlatformConfig(raw({ environment: "prod", apiImageArchitectures: '["arm64"]' })).api.imageArchitectures).to.deep.equal(["arm64"]);
+            expect(problemsOf(raw({ environment: "prod", apiImageArchitectures: '["x86"]' })).join("\n")).to.match(/apiImageArchitectures.*"x86" is not allowed/);
+        });
+
         it("lets the stack file override a profile default", () => {
             const custom = parsePlatformConfig(raw({ environment: "dev", natGateways: "one-per-az", dbMultiAz: "true", karpenterCpuLimit: "48" }));
             expect(custom.network.natGateways).to.equal("one-per-az");

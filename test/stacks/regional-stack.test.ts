@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { EKS_AMI_ALIASES } from "../../components/catalogue";
+import { validateCustomResource } from "../support/crd-validator";
 import { ofType, plannedStack, PlannedStack } from "../support/plans";
 
 const ROOT = join(__dirname, "..", "..");
@@ -53,6 +55,21 @@ describe("stacks/region (the offline plan of every shipped stack)", function () 
             for (const resource of taggable) {
                 expect(resource.inputs.tagsAll, resource.urn).to.include({ project: "ecommerce-platform", environment: "prod", region: "ap-south-1", "cost-centre": "ecommerce" });
             }
+        });
+
+        it("creates the account's EC2 spot service-linked role before Karpenter's NodePools may launch spot", () => {
+            const role = single(prod, "aws:iam/serviceLinkedRole:ServiceLinkedRole");
+            expect(role.inputs.awsServiceName).to.equal("spot.amazonaws.com");
+            for (const nodePool of ofType(prod, "kubernetes:karpenter.sh/v1:NodePool")) expect(nodePool.dependencies, nodePool.urn).to.include(role.urn);
+        });
+
+        it("declares NodePools and EC2NodeClasses the Karpenter CRDs accept, every node class on a pinned AMI", () => {
+            const resources = [...ofType(prod, "kubernetes:karpenter.sh/v1:NodePool"), ...ofType(prod, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")];
+            expect(resources).to.have.length(4);
+            for (const resource of resources) expect(validateCustomResource(resource.inputs), resource.urn).to.deep.equal([]);
+            const aliases = ofType(prod, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").map((c) => (c.inputs.spec as { amiSelectorTerms: { alias: string }[] }).amiSelectorTerms[0].alias);
+            expect(aliases).to.have.members([EKS_AMI_ALIASES.general, EKS_AMI_ALIASES.stateful]);
+            for (const alias of aliases) expect(alias).to.not.match(/@latest$/);
         });
 
         it("records parents and dependencies, as a real stack export does", () => {

@@ -1,9 +1,54 @@
 import { expect } from "chai";
-import { ofType, plannedStack, PlannedStack } from "../support/plans";
+import type { CapturedResource } from "../../tools/capture";
+import { dependencyClosure, ofType, plannedStack, PlannedStack } from "../support/plans";
 
 type Probe = { httpGet: { path: string } };
 type Container = { env: { name: string; value?: string }[]; readinessProbe: Probe; livenessProbe: Probe; args?: string[] };
 type Pod = { securityContext: { runAsNonRoot: boolean }; containers: Container[] };
+
+interface Expression { key: string; operator: string; values?: string[] }
+interface Toleration { key?: string; operator?: string; value?: string; effect?: string }
+interface Taint { key: string; value?: string; effect: string }
+type PodTemplate = {
+    nodeSelector?: Record<string, string>;
+    tolerations?: Toleration[];
+    affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: { matchExpressions?: Expression[] }[] } } };
+    containers: { image: string }[];
+};
+type NodePoolSpec = { template: { metadata?: { labels?: Record<string, string> }; spec: { requirements: Expression[]; taints?: Taint[] } } };
+
+/** Every pod template of the plan: Deployments, CronJobs and Jobs. */
+function podTemplates(stack: PlannedStack): { resource: CapturedResource; pod: PodTemplate }[] {
+    return stack.resources.flatMap((resource) => {
+        const spec = resource.inputs.spec as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+        if (resource.type === "kubernetes:apps/v1:Deployment" || resource.type === "kubernetes:batch/v1:Job") return [{ resource, pod: spec?.template.spec as PodTemplate }];
+        if (resource.type === "kubernetes:batch/v1:CronJob") return [{ resource, pod: spec?.jobTemplate.spec.template.spec as PodTemplate }];
+        return [];
+    });
+}
+
+/**
+ * The architectures a pod may get from Karpenter: over the NodePools whose taints it tolerates and whose labels its
+ * selectors accept, the pool's kubernetes.io/arch values, narrowed by the pod's own arch affinity.
+ */
+function reachableArchitectures(pod: PodTemplate, pools: NodePoolSpec[]): string[] {
+    const terms = pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [{ matchExpressions: [] }];
+    const tolerates = (taint: Taint) => (pod.tolerations ?? []).some((t) => t.key === taint.key && (t.operator === "Exists" || t.value === taint.value) && (!t.effect || t.effect === taint.effect));
+    const archs = new Set<string>();
+    for (const pool of pools) {
+        if (!(pool.template.spec.taints ?? []).every(tolerates)) continue;
+        const labels = pool.template.metadata?.labels ?? {};
+        if (!Object.entries(pod.nodeSelector ?? {}).every(([key, value]) => labels[key] === value)) continue;
+        const poolArchs = pool.template.spec.requirements.find((r) => r.key === "kubernetes.io/arch" && r.operator === "In")?.values ?? [];
+        for (const term of terms) {
+            const expressions = term.matchExpressions ?? [];
+            if (!expressions.filter((e) => e.key !== "kubernetes.io/arch").every((e) => e.operator === "In" && e.values?.includes(labels[e.key]))) continue;
+            const podArchs = expressions.find((e) => e.key === "kubernetes.io/arch" && e.operator === "In")?.values;
+            for (const arch of poolArchs) if (!podArchs || podArchs.includes(arch)) archs.add(arch);
+        }
+    }
+    return [...archs].sort();
+}
 
 function named(stack: PlannedStack, type: string, name: string) {
     const found = ofType(stack, type).filter((r) => (r.inputs.metadata as { name?: string; namespace?: string }).name === name && (r.inputs.metadata as { namespace?: string }).namespace === "shop");
@@ -55,6 +100,30 @@ describe("stacks/shop-api (the API in every region)", function () {
         it("has its metrics scraped by the region's Prometheus", () => {
             const monitor = named(prod, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "shop-api");
             expect((monitor.spec as { endpoints: { path: string }[] }).endpoints[0].path).to.equal("/metrics");
+        });
+
+        it("builds one API image for every architecture a pod running it may be given (NodePools read from the plan)", () => {
+            const image = ofType(prod, "docker-build:index:Image");
+            expect(image).to.have.length(1);
+            const imageArchs = (image[0].inputs.platforms as string[]).map((p) => p.replace("linux/", "")).sort();
+            const pools = ofType(prod, "kubernetes:karpenter.sh/v1:NodePool").map((p) => p.inputs.spec as NodePoolSpec);
+            const apiPods = podTemplates(prod).filter(({ pod }) => pod.containers.some((c) => c.image === image[0].outputs.ref));
+            // The API, the search indexer and the two CronJobs.
+            expect(apiPods.map(({ resource }) => resource.type).sort()).to.deep.equal(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob", "kubernetes:batch/v1:CronJob"]);
+            for (const { resource, pod } of apiPods) {
+                const reachable = reachableArchitectures(pod, pools);
+                expect(reachable, resource.urn).to.not.deep.equal([]);
+                expect(imageArchs, resource.urn).to.include.members(reachable);
+            }
+        });
+
+        it("creates its workloads only once the Karpenter NodePools they land on exist", () => {
+            const nodePools = ofType(prod, "kubernetes:karpenter.sh/v1:NodePool").map((p) => p.urn);
+            for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob", "kubernetes:batch/v1:Job"]) {
+                const inShop = ofType(prod, type).filter((r) => (r.inputs.metadata as { namespace?: string }).namespace === "shop");
+                expect(inShop, type).to.not.deep.equal([]);
+                for (const workload of inShop) expect([...dependencyClosure(prod, workload)], workload.urn).to.include.members(nodePools);
+            }
         });
 
         it("keeps the Elasticsearch product index in step through a search indexer that may only read the products topic", () => {

@@ -54,3 +54,17 @@ export function plannedStack(stack: string): PlannedStack {
 export function ofType(stack: PlannedStack, type: string): CapturedResource[] {
     return stack.resources.filter((r) => r.type === type);
 }
+
+/** URNs a resource waits for, directly or through what those wait for (the export's `dependencies`, followed). */
+export function dependencyClosure(stack: PlannedStack, resource: CapturedResource): Set<string> {
+    const byUrn = new Map(stack.resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const pending = [...resource.dependencies];
+    while (pending.length > 0) {
+        const urn = pending.pop() as string;
+        if (seen.has(urn)) continue;
+        seen.add(urn);
+        pending.push(...(byUrn.get(urn)?.dependencies ?? []));
+    }
+    return seen;
+}
