@@ -15,6 +15,9 @@ function raw(values: Record<string, string>, overrides: Partial<RawConfig> = {})
         region: "ap-south-1",
         values: { vpcCidr: "10.0.0.0/16", clusterPublicAccessCidrs: '["203.0.113.0/24"]', ...values },
         secrets: { keycloakAdminPassword: secret, grafanaAdminPassword: secret },
+        keys: [],
+        emptySecrets: [],
+        plaintextSecrets: [],
         ...overrides,
     };
 }
