@@ -4,13 +4,21 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import { assumeRolePolicy } from "./iam-documents";
+import { networkSizeProblem, platformSubnetSpecs, subnetMasks, type SubnetMasks } from "./network-layout";
 
 export interface NetworkArgs {
-    /** IPv4 range of the VPC, e.g. 10.0.0.0/16. Give each region its own range so regions can be peered later. */
+    /**
+     * IPv4 range of the VPC, e.g. 10.0.0.0/16. Give each region its own range so regions can be peered later.
+     * Subnets are sized from its prefix and the zone count (components/network-layout.ts, `subnetMasks`):
+     * zone block = /(prefix + ceil(log2(zones))) as awsx cuts it; private = /(zone block + 1), half of it, because with
+     * the VPC CNI every pod takes a private address; public = /max(zone block + 4, 22), small, for NAT gateways and
+     * load balancer nodes. Private must be /22 or larger and public /26 or larger, so a /16 holds up to 6 zones and a
+     * /20 two (see `networkSizeProblem`); the constructor throws for a combination that does not fit.
+     */
     cidrBlock: string;
     /** AWS region; used for the S3 gateway endpoint's service name. */
     region: string;
-    /** Availability zones to spread subnets over. Default 3. */
+    /** Availability zones to spread subnets over; more zones make each zone's subnets smaller (see cidrBlock). Default 3. */
     availabilityZoneCount?: number;
     /** "single" NAT gateway (dev, cheap) or "one-per-az" (prod, survives a zone outage). Default "one-per-az". */
     natGateways?: "single" | "one-per-az";
@@ -31,11 +39,19 @@ export class Network extends pulumi.ComponentResource {
     readonly privateSubnetIds: pulumi.Output<string[]>;
     readonly availabilityZoneCount: number;
     readonly cidrBlock: string;
+    /** The subnet prefix lengths handed to awsx, derived from cidrBlock and availabilityZoneCount. */
+    readonly subnetMasks: SubnetMasks;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:network:Network", name, {}, opts);
         this.availabilityZoneCount = args.availabilityZoneCount ?? 3;
         this.cidrBlock = args.cidrBlock;
+        // stacks/config.ts refuses these combinations with the config keys named; this guards other callers, since
+        // awsx would otherwise fail mid-deploy (or AWS, for subnets pushed past the end of the VPC).
+        const sizeProblem = networkSizeProblem(args.cidrBlock, this.availabilityZoneCount);
+        if (sizeProblem) throw new Error(`${name}: ${sizeProblem}`);
+        this.subnetMasks = subnetMasks(Number(args.cidrBlock.split("/")[1]), this.availabilityZoneCount);
+        const [publicSpec, privateSpec] = platformSubnetSpecs(this.subnetMasks);
 
         const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
             cidrBlock: args.cidrBlock,
@@ -45,12 +61,13 @@ export class Network extends pulumi.ComponentResource {
             subnetStrategy: "Auto",
             natGateways: { strategy: args.natGateways === "single" ? "Single" : "OnePerAz" },
             subnetSpecs: [
-                // Small public subnets: only load balancers and NAT gateways live here.
-                { type: "Public", cidrMask: 22, tags: { "kubernetes.io/role/elb": "1" } },
+                // Small public subnets: only load balancers and NAT gateways live here. Public comes first: awsx aligns
+                // the private subnet up to the zone block's second half, which leaves the rest of the first half free.
+                { type: "Public", cidrMask: publicSpec.cidrMask, tags: { "kubernetes.io/role/elb": "1" } },
                 // Large private subnets: with the VPC CNI every pod takes an address from them.
                 {
                     type: "Private",
-                    cidrMask: 19,
+                    cidrMask: privateSpec.cidrMask,
                     tags: { "kubernetes.io/role/internal-elb": "1", "karpenter.sh/discovery": args.clusterName },
                 },
             ],

@@ -102,6 +102,40 @@ export class ConfigReader {
     }
 }
 
+/** Levenshtein distance: insertions, deletions and substitutions each cost 1. */
+export function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
+
+/**
+ * The known key a misspelt one most likely meant: a case-insensitive match first (config keys are case-sensitive, so
+ * dbMultiAZ is not dbMultiAz), else the smallest edit distance on lower-cased names, as the Pulumi CLI suggests
+ * attribute names in Pulumi.yaml (sdk/go/common/workspace/project.go, findClosestKey). The CLI stops at distance 2;
+ * config keys are longer than its attribute names, so a third of the key's length (at least 2) is tolerated.
+ * Ties go to the alphabetically first key, so the suggestion is stable.
+ */
+export function closestKey(needle: string, known: readonly string[]): string | undefined {
+    const lower = needle.toLowerCase();
+    const sorted = [...known].sort();
+    const sameCase = sorted.find((key) => key.toLowerCase() === lower);
+    if (sameCase) return sameCase;
+    const limit = Math.max(2, Math.floor(needle.length / 3));
+    let best: { key: string; distance: number } | undefined;
+    for (const key of sorted) {
+        const distance = editDistance(lower, key.toLowerCase());
+        if (distance <= limit && (!best || distance < best.distance)) best = { key, distance };
+    }
+    return best?.key;
+}
+
 /** An IPv4 CIDR with its host bits zero, e.g. 10.0.0.0/16. Returns a problem, or undefined when valid. */
 export function cidrProblem(value: string, minPrefix = 0, maxPrefix = 32): string | undefined {
     const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { ConfigError, ConfigReader, RawValues, cidrProblem } from "./config-parser";
+import { networkSizeProblem } from "../components/network-layout";
+import { ConfigError, ConfigReader, RawValues, cidrProblem, closestKey } from "./config-parser";
 import { ENVIRONMENTS, Environment, PROFILES } from "./profiles";
 import { AWS_REGIONS, isAwsRegion } from "./regions";
 
@@ -80,8 +81,17 @@ export interface RawConfig {
     region: string | undefined;
     /** Project config values by key without the namespace, as strings (arrays as JSON). */
     values: RawValues;
-    /** Secret config values by key, undefined when not set. */
+    /** Secret config values by key, undefined when not set (or set to an empty value). */
     secrets: Readonly<Record<string, pulumi.Output<string> | undefined>>;
+    /**
+     * Every key the stack's config holds in the project namespace, without the namespace, as the engine handed it to
+     * the program (stack file plus Pulumi.yaml defaults). A key the program does not read is a typo, refused.
+     */
+    keys: readonly string[];
+    /** Secret keys set to an empty value (`pulumi config set --secret key ""`, or `secure:` with nothing usable). */
+    emptySecrets: readonly string[];
+    /** Secret keys whose value the stack file holds in plain text instead of `secure:` ciphertext. */
+    plaintextSecrets: readonly string[];
 }
 
 /** Every non-secret project config key the program reads; Pulumi.yaml declares the same set (a test holds them equal). */
@@ -184,14 +194,49 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     }
     if (config.isProduction && !db.deletionProtection) read.fail("dbDeletionProtection", "must be true in prod: a stray `pulumi destroy` must not drop the shop's data");
     if (config.isProduction && db.backupRetentionDays < 7) read.fail("dbBackupRetentionDays", `${db.backupRetentionDays} is too short for prod; use 7 or more`);
-    if (!raw.secrets.keycloakAdminPassword) read.fail("keycloakAdminPassword", `is a required secret; set it with \`pulumi config set --secret ${read.key("keycloakAdminPassword")} <password>\``);
-    if (config.monitoring.grafanaEnabled && !raw.secrets.grafanaAdminPassword) {
-        read.fail("grafanaAdminPassword", `is a required secret while grafanaEnabled is true; set it with \`pulumi config set --secret ${read.key("grafanaAdminPassword")} <password>\``);
+
+    const network = config.network;
+    // Only a well-formed CIDR and zone count can be judged; a malformed one already has its own message.
+    const networkKeys = [read.key("vpcCidr"), read.key("availabilityZoneCount")].map((key) => `${key}:`);
+    if (!read.problems.some((problem) => networkKeys.some((key) => problem.startsWith(key)))) {
+        const sizeProblem = networkSizeProblem(network.cidrBlock, network.availabilityZoneCount);
+        if (sizeProblem) read.fail("vpcCidr", `${network.cidrBlock} with ${read.key("availabilityZoneCount")} ${network.availabilityZoneCount} cannot hold the subnets: ${sizeProblem}`);
     }
 
-    const all = [...problems, ...read.problems];
+    const all = [...unknownKeyProblems(raw), ...secretProblems(raw, read, config.monitoring.grafanaEnabled), ...problems, ...read.problems];
     if (all.length > 0) throw new ConfigError(all);
     return config;
+}
+
+/** Keys under the project namespace that the program does not read: typos such as dbMultiAZ for dbMultiAz. */
+function unknownKeyProblems(raw: RawConfig): string[] {
+    const known: readonly string[] = [...CONFIG_KEYS, ...SECRET_KEYS];
+    return raw.keys.filter((key) => !known.includes(key)).sort().map((key) => {
+        const closest = closestKey(key, known);
+        const hint = closest ? `did you mean ${closest}?` : "the keys this program reads are declared in Pulumi.yaml";
+        return `${raw.project}:${key}: is not a key this program reads; ${hint}`;
+    });
+}
+
+/**
+ * Secrets must arrive encrypted and non-empty. The Pulumi CLI refuses a plain-text value only for keys Pulumi.yaml
+ * declares with both `type` and `secret: true` (pkg/workspace/config.go, validateStackConfigValue); this check covers
+ * every secret key, so `pulumi up` stops the same way whatever Pulumi.yaml says.
+ */
+function secretProblems(raw: RawConfig, read: ConfigReader, grafanaEnabled: boolean): string[] {
+    const problems: string[] = [];
+    const setIt = (key: string) => `set it with \`pulumi config set --secret ${read.key(key)} <password>\``;
+    for (const key of SECRET_KEYS) {
+        if (raw.plaintextSecrets.includes(key)) problems.push(`${read.key(key)}: must be encrypted as it's secret (the stack file holds it in plain text); ${setIt(key)}`);
+    }
+    const required: string[] = ["keycloakAdminPassword", ...(grafanaEnabled ? ["grafanaAdminPassword"] : [])];
+    for (const key of required) {
+        if (raw.plaintextSecrets.includes(key)) continue;
+        const why = key === "grafanaAdminPassword" ? "is a required secret while grafanaEnabled is true" : "is a required secret";
+        if (raw.emptySecrets.includes(key)) problems.push(`${read.key(key)}: ${why} but its value is empty; ${setIt(key)}`);
+        else if (!raw.secrets[key]) problems.push(`${read.key(key)}: ${why}; ${setIt(key)}`);
+    }
+    return problems;
 }
 
 function suggestRegion(value: string): string {

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { CONFIG_KEYS, PlatformConfig, RawConfig, SECRET_KEYS, parsePlatformConfig } from "../../stacks/config";
-import { ConfigError, cidrProblem } from "../../stacks/config-parser";
+import { ConfigError, cidrProblem, closestKey } from "../../stacks/config-parser";
+import { PROFILES } from "../../stacks/profiles";
+import { readStackSettings } from "../../tools/stack-config";
+import { allStacks } from "../support/stacks";
 
 const secret = pulumi.secret("s3cret-from-test");
 
@@ -15,6 +18,9 @@ function raw(values: Record<string, string>, overrides: Partial<RawConfig> = {})
         region: "ap-south-1",
         values: { vpcCidr: "10.0.0.0/16", clusterPublicAccessCidrs: '["203.0.113.0/24"]', ...values },
         secrets: { keycloakAdminPassword: secret, grafanaAdminPassword: secret },
+        keys: [],
+        emptySecrets: [],
+        plaintextSecrets: [],
         ...overrides,
     };
 }
@@ -98,12 +104,32 @@ describe("stacks/config", () => {
             ["an API image without a tag", raw({ environment: "dev", apiImage: "shop-api" }), /apiImage: "shop-api" is not an image reference/],
             ["a catalogue feed over plain http", raw({ environment: "dev", catalogueFeedUrl: "http://feeds.example.com/x.json" }), /catalogueFeedUrl: .* is not an https URL/],
             ["a list that is not JSON", raw({ environment: "dev", systemNodeInstanceTypes: "m7g.large" }), /systemNodeInstanceTypes: expected a list/],
+            ["a key in the wrong case", raw({ environment: "dev" }, { keys: ["environment", "dbMultiAZ"] }), /^ecommerce-platform:dbMultiAZ: is not a key this program reads; did you mean dbMultiAz\?$/],
+            ["a misspelt key", raw({ environment: "dev" }, { keys: ["karpenterCpuLimt"] }), /ecommerce-platform:karpenterCpuLimt: is not a key this program reads; did you mean karpenterCpuLimit\?/],
+            ["a key like no other", raw({ environment: "dev" }, { keys: ["frobnicate"] }), /ecommerce-platform:frobnicate: is not a key this program reads; the keys this program reads are declared in Pulumi.yaml/],
+            ["a secret in plain text", raw({ environment: "dev" }, { plaintextSecrets: ["keycloakAdminPassword"] }), /ecommerce-platform:keycloakAdminPassword: must be encrypted as it's secret/],
+            ["Grafana's password in plain text even with Grafana off", raw({ environment: "dev" }, { plaintextSecrets: ["grafanaAdminPassword"] }), /ecommerce-platform:grafanaAdminPassword: must be encrypted as it's secret/],
+            ["an empty required secret", raw({ environment: "dev" }, { secrets: {}, emptySecrets: ["keycloakAdminPassword"] }), /ecommerce-platform:keycloakAdminPassword: is a required secret but its value is empty/],
+            ["an empty Grafana password with Grafana on", raw({ environment: "prod" }, { secrets: { keycloakAdminPassword: secret }, emptySecrets: ["grafanaAdminPassword"] }), /grafanaAdminPassword: is a required secret while grafanaEnabled is true but its value is empty/],
+            ["a VPC too small for its zones", raw({ environment: "dev", vpcCidr: "10.0.0.0/20", availabilityZoneCount: "3" }),
+                /ecommerce-platform:vpcCidr: 10.0.0.0\/20 with ecommerce-platform:availabilityZoneCount 3 cannot hold the subnets: .*private \/23 is below the \/22 minimum.*use at most 2 zones with a \/20, or a \/19 or larger VPC for 3 zones/],
+            ["six zones in a /19", raw({ environment: "dev", vpcCidr: "10.0.0.0/19", availabilityZoneCount: "6" }, { region: "us-east-1" }), /vpcCidr: .*availabilityZoneCount 6 cannot hold the subnets.*or a \/18 or larger VPC/],
         ];
         for (const [what, input, message] of cases) {
             it(what, () => {
                 expect(problemsOf(input).join("\n")).to.match(message);
             });
         }
+
+        it("accepts the layouts awsx can lay out, up to six zones in a /16 where the region has them", () => {
+            expect(parsePlatformConfig(raw({ environment: "dev", availabilityZoneCount: "6" }, { region: "us-east-1" })).network.availabilityZoneCount).to.equal(6);
+            expect(parsePlatformConfig(raw({ environment: "dev", vpcCidr: "10.0.0.0/20", availabilityZoneCount: "2" })).network.cidrBlock).to.equal("10.0.0.0/20");
+        });
+
+        it("accepts every key it reads, and an empty Grafana password while Grafana is off", () => {
+            const config = parsePlatformConfig(raw({ environment: "dev" }, { keys: [...CONFIG_KEYS], secrets: { keycloakAdminPassword: secret }, emptySecrets: ["grafanaAdminPassword"] }));
+            expect(config.secrets.grafanaAdminPassword).to.equal(undefined);
+        });
 
         it("reports every problem at once, so a stack file is fixed in one pass", () => {
             const problems = problemsOf(raw({ environment: "dev", vpcCidr: "nope", dbMultiAz: "maybe" }, { region: "mars-1" }));
@@ -130,10 +156,35 @@ describe("stacks/config", () => {
             for (const key of SECRET_KEYS) expect(project.config[`${project.name}:${key}`].secret, key).to.equal(true);
         });
 
-        it("gives every key a type the Pulumi CLI validates", () => {
-            for (const [key, declaration] of Object.entries(project.config)) {
-                expect(["string", "integer", "boolean", "array"], key).to.include(declaration.type);
+        it("types every key the CLI can check, and defaults every profile key to \"\" so the CLI does not report it missing", () => {
+            const profileKeys = Object.keys(PROFILES.dev);
+            const config = project.config as Record<string, { type?: string; default?: unknown }>;
+            for (const [key, declaration] of Object.entries(config)) {
+                const name = key.replace(`${project.name}:`, "");
+                if (profileKeys.includes(name)) {
+                    // A typed default would have to be a real integer, boolean or list and would override the profile.
+                    expect(declaration.default, key).to.equal("");
+                    expect([undefined, "string"], key).to.include(declaration.type);
+                } else if (name !== "grafanaAdminPassword") {
+                    expect(["string", "integer", "boolean", "array"], key).to.include(declaration.type);
+                }
             }
+        });
+
+        it("every shipped stack passes the CLI's config validation", () => {
+            for (const stack of allStacks().filter((name) => !name.startsWith("test-"))) {
+                expect(() => readStackSettings(stack, join(__dirname, "..", "..")), stack).to.not.throw();
+            }
+        });
+    });
+
+    describe("closestKey", () => {
+        it("prefers a case-insensitive match, then the smallest edit distance, and gives up on strangers", () => {
+            const known = ["dbMultiAz", "dbDeletionProtection", "natGateways", "vpcCidr"];
+            expect(closestKey("DBMULTIAZ", known)).to.equal("dbMultiAz");
+            expect(closestKey("natGateway", known)).to.equal("natGateways");
+            expect(closestKey("vpcCird", known)).to.equal("vpcCidr");
+            expect(closestKey("kubernetes", known)).to.equal(undefined);
         });
     });
 });

@@ -30,12 +30,60 @@ describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report F
         });
     });
 
-    it("exits 2 when a required key is missing", () => {
+    it("exits 2 when a required key is missing, with the Pulumi CLI's message naming every missing key", () => {
         withStackFile("config:\n  aws:region: eu-west-1\n  ecommerce-platform:environment: dev\n", (stack) => {
             const run = runPlan(stack);
             expect(run.exitCode).to.equal(2);
-            expect(run.stderr).to.include("ecommerce-platform:vpcCidr: is required");
+            expect(run.stderr).to.include(`validating stack config: Stack '${stack}' is missing configuration values ` +
+                "'ecommerce-platform:clusterPublicAccessCidrs', 'ecommerce-platform:keycloakAdminPassword' and 'ecommerce-platform:vpcCidr'");
         });
+    });
+
+    describe("config as strict as Pulumi: exit 2 with one line naming the key", () => {
+        /** A valid dev stack with `lines` added (or replacing the keycloak secret when they set it). */
+        const stackWith = (lines: string, zones = "") => "config:\n  aws:region: ap-south-1\n  ecommerce-platform:environment: dev\n" +
+            `  ecommerce-platform:vpcCidr: ${zones || "10.1.0.0/16"}\n  ecommerce-platform:clusterPublicAccessCidrs: []\n` +
+            (lines.includes("keycloakAdminPassword") ? "" : "  ecommerce-platform:keycloakAdminPassword:\n    secure: v1:x\n") + lines;
+        const cases: [string, string, string][] = [
+            // [what, stack file, message on stderr]
+            ["a misspelt key (the Pulumi CLI lets it through; the program does not), other namespaces untouched",
+                stackWith("  aws:skipMetadataApiCheck: false\n  ecommerce-platform:dbMultiAZ: true\n"),
+                "plan: invalid stack config: ecommerce-platform:dbMultiAZ: is not a key this program reads; did you mean dbMultiAz?"],
+            ["a secret typed in Pulumi.yaml, written in plain text (the CLI's own refusal)",
+                stackWith("  ecommerce-platform:keycloakAdminPassword: hunter2\n"),
+                "with configuration key 'ecommerce-platform:keycloakAdminPassword' must be encrypted as it's secret"],
+            ["a secret Pulumi.yaml cannot type, written in plain text (the program's refusal)",
+                stackWith("  ecommerce-platform:grafanaAdminPassword: hunter2\n"),
+                "ecommerce-platform:grafanaAdminPassword: must be encrypted as it's secret"],
+            ["an empty secret",
+                stackWith("  ecommerce-platform:keycloakAdminPassword:\n    secure: \"\"\n"),
+                "ecommerce-platform:keycloakAdminPassword: the secure value is empty"],
+            ["a value of the wrong type for a typed key (the CLI's check)",
+                stackWith("  ecommerce-platform:availabilityZoneCount: three\n"),
+                "with configuration key 'ecommerce-platform:availabilityZoneCount' must be of type 'integer'"],
+            ["a value of the wrong type for a profile key (the program's check)",
+                stackWith("  ecommerce-platform:karpenterCpuLimit: lots\n"),
+                "ecommerce-platform:karpenterCpuLimit: expected an integer, got \"lots\""],
+            ["a VPC awsx cannot lay the subnets out in",
+                stackWith("  ecommerce-platform:availabilityZoneCount: 3\n", "10.1.0.0/20"),
+                "ecommerce-platform:vpcCidr: 10.1.0.0/20 with ecommerce-platform:availabilityZoneCount 3 cannot hold the subnets"],
+        ];
+        for (const [what, body, message] of cases) {
+            it(what, () => {
+                withStackFile(body, (stack) => {
+                    const run = runPlan(stack);
+                    expect(run.exitCode, run.stderr || run.stdout.slice(-500)).to.equal(2);
+                    expect(run.stderr.trim().split("\n")).to.have.length(1);
+                    expect(run.stderr).to.include(message);
+                    expect(run.stderr).to.not.include("skipMetadataApiCheck");
+                });
+            });
+        }
+    });
+
+    it("plans the shipped stacks with exit 0", () => {
+        expect(plannedStack("dev").exitCode).to.equal(0);
+        expect(plannedStack("prod").exitCode).to.equal(0);
     });
 
     it("exits 2 for a stack that has no stack file, and for an unknown option", () => {
