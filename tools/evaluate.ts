@@ -11,15 +11,46 @@ export interface Evaluation {
     secretKeys: Record<string, Record<string, string[]>>;
     unmodelledInvokes: string[];
     seconds: number;
+    /** Evaluated as a first `pulumi preview`: cloud-computed values are unknown. */
+    preview: boolean;
+}
+
+export interface EvaluateOptions {
+    /** Evaluate as a first `pulumi preview` on an empty account (see MockCloud). */
+    preview?: boolean;
+    /** Give up after this long (default 120 s, or PLAN_TIMEOUT_SECONDS): a hang is reported, never waited out. */
+    timeoutSeconds?: number;
 }
 
 export class ProgramError extends Error {}
 
 /**
+ * The program did not finish: typically an apply, a promise or a StackReference output that waits on a value that
+ * stays unknown in preview. Node exits quietly (code 0) when nothing is left that could settle the program's
+ * promises, so without this a hang would look like success.
+ */
+export class EvaluationStalled extends ProgramError {}
+
+const DEFAULT_TIMEOUT_SECONDS = 120;
+
+/** What Pulumi's own promise-leak detector knows about the promises still waiting (internal; best effort). */
+function waitingOn(): string[] {
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates?: Set<{ _debugCtx?: string }> } };
+        return [...(state.getStore().leakCandidates ?? [])].map((p) => p._debugCtx ?? "").filter(Boolean);
+    } catch {
+        return [];
+    }
+}
+
+/**
  * Runs the Pulumi program (index.ts, the same one `pulumi up` runs) against the mock cloud. One evaluation per
  * process: Node caches the program module, and Pulumi's runtime state is global.
  */
-export async function evaluateStack(stack: string, root = process.cwd()): Promise<Evaluation> {
+export async function evaluateStack(stack: string, root = process.cwd(), options: EvaluateOptions = {}): Promise<Evaluation> {
+    const preview = options.preview ?? false;
+    const timeoutSeconds = options.timeoutSeconds ?? (Number(process.env.PLAN_TIMEOUT_SECONDS) || DEFAULT_TIMEOUT_SECONDS);
     // Pulumi captures a stack trace per resource; without this the plan spends most of its time in source maps.
     Error.stackTraceLimit = 0;
     const started = process.hrtime.bigint();
@@ -28,21 +59,42 @@ export async function evaluateStack(stack: string, root = process.cwd()): Promis
 
     const pulumi = await import("@pulumi/pulumi");
     const { Recorder } = await import("./capture");
-    const recorder = await Recorder.install(settings.project, settings.stack, region);
+    const recorder = await Recorder.install(settings.project, settings.stack, region, preview);
     pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
 
     const failures: Error[] = [];
     const onFailure = (reason: unknown) => failures.push(reason instanceof Error ? reason : new Error(String(reason)));
     process.on("unhandledRejection", onFailure);
-    try {
+    const run = async () => {
         await pulumi.runtime.runInPulumiStack(async () => {
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             return require(join(root, "index.ts"));
         });
         await pulumi.runtime.disconnect();
+    };
+    // Two ways a hang shows: the event loop empties with the program unfinished (beforeExit), or something keeps
+    // the loop alive forever (the timer; unref'd so it never holds a finished process open).
+    let timer: NodeJS.Timeout | undefined;
+    let onBeforeExit: (() => void) | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+        const stall = (why: string) => {
+            const pending = [...recorder.pending, ...waitingOn()];
+            const last = recorder.resources.at(-1)?.urn ?? "none";
+            reject(new EvaluationStalled(`the program did not finish (${why}${preview ? " in preview: a value unknown in preview never resolves" : ""}); ` +
+                `${pending.length > 0 ? `waiting on ${pending.slice(0, 5).join(", ")}${pending.length > 5 ? ` and ${pending.length - 5} more` : ""}; ` : ""}` +
+                `last resource registered: ${last}`));
+        };
+        timer = setTimeout(() => stall(`no progress after ${timeoutSeconds} s`), timeoutSeconds * 1000).unref();
+        onBeforeExit = () => stall("nothing left that could settle its promises");
+        process.once("beforeExit", onBeforeExit);
+    });
+    try {
+        await Promise.race([run(), stalled]);
     } catch (error) {
         onFailure(error);
     } finally {
+        clearTimeout(timer);
+        if (onBeforeExit) process.off("beforeExit", onBeforeExit);
         process.off("unhandledRejection", onFailure);
     }
     if (failures.length > 0) throw failures[0] instanceof ProgramError ? failures[0] : asProgramError(failures[0]);
@@ -54,6 +106,7 @@ export async function evaluateStack(stack: string, root = process.cwd()): Promis
         secretKeys: recorder.secretKeys,
         unmodelledInvokes: [...recorder.cloud.unmodelledInvokes],
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        preview,
     };
 }
 
