@@ -33,21 +33,40 @@ export class EvaluationStalled extends ProgramError {}
 
 const DEFAULT_TIMEOUT_SECONDS = 120;
 
-/** What Pulumi's own promise-leak detector knows about the promises still waiting (internal; best effort). */
-function waitingOn(): string[] {
+interface PendingRegistration { name?: string; type?: string; label?: string; phase?: string; inputProperty?: string }
+
+/**
+ * The registrations the SDK has begun and not sent (its own bookkeeping for its promise-leak report; internal, so
+ * best effort): "name [type] waiting for input property" is what names the culprit of a hang.
+ */
+function pendingRegistrations(): string[] {
     try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates?: Set<{ _debugCtx?: string }> } };
-        return [...(state.getStore().leakCandidates ?? [])].map((p) => p._debugCtx ?? "").filter(Boolean);
+        const state = require("@pulumi/pulumi/runtime/state") as { getPendingResourceRegistrations(): Map<unknown, PendingRegistration> };
+        return [...state.getPendingResourceRegistrations().values()].map((reg) => {
+            const what = reg.name && reg.type ? `${reg.name} [${reg.type}]` : reg.label ?? "a resource";
+            return reg.inputProperty ? `${what} (input "${reg.inputProperty}")` : reg.phase ? `${what} (${reg.phase})` : what;
+        });
     } catch {
         return [];
     }
 }
 
-/**
- * Runs the Pulumi program (index.ts, the same one `pulumi up` runs) against the mock cloud. One evaluation per
- * process: Node caches the program module, and Pulumi's runtime state is global.
- */
+/** Stack outputs (the program module's exports) that have not settled: a promise, or an Output's inner promise. */
+function trackExports(exports: unknown): Set<string> {
+    const waiting = new Set<string>();
+    if (!exports || typeof exports !== "object") return waiting;
+    for (const [name, value] of Object.entries(exports)) {
+        // Output keeps its value in an internal promise(); a plain promise is its own.
+        const inner = value as { promise?: () => Promise<unknown>; then?: unknown };
+        const settles = typeof inner?.promise === "function" ? inner.promise() : typeof inner?.then === "function" ? (value as Promise<unknown>) : undefined;
+        if (!settles) continue;
+        waiting.add(name);
+        settles.then(() => waiting.delete(name), () => waiting.delete(name));
+    }
+    return waiting;
+}
+
 export async function evaluateStack(stack: string, root = process.cwd(), options: EvaluateOptions = {}): Promise<Evaluation> {
     const preview = options.preview ?? false;
     const timeoutSeconds = options.timeoutSeconds ?? (Number(process.env.PLAN_TIMEOUT_SECONDS) || DEFAULT_TIMEOUT_SECONDS);
@@ -65,10 +84,13 @@ export async function evaluateStack(stack: string, root = process.cwd(), options
     const failures: Error[] = [];
     const onFailure = (reason: unknown) => failures.push(reason instanceof Error ? reason : new Error(String(reason)));
     process.on("unhandledRejection", onFailure);
+    let unsettledOutputs = new Set<string>();
     const run = async () => {
         await pulumi.runtime.runInPulumiStack(async () => {
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            return require(join(root, "index.ts"));
+            const exports = require(join(root, "index.ts"));
+            unsettledOutputs = trackExports(exports);
+            return exports;
         });
         await pulumi.runtime.disconnect();
     };
@@ -78,7 +100,7 @@ export async function evaluateStack(stack: string, root = process.cwd(), options
     let onBeforeExit: (() => void) | undefined;
     const stalled = new Promise<never>((_, reject) => {
         const stall = (why: string) => {
-            const pending = [...recorder.pending, ...waitingOn()];
+            const pending = [...recorder.pending, ...pendingRegistrations(), ...[...unsettledOutputs].map((name) => `stack output ${name}`)];
             const last = recorder.resources.at(-1)?.urn ?? "none";
             reject(new EvaluationStalled(`the program did not finish (${why}${preview ? " in preview: a value unknown in preview never resolves" : ""}); ` +
                 `${pending.length > 0 ? `waiting on ${pending.slice(0, 5).join(", ")}${pending.length > 5 ? ` and ${pending.length - 5} more` : ""}; ` : ""}` +
