@@ -184,7 +184,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     readonly unmodelledInvokes = new Set<string>();
     private readonly providerRegions = new Map<string, string>();
     private readonly providerTags = new Map<string, Record<string, string>>();
-    private readonly taggable = new Map<string, boolean>();
+    private readonly declarations = new Map<string, string>();
 
     /**
      * preview: answer as a first `pulumi preview` on an empty account does. Registrations echo the program's inputs and
@@ -202,20 +202,33 @@ export class MockCloud implements pulumi.runtime.Mocks {
         if (defaultTags && typeof defaultTags === "object" && "tags" in defaultTags) this.providerTags.set(ref, defaultTags.tags as Record<string, string>);
     }
 
-    /** Whether the AWS SDK declares `tagsAll` for this type, i.e. the provider merges default tags into it. */
-    private isTaggable(type: string): boolean {
-        let known = this.taggable.get(type);
-        if (known === undefined) {
+    /** The AWS SDK's declaration of this type's resource class ("" when there is none). */
+    private declaration(type: string): string {
+        let text = this.declarations.get(type);
+        if (text === undefined) {
             const [, path, kind] = type.split(":");
             const file = `${kind.charAt(0).toLowerCase()}${kind.slice(1)}`;
             try {
-                known = readFileSync(require.resolve(`@pulumi/aws/${path.split("/")[0]}/${file}.d.ts`), "utf8").includes("readonly tagsAll");
+                text = readFileSync(require.resolve(`@pulumi/aws/${path.split("/")[0]}/${file}.d.ts`), "utf8");
             } catch {
-                known = false;
+                text = "";
             }
-            this.taggable.set(type, known);
+            this.declarations.set(type, text);
         }
-        return known;
+        return text;
+    }
+
+    /** Whether the AWS SDK declares `tagsAll` for this type, i.e. the provider merges default tags into it. */
+    private isTaggable(type: string): boolean {
+        return this.declaration(type).includes("readonly tagsAll");
+    }
+
+    /**
+     * Whether the type has a `name` output the provider autonames (name + random suffix) when the program gives none.
+     * Without it `subnetGroup.name` would resolve undefined, so the input that reads it and its dependency edge vanish.
+     */
+    private isAutonamed(type: string): boolean {
+        return this.declaration(type).includes("readonly name: pulumi.Output<string>;");
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
@@ -228,6 +241,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
         if (args.type.startsWith("aws:")) {
             const service = args.type.split(":")[1].split("/")[0];
             state.arn ??= arn(ctx, service, `${slug}/${args.name}`);
+            if (this.isAutonamed(args.type)) state.name ??= `${args.name}-${seed.slice(0, 7)}`;
             if (this.isTaggable(args.type)) {
                 const defaults = (args.provider && this.providerTags.get(args.provider)) ?? {};
                 state.tagsAll = { ...defaults, ...(args.inputs.tags as Record<string, string> | undefined) };
