@@ -106,7 +106,7 @@ export async function evaluateStack(stack: string, root = process.cwd(), options
                 `${pending.length > 0 ? `waiting on ${pending.slice(0, 5).join(", ")}${pending.length > 5 ? ` and ${pending.length - 5} more` : ""}; ` : ""}` +
                 `last resource registered: ${last}`));
         };
-        timer = setTimeout(() => stall(`no progress after ${timeoutSeconds} s`), timeoutSeconds * 1000).unref();
+        timer = setTimeout(() => stall(`still running after ${timeoutSeconds} s`), timeoutSeconds * 1000).unref();
         onBeforeExit = () => stall("nothing left that could settle its promises");
         process.once("beforeExit", onBeforeExit);
     });

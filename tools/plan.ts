@@ -1,6 +1,6 @@
-// npm run plan -- <stack> [--preview] [--out FILE] [--report FILE]
+// npm run plan -- <stack> [--preview] [--out FILE] [--report FILE] | npm run plan -- --help
 // The offline plan: evaluates the program against the mock cloud, runs the policy pack, prints a summary.
-// Exit 0: no mandatory violation. 1: a mandatory violation. 2: bad config or a program error.
+// Exit 0: no mandatory violation. 1: a mandatory violation. 2: bad usage, bad config, a program error or a hang.
 import { readdirSync, writeFileSync } from "node:fs";
 import type { CapturedResource } from "./capture";
 import { evaluateStack } from "./evaluate";
