@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MockCloud } from "./mock-cloud";
+import { MockCloud, UNKNOWN } from "./mock-cloud";
 
 /** One resource as `pulumi stack export` writes it. */
 export interface CapturedResource {
@@ -72,19 +72,28 @@ export class Recorder {
     readonly secretKeys: Record<string, Record<string, string[]>> = {};
     readonly cloud: MockCloud;
 
-    private constructor(region: string) {
-        this.cloud = new MockCloud(region);
+    /** Registrations sent to the mock cloud and not yet answered, by "type name" (named when an evaluation hangs). */
+    readonly pending = new Set<string>();
+
+    private constructor(region: string, preview: boolean) {
+        this.cloud = new MockCloud(region, preview);
     }
 
-    static async install(project: string, stack: string, region: string): Promise<Recorder> {
-        const recorder = new Recorder(region);
-        await pulumi.runtime.setMocks(recorder.cloud, project, stack, false);
+    /** preview: run as a first `pulumi preview` (isDryRun() is true; cloud-computed values are unknown). */
+    static async install(project: string, stack: string, region: string, preview = false): Promise<Recorder> {
+        const recorder = new Recorder(region, preview);
+        await pulumi.runtime.setMocks(recorder.cloud, project, stack, preview);
         const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
         const register = monitor.registerResource.bind(monitor);
-        monitor.registerResource = (req, callback) => register(req, (err, response) => {
-            if (!err && response) recorder.record(req, response);
-            callback(err, response);
-        });
+        monitor.registerResource = (req, callback) => {
+            const label = `${req.getType()} ${req.getName()}`;
+            recorder.pending.add(label);
+            register(req, (err, response) => {
+                recorder.pending.delete(label);
+                if (!err && response) recorder.record(req, response);
+                callback(err, response);
+            });
+        };
         const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
         monitor.registerResourceOutputs = (req, callback) => {
             const resource = recorder.resources.find((r) => r.urn === req.getUrn());
@@ -104,7 +113,8 @@ export class Recorder {
         const urn = response.getUrn();
         const secretKeys = secretMapKeys(raw);
         if (Object.keys(secretKeys).length > 0) this.secretKeys[urn] = secretKeys;
-        if (type.startsWith("pulumi:providers:")) this.cloud.rememberProvider(urn, response.getId(), inputs);
+        // A provider not created yet has an unknown id in preview; the SDK then references it as "<urn>::<unknown>".
+        if (type.startsWith("pulumi:providers:")) this.cloud.rememberProvider(urn, response.getId() || UNKNOWN, inputs);
         this.resources.push({
             urn,
             custom: req.getCustom(),

@@ -9,6 +9,13 @@ import type * as pulumi from "@pulumi/pulumi";
  */
 export const MOCK_ACCOUNT_ID = "000000000000";
 
+/**
+ * How the engine writes a value that is not known until the cloud computes it (`computedValuePlaceholder` in
+ * pulumi/pulumi pkg/resource/stack/deployment.go; `unknownValue` in the Node SDK's runtime/rpc). A mock that returns
+ * it makes the SDK resolve that output as unknown in preview, exactly as a provider's preview of a create does.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 type State = Record<string, unknown>;
 type OutputMock = (name: string, inputs: State, ctx: MockContext) => State;
 
@@ -161,14 +168,41 @@ const INVOKES: Record<string, (inputs: State, region: string) => State> = {
     },
 };
 
+function isRecord(value: unknown): value is State {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The state a provider previews for a create: what the program gave is known, everything the provider would add or
+ * compute is unknown. `tagsAll` stays known: the AWS provider merges default tags into it during Check, from
+ * program inputs only. Nested objects are compared key by key, so an autonamed `metadata.name` is unknown while
+ * the rest of `metadata` stays known.
+ */
+function previewState(state: State, inputs: State): State {
+    const preview: State = {};
+    for (const [key, value] of Object.entries(state)) {
+        const input = inputs[key];
+        if (key === "tagsAll" || value === input) preview[key] = value;
+        else if (key in inputs && isRecord(value) && isRecord(input)) preview[key] = previewState(value, input);
+        else if (key in inputs && JSON.stringify(value) === JSON.stringify(input)) preview[key] = input;
+        else preview[key] = UNKNOWN;
+    }
+    return preview;
+}
+
 export class MockCloud implements pulumi.runtime.Mocks {
     /** Invoke tokens the program called that this cloud does not model (echoed back; reported by the plan). */
     readonly unmodelledInvokes = new Set<string>();
     private readonly providerRegions = new Map<string, string>();
     private readonly providerTags = new Map<string, Record<string, string>>();
-    private readonly taggable = new Map<string, boolean>();
+    private readonly declarations = new Map<string, string>();
 
-    constructor(private readonly defaultRegion: string) {}
+    /**
+     * preview: answer as a first `pulumi preview` on an empty account does. Registrations echo the program's inputs and
+     * every value the provider computes (ids, ARNs, endpoints, generated names, component outputs) is unknown; invokes
+     * still answer, since a real preview calls them too (getCallerIdentity, getRegion, getAvailabilityZones).
+     */
+    constructor(private readonly defaultRegion: string, readonly preview = false) {}
 
     /** Called by the recorder when a provider registers, so resources using it get that provider's region. */
     rememberProvider(urn: string, id: string, inputs: State): void {
@@ -179,20 +213,33 @@ export class MockCloud implements pulumi.runtime.Mocks {
         if (defaultTags && typeof defaultTags === "object" && "tags" in defaultTags) this.providerTags.set(ref, defaultTags.tags as Record<string, string>);
     }
 
-    /** Whether the AWS SDK declares `tagsAll` for this type, i.e. the provider merges default tags into it. */
-    private isTaggable(type: string): boolean {
-        let known = this.taggable.get(type);
-        if (known === undefined) {
+    /** The AWS SDK's declaration of this type's resource class ("" when there is none). */
+    private declaration(type: string): string {
+        let text = this.declarations.get(type);
+        if (text === undefined) {
             const [, path, kind] = type.split(":");
             const file = `${kind.charAt(0).toLowerCase()}${kind.slice(1)}`;
             try {
-                known = readFileSync(require.resolve(`@pulumi/aws/${path.split("/")[0]}/${file}.d.ts`), "utf8").includes("readonly tagsAll");
+                text = readFileSync(require.resolve(`@pulumi/aws/${path.split("/")[0]}/${file}.d.ts`), "utf8");
             } catch {
-                known = false;
+                text = "";
             }
-            this.taggable.set(type, known);
+            this.declarations.set(type, text);
         }
-        return known;
+        return text;
+    }
+
+    /** Whether the AWS SDK declares `tagsAll` for this type, i.e. the provider merges default tags into it. */
+    private isTaggable(type: string): boolean {
+        return this.declaration(type).includes("readonly tagsAll");
+    }
+
+    /**
+     * Whether the type has a `name` output the provider autonames (name + random suffix) when the program gives none.
+     * Without it `subnetGroup.name` would resolve undefined, so the input that reads it and its dependency edge vanish.
+     */
+    private isAutonamed(type: string): boolean {
+        return this.declaration(type).includes("readonly name: pulumi.Output<string>;");
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
@@ -205,6 +252,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
         if (args.type.startsWith("aws:")) {
             const service = args.type.split(":")[1].split("/")[0];
             state.arn ??= arn(ctx, service, `${slug}/${args.name}`);
+            if (this.isAutonamed(args.type)) state.name ??= `${args.name}-${seed.slice(0, 7)}`;
             if (this.isTaggable(args.type)) {
                 const defaults = (args.provider && this.providerTags.get(args.provider)) ?? {};
                 state.tagsAll = { ...defaults, ...(args.inputs.tags as Record<string, string> | undefined) };
@@ -217,8 +265,13 @@ export class MockCloud implements pulumi.runtime.Mocks {
         if (args.type === "kubernetes:helm.sh/v3:Release") {
             state.status = { name: args.inputs.name ?? args.name, namespace: args.inputs.namespace, version: args.inputs.version, status: "deployed" };
         }
+        const hasId = args.custom || args.type.startsWith("pulumi:providers:");
+        if (this.preview) {
+            // An empty id is how the monitor reports "not created yet": the SDK resolves `id` as unknown.
+            return { id: hasId ? "" : undefined, state: previewState({ ...state, ...OUTPUTS[args.type]?.(args.name, args.inputs, ctx) }, args.inputs) };
+        }
         Object.assign(state, OUTPUTS[args.type]?.(args.name, args.inputs, ctx));
-        return { id: args.custom || args.type.startsWith("pulumi:providers:") ? id : undefined, state };
+        return { id: hasId ? id : undefined, state };
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

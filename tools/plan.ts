@@ -1,15 +1,17 @@
-// npm run plan -- <stack> [--out FILE] [--report FILE]
+// npm run plan -- <stack> [--preview] [--out FILE] [--report FILE] | npm run plan -- --help
 // The offline plan: evaluates the program against the mock cloud, runs the policy pack, prints a summary.
-// Exit 0: no mandatory violation. 1: a mandatory violation. 2: bad config or a program error.
-import { writeFileSync } from "node:fs";
+// Exit 0: no mandatory violation. 1: a mandatory violation. 2: bad usage, bad config, a program error or a hang.
+import { readdirSync, writeFileSync } from "node:fs";
 import type { CapturedResource } from "./capture";
 import { evaluateStack } from "./evaluate";
 import { formatViolations, runPolicies, type Violation } from "./policy-runner";
 
-interface PlanArgs { stack: string; out?: string; report?: string }
+interface PlanArgs { stack: string; preview: boolean; out?: string; report?: string }
 
 export interface PlanReport {
     stack: string;
+    /** Planned as a first `pulumi preview` (--preview): cloud-computed values are unknown. */
+    preview: boolean;
     resources: number;
     byType: Record<string, number>;
     violations: Violation[];
@@ -17,15 +19,46 @@ export interface PlanReport {
     secretKeys: Record<string, Record<string, string[]>>;
 }
 
-function parseArgs(argv: string[]): PlanArgs {
-    const args: Partial<PlanArgs> = {};
+export const USAGE = "usage: npm run plan -- <stack> [--preview] [--out FILE] [--report FILE] | --help";
+
+/** Stacks are the Pulumi.<stack>.yaml files beside Pulumi.yaml, as the Pulumi CLI finds them. */
+function stacksIn(root: string): string[] {
+    return readdirSync(root).map((file) => /^Pulumi\.(.+)\.ya?ml$/.exec(file)?.[1]).filter((stack): stack is string => stack !== undefined).sort();
+}
+
+function help(root: string): string {
+    const stacks = stacksIn(root);
+    return [
+        USAGE,
+        "",
+        "Evaluates the Pulumi program (index.ts) of one stack against an offline mock cloud, runs the policy pack and",
+        "prints resources by component and the policy verdict. No cloud account and no Pulumi CLI needed.",
+        "",
+        "Options:",
+        "  --preview      evaluate as a first `pulumi preview` on an empty account: every value the cloud computes",
+        "                 (ids, ARNs, endpoints, kubeconfig) is unknown; policies that cannot judge one say so",
+        "  --out FILE     write the captured stack in `pulumi stack export` shape (unknowns as the engine writes them)",
+        "  --report FILE  write a JSON report: resources, counts by type, policy violations",
+        "  -h, --help     print this help",
+        "",
+        `Stacks found (Pulumi.<stack>.yaml): ${stacks.length > 0 ? stacks.join(", ") : "none"}`,
+        "",
+        "Exit 0: no mandatory violation. 1: a mandatory violation. 2: bad config, a program error or a hang.",
+    ].join("\n");
+}
+
+function parseArgs(argv: string[]): PlanArgs | "help" {
+    const args: Partial<PlanArgs> = { preview: false };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
-        if (arg === "--out" || arg === "--report") {
+        if (arg === "--help" || arg === "-h") return "help";
+        if (arg === "--preview") {
+            args.preview = true;
+        } else if (arg === "--out" || arg === "--report") {
             const value = argv[++i];
             if (!value) throw new UsageError(`${arg} needs a file name`);
             args[arg === "--out" ? "out" : "report"] = value;
-        } else if (arg.startsWith("--")) {
+        } else if (arg.startsWith("-")) {
             throw new UsageError(`unknown option ${arg}`);
         } else if (args.stack) {
             throw new UsageError(`one stack at a time (got ${args.stack} and ${arg})`);
@@ -37,6 +70,7 @@ function parseArgs(argv: string[]): PlanArgs {
     return args as PlanArgs;
 }
 
+/** Bad command line: reported with the usage line, exit 2. */
 class UsageError extends Error {}
 
 /** The stack export shape (`pulumi stack export`), so the real CLI and our policy runner read the same file. */
@@ -74,16 +108,20 @@ function byComponent(resources: CapturedResource[]): [string, number][] {
 }
 
 async function main(): Promise<number> {
-    let args: PlanArgs;
+    let args: PlanArgs | "help";
     try {
         args = parseArgs(process.argv.slice(2));
     } catch (error) {
-        console.error(`plan: ${(error as Error).message}`);
+        console.error(`plan: ${(error as Error).message}\n${USAGE}`);
         return 2;
+    }
+    if (args === "help") {
+        console.log(help(process.cwd()));
+        return 0;
     }
     let evaluation;
     try {
-        evaluation = await evaluateStack(args.stack);
+        evaluation = await evaluateStack(args.stack, process.cwd(), { preview: args.preview });
     } catch (error) {
         const err = error as Error;
         console.error(`plan: ${err.name === "ConfigError" ? "" : "program error: "}${err.message}`);
@@ -94,11 +132,12 @@ async function main(): Promise<number> {
     const violations = runPolicies(resources);
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
 
-    const report: PlanReport = { stack: args.stack, resources: resources.length, byType: countBy(resources, (r) => r.type), violations, secretKeys: evaluation.secretKeys };
+    const report: PlanReport = { stack: args.stack, preview: args.preview, resources: resources.length, byType: countBy(resources, (r) => r.type), violations, secretKeys: evaluation.secretKeys };
     if (args.out) writeFileSync(args.out, JSON.stringify(stackExport(resources), null, 2));
     if (args.report) writeFileSync(args.report, JSON.stringify(report, null, 2));
 
-    console.log(`Offline plan of stack "${args.stack}" (${evaluation.project}): ${resources.length} resources in ${evaluation.seconds.toFixed(2)} s`);
+    const mode = args.preview ? "Offline preview (first `pulumi preview`, cloud-computed values unknown)" : "Offline plan";
+    console.log(`${mode} of stack "${args.stack}" (${evaluation.project}): ${resources.length} resources in ${evaluation.seconds.toFixed(2)} s`);
     console.log("\nResources by component:");
     for (const [component, count] of byComponent(resources)) console.log(`  ${String(count).padStart(4)}  ${component}`);
     if (evaluation.unmodelledInvokes.length > 0) {

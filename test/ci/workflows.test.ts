@@ -35,6 +35,17 @@ describe(".github/workflows", () => {
             expect(steps("plan").some((s) => s.run?.startsWith("npm run plan --"))).to.equal(true);
         });
 
+        it("plans every Pulumi.<stack>.yaml in both modes: as after `up` and as a first preview (--preview)", () => {
+            const plan = ci.jobs["plan"] as { needs?: string; strategy?: { matrix?: Record<string, unknown> } };
+            expect(plan.strategy?.matrix?.["mode"]).to.deep.equal(["plan", "preview"]);
+            // The stack list comes from the stack files, so a new region's stack is planned without editing CI.
+            expect(plan.needs).to.equal("stacks");
+            expect(plan.strategy?.matrix?.["stack"]).to.equal("${{ fromJSON(needs.stacks.outputs.stacks) }}");
+            expect(steps("stacks").map((s) => s.run ?? "").join("\n")).to.include("Pulumi.*.yaml");
+            const run = steps("plan").find((s) => s.run?.startsWith("npm run plan --"))?.run ?? "";
+            expect(run).to.include("${{ matrix.mode == 'preview' && '--preview' || '' }}");
+        });
+
         it("builds the API image from app/ for both node architectures and checks its size and user", () => {
             const build = steps("image").find((s) => s.uses?.startsWith("docker/build-push-action") && String(s.with?.platforms).includes("arm64"));
             expect(build?.with).to.include({ context: "app", platforms: "linux/amd64,linux/arm64" });

@@ -15,16 +15,22 @@ export interface PlannedStack {
         resources: number; byType: Record<string, number>; violations: { policy: string; enforcementLevel: string; urn: string; message: string }[];
         /** By URN: key names of secret maps (a Secret's stringData), which the export hides. */
         secretKeys: Record<string, Record<string, string[]>>;
+        /** Planned with --preview (a first `pulumi preview`: cloud-computed values unknown). */
+        preview: boolean;
     };
 }
 
 const ROOT = join(__dirname, "..", "..");
 const cache = new Map<string, PlannedStack>();
 
-export function runPlan(stack: string, extraArgs: string[] = []): { exitCode: number; stdout: string; stderr: string } {
+/** cwd: the project the plan reads (Pulumi.yaml, index.ts); env: added to this process's environment. */
+export interface RunOptions { cwd?: string; env?: Record<string, string> }
+
+export function runPlan(stack: string, extraArgs: string[] = [], options: RunOptions = {}): { exitCode: number; stdout: string; stderr: string } {
     try {
-        const stdout = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "tools", "plan.ts"), stack, ...extraArgs], {
-            cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000,
+        const args = [join(ROOT, "tools", "plan.ts"), ...(stack ? [stack] : []), ...extraArgs];
+        const stdout = execFileSync(process.execPath, ["--import", "tsx", ...args], {
+            cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000,
         });
         return { exitCode: 0, stdout, stderr: "" };
     } catch (error) {
@@ -33,13 +39,15 @@ export function runPlan(stack: string, extraArgs: string[] = []): { exitCode: nu
     }
 }
 
-export function plannedStack(stack: string): PlannedStack {
-    const cached = cache.get(stack);
+/** mode "preview": planned with --preview, as a first `pulumi preview` on an empty account. */
+export function plannedStack(stack: string, mode: "plan" | "preview" = "plan"): PlannedStack {
+    const key = `${stack} ${mode}`;
+    const cached = cache.get(key);
     if (cached) return cached;
     const dir = mkdtempSync(join(tmpdir(), `plan-${stack}-`));
     const out = join(dir, "export.json");
     const reportFile = join(dir, "report.json");
-    const run = runPlan(stack, ["--out", out, "--report", reportFile]);
+    const run = runPlan(stack, ["--out", out, "--report", reportFile, ...(mode === "preview" ? ["--preview"] : [])]);
     if (run.exitCode === 2) throw new Error(`plan of ${stack} failed: ${run.stderr}`);
     const planned: PlannedStack = {
         exitCode: run.exitCode,
@@ -47,7 +55,7 @@ export function plannedStack(stack: string): PlannedStack {
         resources: JSON.parse(readFileSync(out, "utf8")).deployment.resources,
         report: JSON.parse(readFileSync(reportFile, "utf8")),
     };
-    cache.set(stack, planned);
+    cache.set(key, planned);
     return planned;
 }
 
