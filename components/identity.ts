@@ -96,6 +96,11 @@ export class Identity extends pulumi.ComponentResource {
     readonly namespace: string;
     /** Token issuer of the shop realm (the `iss` claim). */
     readonly issuerUrl: string;
+    /**
+     * The realm's signing keys (JWKS) at the in-cluster Service address: plain HTTP that never leaves the cluster
+     * network, whatever host the issuer names (Keycloak serves the same keys on every host).
+     */
+    readonly jwksUrl: string;
     /** Public key of the realm's active RS256 signing key (PEM). */
     readonly realmPublicKeyPem: pulumi.Output<string>;
     readonly serviceHost: string;
@@ -109,6 +114,7 @@ export class Identity extends pulumi.ComponentResource {
         this.serviceHost = `${RELEASE}-http.${this.namespace}.svc.cluster.local`;
         const baseUrl = args.hostname ? `https://${args.hostname}${HTTP_PATH}` : `http://${this.serviceHost}${HTTP_PATH}`;
         this.issuerUrl = `${baseUrl}/realms/${realm}`;
+        this.jwksUrl = `http://${this.serviceHost}${HTTP_PATH}/realms/${realm}/protocol/openid-connect/certs`;
 
         const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
         const inNamespace = { ...child, dependsOn: [namespace] };
@@ -228,7 +234,7 @@ export class Identity extends pulumi.ComponentResource {
         this.realmSettingsJob(name, realm, args.hostname ? `http://${this.serviceHost}${HTTP_PATH}` : baseUrl, { ...child, dependsOn: [release] });
 
         this.realmPublicKeyPem = signingKey.publicKeyPem;
-        this.registerOutputs({ issuerUrl: this.issuerUrl });
+        this.registerOutputs({ issuerUrl: this.issuerUrl, jwksUrl: this.jwksUrl });
     }
 
     /**
