@@ -25,6 +25,11 @@ export interface ApiGatewayArgs {
     jwtIssuer: JwtIssuer;
     /** Source ranges allowed to reach the NLB. Default: the internet. */
     allowedSourceRanges?: string[];
+    /**
+     * CIDR of the VPC the NLB's nodes and the cluster's pods live in: the only hops Kong trusts to report a client
+     * address (X-Forwarded-For). Internet clients reach Kong with their own address (client IP preservation).
+     */
+    vpcCidr: string;
     /** Spread proxies over zones with DoNotSchedule (prod). Default false. */
     strictZoneSpread?: boolean;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -35,6 +40,8 @@ export const INGRESS_CLASS = "kong";
 export const JWT_PLUGIN = "jwt-keycloak";
 export const RATE_LIMIT_PLUGIN = "rate-limit-per-ip";
 const KONG_API = "configuration.konghq.com/v1";
+/** NLB target group attribute that keeps the client's source address on IP targets. */
+export const CLIENT_IP_PRESERVATION = "preserve_client_ip.enabled=true";
 
 /**
  * The API gateway: Kong Gateway with the Kong Ingress Controller, DB-less (configuration lives in Kubernetes
@@ -72,7 +79,15 @@ export class ApiGateway extends pulumi.ComponentResource {
             namespace: this.namespace,
             values: {
                 image: { repository: kong.repository, tag: kong.tag },
-                env: { database: "off", nginx_worker_processes: "2", proxy_access_log: "/dev/stdout", proxy_error_log: "/dev/stderr" },
+                env: {
+                    database: "off", nginx_worker_processes: "2", proxy_access_log: "/dev/stdout", proxy_error_log: "/dev/stderr",
+                    // The client address is what the NLB preserves; X-Forwarded-For counts only when it came from inside
+                    // the VPC, walked back through trusted hops (nginx realip), so a client cannot pick its own address
+                    // for the per-IP rate limit.
+                    trusted_ips: args.vpcCidr,
+                    real_ip_header: "X-Forwarded-For",
+                    real_ip_recursive: "on",
+                },
                 admin: { enabled: false },
                 ingressController: {
                     enabled: true,
@@ -91,6 +106,10 @@ export class ApiGateway extends pulumi.ComponentResource {
                         "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/status/ready",
                         "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "8100",
                         "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "HTTP",
+                        // IP targets do not preserve the client's address by default (LB Controller v2.14 annotations
+                        // guide); with it on, Kong sees the real client as the TCP peer, with no listener change and no
+                        // PROXY header that in-cluster callers of the proxy Service would have to send.
+                        "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": CLIENT_IP_PRESERVATION,
                     },
                     loadBalancerSourceRanges: args.allowedSourceRanges ?? [],
                     http: { enabled: true },

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { IMAGES } from "./catalogue";
 import type { DatabaseEndpoint } from "./database";
 import { policyDocument } from "./iam-documents";
+import { RDS_CA_FILE, fetchRdsCaScript } from "./rds-ca";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
 
@@ -90,6 +91,14 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                         securityContext: restrictedPodSecurityContext(UID),
                         volumes: [{ name: "work", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
                         initContainers: [{
+                            // The RDS CA bundle of the region, so psql verifies the server's certificate and host name.
+                            name: "fetch-rds-ca",
+                            image: IMAGES.curl,
+                            command: ["sh", "-c", `set -eu\n${fetchRdsCaScript(args.region, WORK)}`],
+                            volumeMounts: [workVolume],
+                            resources: resources("10m", "32Mi", { memory: "64Mi" }),
+                            securityContext: container,
+                        }, {
                             name: "read-master-secret",
                             image: IMAGES.awsCli,
                             command: ["sh", "-c", READ_SECRETS_SCRIPT],
@@ -111,8 +120,10 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                                 { name: "PGHOST", value: args.database.address },
                                 { name: "PGPORT", value: String(args.database.port) },
                                 { name: "PGDATABASE", value: args.database.maintenanceDatabase },
-                                // rds.force_ssl is on: never try a plain connection.
-                                { name: "PGSSLMODE", value: "require" },
+                                // rds.force_ssl is on; verify-full also checks the certificate chain and the host name,
+                                // so a spoofed endpoint cannot collect the master password.
+                                { name: "PGSSLMODE", value: "verify-full" },
+                                { name: "PGSSLROOTCERT", value: `${WORK}/${RDS_CA_FILE}` },
                                 { name: "APP_DATABASE", value: this.databaseName },
                                 { name: "APP_ROLE", value: this.username },
                                 ...(secret ? [{ name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } } }] : []),

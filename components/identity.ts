@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
@@ -7,6 +8,7 @@ import type { DatabaseEndpoint } from "./database";
 import { DatabaseBootstrap } from "./database-bootstrap";
 import { helmRelease } from "./helm-release";
 import { platformNamespace } from "./namespace";
+import { RDS_CA_FILE, fetchRdsCaScript } from "./rds-ca";
 import { zoneSpread } from "./scheduling";
 import { OidcIdentity } from "./service-account-role";
 import { needsDisruptionBudget, resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
@@ -30,6 +32,18 @@ export interface IdentityArgs {
     oidc: OidcIdentity;
     /** Kong's ingress class, for the route to Keycloak. Default "kong". */
     ingressClassName?: string;
+    /**
+     * CIDR of the VPC: Kong's pods (VPC CNI addresses) are the only proxy in front of Keycloak, so only they may set
+     * X-Forwarded-* headers (Keycloak's proxy-trusted-addresses).
+     */
+    vpcCidr: string;
+    /** Whether shoppers may create their own accounts in the shop realm. Default false. */
+    selfRegistration?: boolean;
+    /**
+     * URL of the admin console (Keycloak's hostname-admin). The gateway never routes /auth/admin, so the console is
+     * reached through `kubectl -n <namespace> port-forward svc/keycloak-http 8080:80`. Default "http://localhost:8080/auth".
+     */
+    adminConsoleUrl?: string;
     /** Spread replicas over zones with DoNotSchedule (prod). Default false. */
     strictZoneSpread?: boolean;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -39,6 +53,37 @@ const RELEASE = "keycloak";
 const HTTP_PATH = "/auth";
 export const API_CLIENT_ID = "shop-api";
 export const WEB_CLIENT_ID = "shop-web";
+/**
+ * Realm roles of the shop realm. The API requires these names (app/src/auth/roles.ts); test/contracts keeps the two
+ * equal, because the app and the platform are separate packages that share no code.
+ */
+export const SHOP_REALM_ROLES = { customer: "customer", admin: "admin" } as const;
+/**
+ * Settings every realm gets, the master realm included: brute-force detection (temporary lockout after failures,
+ * growing wait) and a password policy. Applied at import to the shop realm and by the realm-settings Job to every realm,
+ * since Keycloak does not import the master realm and skips the import of a realm that exists.
+ */
+export const REALM_SECURITY = {
+    bruteForceProtected: true,
+    permanentLockout: false,
+    failureFactor: 5,
+    waitIncrementSeconds: 60,
+    maxFailureWaitSeconds: 900,
+    maxDeltaTimeSeconds: 43200,
+    quickLoginCheckMilliSeconds: 1000,
+    minimumQuickLoginWaitSeconds: 60,
+    passwordPolicy: "length(12) and notUsername and notEmail and passwordHistory(3) and maxLength(128)",
+} as const;
+/** Paths of Keycloak the gateway publishes: the shop realm's endpoints and the static resources its pages load. */
+export function publishedPaths(realm: string): string[] {
+    return [`${HTTP_PATH}/realms/${realm}`, `${HTTP_PATH}/resources`];
+}
+/** Paths the gateway answers with 404 on every host: the admin console and REST API, and the master realm. */
+export const REFUSED_PATHS = [`${HTTP_PATH}/admin`, `${HTTP_PATH}/realms/master`];
+const KONG_API = "configuration.konghq.com/v1";
+/** Placeholders Keycloak resolves from its environment when it imports the realm (so the realm file holds no secret). */
+const REALM_ENV = { signingKey: "SHOP_REALM_SIGNING_KEY", apiClientSecret: "SHOP_API_CLIENT_SECRET" } as const;
+const RDS_CA_DIR = "/opt/keycloak/rds-ca";
 
 /**
  * Keycloak for identity and SSO (codecentric keycloakx chart, quay.io/keycloak image): its own database and role on
@@ -51,6 +96,11 @@ export class Identity extends pulumi.ComponentResource {
     readonly namespace: string;
     /** Token issuer of the shop realm (the `iss` claim). */
     readonly issuerUrl: string;
+    /**
+     * The realm's signing keys (JWKS) at the in-cluster Service address: plain HTTP that never leaves the cluster
+     * network, whatever host the issuer names (Keycloak serves the same keys on every host).
+     */
+    readonly jwksUrl: string;
     /** Public key of the realm's active RS256 signing key (PEM). */
     readonly realmPublicKeyPem: pulumi.Output<string>;
     readonly serviceHost: string;
@@ -64,6 +114,7 @@ export class Identity extends pulumi.ComponentResource {
         this.serviceHost = `${RELEASE}-http.${this.namespace}.svc.cluster.local`;
         const baseUrl = args.hostname ? `https://${args.hostname}${HTTP_PATH}` : `http://${this.serviceHost}${HTTP_PATH}`;
         this.issuerUrl = `${baseUrl}/realms/${realm}`;
+        this.jwksUrl = `http://${this.serviceHost}${HTTP_PATH}/realms/${realm}/protocol/openid-connect/certs`;
 
         const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
         const inNamespace = { ...child, dependsOn: [namespace] };
@@ -79,15 +130,29 @@ export class Identity extends pulumi.ComponentResource {
             stringData: { username: "admin", password: pulumi.secret(args.adminPassword) },
         }, inNamespace);
 
-        // The realm's signing key: generated once, kept in Pulumi state as a secret, imported with the realm.
+        // The realm's signing key: generated once, kept in Pulumi state as a secret, handed to Keycloak's import through
+        // environment placeholders, so the realm file itself is plain configuration that tests and reviews can read.
         const signingKey = new tls.PrivateKey(`${name}-realm-signing`, { algorithm: "RSA", rsaBits: 2048 }, child);
         const apiClientSecret = new random.RandomPassword(`${name}-api-client`, { length: 40, special: false }, child);
-        const realmJson = pulumi.all([signingKey.privateKeyPemPkcs8, apiClientSecret.result]).apply(([key, clientSecret]) =>
-            JSON.stringify(shopRealm({ realm, signingKeyPem: key, apiClientSecret: clientSecret, redirectUris: args.redirectUris ?? (args.hostname ? [`https://${args.hostname}/*`] : []) })));
-        const realmSecret = new k8s.core.v1.Secret(`${name}-realm`, {
+        const realmJson = JSON.stringify(shopRealm({
+            realm,
+            signingKeyPem: `\${${REALM_ENV.signingKey}}`,
+            apiClientSecret: `\${${REALM_ENV.apiClientSecret}}`,
+            redirectUris: args.redirectUris ?? (args.hostname ? [`https://${args.hostname}/*`] : []),
+            selfRegistration: args.selfRegistration ?? false,
+        }));
+        const realmImport = new k8s.core.v1.ConfigMap(`${name}-realm`, {
             metadata: { name: "keycloak-realm-import", namespace: this.namespace },
+            data: { [`${realm}-realm.json`]: realmJson },
+        }, inNamespace);
+        const realmSecrets = new k8s.core.v1.Secret(`${name}-realm-secrets`, {
+            metadata: { name: "keycloak-realm-secrets", namespace: this.namespace },
             type: "Opaque",
-            stringData: { [`${realm}-realm.json`]: pulumi.secret(realmJson) },
+            stringData: {
+                // One line of base64 (the PEM body): a JSON string cannot hold the PEM's line breaks; Keycloak reads both.
+                signingKey: pulumi.secret(signingKey.privateKeyPemPkcs8.apply(pemBody)),
+                apiClientSecret: pulumi.secret(apiClientSecret.result),
+            },
         }, inNamespace);
         new k8s.core.v1.Secret(`${name}-api-client`, {
             metadata: { name: `${API_CLIENT_ID}-client`, namespace: this.namespace },
@@ -99,7 +164,15 @@ export class Identity extends pulumi.ComponentResource {
         const env = [
             { name: "KC_HOSTNAME", value: baseUrl },
             { name: "KC_HOSTNAME_STRICT", value: args.hostname ? "true" : "false" },
-            { name: "KC_DB_URL_PROPERTIES", value: "?sslmode=require" },
+            // The console's own URL; Keycloak 26 documents that this does not block the admin REST API on the public
+            // host, which is why the gateway refuses /auth/admin (REFUSED_PATHS).
+            { name: "KC_HOSTNAME_ADMIN", value: args.adminConsoleUrl ?? "http://localhost:8080/auth" },
+            // The chart sets KC_PROXY_HEADERS from proxy.mode; only Kong (pod addresses in the VPC) may set them.
+            { name: "KC_PROXY_TRUSTED_ADDRESSES", value: args.vpcCidr },
+            // verify-full: the chain up to the region's RDS CA and the endpoint's host name (pgjdbc reads a PEM bundle).
+            { name: "KC_DB_URL_PROPERTIES", value: `?sslmode=verify-full&sslrootcert=${RDS_CA_DIR}/${RDS_CA_FILE}` },
+            { name: REALM_ENV.signingKey, valueFrom: { secretKeyRef: { name: "keycloak-realm-secrets", key: "signingKey" } } },
+            { name: REALM_ENV.apiClientSecret, valueFrom: { secretKeyRef: { name: "keycloak-realm-secrets", key: "apiClientSecret" } } },
             { name: "KC_BOOTSTRAP_ADMIN_USERNAME", valueFrom: { secretKeyRef: { name: "keycloak-admin", key: "username" } } },
             { name: "KC_BOOTSTRAP_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: "keycloak-admin", key: "password" } } },
             { name: "JAVA_OPTS_APPEND", value: "-XX:MaxRAMPercentage=70 -Djava.io.tmpdir=/tmp" },
@@ -127,13 +200,23 @@ export class Identity extends pulumi.ComponentResource {
                     existingSecretKey: "password",
                 },
                 extraEnv: JSON.stringify(env),
+                extraInitContainers: JSON.stringify([{
+                    name: "fetch-rds-ca",
+                    image: IMAGES.curl,
+                    command: ["sh", "-c", `set -eu\n${fetchRdsCaScript(args.region, RDS_CA_DIR)}`],
+                    volumeMounts: [{ name: "rds-ca", mountPath: RDS_CA_DIR }],
+                    resources: resources("10m", "32Mi", { memory: "64Mi" }),
+                    securityContext: restrictedContainerSecurityContext({ uid: 1000 }),
+                }]),
                 extraVolumes: JSON.stringify([
-                    { name: "realm-import", secret: { secretName: "keycloak-realm-import" } },
+                    { name: "realm-import", configMap: { name: "keycloak-realm-import" } },
                     { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                    { name: "rds-ca", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
                 ]),
                 extraVolumeMounts: JSON.stringify([
                     { name: "realm-import", mountPath: "/opt/keycloak/data/import", readOnly: true },
                     { name: "tmp", mountPath: "/tmp" },
+                    { name: "rds-ca", mountPath: RDS_CA_DIR, readOnly: true },
                 ]),
                 podSecurityContext: restrictedPodSecurityContext(1000),
                 // Keycloak writes its build and cache state under /opt/keycloak/data: the root filesystem stays writable.
@@ -145,36 +228,156 @@ export class Identity extends pulumi.ComponentResource {
                 metrics: { enabled: true },
                 health: { enabled: true },
             },
-        }, { ...child, dependsOn: [database.job, admin, realmSecret] });
+        }, { ...child, dependsOn: [database.job, admin, realmImport, realmSecrets] });
 
-        // Reachable through Kong: the public host's /auth path goes to Keycloak's HTTP service.
-        new k8s.networking.v1.Ingress(`${name}-route`, {
-            metadata: { name: RELEASE, namespace: this.namespace, annotations: { "konghq.com/strip-path": "false" } },
-            spec: {
-                ingressClassName: args.ingressClassName ?? "kong",
-                rules: [{
-                    ...(args.hostname ? { host: args.hostname } : {}),
-                    http: { paths: [{ path: HTTP_PATH, pathType: "Prefix", backend: { service: { name: `${RELEASE}-http`, port: { name: "http" } } } }] },
-                }],
-            },
-        }, { ...child, dependsOn: [release] });
+        this.routes(name, realm, args, { ...child, dependsOn: [release] });
+        this.realmSettingsJob(name, realm, args.hostname ? `http://${this.serviceHost}${HTTP_PATH}` : baseUrl, { ...child, dependsOn: [release] });
 
         this.realmPublicKeyPem = signingKey.publicKeyPem;
-        this.registerOutputs({ issuerUrl: this.issuerUrl });
+        this.registerOutputs({ issuerUrl: this.issuerUrl, jwksUrl: this.jwksUrl });
+    }
+
+    /**
+     * Kong publishes only what shoppers need (publishedPaths) on the public host, and refuses the admin console and
+     * REST API and the master realm on every host with 404, so a broader route added later (longer prefixes win in
+     * Kong's router) cannot expose them. KIC turns a Prefix path `/p` into the Kong paths `/p/` and `~/p$`, so
+     * `/auth/realms/shop` never matches `/auth/realms/shopping` (kubernetes-ingress-controller, PathsFromIngressPaths).
+     */
+    private routes(name: string, realm: string, args: IdentityArgs, opts: pulumi.CustomResourceOptions): void {
+        const ingressClassName = args.ingressClassName ?? "kong";
+        const classAnnotation = { "kubernetes.io/ingress.class": ingressClassName };
+        const backend = { service: { name: `${RELEASE}-http`, port: { name: "http" } } };
+        const deny = new k8s.apiextensions.CustomResource(`${name}-deny`, {
+            apiVersion: KONG_API,
+            kind: "KongPlugin",
+            metadata: { name: "keycloak-deny", namespace: this.namespace, annotations: classAnnotation },
+            plugin: "request-termination",
+            config: { status_code: 404, message: "Not Found" },
+        }, opts);
+        // Kong appends the client's own X-Forwarded-For to what it sends upstream, and Keycloak (Quarkus) reads the
+        // leftmost entry: without this, a caller would choose the address Keycloak logs and judges. Kong's remote_addr
+        // is the client once real_ip has walked back through the trusted hops (ApiGateway's trusted_ips).
+        const forwardedFor = new k8s.apiextensions.CustomResource(`${name}-forwarded-for`, {
+            apiVersion: KONG_API,
+            kind: "KongPlugin",
+            metadata: { name: "keycloak-forwarded-for", namespace: this.namespace, annotations: classAnnotation },
+            plugin: "post-function",
+            config: { access: ["ngx.var.upstream_x_forwarded_for = ngx.var.remote_addr"] },
+        }, opts);
+        const ingress = (id: string, paths: string[], plugin: k8s.apiextensions.CustomResource, pluginName: string, host: string | undefined) =>
+            new k8s.networking.v1.Ingress(`${name}-${id}`, {
+                metadata: {
+                    name: id === "route" ? RELEASE : `${RELEASE}-${id}`,
+                    namespace: this.namespace,
+                    annotations: { "konghq.com/strip-path": "false", "konghq.com/plugins": pluginName },
+                },
+                spec: {
+                    ingressClassName,
+                    rules: [{ ...(host ? { host } : {}), http: { paths: paths.map((path) => ({ path, pathType: "Prefix", backend })) } }],
+                },
+            }, { ...opts, dependsOn: [...(opts.dependsOn as pulumi.Resource[]), plugin] });
+        ingress("route", publishedPaths(realm), forwardedFor, "keycloak-forwarded-for", args.hostname || undefined);
+        // The backend is never reached: request-termination answers in the access phase.
+        ingress("refused", REFUSED_PATHS, deny, "keycloak-deny", undefined);
+    }
+
+    /**
+     * Keycloak imports a realm only when it does not exist and never imports the master realm, so the security settings
+     * (REALM_SECURITY) and the roles the API requires reach every realm through its admin REST API, in-cluster: a Job
+     * with kcadm.sh from the same image, re-run whenever the settings change (their hash names the pod template).
+     * It logs in with the client credentials in the optional `keycloak-automation` Secret once an operator has created
+     * one (README: replacing the startup admin), with the startup admin until then.
+     */
+    private realmSettingsJob(name: string, realm: string, serverUrl: string, opts: pulumi.CustomResourceOptions): void {
+        const settings: Record<string, string> = {
+            "master.json": JSON.stringify(REALM_SECURITY),
+            [`${realm}.json`]: JSON.stringify(REALM_SECURITY),
+        };
+        const checksum = createHash("sha256").update(JSON.stringify(settings)).digest("hex").slice(0, 16);
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-realm-settings`, {
+            metadata: { name: "keycloak-realm-settings", namespace: this.namespace },
+            data: settings,
+        }, opts);
+        const optionalSecret = (envName: string, secretName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key, optional: true } } });
+        new k8s.batch.v1.Job(`${name}-realm-settings`, {
+            metadata: { namespace: this.namespace, labels: { "app.kubernetes.io/name": "keycloak-realm-settings", "app.kubernetes.io/part-of": "ecommerce-platform" } },
+            spec: {
+                backoffLimit: 10,
+                activeDeadlineSeconds: 1800,
+                template: {
+                    metadata: { labels: { "app.kubernetes.io/name": "keycloak-realm-settings" }, annotations: { "ecommerce-platform/settings-sha256": checksum } },
+                    spec: {
+                        restartPolicy: "OnFailure",
+                        automountServiceAccountToken: false,
+                        securityContext: restrictedPodSecurityContext(1000),
+                        volumes: [
+                            { name: "settings", configMap: { name: configMap.metadata.name } },
+                            { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
+                        ],
+                        containers: [{
+                            name: "kcadm",
+                            image: IMAGES.keycloak,
+                            command: ["sh", "-c", REALM_SETTINGS_SCRIPT],
+                            env: [
+                                { name: "KC_SERVER", value: serverUrl },
+                                { name: "SHOP_REALM", value: realm },
+                                { name: "SHOP_ROLES", value: Object.values(SHOP_REALM_ROLES).join(" ") },
+                                { name: "HOME", value: "/tmp" },
+                                { name: "JAVA_OPTS_APPEND", value: "-Djava.io.tmpdir=/tmp" },
+                                optionalSecret("KC_ADMIN_USER", "keycloak-admin", "username"),
+                                optionalSecret("KC_ADMIN_PASSWORD", "keycloak-admin", "password"),
+                                optionalSecret("KC_CLIENT_ID", "keycloak-automation", "clientId"),
+                                optionalSecret("KC_CLIENT_SECRET", "keycloak-automation", "clientSecret"),
+                            ],
+                            volumeMounts: [{ name: "settings", mountPath: "/settings", readOnly: true }, { name: "tmp", mountPath: "/tmp" }],
+                            resources: resources("100m", "256Mi", { memory: "512Mi" }),
+                            securityContext: restrictedContainerSecurityContext({ uid: 1000 }),
+                        }],
+                    },
+                },
+            },
+        }, { ...opts, dependsOn: [...(opts.dependsOn as pulumi.Resource[]), configMap] });
     }
 }
 
-interface RealmInputs { realm: string; signingKeyPem: string; apiClientSecret: string; redirectUris: string[] }
+/**
+ * Logs in to the master realm (automation client if its Secret exists, else the startup admin), applies each
+ * /settings/<realm>.json to its realm and creates the shop realm's roles that are missing. Idempotent.
+ */
+export const REALM_SETTINGS_SCRIPT = `set -eu
+KCADM="/opt/keycloak/bin/kcadm.sh"
+CONFIG=/tmp/kcadm.config
+if [ -n "\${KC_CLIENT_SECRET:-}" ]; then
+  "$KCADM" config credentials --config "$CONFIG" --server "$KC_SERVER" --realm master --client "$KC_CLIENT_ID" --secret "$KC_CLIENT_SECRET"
+else
+  "$KCADM" config credentials --config "$CONFIG" --server "$KC_SERVER" --realm master --user "$KC_ADMIN_USER" --password "$KC_ADMIN_PASSWORD"
+fi
+for file in /settings/*.json; do
+  realm="$(basename "$file" .json)"
+  "$KCADM" update "realms/$realm" --config "$CONFIG" -f "$file"
+  echo "settings applied to realm $realm"
+done
+for role in $SHOP_ROLES; do
+  "$KCADM" get "roles/$role" -r "$SHOP_REALM" --config "$CONFIG" > /dev/null 2>&1 || "$KCADM" create roles -r "$SHOP_REALM" --config "$CONFIG" -s "name=$role"
+done
+`;
+
+/** The base64 body of a PEM block on one line. */
+function pemBody(pem: string): string {
+    return pem.replace(/-----(BEGIN|END) [A-Z ]+-----/g, "").replace(/\s+/g, "");
+}
+
+interface RealmInputs { realm: string; signingKeyPem: string; apiClientSecret: string; redirectUris: string[]; selfRegistration: boolean }
 
 /** The shop realm as Keycloak's import format. */
-export function shopRealm({ realm, signingKeyPem, apiClientSecret, redirectUris }: RealmInputs): Record<string, unknown> {
+export function shopRealm({ realm, signingKeyPem, apiClientSecret, redirectUris, selfRegistration }: RealmInputs): Record<string, unknown> {
     return {
         realm,
         enabled: true,
         sslRequired: "external",
-        registrationAllowed: true,
+        registrationAllowed: selfRegistration,
         loginWithEmailAllowed: true,
-        bruteForceProtected: true,
+        ...REALM_SECURITY,
         accessTokenLifespan: 300,
         clients: [
             {
@@ -203,7 +406,7 @@ export function shopRealm({ realm, signingKeyPem, apiClientSecret, redirectUris 
                 serviceAccountsEnabled: true,
             },
         ],
-        roles: { realm: [{ name: "customer" }, { name: "shop-admin" }] },
+        roles: { realm: Object.values(SHOP_REALM_ROLES).map((role) => ({ name: role })) },
         components: {
             "org.keycloak.keys.KeyProvider": [{
                 name: "shop-rs256",

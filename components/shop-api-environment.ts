@@ -13,6 +13,12 @@ export interface ShopApiConnections {
     elasticsearch?: { url: pulumi.Input<string>; username: string; password: pulumi.Input<string>; caCertPem: pulumi.Input<string> };
     /** Keycloak realm issuer; JWTs are verified against its JWKS. */
     oidcIssuer?: pulumi.Input<string>;
+    /**
+     * Where the API fetches the realm's signing keys. Default: the issuer's certs endpoint. The platform gives the
+     * in-cluster Service address: the public host would hairpin through the NLB, which drops such connections when it
+     * preserves client IPs, and Kong's proxy holds no certificate the API could verify yet.
+     */
+    oidcJwksUrl?: pulumi.Input<string>;
     /** Data-lake bucket the analysis job writes daily aggregates to. */
     analyticsBucket?: pulumi.Input<string>;
 }
@@ -86,6 +92,7 @@ export function shopApiEnvironment(connections: ShopApiConnections, db: { role: 
         privateCas.push(elasticsearch.caCertPem);
     }
     if (connections.oidcIssuer) env.push({ name: "OIDC_ISSUER", value: connections.oidcIssuer });
+    if (connections.oidcIssuer && connections.oidcJwksUrl) env.push({ name: "OIDC_JWKS_URL", value: connections.oidcJwksUrl });
     if (connections.analyticsBucket) env.push({ name: "ANALYTICS_BUCKET", value: connections.analyticsBucket });
     if (privateCas.length > 0) env.push({ name: "NODE_EXTRA_CA_CERTS", value: `${TRUST_MOUNT}/ca.pem` });
 

@@ -73,6 +73,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         database: database.endpoint,
         region: config.region,
         oidc: cluster.oidc,
+        vpcCidr: config.network.cidrBlock,
         strictZoneSpread,
         dependsOn: onPools,
     }, opts);
@@ -80,6 +81,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         minReplicas: sizes.kong.minReplicas,
         maxReplicas: sizes.kong.maxReplicas,
         jwtIssuer: { issuer: identity.issuerUrl, publicKeyPem: identity.realmPublicKeyPem },
+        vpcCidr: config.network.cidrBlock,
         strictZoneSpread,
         dependsOn: onPools,
     }, opts);

@@ -48,6 +48,7 @@ export function composeShopApi({ config, cluster, database, services, nodePools,
             kafka: { secretName: kafkaSecret, bootstrapServers: kafka.scramBootstrapServers, caCertPem: kafka.caCertPem },
             elasticsearch: { url: search.url, username: search.searchClient.username, password: search.searchClient.password, caCertPem: search.caCertPem },
             oidcIssuer: identity.issuerUrl,
+            oidcJwksUrl: identity.jwksUrl,
         },
         gateway: { ingressClassName: gateway.ingressClassName, jwtPlugin: gateway.jwtPluginName },
         // Prometheus (namespace "monitoring") scrapes the API only where it runs; elsewhere no such namespace exists.

@@ -21,6 +21,8 @@ export interface BasicCredentials {
 export interface OidcConfig {
   issuer: string;
   audience: string;
+  /** Where the realm's signing keys (JWKS) are fetched. Default: the issuer's Keycloak certs endpoint. */
+  jwksUrl?: string;
 }
 
 export interface AppConfig {
@@ -147,6 +149,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const saslCredentials = read.credentials("KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD");
   if (saslMechanism && !saslCredentials) read.problems.push("KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD");
   const issuer = read.url("OIDC_ISSUER", ["http:", "https:"]);
+  const jwksUrl = read.url("OIDC_JWKS_URL", ["http:", "https:"]);
+  // Whoever can change the signing keys in transit can mint any token: keys travel over verified TLS, or plain HTTP
+  // only where no network outside the pod's own cluster carries them (a Service's cluster DNS name, or loopback).
+  for (const [name, value] of [["OIDC_ISSUER", issuer], ["OIDC_JWKS_URL", jwksUrl]] as const) {
+    if (value && !plainHttpAllowed(value)) read.problems.push(`${name} must use https: unless it names an in-cluster Service (*.svc.cluster.local) or loopback`);
+  }
+  if (jwksUrl && !issuer) read.problems.push("OIDC_JWKS_URL needs OIDC_ISSUER");
   const tokenAudience = read.string("OIDC_AUDIENCE", "shop-api");
   const config: AppConfig = {
     port: read.integer("PORT", 8080, 0, 65535),
@@ -172,7 +181,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     elasticsearchUrl: read.url("ES_URL", ["http:", "https:"]),
     elasticsearchIndex: read.string("ES_INDEX", "products"),
     elasticsearchCredentials: read.credentials("ES_USERNAME", "ES_PASSWORD"),
-    oidc: issuer ? { issuer, audience: tokenAudience } : undefined,
+    oidc: issuer ? { issuer, audience: tokenAudience, jwksUrl: jwksUrl ?? `${issuer}/protocol/openid-connect/certs` } : undefined,
     tokenAudience,
     analyticsBucket: read.optionalString("ANALYTICS_BUCKET"),
     outboxPollIntervalMs: read.integer("OUTBOX_POLL_INTERVAL_MS", 500, 10, 60_000),
@@ -183,4 +192,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+/** https, or http to an in-cluster Service name or loopback. Unparsable URLs are reported by EnvReader.url. */
+function plainHttpAllowed(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return true;
+  }
+  if (parsed.protocol === "https:") return true;
+  const host = parsed.hostname;
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]" || host.endsWith(".svc") || host.endsWith(".svc.cluster.local");
 }

@@ -17,7 +17,7 @@ describe("configuration from the environment", () => {
       ANALYTICS_BUCKET: "shop-analytics",
     });
     expect(config.kafka?.brokers).to.deep.equal(["b1:9092", "b2:9092"]);
-    expect(config.oidc).to.deep.equal({ issuer: "https://sso.example.com/realms/shop", audience: "shop-api" });
+    expect(config.oidc).to.deep.equal({ issuer: "https://sso.example.com/realms/shop", audience: "shop-api", jwksUrl: "https://sso.example.com/realms/shop/protocol/openid-connect/certs" });
     expect(config.analyticsBucket).to.equal("shop-analytics");
   });
 
@@ -40,6 +40,18 @@ describe("configuration from the environment", () => {
     expect(config.elasticsearchCredentials).to.deep.equal({ username: "shop-api", password: "e" });
     expect(config.databaseSecretArn).to.contain(":secret:shop-api-db");
     expect(config.redisCluster).to.equal(true);
+  });
+
+  it("fetches signing keys only over https, or plain http to an in-cluster Service or loopback", () => {
+    const inCluster = "http://keycloak-http.identity.svc.cluster.local/auth/realms/shop/protocol/openid-connect/certs";
+    const config = loadConfig({ OIDC_ISSUER: "https://auth.example.com/auth/realms/shop", OIDC_JWKS_URL: inCluster });
+    expect(config.oidc).to.deep.include({ issuer: "https://auth.example.com/auth/realms/shop", jwksUrl: inCluster });
+    expect(loadConfig({ OIDC_ISSUER: "http://keycloak-http.identity.svc.cluster.local/auth/realms/shop" }).oidc?.jwksUrl)
+      .to.equal("http://keycloak-http.identity.svc.cluster.local/auth/realms/shop/protocol/openid-connect/certs");
+    expect(() => loadConfig({ OIDC_ISSUER: "https://auth.example.com/realms/shop", OIDC_JWKS_URL: "http://auth.example.com/realms/shop/certs" }))
+      .to.throw(/OIDC_JWKS_URL must use https: unless it names an in-cluster Service/);
+    expect(() => loadConfig({ OIDC_ISSUER: "http://sso.example.com/realms/shop" })).to.throw(/OIDC_ISSUER must use https:/);
+    expect(() => loadConfig({ OIDC_JWKS_URL: "https://sso.example.com/certs" })).to.throw(/OIDC_JWKS_URL needs OIDC_ISSUER/);
   });
 
   it("rejects half-configured credentials and unknown SASL mechanisms", () => {

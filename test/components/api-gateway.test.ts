@@ -13,8 +13,8 @@ describe("components/api-gateway (Kong)", () => {
     let dev: Registered;
     before(async () => {
         const jwtIssuer = { issuer: ISSUER, publicKeyPem: "-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n" };
-        prod = await declared("gwtest-prod", () => new ApiGateway("gwtest-prod", { namespace: "kong-prod", minReplicas: 3, maxReplicas: 10, jwtIssuer, strictZoneSpread: true }));
-        dev = await declared("gwtest-dev", () => new ApiGateway("gwtest-dev", { namespace: "kong-dev", minReplicas: 1, maxReplicas: 3, jwtIssuer }));
+        prod = await declared("gwtest-prod", () => new ApiGateway("gwtest-prod", { namespace: "kong-prod", minReplicas: 3, maxReplicas: 10, jwtIssuer, vpcCidr: "10.20.0.0/16", strictZoneSpread: true }));
+        dev = await declared("gwtest-dev", () => new ApiGateway("gwtest-dev", { namespace: "kong-dev", minReplicas: 1, maxReplicas: 3, jwtIssuer, vpcCidr: "10.30.0.0/16" }));
     });
     const values = (r: Registered) => r.one("kubernetes:helm.sh/v3:Release").inputs.values as Spec;
     const plugin = (r: Registered, name: string) => r.ofType(PLUGIN).find((p) => (p.inputs.metadata as Spec).name === name)!.inputs as Spec;
@@ -34,6 +34,13 @@ describe("components/api-gateway (Kong)", () => {
             "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
         });
+    });
+
+    it("preserves client IPs at the NLB and trusts X-Forwarded-For only from inside the VPC", () => {
+        const attributes = String(values(prod).proxy.annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"]).split(",");
+        expect(attributes).to.include("preserve_client_ip.enabled=true");
+        expect(values(prod).env).to.include({ trusted_ips: "10.20.0.0/16", real_ip_header: "X-Forwarded-For", real_ip_recursive: "on" });
+        expect(values(dev).env.trusted_ips).to.equal("10.30.0.0/16");
     });
 
     it("autoscales the proxy with a PDB in prod, and no PDB for a single dev replica", () => {

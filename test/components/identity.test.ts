@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../components/catalogue";
 import { BOOTSTRAP_SCRIPT } from "../../components/database-bootstrap";
-import { API_CLIENT_ID, Identity, WEB_CLIENT_ID, shopRealm } from "../../components/identity";
+import { API_CLIENT_ID, Identity, REALM_SECURITY, REALM_SETTINGS_SCRIPT, WEB_CLIENT_ID, shopRealm } from "../../components/identity";
+import { validateCustomResource } from "../support/crd-validator";
 import { declared, Registered } from "../support/mock-runtime";
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -17,6 +18,7 @@ function declareIdentity(name: string, replicas: number, hostname: string): Prom
         database: { address: "db.example.internal", port: 5432, maintenanceDatabase: "shop", masterUserSecretArn: SECRET_ARN, kmsKeyArn: "arn:aws:kms:ap-south-1:000000000000:key/test" },
         region: "ap-south-1",
         oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.example", providerUrl: "oidc.example" },
+        vpcCidr: "10.20.0.0/16",
     }));
 }
 
@@ -29,6 +31,11 @@ describe("components/identity (Keycloak)", () => {
     });
     const values = (r: Registered) => r.one("kubernetes:helm.sh/v3:Release").inputs.values as Spec;
     const secret = (r: Registered, name: string) => r.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Spec).name === name)!.inputs as Spec;
+    const configMap = (r: Registered, name: string) => r.ofType("kubernetes:core/v1:ConfigMap").find((c) => (c.inputs.metadata as Spec).name === name)!.inputs as Spec;
+    const env = (r: Registered) => JSON.parse(values(r).extraEnv) as Spec[];
+    const envValue = (r: Registered, name: string) => env(r).find((e) => e.name === name)?.value;
+    const ingresses = (r: Registered) => r.ofType("kubernetes:networking.k8s.io/v1:Ingress").map((i) => i.inputs as Spec);
+    const jobNamed = (r: Registered, label: string) => r.ofType("kubernetes:batch/v1:Job").find((j) => (j.inputs as Spec).metadata.labels["app.kubernetes.io/name"] === label)!.inputs as Spec;
 
     it("deploys the pinned keycloakx chart with the quay.io Keycloak image", () => {
         expect(prod.one("kubernetes:helm.sh/v3:Release").inputs).to.include({ chart: "keycloakx", version: CHARTS.keycloak.version });
@@ -36,18 +43,31 @@ describe("components/identity (Keycloak)", () => {
         expect(values(prod).args).to.deep.equal(["start", "--import-realm"]);
     });
 
-    it("persists to its own database on RDS, with the password from the bootstrap Secret", () => {
+    it("persists to its own database on RDS, verifying the server certificate against the region's RDS CA bundle", () => {
         expect(values(prod).database).to.include({ vendor: "postgres", hostname: "db.example.internal", database: "keycloak", username: "keycloak", existingSecret: "keycloak-db", existingSecretKey: "password" });
-        expect(JSON.parse(values(prod).extraEnv)).to.deep.include({ name: "KC_DB_URL_PROPERTIES", value: "?sslmode=require" });
+        expect(envValue(prod, "KC_DB_URL_PROPERTIES")).to.equal("?sslmode=verify-full&sslrootcert=/opt/keycloak/rds-ca/rds-ca.pem");
+        const [fetch] = JSON.parse(values(prod).extraInitContainers) as Spec[];
+        expect(fetch.command[2]).to.include("https://truststore.pki.rds.amazonaws.com/ap-south-1/ap-south-1-bundle.pem").and.include("--fail");
+        expect(fetch.volumeMounts).to.deep.equal([{ name: "rds-ca", mountPath: "/opt/keycloak/rds-ca" }]);
+        expect(JSON.parse(values(prod).extraVolumeMounts)).to.deep.include({ name: "rds-ca", mountPath: "/opt/keycloak/rds-ca", readOnly: true });
+    });
+
+    it("trusts X-Forwarded-* only from the VPC (Kong's pods), and serves the admin console on an internal URL", () => {
+        expect(values(prod).proxy).to.include({ enabled: true, mode: "xforwarded" });
+        expect(envValue(prod, "KC_PROXY_TRUSTED_ADDRESSES")).to.equal("10.20.0.0/16");
+        expect(envValue(prod, "KC_HOSTNAME_ADMIN")).to.equal("http://localhost:8080/auth");
     });
 
     it("creates that database with an idempotent Job that reads the RDS master secret through IRSA", () => {
-        const job = prod.one("kubernetes:batch/v1:Job").inputs as Spec;
+        const job = jobNamed(prod, "keycloak-db-bootstrap");
         const pod = job.spec.template.spec;
-        expect(pod.initContainers[0].env).to.deep.include({ name: "SECRET_ARN", value: SECRET_ARN });
+        expect(pod.initContainers[1].env).to.deep.include({ name: "SECRET_ARN", value: SECRET_ARN });
         expect(pod.containers[0].command[2]).to.equal(BOOTSTRAP_SCRIPT);
         expect(BOOTSTRAP_SCRIPT).to.match(/WHERE NOT EXISTS \(SELECT FROM pg_roles/).and.match(/WHERE NOT EXISTS \(SELECT FROM pg_database/);
-        expect(pod.containers[0].env).to.deep.include({ name: "PGSSLMODE", value: "require" });
+        expect(pod.containers[0].env).to.deep.include({ name: "PGSSLMODE", value: "verify-full" });
+        expect(pod.containers[0].env).to.deep.include({ name: "PGSSLROOTCERT", value: "/work/rds-ca.pem" });
+        expect(pod.initContainers[0].name).to.equal("fetch-rds-ca");
+        expect(pod.initContainers[0].command[2]).to.include("https://truststore.pki.rds.amazonaws.com/ap-south-1/ap-south-1-bundle.pem");
         const policy = JSON.parse(String(prod.ofType("aws:iam/rolePolicy:RolePolicy")[0].inputs.policy));
         expect(policy.Statement[0]).to.include({ Action: "secretsmanager:GetSecretValue", Resource: SECRET_ARN });
         const trust = String(prod.one("aws:iam/role:Role").inputs.assumeRolePolicy);
@@ -70,9 +90,35 @@ describe("components/identity (Keycloak)", () => {
         }
     });
 
-    it("imports the shop realm (with its signing key) from a Secret", () => {
-        expect(JSON.stringify(secret(prod, "keycloak-realm-import").stringData)).to.include("ciphertext");
+    it("imports the shop realm from a ConfigMap whose secrets (signing key, client secret) come from a Secret through placeholders", () => {
+        const realm = JSON.parse(configMap(prod, "keycloak-realm-import").data["shop-realm.json"]) as Spec;
+        expect(realm.clients.find((c: Spec) => c.clientId === API_CLIENT_ID).secret).to.equal("${SHOP_API_CLIENT_SECRET}");
+        expect(realm.components["org.keycloak.keys.KeyProvider"][0].config.privateKey).to.deep.equal(["${SHOP_REALM_SIGNING_KEY}"]);
+        expect(JSON.stringify(secret(prod, "keycloak-realm-secrets").stringData)).to.include("ciphertext");
+        expect(env(prod)).to.deep.include({ name: "SHOP_REALM_SIGNING_KEY", valueFrom: { secretKeyRef: { name: "keycloak-realm-secrets", key: "signingKey" } } });
+        expect(env(prod)).to.deep.include({ name: "SHOP_API_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: "keycloak-realm-secrets", key: "apiClientSecret" } } });
+        expect(JSON.parse(values(prod).extraVolumes)).to.deep.include({ name: "realm-import", configMap: { name: "keycloak-realm-import" } });
         expect(JSON.parse(values(prod).extraVolumeMounts)).to.deep.include({ name: "realm-import", mountPath: "/opt/keycloak/data/import", readOnly: true });
+    });
+
+    it("imports a realm with brute-force detection, a password policy and no self-registration by default", () => {
+        const realm = JSON.parse(configMap(prod, "keycloak-realm-import").data["shop-realm.json"]) as Spec;
+        expect(realm).to.include({ bruteForceProtected: true, registrationAllowed: false });
+        expect(realm.passwordPolicy).to.include("length(12)").and.include("notUsername");
+    });
+
+    it("applies the same security settings to every realm, the master realm included, with a Job that reruns when they change", () => {
+        const settings = configMap(prod, "keycloak-realm-settings").data as Record<string, string>;
+        expect(Object.keys(settings).sort()).to.deep.equal(["master.json", "shop.json"]);
+        for (const realm of Object.values(settings)) expect(JSON.parse(realm)).to.deep.equal(REALM_SECURITY);
+        const job = jobNamed(prod, "keycloak-realm-settings");
+        const container = job.spec.template.spec.containers[0];
+        expect(container.command[2]).to.equal(REALM_SETTINGS_SCRIPT);
+        expect(REALM_SETTINGS_SCRIPT).to.include('update "realms/$realm"').and.include("--realm master");
+        expect(container.env).to.deep.include({ name: "KC_SERVER", value: "http://keycloak-http.idtest-prod-ns.svc.cluster.local/auth" });
+        expect(container.env).to.deep.include({ name: "SHOP_ROLES", value: "customer admin" });
+        expect(job.spec.template.metadata.annotations["ecommerce-platform/settings-sha256"]).to.match(/^[0-9a-f]{16}$/);
+        expect(container.securityContext).to.include({ runAsNonRoot: true, readOnlyRootFilesystem: true });
     });
 
     it("issues tokens for the public host in prod and the service address without one", async () => {
@@ -81,17 +127,33 @@ describe("components/identity (Keycloak)", () => {
         expect(issuer(dev)).to.equal("http://keycloak-http.idtest-dev-ns.svc.cluster.local/auth/realms/shop");
     });
 
+    it("publishes only the shop realm and static resources through Kong, and refuses the admin side and the master realm", () => {
+        const toKeycloak = ingresses(prod).filter((i) => i.metadata.annotations["konghq.com/plugins"] !== "keycloak-deny");
+        const published = toKeycloak.flatMap((i) => i.spec.rules.flatMap((r: Spec) => r.http.paths.map((p: Spec) => `${r.host ?? "*"}${p.path} ${p.pathType}`)));
+        expect(published).to.deep.equal(["auth.example.com/auth/realms/shop Prefix", "auth.example.com/auth/resources Prefix"]);
+        for (const ingress of ingresses(prod)) expect(ingress.spec.ingressClassName).to.equal("kong");
+        const refused = ingresses(prod).find((i) => i.metadata.annotations["konghq.com/plugins"] === "keycloak-deny")!;
+        expect(refused.spec.rules).to.have.length(1);
+        expect(refused.spec.rules[0].host, "refused on every host").to.equal(undefined);
+        expect(refused.spec.rules[0].http.paths.map((p: Spec) => p.path)).to.deep.equal(["/auth/admin", "/auth/realms/master"]);
+        const plugins = prod.ofType("kubernetes:configuration.konghq.com/v1:KongPlugin");
+        const deny = plugins.find((p) => (p.inputs.metadata as Spec).name === "keycloak-deny")!.inputs as Spec;
+        expect(deny).to.deep.include({ plugin: "request-termination", config: { status_code: 404, message: "Not Found" } });
+        const forwarded = plugins.find((p) => (p.inputs.metadata as Spec).name === "keycloak-forwarded-for")!.inputs as Spec;
+        expect(forwarded.plugin).to.equal("post-function");
+        expect(toKeycloak[0].metadata.annotations["konghq.com/plugins"]).to.equal("keycloak-forwarded-for");
+        for (const plugin of plugins) expect(validateCustomResource(plugin.inputs), plugin.urn).to.deep.equal([]);
+    });
+
     it("is reachable through Kong and has a PDB when replicated", () => {
-        const ingress = prod.one("kubernetes:networking.k8s.io/v1:Ingress").inputs as Spec;
-        expect(ingress.spec.ingressClassName).to.equal("kong");
-        expect(ingress.spec.rules[0]).to.include({ host: "auth.example.com" });
         expect(values(prod).podDisruptionBudget).to.deep.equal({ maxUnavailable: 1 });
         expect(values(dev).podDisruptionBudget).to.deep.equal({});
         expect(values(prod).securityContext).to.include({ runAsNonRoot: true, allowPrivilegeEscalation: false });
     });
 
     it("defines the shop realm: a PKCE storefront client with the API as audience, a confidential API client, our RS256 key", () => {
-        const realm = shopRealm({ realm: "shop", signingKeyPem: "PEM", apiClientSecret: "s", redirectUris: ["https://shop.example.com/*"] }) as Spec;
+        const realm = shopRealm({ realm: "shop", signingKeyPem: "PEM", apiClientSecret: "s", redirectUris: ["https://shop.example.com/*"], selfRegistration: true }) as Spec;
+        expect(realm.registrationAllowed).to.equal(true);
         const web = realm.clients.find((c: Spec) => c.clientId === WEB_CLIENT_ID);
         expect(web).to.include({ publicClient: true, directAccessGrantsEnabled: false });
         expect(web.attributes["pkce.code.challenge.method"]).to.equal("S256");

@@ -86,8 +86,9 @@ describe("components/shop-api", () => {
 
     it("gets its own database and role, created from the same Secrets Manager secret before the API starts", () => {
         const job = prod.one("kubernetes:batch/v1:Job");
-        const init = (job.inputs.spec as { template: { spec: { initContainers: { env: { name: string; value: string }[] }[] } } }).template.spec.initContainers[0];
-        expect(init.env.find((e) => e.name === "APP_SECRET_ARN")?.value).to.equal(prod.one("aws:secretsmanager/secret:Secret").outputs.arn);
+        const init = (job.inputs.spec as { template: { spec: { initContainers: { name: string; env: { name: string; value: string }[] }[] } } }).template.spec.initContainers
+            .find((c) => c.name === "read-master-secret");
+        expect(init?.env.find((e) => e.name === "APP_SECRET_ARN")?.value).to.equal(prod.one("aws:secretsmanager/secret:Secret").outputs.arn);
         expect(prod.ofType("kubernetes:core/v1:Secret").map((s) => (s.inputs.metadata as { name: string }).name)).to.not.include("shop-db");
         expect(prod.one("kubernetes:apps/v1:Deployment").dependencies).to.include(job.urn);
     });

@@ -9,7 +9,7 @@ import { TokenRejectedError, type Principal, type TokenVerifier } from "./princi
  * refetches it when a token names an unknown key id, so Keycloak key rotation needs no restart.
  */
 export function createOidcVerifier(oidc: OidcConfig): TokenVerifier {
-  const keys = createRemoteJWKSet(new URL(`${oidc.issuer}/protocol/openid-connect/certs`), {
+  const keys = createRemoteJWKSet(new URL(oidc.jwksUrl ?? `${oidc.issuer}/protocol/openid-connect/certs`), {
     timeoutDuration: 3000,
     cooldownDuration: 30_000,
   });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { authenticate, requireRole } from "../auth/guards";
+import { ROLES } from "../auth/roles";
 import type { TokenVerifier } from "../auth/principal";
 import { badRequest, conflict, notFound } from "../http/http-error";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -24,7 +25,7 @@ function translateWriteError(error: unknown): never {
 }
 
 export function registerProductRoutes(app: FastifyInstance, products: ProductService, verifier: TokenVerifier): void {
-  const adminOnly = [authenticate(verifier), requireRole("admin")];
+  const adminOnly = [authenticate(verifier), requireRole(ROLES.admin)];
 
   app.get<{ Querystring: { limit: number; cursor?: string } }>(
     "/v1/products",
