@@ -4,6 +4,7 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import { assumeRolePolicy } from "./iam-documents";
+import { explicitAwsProvider } from "./remote-providers";
 
 export interface NetworkArgs {
     /** IPv4 range of the VPC, e.g. 10.0.0.0/16. Give each region its own range so regions can be peered later. */
@@ -57,7 +58,7 @@ export class Network extends pulumi.ComponentResource {
             vpcEndpointStrategy: "Auto",
             vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway" }],
             tags: { Name: `${name}-vpc` },
-        }, { parent: this });
+        }, { parent: this, providers: explicitAwsProvider(this) });
 
         const flowLogGroup = new cloudwatch.LogGroup(`${name}-flow-logs`, {
             name: `/vpc/${name}/flow-logs`,
