@@ -5,6 +5,7 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as awsEks from "@pulumi/aws/eks";
 import * as kms from "@pulumi/aws/kms";
+import { explicitAwsProvider } from "./remote-providers";
 import { nodeRole } from "./node-role";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 
@@ -93,7 +94,7 @@ export class Cluster extends pulumi.ComponentResource {
             useDefaultVpcCni: true,
             corednsAddonOptions: { enabled: false },
             kubeProxyAddonOptions: { enabled: false },
-        }, { ...child, dependsOn: [controlPlaneLogs] });
+        }, { ...child, providers: explicitAwsProvider(this), dependsOn: [controlPlaneLogs] });
 
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.oidc = { providerArn: cluster.oidcProviderArn, providerUrl: cluster.oidcProviderUrl };

@@ -5,6 +5,7 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import { assumeRolePolicy } from "./iam-documents";
 import { networkSizeProblem, platformSubnetSpecs, subnetMasks, type SubnetMasks } from "./network-layout";
+import { explicitAwsProvider } from "./remote-providers";
 
 export interface NetworkArgs {
     /**
@@ -74,7 +75,7 @@ export class Network extends pulumi.ComponentResource {
             vpcEndpointStrategy: "Auto",
             vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway" }],
             tags: { Name: `${name}-vpc` },
-        }, { parent: this });
+        }, { parent: this, providers: explicitAwsProvider(this) });
 
         const flowLogGroup = new cloudwatch.LogGroup(`${name}-flow-logs`, {
             name: `/vpc/${name}/flow-logs`,

@@ -1,5 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MockCloud, UNKNOWN } from "./mock-cloud";
+import { MockCloud, UNKNOWN, type Expansion } from "./mock-cloud";
+import { isChildRef } from "./models/model";
+
+/** The @pulumi/aws plugin version, which names the engine's default aws provider (default_7_48_0). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const AWS_VERSION: string = require("@pulumi/aws/package.json").version;
 
 /** One resource as `pulumi stack export` writes it. */
 export interface CapturedResource {
@@ -52,7 +57,7 @@ export function secretMapKeys(value: unknown, path = ""): Record<string, string[
 interface StructLike { toJavaScript(): Record<string, unknown> }
 interface RegisterRequest {
     getType(): string; getName(): string; getParent(): string; getCustom(): boolean; getObject(): StructLike | undefined;
-    getDependenciesList(): string[]; getProvider(): string;
+    getDependenciesList(): string[]; getProvider(): string; getProvidersMap(): { get(key: string): string | undefined };
 }
 interface RegisterResponse { getUrn(): string; getId(): string; getObject(): StructLike | undefined }
 interface OutputsRequest { getUrn(): string; getOutputs(): StructLike | undefined }
@@ -75,19 +80,20 @@ export class Recorder {
     /** Registrations sent to the mock cloud and not yet answered, by "type name" (named when an evaluation hangs). */
     readonly pending = new Set<string>();
 
-    private constructor(region: string, preview: boolean) {
+    private constructor(region: string, preview: boolean, private readonly names: { project: string; stack: string }) {
         this.cloud = new MockCloud(region, preview);
     }
 
     /** preview: run as a first `pulumi preview` (isDryRun() is true; cloud-computed values are unknown). */
     static async install(project: string, stack: string, region: string, preview = false): Promise<Recorder> {
-        const recorder = new Recorder(region, preview);
+        const recorder = new Recorder(region, preview, { project, stack });
         await pulumi.runtime.setMocks(recorder.cloud, project, stack, preview);
         const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
         const register = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req, callback) => {
             const label = `${req.getType()} ${req.getName()}`;
             recorder.pending.add(label);
+            if (recorder.cloud.isModelled(req.getType())) recorder.cloud.expectComponent(req.getType(), req.getName(), recorder.awsProviderOf(req));
             register(req, (err, response) => {
                 recorder.pending.delete(label);
                 if (!err && response) recorder.record(req, response);
@@ -103,6 +109,26 @@ export class Recorder {
         return recorder;
     }
 
+    /**
+     * The aws provider a multi-language component's children use. The Node SDK sends a remote component only the
+     * providers given to it explicitly (opts.provider/providers), not those inherited from its parent; without one
+     * the engine's default aws provider (stack config only, no default tags) creates the children.
+     */
+    awsProviderOf(req: RegisterRequest): string {
+        const explicit = req.getProvidersMap().get("aws") || (req.getProvider().includes("::pulumi:providers:aws::") ? req.getProvider() : "");
+        if (explicit) return explicit;
+        const { stack, project } = this.names;
+        const urn = `urn:pulumi:${stack}::${project}::pulumi:providers:aws::default_${AWS_VERSION.replace(/\./g, "_")}`;
+        const ref = `${urn}::mock-default-aws-provider`;
+        if (!this.resources.some((r) => r.urn === urn)) {
+            const region = new pulumi.Config("aws").get("region");
+            const inputs = { ...(region ? { region } : {}), version: AWS_VERSION };
+            this.cloud.rememberProvider(urn, "mock-default-aws-provider", inputs);
+            this.resources.push({ urn, custom: true, id: "mock-default-aws-provider", type: "pulumi:providers:aws", inputs, outputs: inputs, dependencies: [] });
+        }
+        return ref;
+    }
+
     private record(req: RegisterRequest, response: RegisterResponse): void {
         const raw = req.getObject()?.toJavaScript() ?? {};
         const inputs = toExportShape(raw) as Record<string, unknown>;
@@ -115,16 +141,62 @@ export class Recorder {
         if (Object.keys(secretKeys).length > 0) this.secretKeys[urn] = secretKeys;
         // A provider not created yet has an unknown id in preview; the SDK then references it as "<urn>::<unknown>".
         if (type.startsWith("pulumi:providers:")) this.cloud.rememberProvider(urn, response.getId() || UNKNOWN, inputs);
+        const expansion = this.cloud.takeExpansion(type, req.getName());
         this.resources.push({
             urn,
             custom: req.getCustom(),
             id: response.getId() || undefined,
             type,
-            inputs,
-            outputs,
+            // A multi-language component reaches the engine as its provider registers it inside Construct: no
+            // inputs, and as outputs only what it registers (the program's inputs went to the model instead).
+            inputs: expansion ? {} : inputs,
+            outputs: expansion ? toExportShape(resolveRefs(expansion.registeredOutputs, expansionUrns(urn, expansion))) as Record<string, unknown> : outputs,
             parent: req.getParent() || undefined,
             dependencies: [...new Set(req.getDependenciesList())],
             provider: req.getProvider() || undefined,
         });
+        if (expansion) this.resources.push(...expandedResources(urn, expansion));
     }
+}
+
+/** URNs of a component's modelled children by model key, built as the engine builds them from the parent chain. */
+function expansionUrns(componentUrn: string, expansion: Expansion): Map<string, string> {
+    const urns = new Map<string, string>();
+    const childUrn = (parentUrn: string, type: string, name: string) => {
+        const [prefix, project, chain] = parentUrn.split("::");
+        return `${prefix}::${project}::${chain}$${type}::${name}`;
+    };
+    // Upstream declares a parent before its children, so one pass in declaration order resolves every parent.
+    for (const child of expansion.children) {
+        urns.set(child.key, childUrn(child.parent ? urns.get(child.parent) ?? componentUrn : componentUrn, child.type, child.name));
+    }
+    return urns;
+}
+
+function resolveRefs(value: unknown, urns: Map<string, string>): unknown {
+    if (isChildRef(value)) return urns.get(value.childRef);
+    if (Array.isArray(value)) return value.map((inner) => resolveRefs(inner, urns));
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, resolveRefs(inner, urns)]));
+    return value;
+}
+
+/** The component's children in export shape: parented under it (or a sibling), on the component's aws provider. */
+function expandedResources(componentUrn: string, expansion: Expansion): CapturedResource[] {
+    const urns = expansionUrns(componentUrn, expansion);
+    return expansion.children.map((child) => {
+        const outputs = toExportShape(resolveRefs(child.outputs, urns)) as Record<string, unknown>;
+        const inputs = toExportShape(child.inputs) as Record<string, unknown>;
+        if (outputs.tagsAll !== undefined) inputs.tagsAll = outputs.tagsAll;
+        return {
+            urn: urns.get(child.key)!,
+            custom: child.custom,
+            id: child.id,
+            type: child.type,
+            inputs,
+            outputs,
+            parent: child.parent ? urns.get(child.parent) : componentUrn,
+            dependencies: child.dependsOn.map((key) => urns.get(key)!).filter(Boolean),
+            provider: child.type.startsWith("aws:") ? expansion.provider : undefined,
+        };
+    });
 }

@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
+import { awsxVpcModel } from "./models/awsx-vpc";
+import { eksClusterModel } from "./models/eks-cluster";
+import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
 
 /**
  * The mock cloud: answers every resource registration and invoke the program makes with the inputs echoed back plus
@@ -14,7 +17,7 @@ export const MOCK_ACCOUNT_ID = "000000000000";
  * pulumi/pulumi pkg/resource/stack/deployment.go; `unknownValue` in the Node SDK's runtime/rpc). A mock that returns
  * it makes the SDK resolve that output as unknown in preview, exactly as a provider's preview of a create does.
  */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export { UNKNOWN };
 
 type State = Record<string, unknown>;
 type OutputMock = (name: string, inputs: State, ctx: MockContext) => State;
@@ -33,39 +36,8 @@ function arn(ctx: MockContext, service: string, resource: string, region = ctx.r
     return `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${resource}`;
 }
 
-function kubeconfigFor(clusterName: string, region: string) {
-    return {
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: clusterName, cluster: { server: `https://MOCK${hexOf(clusterName).slice(0, 16).toUpperCase()}.gr7.${region}.eks.amazonaws.com`, "certificate-authority-data": "TU9DSw==" } }],
-        contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
-        "current-context": clusterName,
-        users: [{ name: clusterName, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region] } } }],
-    };
-}
-
 /** Outputs by type token, for resources whose outputs the program reads. */
 const OUTPUTS: Record<string, OutputMock> = {
-    "awsx:ec2:Vpc": (_name, inputs, ctx) => {
-        const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
-        const subnets = (kind: string) => Array.from({ length: zones }, (_, i) => `subnet-mock${ctx.hex(`${kind}${i}`).slice(0, 12)}`);
-        return { vpcId: `vpc-mock${ctx.hex().slice(0, 13)}`, publicSubnetIds: subnets("public"), privateSubnetIds: subnets("private"), isolatedSubnetIds: [] };
-    },
-    "eks:index:Cluster": (name, inputs, ctx) => {
-        const clusterName = String(inputs.name ?? name);
-        const oidcId = ctx.hex("oidc").slice(0, 32).toUpperCase();
-        const providerUrl = `oidc.eks.${ctx.region}.amazonaws.com/id/${oidcId}`;
-        const kubeconfig = kubeconfigFor(clusterName, ctx.region);
-        return {
-            kubeconfig,
-            kubeconfigJson: JSON.stringify(kubeconfig),
-            oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${providerUrl}`,
-            oidcProviderUrl: providerUrl,
-            oidcIssuer: `https://${providerUrl}`,
-            nodeSecurityGroupId: `sg-mocknode${ctx.hex("node").slice(0, 8)}`,
-            clusterSecurityGroupId: `sg-mockcluster${ctx.hex("cluster").slice(0, 5)}`,
-        };
-    },
     "aws:rds/instance:Instance": (name, inputs, ctx) => {
         const identifier = String(inputs.identifier ?? `${name}-${ctx.hex().slice(0, 7)}`);
         const address = `${identifier}.mock${ctx.hex("host").slice(0, 10)}.${ctx.region}.rds.amazonaws.com`;
@@ -149,7 +121,36 @@ const ID_PREFIXES: Record<string, string> = {
     "aws:efs/mountTarget:MountTarget": "fsmt-mock",
     "aws:ec2/flowLog:FlowLog": "fl-mock",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-mock",
+    "aws:ec2/securityGroupRule:SecurityGroupRule": "sgrule-mock",
+    "aws:ec2/vpc:Vpc": "vpc-mock",
+    "aws:ec2/subnet:Subnet": "subnet-mock",
+    "aws:ec2/routeTable:RouteTable": "rtb-mock",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-mock",
+    "aws:ec2/route:Route": "r-mock",
+    "aws:ec2/internetGateway:InternetGateway": "igw-mock",
+    "aws:ec2/natGateway:NatGateway": "nat-mock",
+    "aws:ec2/eip:Eip": "eipalloc-mock",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-mock",
 };
+
+/**
+ * Multi-language components whose children the engine sees but the mock monitor does not: their models say what
+ * the component's provider would create (see tools/models/).
+ */
+const COMPONENT_MODELS: Record<string, (ctx: ModelContext) => ComponentExpansion> = {
+    "awsx:ec2:Vpc": awsxVpcModel,
+    "eks:index:Cluster": eksClusterModel,
+};
+
+/** Zones a new account sees per region (AWS "Regions and Zones"); most regions have three. */
+const ZONE_COUNTS: Record<string, number> = { "us-east-1": 6, "us-west-1": 2, "us-west-2": 4, "ap-northeast-2": 4 };
+export function zonesOf(region: string): string[] {
+    return Array.from({ length: ZONE_COUNTS[region] ?? 3 }, (_, i) => `${region}${"abcdef"[i]}`);
+}
+
+/** A modelled component's children with their mock state, waiting for the recorder to place them under its URN. */
+export interface ExpandedChild { type: string; name: string; key: string; parent?: string; custom: boolean; id?: string; inputs: State; outputs: State; dependsOn: string[] }
+export interface Expansion { children: ExpandedChild[]; registeredOutputs: State; provider?: string }
 
 const INVOKES: Record<string, (inputs: State, region: string) => State> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
@@ -163,10 +164,18 @@ const INVOKES: Record<string, (inputs: State, region: string) => State> = {
     }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
     "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
-        const names = ["a", "b", "c"].map((zone) => `${region}${zone}`);
+        const names = zonesOf(region);
         return { names, zoneIds: names.map((_, i) => `mock-az${i + 1}`), id: region };
     },
 };
+
+/** A value as the engine writes it: every unknown (the SDK's Unknown object included) as the marker string. */
+function onWire(value: unknown): unknown {
+    if (isUnknown(value)) return UNKNOWN;
+    if (Array.isArray(value)) return value.map(onWire);
+    if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, onWire(inner)]));
+    return value;
+}
 
 function isRecord(value: unknown): value is State {
     return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -196,6 +205,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
     private readonly providerRegions = new Map<string, string>();
     private readonly providerTags = new Map<string, Record<string, string>>();
     private readonly declarations = new Map<string, string>();
+    private readonly componentProviders = new Map<string, string>();
+    private readonly expansions = new Map<string, Expansion>();
 
     /**
      * preview: answer as a first `pulumi preview` on an empty account does. Registrations echo the program's inputs and
@@ -243,35 +254,95 @@ export class MockCloud implements pulumi.runtime.Mocks {
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
-        const region = (args.provider && this.providerRegions.get(args.provider)) ?? this.defaultRegion;
-        const seed = hexOf(args.type, args.name);
-        const slug = args.type.split(":").pop()?.toLowerCase() ?? "resource";
-        const id = args.id || `${ID_PREFIXES[args.type] ?? `mock-${slug}-`}${seed.slice(0, 12)}`;
-        const ctx: MockContext = { region, id, hex: (salt = "") => hexOf(seed, salt) };
-        const state: State = { ...args.inputs };
-        if (args.type.startsWith("aws:")) {
-            const service = args.type.split(":")[1].split("/")[0];
-            state.arn ??= arn(ctx, service, `${slug}/${args.name}`);
-            if (this.isAutonamed(args.type)) state.name ??= `${args.name}-${seed.slice(0, 7)}`;
-            if (this.isTaggable(args.type)) {
-                const defaults = (args.provider && this.providerTags.get(args.provider)) ?? {};
-                state.tagsAll = { ...defaults, ...(args.inputs.tags as Record<string, string> | undefined) };
+        const model = COMPONENT_MODELS[args.type];
+        if (model) return { id: undefined, state: this.expand(args.type, args.name, args.inputs, model) };
+        const hasId = args.custom || args.type.startsWith("pulumi:providers:");
+        const id = args.id || this.idOf(args.type, args.name);
+        const state = this.stateOf(args.type, args.name, args.inputs, id, args.provider);
+        // An empty id is how the monitor reports "not created yet": the SDK resolves `id` as unknown.
+        if (this.preview) return { id: hasId ? args.id || "" : undefined, state: previewState(state, args.inputs) };
+        return { id: hasId ? id : undefined, state };
+    }
+
+    private idOf(type: string, name: string): string {
+        const slug = type.split(":").pop()?.toLowerCase() ?? "resource";
+        return `${ID_PREFIXES[type] ?? `mock-${slug}-`}${hexOf(type, name).slice(0, 12)}`;
+    }
+
+    private regionOf(provider: string | undefined): string {
+        return (provider && this.providerRegions.get(provider)) ?? this.defaultRegion;
+    }
+
+    /** The state the cloud answers for a resource: inputs echoed, plus ARN, merged default tags and computed outputs. */
+    private stateOf(type: string, name: string, inputs: State, id: string, provider: string | undefined): State {
+        const seed = hexOf(type, name);
+        const slug = type.split(":").pop()?.toLowerCase() ?? "resource";
+        const ctx: MockContext = { region: this.regionOf(provider), id, hex: (salt = "") => hexOf(seed, salt) };
+        const state: State = { ...inputs };
+        if (type.startsWith("aws:")) {
+            const service = type.split(":")[1].split("/")[0];
+            state.arn ??= arn(ctx, service, `${slug}/${name}`);
+            if (this.isAutonamed(type)) state.name ??= `${name}-${seed.slice(0, 7)}`;
+            if (this.isTaggable(type)) {
+                const defaults = (provider && this.providerTags.get(provider)) ?? {};
+                state.tagsAll = isUnknown(inputs.tags) ? UNKNOWN : { ...defaults, ...(inputs.tags as Record<string, string> | undefined) };
             }
         }
-        if (args.type.startsWith("kubernetes:") && args.type !== "kubernetes:helm.sh/v3:Release") {
+        if (type.startsWith("kubernetes:") && type !== "kubernetes:helm.sh/v3:Release") {
             const metadata = (state.metadata ?? {}) as State;
-            state.metadata = { ...metadata, name: metadata.name ?? `${args.name}-${seed.slice(0, 8)}` };
+            state.metadata = { ...metadata, name: metadata.name ?? `${name}-${seed.slice(0, 8)}` };
         }
-        if (args.type === "kubernetes:helm.sh/v3:Release") {
-            state.status = { name: args.inputs.name ?? args.name, namespace: args.inputs.namespace, version: args.inputs.version, status: "deployed" };
+        if (type === "kubernetes:helm.sh/v3:Release") {
+            state.status = { name: inputs.name ?? name, namespace: inputs.namespace, version: inputs.version, status: "deployed" };
         }
-        const hasId = args.custom || args.type.startsWith("pulumi:providers:");
-        if (this.preview) {
-            // An empty id is how the monitor reports "not created yet": the SDK resolves `id` as unknown.
-            return { id: hasId ? "" : undefined, state: previewState({ ...state, ...OUTPUTS[args.type]?.(args.name, args.inputs, ctx) }, args.inputs) };
-        }
-        Object.assign(state, OUTPUTS[args.type]?.(args.name, args.inputs, ctx));
-        return { id: hasId ? id : undefined, state };
+        Object.assign(state, OUTPUTS[type]?.(name, inputs, ctx));
+        return state;
+    }
+
+    /**
+     * The recorder names the aws provider a component was given (the mock's arguments drop a component's providers
+     * map), so its children get that provider's region and default tags.
+     */
+    expectComponent(type: string, name: string, awsProvider: string): void {
+        this.componentProviders.set(`${type}::${name}`, awsProvider);
+    }
+
+    isModelled(type: string): boolean {
+        return type in COMPONENT_MODELS;
+    }
+
+    /**
+     * Runs a component's model: children (kept for the recorder) and the construct state the program receives. In a
+     * preview every value the cloud assigns (ids, ARNs, endpoints, the kubeconfig) is unknown, children's too.
+     */
+    private expand(type: string, name: string, inputs: State, model: (ctx: ModelContext) => ComponentExpansion): State {
+        const key = `${type}::${name}`;
+        const provider = this.componentProviders.get(key);
+        const region = this.regionOf(provider);
+        const preview = this.preview;
+        const expansion = model({
+            name, inputs, region, zones: zonesOf(region),
+            id: (t, n) => (preview ? UNKNOWN : this.idOf(t, n)),
+            cloud: (value) => (preview ? UNKNOWN : value),
+        });
+        const children = expansion.children.map((c): ExpandedChild => {
+            const id = c.custom && !preview ? this.idOf(c.type, c.name) : undefined;
+            // Program inputs passed through reach the model as the SDK's Unknown objects; the export writes the marker.
+            const inputs = onWire(c.inputs) as State;
+            const state = { ...this.stateOf(c.type, c.name, inputs, id ?? "", provider), ...(onWire(c.computed) as State) };
+            const outputs = preview ? previewState(state, inputs) : state;
+            return { type: c.type, name: c.name, key: c.key, parent: c.parent, custom: c.custom, id, inputs, outputs, dependsOn: c.dependsOn };
+        });
+        this.expansions.set(key, { children, registeredOutputs: expansion.registeredOutputs, provider });
+        return expansion.programOutputs;
+    }
+
+    /** The children of a modelled component, once; undefined for any other resource. */
+    takeExpansion(type: string, name: string): Expansion | undefined {
+        const key = `${type}::${name}`;
+        const expansion = this.expansions.get(key);
+        this.expansions.delete(key);
+        return expansion;
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

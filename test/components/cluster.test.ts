@@ -14,27 +14,39 @@ describe("components/cluster", () => {
         restricted = await declared("clustertest-cidr", () => new Cluster("clustertest-cidr", { ...args, clusterName: "c-cidr", publicAccessCidrs: ["203.0.113.0/24"] }));
     });
 
+    // eks:index:Cluster reaches the engine with no inputs; these judge the aws:eks/cluster:Cluster its provider creates.
+    const controlPlane = (stack: Registered) => stack.one("aws:eks/cluster:Cluster").inputs;
+
     it("envelope-encrypts Kubernetes secrets with its own rotating KMS key", () => {
-        const eks = restricted.one("eks:index:Cluster").inputs;
+        expect(restricted.one("eks:index:Cluster").inputs).to.deep.equal({});
         const key = restricted.one("aws:kms/key:Key");
         expect(key.inputs.enableKeyRotation).to.equal(true);
-        expect(eks.encryptionConfigKeyArn).to.equal(key.outputs.arn);
+        expect(controlPlane(restricted).encryptionConfig).to.deep.equal({ provider: { keyArn: key.outputs.arn }, resources: ["secrets"] });
     });
 
     it("ships every control-plane log type to a log group it owns", () => {
-        expect(restricted.one("eks:index:Cluster").inputs.enabledClusterLogTypes).to.have.members(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+        expect(controlPlane(restricted).enabledClusterLogTypes).to.have.members(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
         expect(restricted.one("aws:cloudwatch/logGroup:LogGroup").inputs.name).to.equal("/aws/eks/c-cidr/cluster");
     });
 
-    it("restricts the API endpoint: private only, or public limited to the configured CIDRs", () => {
-        expect(privateCluster.one("eks:index:Cluster").inputs).to.include({ endpointPrivateAccess: true, endpointPublicAccess: false });
-        const eks = restricted.one("eks:index:Cluster").inputs;
-        expect(eks).to.include({ endpointPrivateAccess: true, endpointPublicAccess: true });
-        expect(eks.publicAccessCidrs).to.deep.equal(["203.0.113.0/24"]);
+    it("restricts the API endpoint: endpointPublicAccess false when no CIDRs are given, else public limited to them", () => {
+        expect(controlPlane(privateCluster).vpcConfig).to.include({ endpointPrivateAccess: true, endpointPublicAccess: false });
+        expect(controlPlane(privateCluster).vpcConfig).to.not.have.property("publicAccessCidrs");
+        expect(controlPlane(restricted).vpcConfig).to.deep.include({ endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
     });
 
-    it("creates an OIDC provider for IRSA, uses access entries and runs the version from config", () => {
-        expect(restricted.one("eks:index:Cluster").inputs).to.include({ createOidcProvider: true, authenticationMode: "API", version: "1.33", skipDefaultNodeGroup: true });
+    it("creates an OIDC provider for IRSA, uses access entries and runs the version from config, with no default node group", () => {
+        expect(controlPlane(restricted)).to.deep.include({ version: "1.33", accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true } });
+        const oidc = restricted.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+        expect(oidc.inputs.clientIdLists).to.deep.equal(["sts.amazonaws.com"]);
+        expect(restricted.ofType("aws:ec2/launchTemplate:LaunchTemplate")).to.have.length(1); // the system group's, none from eks
+        expect(restricted.ofType("aws:autoscaling/group:Group")).to.have.length(0);
+    });
+
+    it("hands IRSA roles the issuer that the OIDC provider registers (eks 4.3: oidcProviderUrl carries https://)", () => {
+        const issuer = String(restricted.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider").inputs.url).replace("https://", "");
+        const trust = restricted.ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("AssumeRoleWithWebIdentity"))!;
+        expect(Object.keys(JSON.parse(String(trust.inputs.assumeRolePolicy)).Statement[0].Condition.StringEquals)).to.include(`${issuer}:sub`);
     });
 
     it("installs the EKS managed add-ons, the CSI drivers and CNI with their own IRSA roles", () => {

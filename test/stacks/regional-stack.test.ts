@@ -32,7 +32,7 @@ describe("stacks/region (the offline plan of every shipped stack)", function () 
         before(() => { prod = plannedStack("prod"); });
 
         it("holds the VPC, the EKS cluster, Karpenter with its NodePools and EC2NodeClass, RDS and EFS with its StorageClass", () => {
-            for (const type of ["awsx:ec2:Vpc", "eks:index:Cluster", "aws:rds/instance:Instance", "aws:efs/fileSystem:FileSystem"]) {
+            for (const type of ["awsx:ec2:Vpc", "aws:ec2/vpc:Vpc", "eks:index:Cluster", "aws:eks/cluster:Cluster", "aws:rds/instance:Instance", "aws:efs/fileSystem:FileSystem"]) {
                 expect(ofType(prod, type), type).to.have.length(1);
             }
             expect(ofType(prod, "kubernetes:karpenter.sh/v1:NodePool")).to.have.length.at.least(1);
@@ -45,8 +45,18 @@ describe("stacks/region (the offline plan of every shipped stack)", function () 
             expect(single(prod, "aws:rds/instance:Instance").inputs).to.include({ multiAz: true, storageEncrypted: true, publiclyAccessible: false, deletionProtection: true });
         });
 
-        it("has a NAT gateway per zone", () => {
-            expect(single(prod, "awsx:ec2:Vpc").inputs.natGateways).to.deep.equal({ strategy: "OnePerAz" });
+        it("has a NAT gateway per zone, each in its own zone's public subnet", () => {
+            const publicSubnets = ofType(prod, "aws:ec2/subnet:Subnet").filter((s) => s.inputs.mapPublicIpOnLaunch === true);
+            const nats = ofType(prod, "aws:ec2/natGateway:NatGateway");
+            expect(nats).to.have.length(3);
+            expect(new Set(nats.map((n) => publicSubnets.find((s) => s.id === n.inputs.subnetId)?.inputs.availabilityZone)).size).to.equal(3);
+        });
+
+        it("every private subnet carries karpenter.sh/discovery for the cluster", () => {
+            const cluster = single(prod, "aws:eks/cluster:Cluster");
+            const privateSubnets = ofType(prod, "aws:ec2/subnet:Subnet").filter((s) => s.inputs.mapPublicIpOnLaunch === false);
+            expect(privateSubnets).to.have.length(3);
+            for (const subnet of privateSubnets) expect(subnet.inputs.tags).to.include({ "karpenter.sh/discovery": cluster.inputs.name });
         });
 
         it("tags every taggable AWS resource for cost allocation from one place", () => {
@@ -86,7 +96,8 @@ describe("stacks/region (the offline plan of every shipped stack)", function () 
         before(() => { dev = plannedStack("dev"); prod = plannedStack("prod"); });
 
         it("one NAT gateway instead of one per zone", () => {
-            expect(single(dev, "awsx:ec2:Vpc").inputs.natGateways).to.deep.equal({ strategy: "Single" });
+            expect(ofType(dev, "aws:ec2/natGateway:NatGateway")).to.have.length(1);
+            expect(ofType(prod, "aws:ec2/natGateway:NatGateway")).to.have.length(3);
         });
 
         it("a single-AZ, deletable database on a smaller Graviton class", () => {

@@ -121,4 +121,40 @@ describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report F
         expect(prod.report.secretKeys[grafana.urn]).to.deep.equal({ stringData: ["admin-password", "admin-user"] });
         expect(JSON.stringify(prod.report)).to.not.include("offline-placeholder-for-");
     });
+
+    it("expands the awsx Vpc and eks Cluster into the AWS resources their providers create, under the components", () => {
+        const prod = plannedStack("prod");
+        const only = (type: string) => prod.resources.filter((r) => r.type === type);
+        const [vpcComponent] = only("awsx:ec2:Vpc");
+        const [eksComponent] = only("eks:index:Cluster");
+        // As the engine reports a multi-language component: no inputs; outputs only what it registers.
+        expect(vpcComponent.inputs).to.deep.equal({});
+        expect(vpcComponent.outputs).to.deep.equal({});
+        expect(eksComponent.inputs).to.deep.equal({});
+        expect(eksComponent.outputs.oidcProviderUrl).to.match(/^https:\/\/oidc\.eks\.ap-south-1\.amazonaws\.com\/id\//);
+        expect(eksComponent.outputs.oidcIssuer).to.equal(String(eksComponent.outputs.oidcProviderUrl).replace("https://", ""));
+
+        const [vpc] = only("aws:ec2/vpc:Vpc");
+        expect(vpc.parent).to.equal(vpcComponent.urn);
+        expect(only("aws:ec2/subnet:Subnet").map((s) => s.inputs.cidrBlock)).to.deep.equal(
+            ["10.0.0.0/22", "10.0.32.0/19", "10.0.64.0/22", "10.0.96.0/19", "10.0.128.0/22", "10.0.160.0/19"]);
+        expect(only("aws:ec2/natGateway:NatGateway")).to.have.length(3);
+        expect(plannedStack("dev").resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway")).to.have.length(1);
+        const [cluster] = only("aws:eks/cluster:Cluster");
+        expect(cluster.parent).to.equal(eksComponent.urn);
+        // The children use the stack's aws provider (passed on explicitly), so they carry its default tags.
+        for (const child of [vpc, cluster]) {
+            expect(child.provider).to.match(/pulumi:providers:aws::prod-aws::/);
+            expect(child.inputs.tagsAll).to.include({ environment: "prod", "cost-centre": "ecommerce" });
+        }
+    });
+
+    it("exits 2 with awsx's own message when the subnets do not fit the VPC", () => {
+        withStackFile("config:\n  aws:region: ap-south-1\n  ecommerce-platform:environment: dev\n  ecommerce-platform:vpcCidr: 10.1.0.0/17\n" +
+            "  ecommerce-platform:clusterPublicAccessCidrs: []\n  ecommerce-platform:keycloakAdminPassword:\n    secure: v1:x\n", (stack) => {
+            const run = runPlan(stack);
+            expect(run.exitCode).to.equal(2);
+            expect(run.stderr).to.include("Subnets are too large for VPC. VPC has 8192 addresses, but subnets require 9216 addresses.");
+        });
+    });
 });
