@@ -42,7 +42,18 @@ export const IMAGES = {
     awsCli: "public.ecr.aws/aws-cli/aws-cli:2.27.50",
     /** One-shot HTTP calls against Elasticsearch (ILM policy, index template). */
     curl: "docker.io/curlimages/curl:8.15.0",
-    redis: "quay.io/opstree/redis:v7.0.15",
+    /**
+     * Redis 8.6 (released 2026-02). The 7.0 line is end-of-life (CVE-2024-31228 and later fixes never reach it); redis/redis
+     * SECURITY.md lists only 8.x and 7.4.x as supported, and Redis's lifecycle page ends 7.4 on 2026-11-30, so at
+     * 2026-12 only an 8.x line is patched. The operator's own CI (OT-CONTAINER-KIT/redis-operator v0.26.0,
+     * .github/workflows/ci.yaml, 2026-07-12) runs its e2e suite (TLS cluster, ACL users) on quay.io/opstree/redis:latest,
+     * which the image repository builds from redis-stable (OT-CONTAINER-KIT/redis Dockerfile, `REDIS_VERSION=latest`),
+     * i.e. the current 8.x. Tag v8.6.2 exists on quay.io/opstree/redis (built by that repository's monthly
+     * auto-redis-version-check workflow; pinned by other public deployments, 2026), read 2026-12. Opstree deletes old
+     * tags from quay.io: re-check the tag (and pin its digest) before each upgrade. clusterVersion stays "v7": it selects
+     * the operator's v7+ cluster behaviour (hostname announce), not an exact Redis version.
+     */
+    redis: "quay.io/opstree/redis:v8.6.2",
     redisExporter: "quay.io/opstree/redis-exporter:v1.44.0",
     redisOperator: "quay.io/opstree/redis-operator:v0.26.0",
     fluentBit: "cr.fluentbit.io/fluent/fluent-bit:5.1.1",

@@ -13,16 +13,18 @@ export interface DatabaseBootstrapArgs {
     namespace: string;
     /** Database to create (owned by `roleName`). */
     databaseName: string;
-    /** Login role to create; its password is generated and kept in a Kubernetes Secret. Default: databaseName. */
+    /** Login role to create; its password is generated and kept in a Kubernetes Secret (unless IAM). Default: databaseName. */
     roleName?: string;
     /** The RDS instance: address, port, its maintenance database and the RDS-managed master secret (and its key). */
     database: DatabaseEndpoint;
     /**
-     * Secrets Manager secret (JSON with `username` and `password`) that holds the role's password, for applications
-     * that read their credentials from Secrets Manager. When given, the password never enters Kubernetes. Default:
-     * a generated password in the `<databaseName>-db` Kubernetes Secret.
+     * The role logs in with IAM database authentication only (RDS's `rds_iam` role, a 15-minute token signed with the
+     * application's IAM role): no password exists, none is stored, and any old one is removed. Default false: a
+     * generated password in the `<databaseName>-db` Kubernetes Secret.
      */
-    passwordSecretArn?: pulumi.Input<string>;
+    iamAuthentication?: boolean;
+    /** Changing this value generates the role's password anew (RandomPassword keeper; config `secretRotationEpoch`). Default "1". */
+    rotationEpoch?: string;
     region: string;
     oidc: OidcIdentity;
     /** Resources the Kubernetes objects wait for; must include the namespace they are created in. */
@@ -36,7 +38,8 @@ const WORK = "/work";
  * An application's own database and login role on the shared RDS instance, created by a mechanism that works on a
  * fresh instance and on every later run: a Kubernetes Job. Its init container reads the RDS-managed master secret
  * from Secrets Manager (IRSA role limited to that one secret and its key), and psql then runs idempotent SQL:
- * create the role if missing, (re)set its password, create the database if missing, owned by the role.
+ * create the role if missing, (re)set its password (or, with IAM authentication, grant `rds_iam` and drop any
+ * password), create the database if missing, owned by the role.
  * The master password is never in Pulumi state and follows RDS's rotation; the application's password is generated
  * here and reaches pods only through the `<databaseName>-db` Secret (keys host, port, database, username, password).
  */
@@ -58,13 +61,14 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
         }
         const serviceAccountName = `${this.databaseName.replace(/_/g, "-")}-db-bootstrap`;
 
-        const secret = args.passwordSecretArn ? undefined : this.kubernetesCredentials(name, args);
+        const iam = args.iamAuthentication ?? false;
+        const secret = iam ? undefined : this.kubernetesCredentials(name, args);
         const role = new ServiceAccountRole(`${name}-bootstrap`, {
             oidc: args.oidc,
             namespace: args.namespace,
             serviceAccount: serviceAccountName,
-            policy: pulumi.all([args.database.masterUserSecretArn, args.database.kmsKeyArn, args.passwordSecretArn]).apply(([secretArn, keyArn, appSecretArn]) => policyDocument([
-                { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: appSecretArn ? [secretArn, appSecretArn] : secretArn },
+            policy: pulumi.all([args.database.masterUserSecretArn, args.database.kmsKeyArn]).apply(([secretArn, keyArn]) => policyDocument([
+                { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
                 {
                     Sid: "DecryptThroughSecretsManager", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn,
                     Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
@@ -104,7 +108,6 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                             command: ["sh", "-c", READ_SECRETS_SCRIPT],
                             env: [
                                 { name: "SECRET_ARN", value: args.database.masterUserSecretArn },
-                                ...(args.passwordSecretArn ? [{ name: "APP_SECRET_ARN", value: args.passwordSecretArn }] : []),
                                 { name: "AWS_REGION", value: args.region },
                                 { name: "HOME", value: WORK },
                             ],
@@ -126,6 +129,7 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                                 { name: "PGSSLROOTCERT", value: `${WORK}/${RDS_CA_FILE}` },
                                 { name: "APP_DATABASE", value: this.databaseName },
                                 { name: "APP_ROLE", value: this.username },
+                                { name: "APP_IAM_AUTH", value: String(iam) },
                                 ...(secret ? [{ name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } } }] : []),
                             ],
                             volumeMounts: [workVolume],
@@ -142,7 +146,7 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
     }
 
     private kubernetesCredentials(name: string, args: DatabaseBootstrapArgs): k8s.core.v1.Secret {
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false, keepers: { rotationEpoch: args.rotationEpoch ?? "1" } }, { parent: this });
         return new k8s.core.v1.Secret(`${name}-credentials`, {
             metadata: { name: `${this.databaseName.replace(/_/g, "-")}-db`, namespace: args.namespace },
             type: "Opaque",
@@ -157,31 +161,30 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
     }
 }
 
-/** The init container fetches the master secret and, for Secrets Manager-held credentials, the application's. */
+/** The init container fetches the master secret. */
 export const READ_SECRETS_SCRIPT = `set -eu
 aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretString --output text > ${WORK}/master.json
-if [ -n "\${APP_SECRET_ARN:-}" ]; then
-  aws secretsmanager get-secret-value --secret-id "$APP_SECRET_ARN" --query SecretString --output text > ${WORK}/app.json
-fi
 `;
 
 /**
  * Idempotent: every statement either checks before creating or sets state. The master credentials come from the
  * RDS secret JSON ({"username":..,"password":..}); RDS-generated passwords contain no '"', so a sed extraction
- * suffices (JSON escapes of '\' and '/' are undone).
+ * suffices (JSON escapes of '\' and '/' are undone). With APP_IAM_AUTH=true the role gets `rds_iam` (RDS then accepts
+ * only IAM tokens for it) and its password is removed; otherwise its password is (re)set to APP_PASSWORD.
  */
 export const BOOTSTRAP_SCRIPT = `set -eu
 PGUSER="$(sed -E 's/.*"username"[[:space:]]*:[[:space:]]*"([^"]*)".*/\\1/' ${WORK}/master.json)"
 PGPASSWORD="$(sed -E 's/.*"password"[[:space:]]*:[[:space:]]*"([^"]*)".*/\\1/; s#\\\\/#/#g; s/\\\\\\\\/\\\\/g' ${WORK}/master.json)"
 export PGUSER PGPASSWORD
 rm -f ${WORK}/master.json
-if [ -f ${WORK}/app.json ]; then
-  APP_PASSWORD="$(sed -E 's/.*"password"[[:space:]]*:[[:space:]]*"([^"]*)".*/\\1/' ${WORK}/app.json)"
-  rm -f ${WORK}/app.json
-fi
-psql -v ON_ERROR_STOP=1 -v role="$APP_ROLE" -v db="$APP_DATABASE" -v pw="$APP_PASSWORD" <<'SQL'
+psql -v ON_ERROR_STOP=1 -v role="$APP_ROLE" -v db="$APP_DATABASE" -v pw="\${APP_PASSWORD:-}" -v iam="\${APP_IAM_AUTH:-false}" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \\gexec
+\\if :iam
+ALTER ROLE :"role" WITH LOGIN PASSWORD NULL;
+GRANT rds_iam TO :"role";
+\\else
 ALTER ROLE :"role" WITH LOGIN PASSWORD :'pw';
+\\endif
 GRANT :"role" TO CURRENT_USER;
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
 REVOKE ALL ON DATABASE :"db" FROM PUBLIC;

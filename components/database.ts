@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ec2 from "@pulumi/aws/ec2";
+import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import * as rds from "@pulumi/aws/rds";
 import * as vpc from "@pulumi/aws/vpc";
+import { assumeRolePolicy } from "./iam-documents";
 
 export interface DatabaseArgs {
     vpcId: pulumi.Input<string>;
@@ -25,7 +27,17 @@ export interface DatabaseArgs {
     backupRetentionDays?: number;
     /** Master user name; its password is generated and rotated by RDS in Secrets Manager. Default "shop_admin". */
     masterUsername?: string;
+    /**
+     * Enhanced Monitoring: OS metrics (per-process CPU, memory, I/O) every N seconds to CloudWatch Logs through a role
+     * RDS assumes; one of 1, 5, 10, 15, 30, 60. 0 turns it off (no role is created). Default 0.
+     */
+    monitoringIntervalSeconds?: number;
 }
+
+/** The intervals RDS accepts for Enhanced Monitoring (0 = off). */
+export const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
+/** AWS managed policy for the Enhanced Monitoring role (writes the RDSOSMetrics log group only). */
+export const ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole";
 
 export const POSTGRES_PORT = 5432;
 
@@ -38,6 +50,20 @@ export interface DatabaseEndpoint {
     /** RDS-managed master secret (JSON with username and password) and the KMS key that encrypts it. */
     masterUserSecretArn: pulumi.Input<string>;
     kmsKeyArn: pulumi.Input<string>;
+    /** The instance's ARN and its DbiResourceId: what an IAM policy names to allow `rds-db:connect` as one role. */
+    arn: pulumi.Input<string>;
+    resourceId: pulumi.Input<string>;
+}
+
+/**
+ * The `rds-db:connect` resource for one database user of an instance:
+ * arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user> (region and account from the instance ARN).
+ */
+export function rdsDbUserArn(endpoint: Pick<DatabaseEndpoint, "arn" | "resourceId">, user: string): pulumi.Output<string> {
+    return pulumi.all([endpoint.arn, endpoint.resourceId]).apply(([instanceArn, resourceId]) => {
+        const [, partition, , region, account] = instanceArn.split(":");
+        return `arn:${partition}:rds-db:${region}:${account}:dbuser:${resourceId}/${user}`;
+    });
 }
 
 /**
@@ -102,6 +128,16 @@ export class Database extends pulumi.ComponentResource {
             ],
         }, child);
 
+        const interval = args.monitoringIntervalSeconds ?? 0;
+        if (!(MONITORING_INTERVALS as readonly number[]).includes(interval)) {
+            throw new Error(`Database ${name}: monitoringIntervalSeconds must be one of ${MONITORING_INTERVALS.join(", ")}, got ${interval}`);
+        }
+        const monitoringRole = interval > 0 ? new iam.Role(`${name}-monitoring`, {
+            description: `RDS Enhanced Monitoring of ${name}`,
+            assumeRolePolicy: assumeRolePolicy({ Service: "monitoring.rds.amazonaws.com" }),
+            managedPolicyArns: [ENHANCED_MONITORING_POLICY],
+        }, child) : undefined;
+
         const instance = new rds.Instance(`${name}-postgres`, {
             engine: "postgres",
             engineVersion: args.engineVersion,
@@ -132,6 +168,8 @@ export class Database extends pulumi.ComponentResource {
             performanceInsightsKmsKeyId: key.arn,
             performanceInsightsRetentionPeriod: 7,
             enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            monitoringInterval: interval,
+            monitoringRoleArn: monitoringRole?.arn,
             caCertIdentifier: "rds-ca-rsa2048-g1",
         }, child);
 
@@ -143,6 +181,7 @@ export class Database extends pulumi.ComponentResource {
         this.endpoint = {
             address: this.address, port: this.port, maintenanceDatabase: this.maintenanceDatabase,
             masterUserSecretArn: this.masterUserSecretArn, kmsKeyArn: this.kmsKeyArn,
+            arn: instance.arn, resourceId: instance.resourceId,
         };
         this.registerOutputs({ address: this.address, masterUserSecretArn: this.masterUserSecretArn });
     }

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { createHash } from "node:crypto";
 import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
 import { IMAGES, imageParts } from "./catalogue";
 import { helmRelease } from "./helm-release";
 import { platformNamespace } from "./namespace";
@@ -21,6 +23,16 @@ export interface RedisClusterArgs {
     resources?: ResourceSpec;
     /** Spread pods over zones with DoNotSchedule (prod) instead of ScheduleAnyway. Default false. */
     strictZoneSpread?: boolean;
+    /**
+     * Client users of their own (Redis ACL), each limited to its key patterns and commands; the `default` user stays the
+     * administrator the operator, the exporter, replication and the probes authenticate as. Default none.
+     */
+    aclUsers?: RedisAclUser[];
+    /**
+     * Changing this value generates every password of the cluster anew (RandomPassword keeper): the rotation epoch of
+     * the stack (config `secretRotationEpoch`). Default "1".
+     */
+    rotationEpoch?: string;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
      * The Karpenter NodePools its data pods land on: the resources that start those pods wait for them (the operator,
@@ -29,16 +41,40 @@ export interface RedisClusterArgs {
     nodePools?: pulumi.Input<pulumi.Resource>[];
 }
 
+/** A Redis ACL user for one client: what it may touch and run, nothing else (`-@all` first). */
+export interface RedisAclUser {
+    username: string;
+    /** Key patterns (ACL `~pattern`), e.g. "shop:*". At least one. */
+    keyPatterns: string[];
+    /** Commands allowed (ACL `+command`, a subcommand as "cluster|slots"). At least one. */
+    commands: string[];
+}
+
 export const REDIS_PORT = 6379;
 const CLUSTER_NAME = "redis-cluster";
 /** Key of the password in the auth Secret (the operator reads it by name). */
 export const REDIS_PASSWORD_KEY = "password";
+/** The operator mounts this key of the ACL Secret as /etc/redis/user.acl (internal/k8sutils/statefulset.go, v0.26.0). */
+export const REDIS_ACL_FILE_KEY = "user.acl";
+/** Secret keys the operator's TLS block names (RedisCluster spec.TLS; chart 0.17.4's default `ca: ca.key` is wrong since operator v0.24). */
+const TLS_KEYS = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as const;
 
 /**
  * Self-hosted sharded Redis (cluster mode) for frequently read user data: the OT-Container-Kit operator and one
  * RedisCluster with authentication from a generated password held in a Kubernetes Secret, persistence on gp3,
  * leaders and followers on the on-demand stateful pool, PodDisruptionBudgets when there is more than one pod per
  * role, and the Prometheus redis-exporter sidecar.
+ *
+ * TLS everywhere (clients, replication, cluster bus: the operator writes tls-port, tls-replication and tls-cluster)
+ * with a CA generated here, so clients verify the server from a copy of the public CA certificate; client
+ * certificates stay optional (`tls-auth-clients optional`, operator v0.26.0 internal/agent/bootstrap/redis/config.go).
+ * Per-client ACL users come from an ACL file in a Secret (spec.acl.secret). The ACL file also defines `default` with
+ * the admin password: Redis replaces the default user by the file's, and one the file lacks becomes `nopass`.
+ *
+ * Both need the operator's GenerateConfigInInitContainer gate: without it the redis image's own entrypoint.sh writes
+ * the config and still reads REDIS_TLS_CA_KEY, which the operator renamed to REDIS_TLS_CA_CERT in v0.24.0
+ * (upgrade/migartion-v0.23.0-to-v0.24.0.md), leaving `tls-ca-cert-file` empty; the operator's CI runs its TLS and ACL
+ * e2e tests with that gate on (.github/workflows/ci.yaml at v0.26.0).
  */
 export class RedisCluster extends pulumi.ComponentResource {
     readonly namespace: string;
@@ -47,8 +83,13 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly port = REDIS_PORT;
     /** Secret (in `namespace`) holding the password under REDIS_PASSWORD_KEY. */
     readonly passwordSecretName: pulumi.Output<string>;
-    /** The generated password, as a Pulumi secret, for components that create their own copy of it. */
+    /** The generated admin (`default` user) password, as a Pulumi secret. Clients get ACL users instead. */
     readonly password: pulumi.Output<string>;
+    /** Every connection is TLS: clients verify the server against this CA certificate (public). */
+    readonly tls = true;
+    readonly caCertPem: pulumi.Output<string>;
+    /** The ACL users of `aclUsers`, by name, with their generated passwords (Pulumi secrets). */
+    readonly users: Record<string, { username: string; password: pulumi.Output<string> }>;
 
     constructor(name: string, args: RedisClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:data:RedisCluster", name, {}, opts);
@@ -65,12 +106,61 @@ export class RedisCluster extends pulumi.ComponentResource {
         const namespace = platformNamespace(this.namespace, "baseline", child, `${name}-namespace`);
         const inNamespace = { ...child, dependsOn: [namespace] };
 
-        const password = new random.RandomPassword(`${name}-auth`, { length: 32, special: false }, child);
+        const keepers = { rotationEpoch: args.rotationEpoch ?? "1" };
+        const password = new random.RandomPassword(`${name}-auth`, { length: 32, special: false, keepers }, child);
         this.password = pulumi.secret(password.result);
         const secret = new k8s.core.v1.Secret(`${name}-auth`, {
             metadata: { name: `${CLUSTER_NAME}-auth`, namespace: this.namespace },
             type: "Opaque",
             stringData: { [REDIS_PASSWORD_KEY]: this.password },
+        }, inNamespace);
+
+        // ACL: the admin as `default`, then one user per client, each with its own generated password.
+        this.users = {};
+        const aclLines: pulumi.Output<string>[] = [password.result.apply((admin) => aclLine({ username: "default", keyPatterns: ["*"], commands: ["@all"] }, admin))];
+        for (const user of args.aclUsers ?? []) {
+            if (!/^[a-z][a-z0-9-]{0,63}$/.test(user.username) || user.username === "default") throw new Error(`RedisCluster ${name}: ACL user "${user.username}" must be a lower-case name other than default`);
+            if (user.keyPatterns.length === 0 || user.commands.length === 0) throw new Error(`RedisCluster ${name}: ACL user ${user.username} needs key patterns and commands`);
+            const userPassword = new random.RandomPassword(`${name}-user-${user.username}`, { length: 32, special: false, keepers }, child);
+            this.users[user.username] = { username: user.username, password: pulumi.secret(userPassword.result) };
+            aclLines.push(userPassword.result.apply((value) => aclLine(user, value)));
+        }
+        const acl = new k8s.core.v1.Secret(`${name}-acl`, {
+            metadata: { name: `${CLUSTER_NAME}-acl`, namespace: this.namespace },
+            type: "Opaque",
+            stringData: { [REDIS_ACL_FILE_KEY]: pulumi.secret(pulumi.all(aclLines).apply((lines) => lines.join("\n") + "\n")) },
+        }, inNamespace);
+
+        // TLS: our own CA and one server certificate for the services and every pod's headless name (with TLS the
+        // nodes announce host names, cluster-preferred-endpoint-type hostname).
+        const caKey = new tls.PrivateKey(`${name}-ca`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const ca = new tls.SelfSignedCert(`${name}-ca`, {
+            privateKeyPem: caKey.privateKeyPem,
+            isCaCertificate: true,
+            subject: { commonName: `${CLUSTER_NAME} Redis CA`, organization: "ecommerce-platform" },
+            validityPeriodHours: 5 * 365 * 24,
+            earlyRenewalHours: 90 * 24,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        }, child);
+        const serverKey = new tls.PrivateKey(`${name}-tls`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const request = new tls.CertRequest(`${name}-tls`, {
+            privateKeyPem: serverKey.privateKeyPem,
+            subject: { commonName: `${CLUSTER_NAME}-leader.${this.namespace}.svc.cluster.local` },
+            dnsNames: redisDnsNames(this.namespace),
+        }, child);
+        // Redis nodes also dial each other with this certificate (replication, cluster bus), hence client_auth too.
+        const server = new tls.LocallySignedCert(`${name}-tls`, {
+            certRequestPem: request.certRequestPem,
+            caPrivateKeyPem: caKey.privateKeyPem,
+            caCertPem: ca.certPem,
+            validityPeriodHours: 365 * 24,
+            earlyRenewalHours: 30 * 24,
+            allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+        }, child);
+        const tlsSecret = new k8s.core.v1.Secret(`${name}-tls`, {
+            metadata: { name: `${CLUSTER_NAME}-tls`, namespace: this.namespace },
+            type: "kubernetes.io/tls",
+            stringData: { [TLS_KEYS.cert]: server.certPem, [TLS_KEYS.key]: pulumi.secret(serverKey.privateKeyPem), [TLS_KEYS.ca]: ca.certPem },
         }, inNamespace);
 
         const operatorImage = imageParts(IMAGES.redisOperator);
@@ -86,6 +176,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                 securityContext: restrictedContainerSecurityContext({ uid: 65532 }),
                 nodeSelector: SYSTEM_NODE_LABEL,
                 tolerations: SYSTEM_TOLERATIONS,
+                // Config from the operator's init container (see the class comment): TLS and the ACL file need it.
+                featureGates: { GenerateConfigInInitContainer: true },
             },
         }, { ...inNamespace, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
 
@@ -126,16 +218,40 @@ export class RedisCluster extends pulumi.ComponentResource {
                     securityContext: restrictedContainerSecurityContext({ uid: 1000 }),
                 },
                 podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+                TLS: { ...TLS_KEYS, secret: { secretName: tlsSecret.metadata.name } },
+                acl: { secret: { secretName: acl.metadata.name } },
                 storageSpec: {
                     volumeClaimTemplate: { spec: { storageClassName: STORAGE_CLASSES.block, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.volumeSize ?? "10Gi" } } } },
                     nodeConfVolume: true,
                     nodeConfVolumeClaimTemplate: { spec: { storageClassName: STORAGE_CLASSES.block, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
                 },
             },
-        }, { ...inNamespace, dependsOn: [operator, secret, ...(args.nodePools ?? [])] });
+        }, { ...inNamespace, dependsOn: [operator, secret, acl, tlsSecret, ...(args.nodePools ?? [])] });
 
         this.host = `${CLUSTER_NAME}-leader.${this.namespace}.svc.cluster.local`;
         this.passwordSecretName = secret.metadata.name;
-        this.registerOutputs({ host: this.host, passwordSecretName: this.passwordSecretName });
+        this.caCertPem = ca.certPem;
+        this.registerOutputs({ host: this.host, passwordSecretName: this.passwordSecretName, caCertPem: this.caCertPem });
     }
+}
+
+/**
+ * One ACL file line: `reset` first so nothing is inherited, the password as its SHA-256 (`#hex`, never in clear in
+ * the file), then keys, no Pub/Sub channels unless all keys are allowed, and only the listed commands.
+ */
+export function aclLine(user: RedisAclUser, password: string): string {
+    const hash = createHash("sha256").update(password).digest("hex");
+    const everything = user.keyPatterns.includes("*");
+    const commands = user.commands.map((command) => `+${command}`);
+    return ["user", user.username, "reset", "on", `#${hash}`, ...user.keyPatterns.map((pattern) => `~${pattern}`),
+        everything ? "&*" : "resetchannels", ...(everything ? [] : ["-@all"]), ...commands].join(" ");
+}
+
+/** Names clients and nodes reach Redis by: the leader and follower services and every pod's headless name. */
+export function redisDnsNames(namespace: string): string[] {
+    return ["leader", "follower"].flatMap((role) => {
+        const service = `${CLUSTER_NAME}-${role}`;
+        return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`,
+            `*.${service}-headless.${namespace}.svc`, `*.${service}-headless.${namespace}.svc.cluster.local`];
+    });
 }

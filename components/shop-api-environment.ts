@@ -1,12 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KAFKA_CLIENT_SECRET_KEYS } from "./kafka-client";
+import type { RedisAclUser } from "./redis-cluster";
 
 /** How the API reaches each service of its region. Every one is optional; app/README.md lists the fallbacks. */
 export interface ShopApiConnections {
     /** PostgreSQL endpoint; the API's own role and database are created on it. */
     database: { address: pulumi.Input<string>; port: number };
-    /** Redis (cluster mode: the client follows MOVED redirects from any node). */
-    redis?: { host: pulumi.Input<string>; port: number; password: pulumi.Input<string>; cluster: boolean };
+    /**
+     * Redis (cluster mode: the client follows MOVED redirects from any node) over TLS, verified against `caCertPem`,
+     * as the API's own ACL user (SHOP_API_REDIS_ACL).
+     */
+    redis?: { host: pulumi.Input<string>; port: number; username: string; password: pulumi.Input<string>; caCertPem: pulumi.Input<string>; cluster: boolean };
     /** Kafka over TLS + SASL SCRAM-SHA-512; `secretName` holds `username` and `password` in the API's namespace. */
     kafka?: { secretName: string; bootstrapServers: pulumi.Input<string>; caCertPem: pulumi.Input<string> };
     /** Elasticsearch over TLS with a file-realm user. */
@@ -28,6 +32,17 @@ export interface EnvVar {
     value?: pulumi.Input<string>;
     valueFrom?: { secretKeyRef: { name: string; key: string } };
 }
+
+/**
+ * The API's Redis ACL user: its cache keys only (app/src/products/product-cache.ts writes `shop:product:v1:<id>`) and
+ * the commands the cache and ioredis's cluster client send: GET/SET/DEL, PING (readiness), CLUSTER SLOTS (topology)
+ * and CLUSTER INFO (the cluster client's ready check). AUTH and QUIT need no grant.
+ */
+export const SHOP_API_REDIS_ACL: RedisAclUser = {
+    username: "shop-api",
+    keyPatterns: ["shop:*"],
+    commands: ["get", "set", "del", "ping", "cluster|slots", "cluster|info"],
+};
 
 export const ENV_SECRET = "shop-api-env";
 export const TRUST_CONFIG_MAP = "shop-api-trust";
@@ -61,21 +76,23 @@ export function kafkaCredentialsEnv(secretName: string): EnvVar[] {
     ];
 }
 
-export function shopApiEnvironment(connections: ShopApiConnections, db: { role: string; name: string; secretArn: pulumi.Input<string> }): ShopApiEnvironment {
+export function shopApiEnvironment(connections: ShopApiConnections, db: { role: string; name: string; region: string }): ShopApiEnvironment {
     const env: EnvVar[] = [
         { name: "NODE_ENV", value: "production" },
         { name: "LOG_LEVEL", value: "info" },
         { name: "DATABASE_URL", value: pulumi.interpolate`postgres://${db.role}@${connections.database.address}:${connections.database.port}/${db.name}?sslmode=verify-full&sslrootcert=${RDS_CA_BUNDLE}` },
-        // The password is read from Secrets Manager at start through the pod's IRSA role.
-        { name: "DATABASE_SECRET_ARN", value: db.secretArn },
+        // No password: each new connection signs an IAM authentication token (rds-signer) with the pod's IRSA role.
+        { name: "DATABASE_IAM_REGION", value: db.region },
     ];
     const secretData: Record<string, pulumi.Input<string>> = {};
     const privateCas: pulumi.Input<string>[] = [];
 
     const { redis, kafka, elasticsearch } = connections;
     if (redis) {
-        secretData.REDIS_URL = pulumi.secret(pulumi.interpolate`redis://:${redis.password}@${redis.host}:${redis.port}`);
+        // rediss: TLS with the server name of the configured host; the CA joins the mounted trust bundle.
+        secretData.REDIS_URL = pulumi.secret(pulumi.interpolate`rediss://${encodeURIComponent(redis.username)}:${redis.password}@${redis.host}:${redis.port}`);
         env.push(fromSecret("REDIS_URL", ENV_SECRET, "REDIS_URL"), { name: "REDIS_CLUSTER", value: String(redis.cluster) });
+        privateCas.push(redis.caCertPem);
     }
     if (kafka) {
         env.push(

@@ -3,10 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as k8s from "@pulumi/kubernetes";
 import * as ecr from "@pulumi/aws/ecr";
-import * as random from "@pulumi/random";
-import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import { fingerprintBuildContext } from "./build-context";
-import type { DatabaseEndpoint } from "./database";
+import { DatabaseEndpoint, rdsDbUserArn } from "./database";
 import { DatabaseBootstrap } from "./database-bootstrap";
 import { ENV_SECRET, ShopApiConnections, TRUST_CONFIG_MAP, TRUST_MOUNT, shopApiEnvironment } from "./shop-api-environment";
 import { policyDocument } from "./iam-documents";
@@ -83,8 +81,8 @@ const DB_NAME = "shop";
 const ANALYTICS_PREFIX = "daily_aggregates";
 
 /**
- * The shop API in one region: ECR repository and image, its own database role whose password lives in Secrets
- * Manager (the pod reads it through an IRSA role allowed that one secret), Deployment, Service, HPA, PDB,
+ * The shop API in one region: ECR repository and image, its own database role that logs in with IAM database
+ * authentication (the pod's IRSA role may `rds-db:connect` as that one role; no password exists), Deployment, Service, HPA, PDB,
  * NetworkPolicy, the gateway route, and the product-fetch and analysis CronJobs.
  */
 export class ShopApi extends pulumi.ComponentResource {
@@ -94,7 +92,8 @@ export class ShopApi extends pulumi.ComponentResource {
     readonly imageArchitectures: Architecture[];
     /** Content tag of the built image (undefined for a prebuilt image). */
     readonly imageTag?: string;
-    readonly databaseSecretArn: pulumi.Output<string>;
+    /** The `rds-db:connect` resource the API's IRSA role may use: its own database role, nothing else. */
+    readonly databaseUserArn: pulumi.Output<string>;
     readonly databaseRole = DB_ROLE;
     readonly serviceHost: string;
     /** The API's namespace; resources other components put there (e.g. Kafka credentials) depend on it. */
@@ -155,23 +154,15 @@ export class ShopApi extends pulumi.ComponentResource {
         }
         const archAffinity = architectureAffinity(this.imageArchitectures, args.nodeArchitectures ?? [...ALL_ARCHITECTURES]);
 
-        const password = new random.RandomPassword(`${name}-db`, { length: 32, special: false }, child);
-        const secret = new secretsmanager.Secret(`${name}-db`, {
-            description: `PostgreSQL credentials of the ${DB_ROLE} role`,
-            recoveryWindowInDays: 7,
-        }, child);
-        new secretsmanager.SecretVersion(`${name}-db`, {
-            secretId: secret.id,
-            secretString: pulumi.jsonStringify({ username: DB_ROLE, password: password.result }),
-        }, child);
-        this.databaseSecretArn = secret.arn;
-
+        // IAM database authentication: the pod signs a 15-minute token with its IRSA role for each new connection, so no
+        // long-lived database password exists for the API (nothing to store, leak or rotate).
+        this.databaseUserArn = rdsDbUserArn(args.database, DB_ROLE);
         const role = new ServiceAccountRole(`${name}-irsa`, {
             oidc: args.oidc,
             namespace,
             serviceAccount: "shop-api",
-            policy: pulumi.all([secret.arn, args.connections.analyticsBucket]).apply(([arn, bucket]) => policyDocument([
-                { Sid: "ReadOwnDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn },
+            policy: pulumi.all([this.databaseUserArn, args.connections.analyticsBucket]).apply(([dbUser, bucket]) => policyDocument([
+                { Sid: "ConnectAsOwnDatabaseRole", Effect: "Allow", Action: "rds-db:connect", Resource: dbUser },
                 // The analysis job writes one object per day under this prefix (app/src/jobs/analytics-sink.ts), nothing else.
                 ...(bucket ? [{ Sid: "WriteDailyAggregates", Effect: "Allow" as const, Action: "s3:PutObject", Resource: `arn:aws:s3:::${bucket}/${ANALYTICS_PREFIX}/*` }] : []),
             ])),
@@ -185,7 +176,7 @@ export class ShopApi extends pulumi.ComponentResource {
             databaseName: DB_NAME,
             roleName: DB_ROLE,
             database: args.database,
-            passwordSecretArn: secret.arn,
+            iamAuthentication: true,
             region: args.region,
             oidc: args.oidc,
             dependsOn: [ns],
@@ -195,7 +186,7 @@ export class ShopApi extends pulumi.ComponentResource {
             automountServiceAccountToken: true,
         }, inNamespace);
 
-        const environment = shopApiEnvironment({ ...args.connections, database: args.database }, { role: DB_ROLE, name: DB_NAME, secretArn: secret.arn });
+        const environment = shopApiEnvironment({ ...args.connections, database: args.database }, { role: DB_ROLE, name: DB_NAME, region: args.region });
         // Credentials reach the pods through this Secret; the Deployment only references it.
         const secretEnv = new k8s.core.v1.Secret(`${name}-env`, {
             metadata: { name: ENV_SECRET, namespace, labels },
@@ -333,6 +324,6 @@ export class ShopApi extends pulumi.ComponentResource {
             new ShopSearchIndexer(`${name}-search-indexer`, { ...podShape, ...args.searchIndexer }, ready);
         }
 
-        this.registerOutputs({ imageUri: this.imageUri, imageArchitectures: this.imageArchitectures, databaseSecretArn: this.databaseSecretArn });
+        this.registerOutputs({ imageUri: this.imageUri, imageArchitectures: this.imageArchitectures, databaseUserArn: this.databaseUserArn });
     }
 }

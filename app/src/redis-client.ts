@@ -21,6 +21,9 @@ export function connectRedis(url: string, cluster: boolean): RedisClient {
     ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
     redisOptions: {
       ...commonOptions,
+      // The cluster client checks readiness with CLUSTER INFO; a per-node INFO check would need a grant the API's
+      // ACL user does not have (INFO is in @dangerous).
+      enableReadyCheck: false,
       ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
       ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
       ...(tls ? { tls: { servername: parsed.hostname } } : {}),

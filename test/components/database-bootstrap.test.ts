@@ -24,20 +24,26 @@ describe("components/database-bootstrap (SQL against a real PostgreSQL)", functi
     const database = `appdb_${process.pid}`;
     const appPassword = "app/pass\\word";
 
-    /** Runs the Job's script the way its containers do, with the secrets as Secrets Manager returns them. */
-    function runBootstrap(fromSecretsManager: boolean): string {
+    /** Runs the Job's script the way its containers do, with the master secret as Secrets Manager returns it. */
+    function runBootstrap(iamAuthentication: boolean): string {
         const work = mkdtempSync(join(tmpdir(), "bootstrap-"));
         // Secrets Manager returns the JSON RDS wrote: "/" may arrive escaped as "\/", "\" always as "\\".
         writeFileSync(join(work, "master.json"), JSON.stringify({ username: admin.user, password: admin.password }).replace(/\//g, "\\/"));
-        if (fromSecretsManager) writeFileSync(join(work, "app.json"), JSON.stringify({ username: role, password: "app-from-secrets-manager" }));
         return execFileSync("sh", ["-c", BOOTSTRAP_SCRIPT.replaceAll("/work/", `${work}/`)], {
             stdio: ["ignore", "pipe", "pipe"],
             encoding: "utf8",
             env: {
                 PATH: process.env.PATH, PGHOST: admin.host, PGPORT: admin.port ?? "5432", PGDATABASE: "postgres", PGSSLMODE: "disable",
-                APP_DATABASE: database, APP_ROLE: role, ...(fromSecretsManager ? {} : { APP_PASSWORD: appPassword }),
+                APP_DATABASE: database, APP_ROLE: role, APP_IAM_AUTH: String(iamAuthentication), ...(iamAuthentication ? {} : { APP_PASSWORD: appPassword }),
             },
         });
+    }
+
+    function adminSql(sql: string): string {
+        return execFileSync("psql", ["-h", admin.host!, "-p", admin.port ?? "5432", "-U", admin.user!, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qAtc", sql], {
+            stdio: ["ignore", "pipe", "pipe"],
+            encoding: "utf8", env: { PATH: process.env.PATH, PGPASSWORD: admin.password, PGSSLMODE: "disable" },
+        }).trim();
     }
 
     function psqlAs(user: string, password: string, sql: string): string {
@@ -57,9 +63,15 @@ describe("components/database-bootstrap (SQL against a real PostgreSQL)", functi
         expect(psqlAs(role, appPassword, "SELECT count(*) FROM t;")).to.equal("1");
     });
 
-    it("takes the role's password from Secrets Manager when the application reads it from there", () => {
+    it("switches the role to IAM database authentication: member of rds_iam, the old password no longer works", () => {
+        // RDS creates rds_iam on every instance; a plain PostgreSQL needs it made.
+        adminSql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rds_iam') THEN CREATE ROLE rds_iam; END IF; END $$");
+        expect(runBootstrap(true)).to.include(`database ${database} and role ${role} are in place`);
+        expect(adminSql(`SELECT pg_has_role('${role}', 'rds_iam', 'member')`)).to.equal("t");
+        expect(() => psqlAs(role, appPassword, "SELECT 1")).to.throw(/password authentication failed|no password/);
+        // Idempotent in IAM mode too, and the data stays.
         runBootstrap(true);
-        expect(psqlAs(role, "app-from-secrets-manager", "SELECT current_user;")).to.equal(role);
+        expect(adminSql(`SELECT count(*) FROM pg_database WHERE datname = '${database}'`)).to.equal("1");
     });
 
     it("keeps other roles out of the application's database", () => {

@@ -15,7 +15,7 @@ function declareIdentity(name: string, replicas: number, hostname: string): Prom
         replicas,
         adminPassword: pulumi.secret("keycloak-admin-test-password"),
         hostname,
-        database: { address: "db.example.internal", port: 5432, maintenanceDatabase: "shop", masterUserSecretArn: SECRET_ARN, kmsKeyArn: "arn:aws:kms:ap-south-1:000000000000:key/test" },
+        database: { address: "db.example.internal", port: 5432, maintenanceDatabase: "shop", masterUserSecretArn: SECRET_ARN, kmsKeyArn: "arn:aws:kms:ap-south-1:000000000000:key/test", arn: "arn:aws:rds:ap-south-1:000000000000:db:shop", resourceId: "db-TEST" },
         region: "ap-south-1",
         oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.example", providerUrl: "oidc.example" },
         vpcCidr: "10.20.0.0/16",

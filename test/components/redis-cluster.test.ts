@@ -1,7 +1,10 @@
 import { expect } from "chai";
-import { CHARTS } from "../../components/catalogue";
-import { RedisCluster } from "../../components/redis-cluster";
+import { createHash } from "node:crypto";
+import { CHARTS, IMAGES, imageParts } from "../../components/catalogue";
+import { RedisCluster, aclLine, redisDnsNames } from "../../components/redis-cluster";
 import { STATEFUL_NODE_LABEL } from "../../components/scheduling";
+import { SHOP_API_REDIS_ACL } from "../../components/shop-api-environment";
+import { validateCustomResource } from "../support/crd-validator";
 import { declared, Registered } from "../support/mock-runtime";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -13,11 +16,56 @@ function redisValues(registered: Registered): Values {
     return release.inputs.values as Values;
 }
 
+/**
+ * Redis lines patched at 2026-12. Source: redis/redis SECURITY.md ("Supported Versions": 8.x and 7.4.x; "< 7.4.x" not)
+ * and Redis's lifecycle page, which ends 7.4 on 2026-11-30. 7.0 (CVE-2024-31228 unfixed) and 7.2 are out.
+ */
+const SUPPORTED_REDIS_LINES = /^v?8\.\d+\.\d+$/;
+
+/**
+ * What the redis-cluster chart (0.17.4, templates/redis-cluster.yaml at OT-CONTAINER-KIT/redis-operator 0bc34813)
+ * renders from the values the program sets: the RedisCluster custom resource, for the keys the program uses.
+ */
+function renderedRedisCluster(values: Values): Record<string, unknown> {
+    const role = (r: Values) => ({
+        ...(r.tolerations?.length ? { tolerations: r.tolerations } : {}),
+        ...(r.pdb?.enabled ? { pdb: r.pdb } : {}),
+        ...(r.nodeSelector ? { nodeSelector: r.nodeSelector } : {}),
+        ...(r.topologySpreadConstraints?.length ? { topologySpreadConstraints: r.topologySpreadConstraints } : {}),
+        ...(r.securityContext ? { securityContext: r.securityContext } : {}),
+        ...(r.livenessProbe ? { livenessProbe: r.livenessProbe } : {}),
+        ...(r.readinessProbe ? { readinessProbe: r.readinessProbe } : {}),
+        replicas: r.replicas,
+    });
+    const c = values.redisCluster;
+    return {
+        apiVersion: "redis.redis.opstreelabs.in/v1beta2",
+        kind: "RedisCluster",
+        metadata: { name: c.name },
+        spec: {
+            clusterSize: c.clusterSize,
+            persistenceEnabled: c.persistenceEnabled,
+            clusterVersion: c.clusterVersion,
+            redisLeader: role(c.leader),
+            redisFollower: role(c.follower),
+            redisExporter: { enabled: values.redisExporter.enabled, image: `${values.redisExporter.image}:${values.redisExporter.tag}`, imagePullPolicy: "IfNotPresent", resources: values.redisExporter.resources, securityContext: values.redisExporter.securityContext },
+            kubernetesConfig: {
+                image: `${c.image}:${c.tag}`, imagePullPolicy: "IfNotPresent", service: { serviceType: "ClusterIP" }, resources: c.resources,
+                redisSecret: { name: c.redisSecret.secretName, key: c.redisSecret.secretKey },
+            },
+            storage: values.storageSpec,
+            podSecurityContext: values.podSecurityContext,
+            TLS: { ca: values.TLS.ca, cert: values.TLS.cert, key: values.TLS.key, secret: { secretName: values.TLS.secret.secretName } },
+            acl: { secret: { secretName: values.acl.secret.secretName } },
+        },
+    };
+}
+
 describe("components/redis-cluster", () => {
     let prod: Registered;
     let dev: Registered;
     before(async () => {
-        prod = await declared("redistest-prod", () => new RedisCluster("redistest-prod", { namespace: "redis-prod", leaders: 3, followers: 3, strictZoneSpread: true }));
+        prod = await declared("redistest-prod", () => new RedisCluster("redistest-prod", { namespace: "redis-prod", leaders: 3, followers: 3, strictZoneSpread: true, aclUsers: [SHOP_API_REDIS_ACL] }));
         dev = await declared("redistest-dev", () => new RedisCluster("redistest-dev", { namespace: "redis-dev", leaders: 3, followers: 0 }));
     });
 
@@ -45,11 +93,53 @@ describe("components/redis-cluster", () => {
         expect(cluster.leader.topologySpreadConstraints[0].whenUnsatisfiable).to.equal("ScheduleAnyway");
     });
 
+    it("runs a Redis line that is still patched (not the end-of-life 7.0 or 7.2)", () => {
+        const { tag } = imageParts(IMAGES.redis);
+        expect(tag).to.match(SUPPORTED_REDIS_LINES);
+        expect(redisValues(prod).redisCluster.tag).to.equal(tag);
+        expect(IMAGES.redis).to.not.match(/:v?7\.[02]\./);
+    });
+
+    it("serves only TLS, verified against its own CA, with the certificate covering the services and every pod's name", () => {
+        const values = redisValues(prod);
+        expect(values.TLS).to.deep.equal({ ca: "ca.crt", cert: "tls.crt", key: "tls.key", secret: { secretName: "redis-cluster-tls" } });
+        const tlsSecret = prod.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Values).name === "redis-cluster-tls")!;
+        expect(tlsSecret.inputs.type).to.equal("kubernetes.io/tls");
+        expect(JSON.stringify(tlsSecret.inputs.stringData)).to.include("ciphertext");
+        const request = prod.ofType("tls:index/certRequest:CertRequest")[0];
+        expect(request.inputs.dnsNames).to.include.members(["redis-cluster-leader.redis-prod.svc.cluster.local", "*.redis-cluster-leader-headless.redis-prod.svc.cluster.local", "*.redis-cluster-follower-headless.redis-prod.svc.cluster.local"]);
+        expect(redisDnsNames("redis")).to.include("redis-cluster-leader.redis.svc.cluster.local");
+        // The operator generates the config only with this gate; the image's entrypoint would write an empty CA path.
+        const operator = prod.ofType(RELEASE).find((r) => r.inputs.chart === CHARTS.redisOperator.chart)!;
+        expect((operator.inputs.values as Values).featureGates).to.deep.equal({ GenerateConfigInInitContainer: true });
+    });
+
+    it("gives each client its own ACL user, limited to its keys and commands, and keeps `default` password-protected", () => {
+        expect(redisValues(prod).acl).to.deep.equal({ secret: { secretName: "redis-cluster-acl" } });
+        const acl = prod.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Values).name === "redis-cluster-acl")!;
+        // The whole file is a secret (it holds password hashes); the operator mounts its user.acl key (REDIS_ACL_FILE_KEY).
+        expect(JSON.stringify(acl.inputs.stringData)).to.include("ciphertext");
+        const line = aclLine(SHOP_API_REDIS_ACL, "pw");
+        expect(line).to.equal(`user shop-api reset on #${createHash("sha256").update("pw").digest("hex")} ~shop:* resetchannels -@all +get +set +del +ping +cluster|slots +cluster|info`);
+        expect(line).to.not.include(" pw");
+        expect(aclLine({ username: "default", keyPatterns: ["*"], commands: ["@all"] }, "admin")).to.match(/^user default reset on #[0-9a-f]{64} ~\* &\* \+@all$/);
+        expect(prod.ofType("random:index/randomPassword:RandomPassword")).to.have.length(2);
+        expect(() => new RedisCluster("redistest-baduser", { aclUsers: [{ username: "default", keyPatterns: ["*"], commands: ["get"] }] })).to.throw(/other than default/);
+    });
+
+    it("renders a RedisCluster the operator's v0.26.0 CRD accepts", () => {
+        for (const registered of [prod, dev]) expect(validateCustomResource(renderedRedisCluster(redisValues(registered)))).to.deep.equal([]);
+        // The schema is strict: a misspelt TLS key would be refused.
+        const broken = renderedRedisCluster(redisValues(prod)) as { spec: Values };
+        broken.spec.TLS = { ...broken.spec.TLS, caFile: "ca.crt" };
+        expect(validateCustomResource(broken).join()).to.include("caFile");
+    });
+
     it("authenticates with a generated password that only reaches the cluster through a Kubernetes Secret", () => {
-        const secret = prod.one("kubernetes:core/v1:Secret");
+        const secret = prod.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Values).name === "redis-cluster-auth")!;
         expect(JSON.stringify(secret.inputs.stringData)).to.include("ciphertext");
         expect(redisValues(prod).redisCluster.redisSecret).to.deep.equal({ secretName: "redis-cluster-auth", secretKey: "password" });
-        const password = String(prod.one("random:index/randomPassword:RandomPassword").outputs.result);
+        const password = String(prod.ofType("random:index/randomPassword:RandomPassword").find((r) => r.urn.endsWith("::redistest-prod-auth"))!.outputs.result);
         for (const resource of prod.resources) expect(JSON.stringify(resource.inputs)).to.not.include(password);
     });
 

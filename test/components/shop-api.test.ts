@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import * as k8s from "@pulumi/kubernetes";
 import { fingerprintBuildContext } from "../../components/build-context";
+import * as pulumi from "@pulumi/pulumi";
 import { ShopApi, ShopApiArgs } from "../../components/shop-api";
+import { shopApiEnvironment } from "../../components/shop-api-environment";
 import { declared, Registered } from "../support/mock-runtime";
 
 type Container = { name: string; image: string; env: { name: string; value?: string; valueFrom?: unknown }[]; securityContext: Record<string, unknown>; readinessProbe?: unknown; livenessProbe?: unknown; resources: { requests: object; limits: object }; args?: string[] };
@@ -11,9 +13,9 @@ const baseArgs: ShopApiArgs = {
     image: { prebuilt: "000000000000.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.2.3", architectures: ["arm64", "amd64"] },
     region: "ap-south-1",
     oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/X", providerUrl: "oidc.eks.ap-south-1.amazonaws.com/id/X" },
-    database: { address: "db.internal", port: 5432, maintenanceDatabase: "postgres", masterUserSecretArn: "arn:aws:secretsmanager:ap-south-1:000000000000:secret:rds!db-1", kmsKeyArn: "arn:aws:kms:ap-south-1:000000000000:key/1" },
+    database: { address: "db.internal", port: 5432, maintenanceDatabase: "postgres", masterUserSecretArn: "arn:aws:secretsmanager:ap-south-1:000000000000:secret:rds!db-1", kmsKeyArn: "arn:aws:kms:ap-south-1:000000000000:key/1", arn: "arn:aws:rds:ap-south-1:000000000000:db:shop", resourceId: "db-ABCDEFGHIJKL" },
     connections: {
-        redis: { host: "redis-cluster-leader.redis.svc", port: 6379, password: "s3cret", cluster: true },
+        redis: { host: "redis-cluster-leader.redis.svc", port: 6379, username: "shop-api", password: "s3cret", caCertPem: "-----BEGIN CERTIFICATE-----\nREDIS-CA\n-----END CERTIFICATE-----", cluster: true },
         kafka: { secretName: "kafka-shop-api", bootstrapServers: "events-kafka-bootstrap.kafka.svc:9094", caCertPem: "-----BEGIN CERTIFICATE-----\nKAFKA\n-----END CERTIFICATE-----" },
         elasticsearch: { url: "https://search-es-http.search.svc:9200", username: "shop-api", password: "es-s3cret", caCertPem: "-----BEGIN CERTIFICATE-----\nES\n-----END CERTIFICATE-----\n" },
         oidcIssuer: "https://shop.example.com/realms/shop",
@@ -60,7 +62,9 @@ describe("components/shop-api", () => {
         const env = Object.fromEntries(pod(prod).containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
         expect(env.DATABASE_URL).to.equal("postgres://shop_api@db.internal:5432/shop?sslmode=verify-full&sslrootcert=/app/certs/rds-global-bundle.pem");
         expect(env).to.not.have.property("PGPASSWORD");
-        expect(env.DATABASE_SECRET_ARN).to.match(/^arn:aws:secretsmanager:/);
+        // IAM database authentication: a region to sign tokens for, no password and no secret to read one from.
+        expect(env.DATABASE_IAM_REGION).to.equal("ap-south-1");
+        expect(env).to.not.have.property("DATABASE_SECRET_ARN");
         expect(env).to.include({ KAFKA_BROKERS: "events-kafka-bootstrap.kafka.svc:9094", KAFKA_SSL: "true", KAFKA_SASL_MECHANISM: "scram-sha-512" });
         expect(env.KAFKA_SASL_PASSWORD).to.deep.equal({ secretKeyRef: { name: "kafka-shop-api", key: "password" } });
         expect(env).to.include({ ES_URL: "https://search-es-http.search.svc:9200", ES_USERNAME: "shop-api", REDIS_CLUSTER: "true", OIDC_ISSUER: "https://shop.example.com/realms/shop" });
@@ -69,26 +73,42 @@ describe("components/shop-api", () => {
         expect(JSON.stringify(prod.one("kubernetes:apps/v1:Deployment").inputs)).to.not.include("s3cret");
     });
 
-    it("verifies every TLS peer: the private Kafka and Elasticsearch CAs are mounted and trusted", () => {
+    it("verifies every TLS peer: the private Kafka, Elasticsearch and Redis CAs are mounted and trusted", () => {
         const spec = pod(prod);
         const env = Object.fromEntries(spec.containers[0].env.map((e) => [e.name, e.value]));
         expect(env.NODE_EXTRA_CA_CERTS).to.equal("/etc/shop-api/trust/ca.pem");
         const bundle = (prod.one("kubernetes:core/v1:ConfigMap").inputs.data as Record<string, string>)["ca.pem"];
-        expect(bundle).to.include("KAFKA").and.to.include("ES");
+        expect(bundle).to.include("KAFKA").and.to.include("ES").and.to.include("REDIS-CA");
     });
 
-    it("lets its IRSA role read only its own database secret", () => {
-        const secret = prod.one("aws:secretsmanager/secret:Secret");
+    it("reaches Redis over TLS (rediss) as its own ACL user, never as the admin", () => {
+        const env = shopApiEnvironment({ ...baseArgs.connections, database: { address: "db", port: 5432 } }, { role: "shop_api", name: "shop", region: "ap-south-1" });
+        return new Promise<void>((resolve, reject) => pulumi.output(env.secretData.REDIS_URL).apply((url) => {
+            try {
+                expect(url).to.equal("rediss://shop-api:s3cret@redis-cluster-leader.redis.svc:6379");
+                resolve();
+            } catch (error) {
+                reject(error);
+            }
+        }));
+    });
+
+    it("lets its IRSA role connect to the database as its own role only (IAM database authentication), with no password secret", () => {
         const apiRole = prod.ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("system:serviceaccount:shop-prod:shop-api"));
         const policy = prod.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === apiRole?.id);
-        expect(JSON.parse(String(policy?.inputs.policy)).Statement).to.deep.equal([{ Sid: "ReadOwnDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.outputs.arn }]);
+        expect(JSON.parse(String(policy?.inputs.policy)).Statement).to.deep.equal([{
+            Sid: "ConnectAsOwnDatabaseRole", Effect: "Allow", Action: "rds-db:connect", Resource: "arn:aws:rds-db:ap-south-1:000000000000:dbuser:db-ABCDEFGHIJKL/shop_api",
+        }]);
+        expect(prod.ofType("aws:secretsmanager/secret:Secret")).to.have.length(0);
+        expect(prod.ofType("random:index/randomPassword:RandomPassword")).to.have.length(0);
     });
 
-    it("gets its own database and role, created from the same Secrets Manager secret before the API starts", () => {
+    it("gets its own database and an IAM-authenticated role (rds_iam, no password) before the API starts", () => {
         const job = prod.one("kubernetes:batch/v1:Job");
-        const init = (job.inputs.spec as { template: { spec: { initContainers: { name: string; env: { name: string; value: string }[] }[] } } }).template.spec.initContainers
-            .find((c) => c.name === "read-master-secret");
-        expect(init?.env.find((e) => e.name === "APP_SECRET_ARN")?.value).to.equal(prod.one("aws:secretsmanager/secret:Secret").outputs.arn);
+        const containers = (job.inputs.spec as { template: { spec: { containers: { name: string; env: { name: string; value?: string }[] }[] } } }).template.spec.containers;
+        const env = Object.fromEntries(containers[0].env.map((e) => [e.name, e.value]));
+        expect(env).to.include({ APP_ROLE: "shop_api", APP_IAM_AUTH: "true" });
+        expect(env).to.not.have.property("APP_PASSWORD");
         expect(prod.ofType("kubernetes:core/v1:Secret").map((s) => (s.inputs.metadata as { name: string }).name)).to.not.include("shop-db");
         expect(prod.one("kubernetes:apps/v1:Deployment").dependencies).to.include(job.urn);
     });
@@ -252,7 +272,7 @@ describe("components/shop-api", () => {
         expect(statements(withBucket, "apitest-lake").find((s) => s.Sid === "WriteDailyAggregates")).to.deep.include({ Action: "s3:PutObject", Resource: "arn:aws:s3:::shop-lake-bucket/daily_aggregates/*" });
         const env = Object.fromEntries(pod(withBucket).containers[0].env.map((e) => [e.name, e.value]));
         expect(env.ANALYTICS_BUCKET).to.equal("shop-lake-bucket");
-        expect(statements(prod, "apitest-prod").map((s) => s.Sid)).to.deep.equal(["ReadOwnDatabaseSecret"]);
+        expect(statements(prod, "apitest-prod").map((s) => s.Sid)).to.deep.equal(["ConnectAsOwnDatabaseRole"]);
         // The grant covers exactly where the app writes.
         const { aggregateObjectKey } = await import("../../app/src/jobs/analytics-sink");
         expect(aggregateObjectKey("2026-11-25")).to.match(/^daily_aggregates\//);
