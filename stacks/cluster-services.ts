@@ -8,6 +8,7 @@ import { LogShipping } from "../components/log-shipping";
 import { Monitoring } from "../components/monitoring";
 import { RedisCluster } from "../components/redis-cluster";
 import { Search } from "../components/search";
+import { SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
 import type { PlatformConfig } from "./config";
 import { SERVICE_SIZES } from "./service-sizes";
 
@@ -47,7 +48,8 @@ export function composeClusterServices({ config, cluster, database, accountId, d
     const strictZoneSpread = sizes.strictZoneSpread;
     const onPools = [...dependsOn, ...nodePools];
 
-    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, strictZoneSpread, dependsOn, nodePools }, opts);
+    // The API connects as its own ACL user, limited to its cache keys and commands.
+    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL], strictZoneSpread, dependsOn, nodePools }, opts);
     const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, dependsOn, nodePools }, opts);
 
     const search = new Search(`${prefix}-search`, {

@@ -3,6 +3,7 @@ import type { Cluster } from "../components/cluster";
 import type { Database } from "../components/database";
 import { KafkaClient } from "../components/kafka-client";
 import { ShopApi } from "../components/shop-api";
+import { SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
 import type { ClusterServices } from "./cluster-services";
 import type { PlatformConfig } from "./config";
 import { SERVICE_SIZES } from "./service-sizes";
@@ -44,7 +45,7 @@ export function composeShopApi({ config, cluster, database, services, nodePools,
         catalogueFeedUrl: config.api.catalogueFeedUrl || undefined,
         database: database.endpoint,
         connections: {
-            redis: { host: redis.host, port: redis.port, password: redis.password, cluster: true },
+            redis: { host: redis.host, port: redis.port, ...redis.users[SHOP_API_REDIS_ACL.username], caCertPem: redis.caCertPem, cluster: true },
             kafka: { secretName: kafkaSecret, bootstrapServers: kafka.scramBootstrapServers, caCertPem: kafka.caCertPem },
             elasticsearch: { url: search.url, username: search.searchClient.username, password: search.searchClient.password, caCertPem: search.caCertPem },
             oidcIssuer: identity.issuerUrl,

@@ -35,6 +35,8 @@ export interface AppConfig {
   databasePoolMax: number;
   /** Secrets Manager secret ({"username","password"} JSON) holding the database password (IRSA reads it). */
   databaseSecretArn: string | undefined;
+  /** IAM database authentication: the region to sign connection tokens for; undefined uses a password. */
+  databaseIamRegion: string | undefined;
   /** Directory for a persistent embedded database; undefined keeps it in memory. */
   pgliteDataDir: string | undefined;
   redisUrl: string | undefined;
@@ -157,6 +159,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (jwksUrl && !issuer) read.problems.push("OIDC_JWKS_URL needs OIDC_ISSUER");
   const tokenAudience = read.string("OIDC_AUDIENCE", "shop-api");
+  if (read.optionalString("DATABASE_IAM_REGION") && read.optionalString("DATABASE_SECRET_ARN")) {
+    read.problems.push("DATABASE_IAM_REGION and DATABASE_SECRET_ARN are two ways to get the database password: set one");
+  }
+  if (read.optionalString("DATABASE_IAM_REGION") && !read.optionalString("DATABASE_URL")) read.problems.push("DATABASE_IAM_REGION needs DATABASE_URL");
   const config: AppConfig = {
     port: read.integer("PORT", 8080, 0, 65535),
     host: read.string("HOST", "0.0.0.0"),
@@ -165,6 +171,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl: read.url("DATABASE_URL", ["postgres:", "postgresql:"]),
     databasePoolMax: read.integer("DATABASE_POOL_MAX", 10, 1, 200),
     databaseSecretArn: read.optionalString("DATABASE_SECRET_ARN"),
+    databaseIamRegion: read.optionalString("DATABASE_IAM_REGION"),
     pgliteDataDir: read.optionalString("PGLITE_DATA_DIR"),
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"]),
     redisCluster: read.boolean("REDIS_CLUSTER", false),

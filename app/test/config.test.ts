@@ -42,6 +42,14 @@ describe("configuration from the environment", () => {
     expect(config.redisCluster).to.equal(true);
   });
 
+  it("reads IAM database authentication (the platform's way) and refuses it together with a password secret", () => {
+    const url = "postgres://shop_api@db:5432/shop?sslmode=verify-full";
+    expect(loadConfig({ DATABASE_URL: url, DATABASE_IAM_REGION: "ap-south-1" }).databaseIamRegion).to.equal("ap-south-1");
+    expect(loadConfig({}).databaseIamRegion).to.equal(undefined);
+    expect(() => loadConfig({ DATABASE_URL: url, DATABASE_IAM_REGION: "ap-south-1", DATABASE_SECRET_ARN: "arn:aws:secretsmanager:x" })).to.throw(/set one/);
+    expect(() => loadConfig({ DATABASE_IAM_REGION: "ap-south-1" })).to.throw(/needs DATABASE_URL/);
+  });
+
   it("fetches signing keys only over https, or plain http to an in-cluster Service or loopback", () => {
     const inCluster = "http://keycloak-http.identity.svc.cluster.local/auth/realms/shop/protocol/openid-connect/certs";
     const config = loadConfig({ OIDC_ISSUER: "https://auth.example.com/auth/realms/shop", OIDC_JWKS_URL: inCluster });

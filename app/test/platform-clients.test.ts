@@ -1,9 +1,13 @@
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { expect } from "chai";
 import { Cluster, Redis } from "ioredis";
+import { Signer } from "@aws-sdk/rds-signer";
+import { rdsIamPassword } from "../src/db/iam-token";
+import { createPgDb } from "../src/db/pg-db";
 import { secretsManagerPassword, type SecretReader } from "../src/db/secret-password";
 import { saslOptions } from "../src/outbox/kafka-publisher";
 import { connectRedis } from "../src/redis-client";
+import { requireServiceUrl } from "./support/external-services";
 
 describe("platform clients (configuration only; the Redis Cluster round trip is in redis-cluster.test.ts)", () => {
   it("reads the database password from Secrets Manager's RDS-style JSON and caches it", async () => {
@@ -35,6 +39,51 @@ describe("platform clients (configuration only; the Redis Cluster round trip is 
       expect((cluster as Cluster).options.redisOptions).to.include({ password: "p@ss", commandTimeout: 500 });
     } finally {
       single.disconnect();
+      cluster.disconnect();
+    }
+  });
+
+  it("signs a fresh IAM database token for every new connection (tokens live 15 minutes)", async () => {
+    let signed = 0;
+    const password = rdsIamPassword({ hostname: "db", port: 5432, username: "shop_api", region: "ap-south-1" }, { getAuthToken: async () => `token-${++signed}` });
+    expect([await password(), await password()]).to.deep.equal(["token-1", "token-2"]);
+  });
+
+  it("builds a real RDS IAM token offline: a presigned rds-db connect request for the role, valid 900 s", async () => {
+    // The pod's credentials come from IRSA through the default chain; static test credentials sign the same way.
+    const signer = new Signer({ hostname: "shop.abc.ap-south-1.rds.amazonaws.com", port: 5432, username: "shop_api", region: "ap-south-1", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" } });
+    const signedToken = await rdsIamPassword({ hostname: "", port: 0, username: "", region: "" }, signer)();
+    const url = new URL(`https://${signedToken}`);
+    expect(url.host).to.equal("shop.abc.ap-south-1.rds.amazonaws.com:5432");
+    expect(url.searchParams.get("Action")).to.equal("connect");
+    expect(url.searchParams.get("DBUser")).to.equal("shop_api");
+    expect(url.searchParams.get("X-Amz-Expires")).to.equal("900");
+    expect(url.searchParams.get("X-Amz-Credential")).to.match(/\/ap-south-1\/rds-db\/aws4_request$/);
+  });
+
+  it("asks the password function for each new pool connection, so a token is never reused past its life", async function () {
+    const url = new URL(requireServiceUrl(this, "TEST_DATABASE_URL"));
+    const secret = decodeURIComponent(url.password);
+    url.password = "";
+    let asked = 0;
+    const db = createPgDb(url.toString(), 2, async () => {
+      asked++;
+      return secret;
+    });
+    try {
+      await Promise.all([db.query("SELECT pg_sleep(0.05)"), db.query("SELECT pg_sleep(0.05)")]);
+      expect(asked).to.equal(2);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("connects to the platform's Redis Cluster over TLS as its ACL user, checking readiness with CLUSTER INFO only", () => {
+    const cluster = connectRedis("rediss://shop-api:p%40ss@redis-cluster-leader.redis.svc.cluster.local:6379", true) as Cluster;
+    try {
+      expect(cluster.options.redisOptions).to.deep.include({ username: "shop-api", password: "p@ss", enableReadyCheck: false });
+      expect(cluster.options.redisOptions?.tls).to.deep.equal({ servername: "redis-cluster-leader.redis.svc.cluster.local" });
+    } finally {
       cluster.disconnect();
     }
   });

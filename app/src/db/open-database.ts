@@ -5,19 +5,16 @@ import { seedDemoCatalogue } from "./demo-catalogue";
 import { migrate } from "./migrate";
 import { createPgDb } from "./pg-db";
 import { createPgliteDb } from "./pglite-db";
-import { secretsManagerPassword } from "./secret-password";
+import { rdsIamPassword } from "./iam-token";
+import { type PasswordProvider, secretsManagerPassword } from "./secret-password";
 
 /** PostgreSQL when DATABASE_URL is set, embedded PGlite with a demo catalogue otherwise; migrated either way. */
 export async function openDatabase(
-  config: Pick<AppConfig, "databaseUrl" | "databasePoolMax" | "databaseSecretArn" | "pgliteDataDir">,
+  config: Pick<AppConfig, "databaseUrl" | "databasePoolMax" | "databaseSecretArn" | "databaseIamRegion" | "pgliteDataDir">,
   log: BaseLogger,
 ): Promise<Db> {
   const db = config.databaseUrl
-    ? createPgDb(
-        config.databaseUrl,
-        config.databasePoolMax,
-        config.databaseSecretArn ? secretsManagerPassword(config.databaseSecretArn) : undefined,
-      )
+    ? createPgDb(config.databaseUrl, config.databasePoolMax, passwordProvider(config.databaseUrl, config))
     : await createPgliteDb(config.pgliteDataDir);
   try {
     const applied = await migrate(db);
@@ -31,4 +28,21 @@ export async function openDatabase(
     await db.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Where each new connection's password comes from: an IAM token (the platform: no password exists), Secrets Manager,
+ * or else the URL itself (local runs, no AWS settings).
+ */
+function passwordProvider(url: string, config: Pick<AppConfig, "databaseSecretArn" | "databaseIamRegion">): PasswordProvider | undefined {
+  if (config.databaseIamRegion) {
+    const parsed = new URL(url);
+    return rdsIamPassword({
+      hostname: parsed.hostname,
+      port: Number(parsed.port || 5432),
+      username: decodeURIComponent(parsed.username),
+      region: config.databaseIamRegion,
+    });
+  }
+  return config.databaseSecretArn ? secretsManagerPassword(config.databaseSecretArn) : undefined;
 }
