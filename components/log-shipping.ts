@@ -1,20 +1,26 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { IMAGES, imageParts } from "./catalogue";
 import { helmRelease } from "./helm-release";
 import { platformNamespace } from "./namespace";
+import { STATEFUL_TOLERATIONS, SYSTEM_TOLERATIONS } from "./scheduling";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
 
 export interface LogShippingArgs {
     /** Namespace of Fluent Bit and the lifecycle Job. Default "logging". */
     namespace?: string;
-    /** Elasticsearch to ship to: host, port, the CA of its HTTP certificate, and a user that may write log indices. */
+    /**
+     * Elasticsearch to ship to: host, port, the CA of its HTTP certificate, a user that may only add log documents
+     * (Fluent Bit) and a user that may only manage the log indices' ILM policy and template (the lifecycle Job).
+     */
     elasticsearch: {
         host: string;
         port: number;
         caCertPem: pulumi.Input<string>;
         username: string;
         password: pulumi.Input<string>;
+        lifecycle: { username: string; password: pulumi.Input<string> };
     };
     /** Daily index prefix. Default "k8s-logs" (not "logs-*-*": that pattern is Elasticsearch's built-in data stream template). */
     indexPrefix?: string;
@@ -26,6 +32,15 @@ export interface LogShippingArgs {
 }
 
 const CREDENTIALS = "elasticsearch-log-writer";
+const LIFECYCLE_CREDENTIALS = "elasticsearch-log-lifecycle";
+/**
+ * The taints the platform puts on nodes (system nodes' CriticalAddonsOnly, the stateful pool's), which Fluent Bit
+ * tolerates so every node running platform workloads ships its logs. Not `operator: Exists` for every taint: a node
+ * someone tainted for another purpose (GPU, quarantine, a tenant) does not receive a root pod reading its /var/log.
+ */
+export const LOG_SHIPPER_TOLERATIONS = [...SYSTEM_TOLERATIONS, ...STATEFUL_TOLERATIONS];
+/** The only host path Fluent Bit writes: its tail position database, in a directory of its own. */
+export const POSITION_DB_DIR = "/var/lib/fluent-bit";
 const CA = "elasticsearch-ca";
 export const ILM_POLICY = "k8s-logs-retention";
 
@@ -39,8 +54,12 @@ export const ILM_POLICY = "k8s-logs-retention";
  * schedule. The Job is idempotent (PUT) and retries until Elasticsearch answers.
  *
  * The namespace enforces "privileged": Fluent Bit must mount the node's /var/log (hostPath, which baseline forbids)
- * and read root-owned container log files, so it runs as uid 0 - but without privilege escalation, with every
- * capability dropped, a read-only root filesystem and the host paths mounted read-only except its position database.
+ * and read the container log files, which the runtime writes as root:root 0640. It runs as uid 0 because that is the
+ * one way to read them with no capability at all: the owner's read bit suffices, while a non-root uid would need
+ * CAP_DAC_READ_SEARCH, which Kubernetes cannot grant a non-root process (no ambient capabilities). Everything else is
+ * taken away: every capability dropped (so no DAC_OVERRIDE: files of other owners stay closed), no privilege
+ * escalation, a read-only root filesystem, /var/log mounted read-only (recursively where the kubelet can) and
+ * required to exist, and the only writable host path its position database directory.
  */
 export class LogShipping extends pulumi.ComponentResource {
     readonly namespace: string;
@@ -65,10 +84,18 @@ export class LogShipping extends pulumi.ComponentResource {
             metadata: { name: CA, namespace: this.namespace },
             data: { "ca.crt": es.caCertPem },
         }, inNamespace);
-        const credentialEnv = [
-            { name: "ES_USER", valueFrom: { secretKeyRef: { name: CREDENTIALS, key: "username" } } },
-            { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: CREDENTIALS, key: "password" } } },
+        const lifecycleCredentials = new k8s.core.v1.Secret(`${name}-lifecycle-credentials`, {
+            metadata: { name: LIFECYCLE_CREDENTIALS, namespace: this.namespace },
+            type: "kubernetes.io/basic-auth",
+            stringData: { username: es.lifecycle.username, password: pulumi.secret(es.lifecycle.password) },
+        }, inNamespace);
+        const credentialEnv = (secret: string) => [
+            { name: "ES_USER", valueFrom: { secretKeyRef: { name: secret, key: "username" } } },
+            { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: secret, key: "password" } } },
         ];
+        // Pods read the password at start: a rotated one must roll the DaemonSet, so its hash is a pod annotation.
+        // A SHA-256 of a 32-character random password reveals nothing, so it need not stay a secret.
+        const credentialsChecksum = pulumi.unsecret(pulumi.output(es.password).apply((password) => createHash("sha256").update(password).digest("hex")));
 
         const lifecycle = new k8s.batch.v1.Job(`${name}-ilm`, {
             metadata: { namespace: this.namespace, labels: { "app.kubernetes.io/name": "log-lifecycle" } },
@@ -87,7 +114,7 @@ export class LogShipping extends pulumi.ComponentResource {
                             image: IMAGES.curl,
                             command: ["sh", "-c", lifecycleScript()],
                             env: [
-                                ...credentialEnv,
+                                ...credentialEnv(LIFECYCLE_CREDENTIALS),
                                 { name: "ES_URL", value: `https://${es.host}:${es.port}` },
                                 { name: "ILM_POLICY", value: JSON.stringify(ilmPolicy(retentionDays)) },
                                 { name: "INDEX_TEMPLATE", value: JSON.stringify(indexTemplate(this.indexPrefix, args.indexReplicas ?? 1)) },
@@ -99,7 +126,7 @@ export class LogShipping extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...child, dependsOn: [credentials, ca, ...(args.dependsOn ?? [])] });
+        }, { ...child, dependsOn: [lifecycleCredentials, ca, ...(args.dependsOn ?? [])] });
 
         const image = imageParts(IMAGES.fluentBit);
         helmRelease(`${name}-fluent-bit`, {
@@ -110,8 +137,9 @@ export class LogShipping extends pulumi.ComponentResource {
                 kind: "DaemonSet",
                 image: { repository: image.repository, tag: image.tag },
                 testFramework: { enabled: false },
-                // Runs on every node, tainted ones included: a node without a shipper loses its logs.
-                tolerations: [{ operator: "Exists" }],
+                // Every node the platform runs workloads on (untainted general nodes, system and stateful nodes).
+                tolerations: LOG_SHIPPER_TOLERATIONS,
+                podAnnotations: { "checksum/elasticsearch-credentials": credentialsChecksum },
                 podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
                 securityContext: {
                     runAsUser: 0, runAsNonRoot: false, privileged: false, allowPrivilegeEscalation: false,
@@ -120,16 +148,16 @@ export class LogShipping extends pulumi.ComponentResource {
                 resources: resources("50m", "128Mi", { memory: "256Mi" }),
                 livenessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
                 readinessProbe: { httpGet: { path: "/api/v2/health", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
-                env: credentialEnv,
+                env: credentialEnv(CREDENTIALS),
                 extraVolumes: [{ name: "elasticsearch-ca", configMap: { name: CA } }],
                 extraVolumeMounts: [{ name: "elasticsearch-ca", mountPath: "/fluent-bit/elasticsearch-ca", readOnly: true }],
                 daemonSetVolumes: [
-                    { name: "varlog", hostPath: { path: "/var/log" } },
-                    { name: "state", hostPath: { path: "/var/lib/fluent-bit", type: "DirectoryOrCreate" } },
+                    { name: "varlog", hostPath: { path: "/var/log", type: "Directory" } },
+                    { name: "state", hostPath: { path: POSITION_DB_DIR, type: "DirectoryOrCreate" } },
                 ],
                 daemonSetVolumeMounts: [
-                    { name: "varlog", mountPath: "/var/log", readOnly: true },
-                    { name: "state", mountPath: "/var/lib/fluent-bit" },
+                    { name: "varlog", mountPath: "/var/log", readOnly: true, recursiveReadOnly: "IfPossible" },
+                    { name: "state", mountPath: POSITION_DB_DIR },
                 ],
                 config: {
                     inputs: [
@@ -139,7 +167,7 @@ export class LogShipping extends pulumi.ComponentResource {
                         "    Exclude_Path /var/log/containers/fluent-bit-*.log",
                         "    multiline.parser cri, docker",
                         "    Tag kube.*",
-                        "    DB /var/lib/fluent-bit/tail.db",
+                        `    DB ${POSITION_DB_DIR}/tail.db`,
                         "    Mem_Buf_Limit 10MB",
                         "    Skip_Long_Lines On",
                     ].join("\n"),
@@ -163,6 +191,8 @@ export class LogShipping extends pulumi.ComponentResource {
                         "    tls On",
                         "    tls.verify On",
                         "    tls.ca_file /fluent-bit/elasticsearch-ca/ca.crt",
+                        // create_doc is all its role allows: append, never overwrite.
+                        "    Write_Operation create",
                         "    Logstash_Format On",
                         `    Logstash_Prefix ${this.indexPrefix}`,
                         "    Suppress_Type_Name On",

@@ -24,6 +24,8 @@ export interface SearchArgs {
     kibanaReplicas?: number;
     /** Spread nodes over zones with DoNotSchedule (prod). Default false. */
     strictZoneSpread?: boolean;
+    /** Changing this value generates every file-realm password anew (RandomPassword keeper; config `secretRotationEpoch`). Default "1". */
+    rotationEpoch?: string;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
      * The Karpenter NodePools its data pods land on: the resources that start those pods wait for them (the operator,
@@ -34,8 +36,10 @@ export interface SearchArgs {
 
 const ECK = { es: "elasticsearch.k8s.elastic.co/v1", kibana: "kibana.k8s.elastic.co/v1" };
 const CLUSTER = "search";
-/** Role of the log shipper: write daily log indices and manage their lifecycle policy and template. */
+/** Role of the log shipper: append documents to the daily log indices (and create each day's index), nothing else. */
 export const LOG_WRITER_ROLE = "log_writer";
+/** Role of the one-shot lifecycle Job: the log indices' ILM policy and index template, no documents. */
+export const LOG_LIFECYCLE_ROLE = "log_lifecycle";
 const SEARCH_CLIENT_ROLE = "shop_product_search";
 /** The API's search index, and any versioned copy of it (products-v2) for reindexing. */
 export const PRODUCT_INDEX_PREFIX = "products";
@@ -56,8 +60,10 @@ export class Search extends pulumi.ComponentResource {
     readonly port = 9200;
     /** PEM of the CA that signed the HTTP certificate (public). */
     readonly caCertPem: pulumi.Output<string>;
-    /** The log shipper's credentials (password is a Pulumi secret). */
+    /** The log shipper's credentials (password is a Pulumi secret): writes log documents only. */
     readonly logWriter: { username: string; password: pulumi.Output<string> };
+    /** The lifecycle Job's credentials: manages the log indices' ILM policy and template, reads no logs. */
+    readonly logLifecycle: { username: string; password: pulumi.Output<string> };
     /** File-realm user of the shop API: reads and maintains only the product indices. */
     readonly searchClient: { username: string; password: pulumi.Output<string> };
     readonly elasticsearch: k8s.apiextensions.CustomResource;
@@ -121,15 +127,23 @@ export class Search extends pulumi.ComponentResource {
             stringData: { "tls.crt": server.certPem, "tls.key": pulumi.secret(serverKey.privateKeyPem), "ca.crt": ca.certPem },
         }, inNamespace);
 
-        // File-realm user for the log shipper, with a role that can only write and manage the log indices.
-        const writerPassword = new random.RandomPassword(`${name}-log-writer`, { length: 32, special: false }, child);
+        // File-realm users: the log shipper may only append log documents; the lifecycle Job only manages their policy.
+        const keepers = { rotationEpoch: args.rotationEpoch ?? "1" };
+        const writerPassword = new random.RandomPassword(`${name}-log-writer`, { length: 32, special: false, keepers }, child);
         this.logWriter = { username: "fluent-bit", password: pulumi.secret(writerPassword.result) };
         const writer = new k8s.core.v1.Secret(`${name}-log-writer`, {
             metadata: { name: `${CLUSTER}-log-writer`, namespace: this.namespace },
             type: "kubernetes.io/basic-auth",
             stringData: { username: this.logWriter.username, password: this.logWriter.password, roles: LOG_WRITER_ROLE },
         }, inNamespace);
-        const clientPassword = new random.RandomPassword(`${name}-search-client`, { length: 32, special: false }, child);
+        const lifecyclePassword = new random.RandomPassword(`${name}-log-lifecycle`, { length: 32, special: false, keepers }, child);
+        this.logLifecycle = { username: "log-lifecycle", password: pulumi.secret(lifecyclePassword.result) };
+        const lifecycle = new k8s.core.v1.Secret(`${name}-log-lifecycle`, {
+            metadata: { name: `${CLUSTER}-log-lifecycle`, namespace: this.namespace },
+            type: "kubernetes.io/basic-auth",
+            stringData: { username: this.logLifecycle.username, password: this.logLifecycle.password, roles: LOG_LIFECYCLE_ROLE },
+        }, inNamespace);
+        const clientPassword = new random.RandomPassword(`${name}-search-client`, { length: 32, special: false, keepers }, child);
         this.searchClient = { username: "shop-api", password: pulumi.secret(clientPassword.result) };
         const searchClient = new k8s.core.v1.Secret(`${name}-search-client`, {
             metadata: { name: `${CLUSTER}-search-client`, namespace: this.namespace },
@@ -151,7 +165,7 @@ export class Search extends pulumi.ComponentResource {
             spec: {
                 version: ELASTIC_STACK_VERSION,
                 http: { tls: { certificate: { secretName: httpCert.metadata.name } } },
-                auth: { fileRealm: [{ secretName: writer.metadata.name }, { secretName: searchClient.metadata.name }], roles: [{ secretName: roles.metadata.name }] },
+                auth: { fileRealm: [{ secretName: writer.metadata.name }, { secretName: lifecycle.metadata.name }, { secretName: searchClient.metadata.name }], roles: [{ secretName: roles.metadata.name }] },
                 // ECK's default PDB allows one node down while the cluster is green.
                 nodeSets: [{
                     name: "default",
@@ -173,7 +187,7 @@ export class Search extends pulumi.ComponentResource {
                     }],
                 }],
             },
-        }, { ...child, dependsOn: [operator, httpCert, writer, searchClient, roles, ...(args.nodePools ?? [])] });
+        }, { ...child, dependsOn: [operator, httpCert, writer, lifecycle, searchClient, roles, ...(args.nodePools ?? [])] });
 
         const kibanaReplicas = args.kibanaReplicas ?? 1;
         const kibanaLabels = { "kibana.k8s.elastic.co/name": CLUSTER };
@@ -199,7 +213,11 @@ export class Search extends pulumi.ComponentResource {
     }
 }
 
-/** roles.yml (JSON is YAML): the log shipper writes only the log indices; the shop API only the product indices. */
+/**
+ * roles.yml (JSON is YAML): the log shipper may only add documents to the log indices (create_doc: no overwrite, no
+ * delete, no read) and create each day's index; the lifecycle user manages only their ILM policy and template; the
+ * shop API uses only the product indices.
+ */
 export function fileRealmRoles() {
     return {
         [SEARCH_CLIENT_ROLE]: {
@@ -207,8 +225,12 @@ export function fileRealmRoles() {
             indices: [{ names: [`${PRODUCT_INDEX_PREFIX}*`], privileges: ["read", "write", "create_index", "view_index_metadata"] }],
         },
         [LOG_WRITER_ROLE]: {
-            cluster: ["monitor", "manage_ilm", "manage_index_templates"],
-            indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["create_index", "create_doc", "write", "view_index_metadata", "manage_ilm"] }],
+            cluster: [],
+            indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["create_doc", "create_index"] }],
+        },
+        [LOG_LIFECYCLE_ROLE]: {
+            cluster: ["manage_ilm", "manage_index_templates"],
+            indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["manage_ilm", "view_index_metadata"] }],
         },
     };
 }

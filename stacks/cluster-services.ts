@@ -62,7 +62,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         nodePools,
     }, opts);
     new LogShipping(`${prefix}-logs`, {
-        elasticsearch: { host: search.host, port: search.port, caCertPem: search.caCertPem, ...search.logWriter },
+        elasticsearch: { host: search.host, port: search.port, caCertPem: search.caCertPem, ...search.logWriter, lifecycle: search.logLifecycle },
         retentionDays: config.services.logRetentionDays,
         indexReplicas: sizes.elasticsearch.nodes > 1 ? 1 : 0,
         dependsOn: [...dependsOn, search.elasticsearch],

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../components/catalogue";
-import { ILM_POLICY, LogShipping } from "../../components/log-shipping";
+import { ILM_POLICY, LOG_SHIPPER_TOLERATIONS, LogShipping } from "../../components/log-shipping";
+import { STATEFUL_TAINT } from "../../components/scheduling";
 import { declared, Registered } from "../support/mock-runtime";
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -11,18 +12,37 @@ describe("components/log-shipping (Fluent Bit)", () => {
     before(async () => {
         logs = await declared("logstest", () => new LogShipping("logstest", {
             namespace: "logging-test",
-            elasticsearch: { host: "search-es-http.search.svc", port: 9200, caCertPem: "-----BEGIN CERTIFICATE-----", username: "fluent-bit", password: pulumi.secret("log-writer-test-password") },
+            elasticsearch: { host: "search-es-http.search.svc", port: 9200, caCertPem: "-----BEGIN CERTIFICATE-----", username: "fluent-bit", password: pulumi.secret("log-writer-test-password"),
+                lifecycle: { username: "log-lifecycle", password: pulumi.secret("lifecycle-test-password") } },
             retentionDays: 30,
         }));
     });
     const values = () => logs.one("kubernetes:helm.sh/v3:Release").inputs.values as Spec;
 
-    it("runs Fluent Bit as a DaemonSet from the pinned chart on every node", () => {
+    it("runs Fluent Bit as a DaemonSet from the pinned chart on every node the platform runs workloads on, and no other tainted node", () => {
         const release = logs.one("kubernetes:helm.sh/v3:Release").inputs;
         expect(release).to.include({ chart: "fluent-bit", version: CHARTS.fluentBit.version });
         expect(values().kind).to.equal("DaemonSet");
-        expect(values().tolerations).to.deep.equal([{ operator: "Exists" }]);
+        const tolerations = values().tolerations as Spec[];
+        expect(tolerations).to.deep.equal(LOG_SHIPPER_TOLERATIONS);
+        expect(tolerations.map((t) => t.key)).to.have.members(["CriticalAddonsOnly", STATEFUL_TAINT.key]);
+        // Every toleration names its taint: none matches any taint (a key-less Exists would).
+        for (const toleration of tolerations) expect(toleration.key, JSON.stringify(toleration)).to.be.a("string").and.not.equal("");
         expect(values().testFramework.enabled).to.equal(false);
+    });
+
+    it("writes log documents as a user that may only append them; the lifecycle Job uses its own user", () => {
+        expect(values().config.outputs).to.include("Write_Operation create");
+        const fluentEnv = values().env as Spec[];
+        expect(fluentEnv.find((e) => e.name === "ES_USER")!.valueFrom.secretKeyRef.name).to.equal("elasticsearch-log-writer");
+        const job = logs.one("kubernetes:batch/v1:Job").inputs as Spec;
+        const jobEnv = job.spec.template.spec.containers[0].env as Spec[];
+        expect(jobEnv.find((e) => e.name === "ES_USER")!.valueFrom.secretKeyRef.name).to.equal("elasticsearch-log-lifecycle");
+        expect(JSON.stringify(logs.resources.map((r) => r.inputs))).to.not.include("lifecycle-test-password");
+    });
+
+    it("rolls the DaemonSet when the log writer's password changes (checksum annotation)", () => {
+        expect(values().podAnnotations["checksum/elasticsearch-credentials"]).to.match(/^[0-9a-f]{64}$/);
     });
 
     it("ships container logs to Elasticsearch over verified TLS with credentials from a Secret", () => {
@@ -49,7 +69,12 @@ describe("components/log-shipping (Fluent Bit)", () => {
         expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).to.equal("privileged");
         expect(values().securityContext).to.include({ privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
         expect(values().securityContext.capabilities.drop).to.deep.equal(["ALL"]);
-        expect(values().daemonSetVolumeMounts.find((m: Spec) => m.name === "varlog").readOnly).to.equal(true);
+        expect(values().securityContext.capabilities).to.not.have.property("add");
+        expect(values().daemonSetVolumeMounts.find((m: Spec) => m.name === "varlog")).to.include({ readOnly: true, recursiveReadOnly: "IfPossible" });
+        expect(values().daemonSetVolumes.find((v: Spec) => v.name === "varlog").hostPath).to.deep.equal({ path: "/var/log", type: "Directory" });
+        // The only writable host path is the position database's own directory.
+        const writable = (values().daemonSetVolumeMounts as Spec[]).filter((m) => !m.readOnly);
+        expect(writable.map((m) => m.mountPath)).to.deep.equal(["/var/lib/fluent-bit"]);
         expect(values().resources.limits).to.have.keys("cpu", "memory");
     });
 });

@@ -44,11 +44,21 @@ describe("components/search (ECK)", () => {
         const roleFile = fileRealmRoles();
         expect(roleFile.log_writer.indices[0].names).to.deep.equal(["k8s-logs-*"]);
         expect(roleFile.log_writer.cluster).to.not.include("all");
+        expect(es(prod).auth.fileRealm.map((r: { secretName: string }) => r.secretName)).to.include("search-log-lifecycle");
         expect(es(prod).auth.roles[0].secretName).to.equal("search-roles");
         for (const name of ["search-log-writer", "search-es-http-cert", "search-roles"]) {
             const secret = prod.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Spec).name === name)!;
             expect(JSON.stringify(secret.inputs.stringData)).to.include("ciphertext");
         }
+    });
+
+    it("splits the log writer (append documents only) from the lifecycle user (ILM policy and template only)", () => {
+        const roles = fileRealmRoles();
+        expect(roles.log_writer).to.deep.equal({ cluster: [], indices: [{ names: ["k8s-logs-*"], privileges: ["create_doc", "create_index"] }] });
+        expect(roles.log_lifecycle.cluster).to.have.members(["manage_ilm", "manage_index_templates"]);
+        expect(roles.log_lifecycle.indices[0].privileges).to.not.include.members(["read", "write", "create_doc", "index", "all"]);
+        const lifecycle = prod.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Spec).name === "search-log-lifecycle")!;
+        expect(lifecycle.inputs.type).to.equal("kubernetes.io/basic-auth");
     });
 
     it("gives the shop API its own file-realm user that can only use the product indices", () => {
