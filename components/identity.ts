@@ -46,6 +46,8 @@ export interface IdentityArgs {
     adminConsoleUrl?: string;
     /** Spread replicas over zones with DoNotSchedule (prod). Default false. */
     strictZoneSpread?: boolean;
+    /** Changing this value generates its passwords anew (RandomPassword keeper; config `secretRotationEpoch`). Default "1". */
+    rotationEpoch?: string;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -120,7 +122,7 @@ export class Identity extends pulumi.ComponentResource {
         const inNamespace = { ...child, dependsOn: [namespace] };
 
         const database = new DatabaseBootstrap(`${name}-db`, {
-            namespace: this.namespace, databaseName: "keycloak", database: args.database, region: args.region, oidc: args.oidc,
+            namespace: this.namespace, databaseName: "keycloak", database: args.database, region: args.region, oidc: args.oidc, rotationEpoch: args.rotationEpoch,
             dependsOn: [namespace, ...(args.dependsOn ?? [])],
         }, child);
 
@@ -133,7 +135,7 @@ export class Identity extends pulumi.ComponentResource {
         // The realm's signing key: generated once, kept in Pulumi state as a secret, handed to Keycloak's import through
         // environment placeholders, so the realm file itself is plain configuration that tests and reviews can read.
         const signingKey = new tls.PrivateKey(`${name}-realm-signing`, { algorithm: "RSA", rsaBits: 2048 }, child);
-        const apiClientSecret = new random.RandomPassword(`${name}-api-client`, { length: 40, special: false }, child);
+        const apiClientSecret = new random.RandomPassword(`${name}-api-client`, { length: 40, special: false, keepers: { rotationEpoch: args.rotationEpoch ?? "1" } }, child);
         const realmJson = JSON.stringify(shopRealm({
             realm,
             signingKeyPem: `\${${REALM_ENV.signingKey}}`,

@@ -26,6 +26,8 @@ export interface KafkaClientSpec {
     /** Name of the Secret in the client namespace. Default `kafka-<user>`. */
     secretName?: string;
     /** Resources the client-namespace Secret waits for, typically that namespace. */
+    /** Changing this value generates its passwords anew (RandomPassword keeper; config `secretRotationEpoch`). Default "1". */
+    rotationEpoch?: string;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -77,7 +79,7 @@ export class KafkaClient extends pulumi.ComponentResource {
         this.bootstrapServers = kafka.scramBootstrapServers;
         const acls = kafkaUserAcls(name, args, kafka.topics);
 
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child);
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false, keepers: { rotationEpoch: args.rotationEpoch ?? "1" } }, child);
         const secretPassword = pulumi.secret(password.result);
         // Not named after the user: the User Operator writes its own Secret `<user>` in the kafka namespace.
         const passwordSecret = new k8s.core.v1.Secret(`${name}-scram-password`, {

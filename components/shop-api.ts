@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as dockerBuild from "@pulumi/docker-build";
@@ -193,6 +194,9 @@ export class ShopApi extends pulumi.ComponentResource {
             type: "Opaque",
             stringData: environment.secretData,
         }, inNamespace);
+        // A SHA-256 of random credentials reveals nothing; unsecret keeps the annotation readable in plans.
+        const envChecksum = pulumi.unsecret(pulumi.output(environment.secretData).apply((data) =>
+            createHash("sha256").update(JSON.stringify(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)))).digest("hex")));
         const trust = environment.trustBundle && new k8s.core.v1.ConfigMap(`${name}-trust`, {
             metadata: { name: TRUST_CONFIG_MAP, namespace, labels },
             data: { "ca.pem": environment.trustBundle },
@@ -223,7 +227,14 @@ export class ShopApi extends pulumi.ComponentResource {
                 selector: { matchLabels: apiLabels },
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                 template: {
-                    metadata: { labels: apiLabels, annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(SHOP_API_PORT), "prometheus.io/path": "/metrics" } },
+                    metadata: {
+                        labels: apiLabels,
+                        annotations: {
+                            "prometheus.io/scrape": "true", "prometheus.io/port": String(SHOP_API_PORT), "prometheus.io/path": "/metrics",
+                            // Env from a Secret is read at start: a rotated credential must roll the pods.
+                            "checksum/env-secret": envChecksum,
+                        },
+                    },
                     spec: {
                         ...podSpec,
                         topologySpreadConstraints: zoneSpread(apiLabels, args.strictZoneSpread ?? true),

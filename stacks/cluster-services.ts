@@ -47,9 +47,11 @@ export function composeClusterServices({ config, cluster, database, accountId, d
     const sizes = SERVICE_SIZES[config.environment];
     const strictZoneSpread = sizes.strictZoneSpread;
     const onPools = [...dependsOn, ...nodePools];
+    // Keeper of every generated password: bumping config secretRotationEpoch rotates them all in one `pulumi up`.
+    const rotationEpoch = config.secretRotationEpoch;
 
     // The API connects as its own ACL user, limited to its cache keys and commands.
-    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL], strictZoneSpread, dependsOn, nodePools }, opts);
+    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL], rotationEpoch, strictZoneSpread, dependsOn, nodePools }, opts);
     const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, dependsOn, nodePools }, opts);
 
     const search = new Search(`${prefix}-search`, {
@@ -57,6 +59,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         volumeSize: sizes.elasticsearch.volumeSize,
         resources: sizes.elasticsearch.resources,
         kibanaReplicas: sizes.elasticsearch.kibanaReplicas,
+        rotationEpoch,
         strictZoneSpread,
         dependsOn,
         nodePools,
@@ -77,6 +80,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         oidc: cluster.oidc,
         vpcCidr: config.network.cidrBlock,
         strictZoneSpread,
+        rotationEpoch,
         dependsOn: onPools,
     }, opts);
     const gateway = new ApiGateway(`${prefix}-gateway`, {

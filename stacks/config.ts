@@ -47,6 +47,8 @@ export interface PlatformConfig {
         multiAz: boolean;
         deletionProtection: boolean;
         backupRetentionDays: number;
+        /** RDS Enhanced Monitoring interval in seconds; 0 is off. */
+        monitoringIntervalSeconds: number;
     };
     services: {
         /** Public host name of Keycloak (e.g. auth.shop.example.com); empty: the in-cluster address is the token issuer. */
@@ -67,6 +69,11 @@ export interface PlatformConfig {
         alertEmail: string;
         grafanaEnabled: boolean;
     };
+    /**
+     * Keeper of every password the program generates (Redis, Elasticsearch file-realm users, Kafka SCRAM users,
+     * database roles): a new value rotates them all in one `pulumi up`, and checksum annotations roll the pods.
+     */
+    secretRotationEpoch: string;
     secrets: {
         keycloakAdminPassword: pulumi.Output<string>;
         /** Present whenever Grafana is enabled. */
@@ -101,8 +108,8 @@ export const CONFIG_KEYS = [
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
-    "dbDeletionProtection", "dbBackupRetentionDays", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl",
-    "authHostname", "logRetentionDays",
+    "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl",
+    "authHostname", "logRetentionDays", "secretRotationEpoch",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
 
@@ -163,6 +170,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             multiAz: read.boolean("dbMultiAz", profile.dbMultiAz),
             deletionProtection: read.boolean("dbDeletionProtection", profile.dbDeletionProtection),
             backupRetentionDays: read.integer("dbBackupRetentionDays", profile.dbBackupRetentionDays, 1, 35),
+            monitoringIntervalSeconds: read.integer("dbMonitoringIntervalSeconds", profile.dbMonitoringIntervalSeconds, 0, 60),
         },
         services: {
             authHostname: read.string("authHostname", "", (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : `"${v}" is not a DNS host name such as auth.shop.example.com`),
@@ -177,6 +185,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             alertEmail: read.string("alertEmail", "", (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : `"${v}" is not an e-mail address`),
             grafanaEnabled: read.boolean("grafanaEnabled", profile.grafanaEnabled),
         },
+        secretRotationEpoch: read.string("secretRotationEpoch", "1", (v) => /^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : `"${v}" must be 1-64 letters, digits, ".", "_" or "-" (a counter or a date such as 2026-12-01)`),
         secrets: {
             keycloakAdminPassword: raw.secrets.keycloakAdminPassword as pulumi.Output<string>,
             grafanaAdminPassword: raw.secrets.grafanaAdminPassword,
@@ -193,6 +202,9 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         read.fail("dbMaxAllocatedStorageGib", `${db.maxAllocatedStorageGib} is below dbAllocatedStorageGib ${db.allocatedStorageGib}`);
     }
     if (config.isProduction && !db.deletionProtection) read.fail("dbDeletionProtection", "must be true in prod: a stray `pulumi destroy` must not drop the shop's data");
+    if (![0, 1, 5, 10, 15, 30, 60].includes(db.monitoringIntervalSeconds)) {
+        read.fail("dbMonitoringIntervalSeconds", `${db.monitoringIntervalSeconds} is not an interval RDS offers; use 0 (off), 1, 5, 10, 15, 30 or 60`);
+    }
     if (config.isProduction && db.backupRetentionDays < 7) read.fail("dbBackupRetentionDays", `${db.backupRetentionDays} is too short for prod; use 7 or more`);
 
     const network = config.network;

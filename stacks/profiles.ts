@@ -23,6 +23,8 @@ export interface EnvironmentProfile {
     dbMultiAz: boolean;
     dbDeletionProtection: boolean;
     dbBackupRetentionDays: number;
+    /** RDS Enhanced Monitoring interval in seconds (0 = off). */
+    dbMonitoringIntervalSeconds: number;
     grafanaEnabled: boolean;
     logRetentionDays: number;
 }
@@ -48,6 +50,8 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         dbDeletionProtection: false,
         // Backup storage up to the database size is free, so dev keeps a week too.
         dbBackupRetentionDays: 7,
+        // Performance Insights covers dev; OS-level metrics are not worth the CloudWatch Logs volume there.
+        dbMonitoringIntervalSeconds: 0,
         grafanaEnabled: false,
         logRetentionDays: 7,
     },
@@ -70,6 +74,8 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         dbMultiAz: true,
         dbDeletionProtection: true,
         dbBackupRetentionDays: 14,
+        // OS metrics (per-process CPU, memory, swap, I/O) every minute: what an incident on the instance needs.
+        dbMonitoringIntervalSeconds: 60,
         grafanaEnabled: true,
         logRetentionDays: 30,
     },

@@ -92,6 +92,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         multiAz: config.database.multiAz,
         deletionProtection: config.database.deletionProtection,
         backupRetentionDays: config.database.backupRetentionDays,
+        monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
     }, withAws);
 
     const storage = new SharedStorage(`${prefix}-storage`, {

@@ -68,6 +68,7 @@ export function composeShopApi({ config, cluster, database, services, nodePools,
         secretName: kafkaSecret,
         // The outbox relay only publishes.
         acls: [{ topic: "orders", operations: ["Write", "Describe"] }, { topic: "products", operations: ["Write", "Describe"] }],
+        rotationEpoch: config.secretRotationEpoch,
         dependsOn: [api.namespace],
     }, opts);
     // The search indexer only reads the products topic, in its own consumer group.
@@ -78,6 +79,7 @@ export function composeShopApi({ config, cluster, database, services, nodePools,
         secretName: indexerKafkaSecret,
         acls: [{ topic: "products", operations: ["Read", "Describe"] }],
         consumerGroup: INDEXER_KAFKA_USER,
+        rotationEpoch: config.secretRotationEpoch,
         dependsOn: [api.namespace],
     }, opts);
     return api;

@@ -57,6 +57,15 @@ describe("stacks/config", () => {
             expect(prod.database.backupRetentionDays).to.be.at.least(7);
             expect(prod.monitoring.grafanaEnabled).to.equal(true);
             expect(prod.isProduction).to.equal(true);
+            expect(prod.database.monitoringIntervalSeconds).to.equal(60);
+            expect(dev.database.monitoringIntervalSeconds).to.equal(0);
+        });
+
+        it("rotates every generated password from one epoch, \"1\" unless the stack says otherwise, and refuses odd values", () => {
+            expect(dev.secretRotationEpoch).to.equal("1");
+            expect(parsePlatformConfig(raw({ environment: "dev", secretRotationEpoch: "2026-12-01" })).secretRotationEpoch).to.equal("2026-12-01");
+            expect(() => parsePlatformConfig(raw({ environment: "dev", secretRotationEpoch: "two words" }))).to.throw(/secretRotationEpoch/);
+            expect(() => parsePlatformConfig(raw({ environment: "prod", dbMonitoringIntervalSeconds: "45" }))).to.throw(/dbMonitoringIntervalSeconds: 45 is not an interval RDS offers/);
         });
 
         it("creates the spot service-linked role unless a stack says another stack of the account owns it", () => {
