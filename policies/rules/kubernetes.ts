@@ -267,12 +267,14 @@ export const k8sImagePinned = resourceRule({
     },
 });
 
-const HELM_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v4:Chart"];
+// Not kubernetes:helm.sh/v4:Chart: a multi-language component, it reaches the analyzer with no inputs (no chart, no
+// version, no namespace), so judging it would only report what it cannot see; the objects it renders are judged.
+const HELM_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v3:Chart"];
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export const helmReleasePinned = resourceRule({
     name: "helm-release-pinned",
-    description: "Helm releases and charts (v3 Release, v3 Chart with version or fetchOpts.version, v4 Chart) pin an exact chart version (no ranges, no floating latest).",
+    description: "Helm releases and charts (v3 Release, v3 Chart with version or fetchOpts.version) pin an exact chart version (no ranges, no floating latest).",
     enforcementLevel: "advisory",
     types: HELM_TYPES,
     validate: (props, _args, report) => {

@@ -5,7 +5,7 @@
 import type { ReportViolation } from "@pulumi/policy";
 import { DEFAULT_LIMITS, isInternetWide } from "../lib/cidr";
 import { refersTo } from "../lib/companions";
-import { descendsFrom, Rule, resourceRule, stackRule } from "../lib/policy";
+import { ancestorOfType, descendsFrom, Rule, resourceRule, stackRule } from "../lib/policy";
 import { asNumber, asRecord, asString, forEachKnown, itemReaders, knownStrings, Props } from "../lib/values";
 
 export const SECURITY_GROUP_TYPES = [
@@ -170,17 +170,21 @@ const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
 
 export const vpcFlowLogs = stackRule({
     name: "vpc-flow-logs",
-    description: "Every VPC (an awsx:ec2:Vpc component or a plain aws:ec2/vpc:Vpc) has a flow log, for incident investigation.",
+    description: "Every VPC (aws:ec2/vpc:Vpc, including the one an awsx:ec2:Vpc creates) has a flow log, for incident investigation.",
     enforcementLevel: "advisory",
     validate: (args, report: ReportViolation) => {
-        const components = args.resources.filter((r) => r.type === VPC_COMPONENT);
-        // A plain VPC inside an awsx component is the same network: judge the component only (no double report).
-        const vpcs = [...components, ...args.resources.filter((r) => r.type === VPC && !components.some((c) => descendsFrom(r, c.urn)))];
+        const plain = args.resources.filter((r) => r.type === VPC);
+        // An awsx component whose VPC child the export lacks (an older offline export) stands for that VPC; it is
+        // matched through dependency edges and its registered vpcId output only, never through its inputs.
+        const childless = args.resources.filter((r) => r.type === VPC_COMPONENT && !plain.some((v) => descendsFrom(v, r.urn)));
+        const vpcs = [...plain, ...childless];
         if (vpcs.length === 0) args.notApplicable("no VPC in the stack");
         const flowLogs = args.resources.filter((r) => r.type === FLOW_LOG);
         for (const vpc of vpcs) {
-            const covered = flowLogs.some((f) => refersTo(f, vpc, "vpcId", ["id", "vpcId"]));
-            if (!covered) report(`VPC ${vpc.name} has no aws.ec2.FlowLog referring to it.`, vpc.urn);
+            // A program passes `awsxVpc.vpcId` to the flow log: the edge then points at the component, not its child.
+            const owner = ancestorOfType(vpc, (t) => t === VPC_COMPONENT);
+            const covered = flowLogs.some((f) => refersTo(f, vpc, "vpcId", ["id", "vpcId"]) || (owner !== undefined && refersTo(f, owner, "vpcId", ["vpcId"])));
+            if (!covered) report(`VPC ${(owner ?? vpc).name} has no aws.ec2.FlowLog referring to it.`, vpc.urn);
         }
     },
 });

@@ -115,8 +115,11 @@ describe("policies/kubernetes", () => {
             res("kubernetes:helm.sh/v3:Release", { chart: "redis", version, namespace: "data", repositoryOpts: { repo: "https://charts.bitnami.com/bitnami" }, values: {} });
         violates("helm-release-pinned", release(undefined), /no version/);
         violates("helm-release-pinned", release("^18.0.0"), /range/);
-        violates("helm-release-pinned", res("kubernetes:helm.sh/v4:Chart", { chart: "oci://registry-1.docker.io/bitnamicharts/redis", version: "18.x" }));
-        passes("helm-release-pinned", [release("18.19.2"), res("kubernetes:helm.sh/v4:Chart", { chart: "./charts/local" })]);
+        violates("helm-release-pinned", res("kubernetes:helm.sh/v3:Release", { chart: "oci://registry-1.docker.io/bitnamicharts/redis", version: "18.x" }));
+        passes("helm-release-pinned", [release("18.19.2"), res("kubernetes:helm.sh/v3:Chart", { chart: "./charts/local", namespace: "x" })]);
+        // A v4 Chart is a multi-language component: the analyzer gets it with no inputs, so it is not judged.
+        passes("helm-release-pinned", res("kubernetes:helm.sh/v4:Chart", {}));
+        passes("k8s-no-default-namespace", res("kubernetes:helm.sh/v4:Chart", {}));
     });
     it("k8s-no-default-namespace (metadata, Helm namespace, or the provider's namespace)", () => {
         violates("k8s-no-default-namespace", res("kubernetes:apps/v1:Deployment", { metadata: { name: "x" }, spec: {} }), /unset/);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { isInternetWide } from "../../policies/lib/cidr";
-import { judge, passes, res, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
+import { judge, passes, res, shapedExport, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
@@ -102,8 +102,12 @@ describe("policies/network", () => {
     });
 
     describe("vpc-flow-logs", () => {
-        it("flags an awsx VPC without a flow log", () => {
-            violates("vpc-flow-logs", res("awsx:ec2:Vpc", { cidrBlock: "10.0.0.0/16" }), /FlowLog/);
+        it("flags an awsx VPC without a flow log (its aws VPC child, or the component when the export lacks the child)", () => {
+            violates("vpc-flow-logs", res("awsx:ec2:Vpc", {}), /FlowLog/);
+            const shaped = shapedExport().filter((r) => r.type !== "aws:ec2/flowLog:FlowLog");
+            const found = violates("vpc-flow-logs", shaped, /VPC vpc has no/);
+            expect(found.map((v) => v.urn)).to.deep.equal([shaped.find((r) => r.type === "aws:ec2/vpc:Vpc")!.urn]);
+            passes("vpc-flow-logs", shapedExport());
         });
         it("passes when a flow log depends on the awsx VPC, and does not double-report its child aws VPC", () => {
             const vpc = res("awsx:ec2:Vpc", { cidrBlock: "10.0.0.0/16" });
@@ -113,8 +117,7 @@ describe("policies/network", () => {
             expect(judge("vpc-flow-logs", [vpc, child])).to.have.length(1);
         });
         it("matches a plain VPC by id when there is no dependency edge", () => {
-            const vpc = res("aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16" }, { outputs: { id: "vpc-9" } });
-            vpc.inputs = {};
+            const vpc = res("aws:ec2/vpc:Vpc", {}, { outputs: { id: "vpc-9" } });
             passes("vpc-flow-logs", [vpc, res("aws:ec2/flowLog:FlowLog", { vpcId: "vpc-9" })]);
         });
     });
