@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../components/cluster";
-import type { Database } from "../components/database";
+import type { BootstrapPlacement, Database } from "../components/database";
 import { KafkaClient } from "../components/kafka-client";
 import { ShopApi } from "../components/shop-api";
 import type { ClusterServices } from "./cluster-services";
@@ -12,17 +12,20 @@ export interface ShopApiInputs {
     cluster: Cluster;
     database: Database;
     services: ClusterServices;
+    /** Where the database bootstrap Jobs (which hold the master secret) run. */
+    databaseBootstrap: BootstrapPlacement;
     /** Platform of the image `pulumi up` builds when no prebuilt image is configured. */
     imagePlatform: "linux/arm64" | "linux/amd64";
     opts: pulumi.ComponentResourceOptions;
 }
 
-const NAMESPACE = "shop";
+export const SHOP_NAMESPACE = "shop";
+const NAMESPACE = SHOP_NAMESPACE;
 const KAFKA_USER = "shop-api";
 const INDEXER_KAFKA_USER = "shop-search-indexer";
 
 /** The shop API in this region, wired to the database, Redis, Kafka, Elasticsearch and Keycloak of the same region. */
-export function composeShopApi({ config, cluster, database, services, imagePlatform, opts }: ShopApiInputs): ShopApi {
+export function composeShopApi({ config, cluster, database, services, databaseBootstrap, imagePlatform, opts }: ShopApiInputs): ShopApi {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const { redis, kafka, search, identity, gateway, monitoring } = services;
@@ -38,7 +41,7 @@ export function composeShopApi({ config, cluster, database, services, imagePlatf
         maxReplicas: sizes.shopApi.maxReplicas,
         strictZoneSpread: sizes.strictZoneSpread,
         catalogueFeedUrl: config.api.catalogueFeedUrl || undefined,
-        database: database.endpoint,
+        database: { ...database.endpoint, bootstrap: databaseBootstrap },
         connections: {
             redis: { host: redis.host, port: redis.port, password: redis.password, cluster: true },
             kafka: { secretName: kafkaSecret, bootstrapServers: kafka.scramBootstrapServers, caCertPem: kafka.caCertPem },
