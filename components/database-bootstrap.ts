@@ -2,9 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { IMAGES } from "./catalogue";
-import type { BootstrapPlacement, DatabaseEndpoint } from "./database";
+import type { DatabaseEndpoint } from "./database";
 import { policyDocument } from "./iam-documents";
-import { platformNamespace } from "./namespace";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
 
@@ -152,31 +151,6 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                 password: pulumi.secret(password.result),
             },
         }, { parent: this, dependsOn });
-    }
-}
-
-/** The namespace the bootstrap Jobs run in (see DatabaseBootstrapNamespace). */
-export const BOOTSTRAP_NAMESPACE = "db-bootstrap";
-
-/**
- * The one namespace whose service accounts may use the RDS master secret: the DatabaseBootstrap Jobs of every
- * application run here, and nothing else does. Applications' namespaces then hold no role that can read the master
- * secret, so creating a pod in `shop` or `identity` no longer makes anyone database superuser; creating pods here
- * must stay reserved to the platform's deployer (cluster RBAC), and its NetworkPolicies let these pods reach only DNS,
- * AWS APIs and PostgreSQL.
- */
-export class DatabaseBootstrapNamespace extends pulumi.ComponentResource {
-    readonly namespace: string;
-    readonly namespaceResource: k8s.core.v1.Namespace;
-    /** What a DatabaseEndpoint carries (`bootstrap`) so its DatabaseBootstraps run here. */
-    readonly placement: BootstrapPlacement;
-
-    constructor(name: string, args: { namespace?: string }, opts?: pulumi.ComponentResourceOptions) {
-        super("ecommerce:data:DatabaseBootstrapNamespace", name, {}, opts);
-        this.namespace = args.namespace ?? BOOTSTRAP_NAMESPACE;
-        this.namespaceResource = platformNamespace(this.namespace, "restricted", { parent: this }, `${name}-namespace`);
-        this.placement = { namespace: this.namespace, resource: this.namespaceResource };
-        this.registerOutputs({ namespace: this.namespace });
     }
 }
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DatabaseBootstrapNamespace } from "../components/database-bootstrap";
+import type { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
 import { POSTGRES_PORT } from "../components/database";
 import { KAFKA_SCRAM_PORT } from "../components/kafka";
 import {

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws/provider";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { Cluster } from "../components/cluster";
 import { Database } from "../components/database";
-import { DatabaseBootstrapNamespace } from "../components/database-bootstrap";
+import { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
 import { NodeAutoscaling } from "../components/karpenter";
 import { LoadBalancerController } from "../components/load-balancer-controller";
 import { MetricsServer } from "../components/metrics-server";
