@@ -61,6 +61,8 @@ export class ApiGateway extends pulumi.ComponentResource {
     readonly rateLimitPluginName = RATE_LIMIT_PLUGIN;
     /** In-cluster proxy service; the NLB host name is only known after deployment (see the Service's status). */
     readonly proxyService: string;
+    /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: ApiGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:gateway:ApiGateway", name, {}, opts);
@@ -69,6 +71,7 @@ export class ApiGateway extends pulumi.ComponentResource {
         const minReplicas = args.minReplicas ?? 2;
         const maxReplicas = Math.max(minReplicas, args.maxReplicas ?? 6);
         const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
+        this.namespaceResource = namespace;
 
         const kong = imageParts(IMAGES.kong);
         const controller = imageParts(IMAGES.kongIngressController);

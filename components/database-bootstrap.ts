@@ -9,7 +9,10 @@ import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
 
 export interface DatabaseBootstrapArgs {
-    /** Namespace of the Job and of the Secret with the application's credentials. */
+    /**
+     * The application's namespace: where the Secret with its credentials lands. The Job runs in the database's
+     * bootstrap namespace (`database.bootstrap`) when there is one, here otherwise.
+     */
     namespace: string;
     /** Database to create (owned by `roleName`). */
     databaseName: string;
@@ -57,11 +60,17 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
             throw new Error(`DatabaseBootstrap ${name}: database and role names must be lower-case SQL identifiers`);
         }
         const serviceAccountName = `${this.databaseName.replace(/_/g, "-")}-db-bootstrap`;
+        // The Job (and the only service account its master-secret role trusts) lives where no application runs.
+        const jobNamespace = args.database.bootstrap?.namespace ?? args.namespace;
+        const jobDependsOn = [...(args.dependsOn ?? []), ...(args.database.bootstrap ? [args.database.bootstrap.resource] : [])];
 
-        const secret = args.passwordSecretArn ? undefined : this.kubernetesCredentials(name, args);
+        const password = args.passwordSecretArn ? undefined : new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child);
+        const secret = password && this.kubernetesCredentials(`${name}-credentials`, args.namespace, args, password, args.dependsOn);
+        // Pods read Secrets of their own namespace only: the Job gets its own copy of the application's password.
+        const jobSecret = password && (jobNamespace === args.namespace ? secret : this.kubernetesCredentials(`${name}-job-credentials`, jobNamespace, args, password, jobDependsOn));
         const role = new ServiceAccountRole(`${name}-bootstrap`, {
             oidc: args.oidc,
-            namespace: args.namespace,
+            namespace: jobNamespace,
             serviceAccount: serviceAccountName,
             policy: pulumi.all([args.database.masterUserSecretArn, args.database.kmsKeyArn, args.passwordSecretArn]).apply(([secretArn, keyArn, appSecretArn]) => policyDocument([
                 { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: appSecretArn ? [secretArn, appSecretArn] : secretArn },
@@ -72,14 +81,14 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
             ])),
         }, child);
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-bootstrap`, {
-            metadata: { name: serviceAccountName, namespace: args.namespace, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
+            metadata: { name: serviceAccountName, namespace: jobNamespace, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
             automountServiceAccountToken: false,
-        }, { ...child, dependsOn: args.dependsOn });
+        }, { ...child, dependsOn: jobDependsOn });
 
         const container = restrictedContainerSecurityContext({ uid: UID });
         const workVolume = { name: "work", mountPath: WORK };
         this.job = new k8s.batch.v1.Job(`${name}-bootstrap`, {
-            metadata: { namespace: args.namespace, labels: { "app.kubernetes.io/name": serviceAccountName, "app.kubernetes.io/part-of": "ecommerce-platform" } },
+            metadata: { namespace: jobNamespace, labels: { "app.kubernetes.io/name": serviceAccountName, "app.kubernetes.io/part-of": "ecommerce-platform" } },
             spec: {
                 backoffLimit: 6,
                 activeDeadlineSeconds: 1800,
@@ -126,7 +135,7 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                                 { name: "PGSSLROOTCERT", value: `${WORK}/${RDS_CA_FILE}` },
                                 { name: "APP_DATABASE", value: this.databaseName },
                                 { name: "APP_ROLE", value: this.username },
-                                ...(secret ? [{ name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } } }] : []),
+                                ...(jobSecret ? [{ name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: jobSecret.metadata.name, key: "password" } } }] : []),
                             ],
                             volumeMounts: [workVolume],
                             resources: resources("50m", "64Mi", { memory: "128Mi" }),
@@ -135,16 +144,15 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...child, dependsOn: [...(secret ? [secret] : []), serviceAccount, role, ...(args.dependsOn ?? [])] });
+        }, { ...child, dependsOn: [...(secret ? [secret] : []), ...(jobSecret ? [jobSecret] : []), serviceAccount, role, ...jobDependsOn] });
 
         this.secretName = secret?.metadata.name;
         this.registerOutputs({ secretName: this.secretName });
     }
 
-    private kubernetesCredentials(name: string, args: DatabaseBootstrapArgs): k8s.core.v1.Secret {
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
-        return new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: `${this.databaseName.replace(/_/g, "-")}-db`, namespace: args.namespace },
+    private kubernetesCredentials(name: string, namespace: string, args: DatabaseBootstrapArgs, password: random.RandomPassword, dependsOn?: pulumi.Input<pulumi.Resource>[]): k8s.core.v1.Secret {
+        return new k8s.core.v1.Secret(name, {
+            metadata: { name: `${this.databaseName.replace(/_/g, "-")}-db`, namespace },
             type: "Opaque",
             stringData: {
                 host: args.database.address,
@@ -153,7 +161,7 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                 username: this.username,
                 password: pulumi.secret(password.result),
             },
-        }, { parent: this, dependsOn: args.dependsOn });
+        }, { parent: this, dependsOn });
     }
 }
 

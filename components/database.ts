@@ -38,6 +38,17 @@ export interface DatabaseEndpoint {
     /** RDS-managed master secret (JSON with username and password) and the KMS key that encrypts it. */
     masterUserSecretArn: pulumi.Input<string>;
     kmsKeyArn: pulumi.Input<string>;
+    /**
+     * Where the bootstrap Jobs that use the master secret run (see DatabaseBootstrapNamespace). Default: each in its
+     * application's namespace, which leaves the master secret's role to anyone who may create pods there.
+     */
+    bootstrap?: BootstrapPlacement;
+}
+
+/** A namespace set aside for the Jobs that hold the master secret, and the object they wait for. */
+export interface BootstrapPlacement {
+    namespace: string;
+    resource: pulumi.Resource;
 }
 
 /**

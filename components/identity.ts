@@ -104,6 +104,8 @@ export class Identity extends pulumi.ComponentResource {
     /** Public key of the realm's active RS256 signing key (PEM). */
     readonly realmPublicKeyPem: pulumi.Output<string>;
     readonly serviceHost: string;
+    /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:identity:Identity", name, {}, opts);
@@ -117,6 +119,7 @@ export class Identity extends pulumi.ComponentResource {
         this.jwksUrl = `http://${this.serviceHost}${HTTP_PATH}/realms/${realm}/protocol/openid-connect/certs`;
 
         const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
+        this.namespaceResource = namespace;
         const inNamespace = { ...child, dependsOn: [namespace] };
 
         const database = new DatabaseBootstrap(`${name}-db`, {

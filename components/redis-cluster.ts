@@ -49,6 +49,8 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly passwordSecretName: pulumi.Output<string>;
     /** The generated password, as a Pulumi secret, for components that create their own copy of it. */
     readonly password: pulumi.Output<string>;
+    /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: RedisClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:data:RedisCluster", name, {}, opts);
@@ -63,6 +65,7 @@ export class RedisCluster extends pulumi.ComponentResource {
         // Baseline: the operator renders the pods; every container context below is restricted-compliant, and the
         // namespace warns if one is not.
         const namespace = platformNamespace(this.namespace, "baseline", child, `${name}-namespace`);
+        this.namespaceResource = namespace;
         const inNamespace = { ...child, dependsOn: [namespace] };
 
         const password = new random.RandomPassword(`${name}-auth`, { length: 32, special: false }, child);

@@ -3,13 +3,16 @@ import * as aws from "@pulumi/aws/provider";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { Cluster } from "../components/cluster";
 import { Database } from "../components/database";
+import { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
 import { NodeAutoscaling } from "../components/karpenter";
 import { LoadBalancerController } from "../components/load-balancer-controller";
 import { MetricsServer } from "../components/metrics-server";
 import { Network } from "../components/network";
+import { clusterNetwork } from "../components/network-policies";
 import { SharedStorage } from "../components/shared-storage";
-import { composeShopApi } from "./shop-api";
+import { SHOP_NAMESPACE, composeShopApi } from "./shop-api";
 import { composeClusterServices } from "./cluster-services";
+import { composeNetworkPolicies } from "./network-policies";
 import type { PlatformConfig } from "./config";
 import { clusterNameOf, platformTags } from "./tags";
 
@@ -101,14 +104,26 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         retainData: config.isProduction,
     }, withCluster);
 
+    // Finding: the master secret's role must not be usable from an application namespace; its Jobs run apart.
+    const bootstrap = new DatabaseBootstrapNamespace(`${prefix}-db-bootstrap`, {}, withCluster);
+
     const services = composeClusterServices({
         config, cluster, database, accountId: account.accountId,
+        databaseBootstrap: bootstrap.placement,
+        kafkaClientNamespaces: [SHOP_NAMESPACE],
         dependsOn: [...nodesReady, loadBalancerController, storage],
         nodePools,
         opts: withCluster,
     });
 
-    const api = composeShopApi({ config, cluster, database, services, nodePools, opts: withCluster });
+    const api = composeShopApi({ config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, opts: withCluster });
+
+    composeNetworkPolicies({
+        network: clusterNetwork(config.network.cidrBlock),
+        services, api, apiNamespace: SHOP_NAMESPACE, bootstrap,
+        inClusterIssuer: config.services.authHostname === "",
+        opts: { provider: cluster.provider },
+    });
 
     return {
         environment: config.environment,

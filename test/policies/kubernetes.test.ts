@@ -174,6 +174,44 @@ describe("policies/kubernetes", () => {
         });
     });
 
+    describe("k8s-namespace-default-deny", () => {
+        const NS = "kubernetes:core/v1:Namespace";
+        const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+        const namespace = (name: string) => res(NS, { metadata: { name } });
+        const policy = (namespace: string, spec: Record<string, unknown>) => res(NP, { metadata: { name: "p", namespace }, spec });
+        const denyAll = (namespace: string) => policy(namespace, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+
+        it("flags a namespace with no NetworkPolicy, or with allows but no deny", () => {
+            violates("k8s-namespace-default-deny", namespace("shop"), /Namespace shop has no default-deny NetworkPolicy for ingress and egress/);
+            // The API's one policy (ingress to its pods) leaves the other pods, and all egress, open.
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {} }] }] })]);
+        });
+        it("flags a deny of one direction only, one in another namespace, or one that selects only some pods", () => {
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: {}, policyTypes: ["Ingress"] })], /for egress/);
+            // Without policyTypes and without egress rules, a policy is Ingress only.
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: {} })], /for egress/);
+            violates("k8s-namespace-default-deny", [namespace("shop"), denyAll("redis")], /Namespace shop/);
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Ingress", "Egress"] })]);
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: { matchExpressions: [{ key: "app", operator: "Exists" }] }, policyTypes: ["Ingress", "Egress"] })]);
+        });
+        it("flags a namespace-wide policy that allows everything beside the deny", () => {
+            violates("k8s-namespace-default-deny", [namespace("shop"), denyAll("shop"), policy("shop", { podSelector: {}, policyTypes: ["Egress"], egress: [{}] })], /allows all egress of every pod in shop/);
+        });
+        it("passes a deny of both directions (one policy or two), with allows beside it, and exempt namespaces", () => {
+            passes("k8s-namespace-default-deny", [
+                namespace("shop"), denyAll("shop"),
+                policy("shop", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ port: 53, protocol: "UDP" }] }] }),
+                namespace("redis"), policy("redis", { podSelector: {}, policyTypes: ["Ingress"] }), policy("redis", { podSelector: { matchLabels: {} }, policyTypes: ["Egress"], egress: [] }),
+                // Everything within the namespace is an allow, not an opening to everything.
+                namespace("monitoring"), denyAll("monitoring"), policy("monitoring", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] }),
+            ]);
+            passes("k8s-namespace-default-deny", namespace("sandbox"), { "k8s-namespace-default-deny": { exemptNamespaces: ["sandbox"] } });
+        });
+        it("reports advisory when the only candidate deny is still unknown", () => {
+            unknownIsAdvisory("k8s-namespace-default-deny", [namespace("shop"), res(NP, { metadata: { name: "p", namespace: "shop" }, spec: UNKNOWN })]);
+        });
+    });
+
     it("leaves non-workload Kubernetes resources alone", () => {
         const cm = res("kubernetes:core/v1:ConfigMap", { metadata: { name: "x" }, data: { a: "b" } });
         for (const p of ["k8s-no-privileged", "k8s-run-as-non-root", "k8s-resources"]) expect(judge(p, cm)).to.deep.equal([]);

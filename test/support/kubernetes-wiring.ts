@@ -45,13 +45,20 @@ const asString = (value: unknown): string | undefined => (typeof value === "stri
 export interface ChartCreated {
     /** The allowlist rule that derived it (AllowRule.id). */
     rule?: string;
-    kind: "Secret" | "ConfigMap" | "ServiceAccount" | "Service";
+    kind: "Secret" | "ConfigMap" | "ServiceAccount" | "Service" | "Pod";
     namespace: string;
     name: string;
     /** Secret/ConfigMap: the keys the creator writes (references to other keys still fail). */
     keys?: string[];
-    /** Service: its port names and numbers. */
+    /** Service: its port names and numbers. Pod: the ports its containers listen on. */
     ports?: (string | number)[];
+    /** Pod: its labels (what Services and NetworkPolicies select). Service: its selector. */
+    labels?: Record<string, string>;
+    /** Pod: named container ports. Service: targetPort by port (default: the port itself). */
+    portNames?: Record<string, number>;
+    targetPorts?: Record<number, number | string>;
+    /** Pod: the release or custom resource that makes it (a Helm release's pods are its sources of addresses). */
+    owner?: string;
 }
 
 /**
@@ -95,14 +102,14 @@ export interface HelmRelease {
     label: string;
 }
 
-interface PodTemplate {
+export interface PodTemplate {
     owner: KubeObject;
     labels: Record<string, string>;
     spec: Json;
     serving: boolean;
 }
 
-interface Selector {
+export interface Selector {
     matchLabels?: Record<string, string>;
     matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
@@ -120,7 +127,7 @@ export function selects(selector: Selector, labels: Record<string, string>): boo
     return true;
 }
 
-const isEmptySelector = (selector: Selector): boolean =>
+export const isEmptySelector = (selector: Selector): boolean =>
     Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
 
 /** Strings that hold JSON (some charts take YAML strings, which the program writes as JSON) are walked parsed. */
@@ -201,6 +208,13 @@ export class PlanIndex {
 
     allPodTemplates(): PodTemplate[] {
         return this.pods;
+    }
+
+    /** Pods operators and charts run in a namespace (the allowlist's Pod entries), marking their rules used. */
+    runTimePods(namespace: string, selector: Selector): ChartCreated[] {
+        const pods = this.allowlist.filter((a) => a.kind === "Pod" && a.namespace === namespace && selects(selector, a.labels ?? {}));
+        pods.forEach((pod) => pod.rule && this.usedRules.add(pod.rule));
+        return pods;
     }
 
     /** The allowlist entry for an object the plan does not declare, marking it used. */
@@ -291,7 +305,8 @@ export function checkSelectors(index: PlanIndex): string[] {
     for (const policy of index.kind("NetworkPolicy")) {
         const spec = asMap(policy.inputs.spec);
         const selector = asMap(spec.podSelector) as Selector;
-        if (!isEmptySelector(selector) && !index.podTemplates(policy.namespace!).some((pod) => selects(selector, pod.labels))) {
+        const planPods = index.podTemplates(policy.namespace!).some((pod) => selects(selector, pod.labels));
+        if (!isEmptySelector(selector) && !planPods && index.runTimePods(policy.namespace!, selector).length === 0) {
             problems.push(`${policy.label}: podSelector ${JSON.stringify(selector)} matches no pods in ${policy.namespace}`);
         }
         // Peers named by namespace: a namespace that does not exist admits nobody now and whoever creates it later.
@@ -593,7 +608,7 @@ export function checkIngresses(index: PlanIndex): string[] {
 }
 
 /** `[http[s]://]<service>.<namespace>.svc[.cluster.local][:port]` inside any string. */
-const SERVICE_ADDRESS = /(?:(https?):\/\/)?(?<![-a-z0-9])([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?(?![-a-z0-9])(?::(\d+))?/g;
+export const SERVICE_ADDRESS = /(?:(https?):\/\/)?(?<![-a-z0-9])([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?(?![-a-z0-9])(?::(\d+))?/g;
 
 /** Visits every string below `value` (secrets stay opaque). */
 function strings(value: unknown, visit: (text: string) => void): void {
