@@ -16,8 +16,6 @@ export interface NetworkPolicyInputs {
     api: ShopApi;
     apiNamespace: string;
     bootstrap: DatabaseBootstrapNamespace;
-    /** Whether the API reaches Keycloak inside the cluster (no public auth host name): then it calls Keycloak's pods. */
-    inClusterIssuer: boolean;
     opts: pulumi.CustomResourceOptions;
 }
 
@@ -30,6 +28,8 @@ const KONG = { "app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": "
 const KONG_PORTS = { proxy: 8000, proxyTls: 8443, status: 8100, admissionWebhook: 8080 };
 /** keycloakx chart, _helpers.tpl "keycloak.selectorLabels" (release "keycloak"). */
 const KEYCLOAK = { "app.kubernetes.io/name": "keycloakx", "app.kubernetes.io/instance": "keycloak" };
+/** The pod labels of the realm-settings Job (components/identity.ts). */
+const KEYCLOAK_REALM_SETTINGS = { "app.kubernetes.io/name": "keycloak-realm-settings" };
 /** Keycloak's HTTP port; 9000 (management: health, metrics) stays closed to other pods (kubelet probes pass anyway). */
 const KEYCLOAK_HTTP = 8080;
 /** Infinispan over JGroups TCP between Keycloak replicas (jdbc-ping stack): 7800, and 57800 for failure detection. */
@@ -82,7 +82,7 @@ const to = (peers: FlowRule["peers"], ports: PortSpec[]): FlowRule => ({ peers, 
  * pods and ports AWS changes with add-on versions, metrics-server and the controllers the API server calls back
  * (Karpenter, the Load Balancer Controller webhooks); a default deny there would break the cluster itself.
  */
-export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, inClusterIssuer, opts }: NetworkPolicyInputs): void {
+export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, opts }: NetworkPolicyInputs): void {
     const { redis, kafka, search, gateway, identity, monitoring, logs } = services;
     const aws = to([internet()], tcp(443));
     const database = to([cidr(network.vpcCidr)], tcp(POSTGRES_PORT));
@@ -99,7 +99,8 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
             to([{ ...podsIn(redis.namespace), podSelector: REDIS_NODES }], tcp(REDIS_PORT)),
             to([podsIn(kafka.namespace, k.nodes)], tcp(KAFKA_SCRAM_PORT)),
             to([podsIn(search.namespace, ES_NODES)], tcp(ES_HTTP)),
-            ...(inClusterIssuer ? [to([podsIn(identity.namespace, KEYCLOAK)], tcp(KEYCLOAK_HTTP))] : []),
+            // Signing keys (JWKS) come from Keycloak's in-cluster Service whatever the public issuer is.
+            to([podsIn(identity.namespace, KEYCLOAK)], tcp(KEYCLOAK_HTTP)),
         ],
     }], opts);
     // Ingress to the API pods (from the gateway and Prometheus) is the API's own policy (components/shop-api.ts).
@@ -122,15 +123,19 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
         ],
     }], opts);
 
-    namespaceNetworkPolicies(`${identity.namespace}-netpol`, { name: identity.namespace, resource: identity.namespaceResource }, [{
-        name: "keycloak",
-        pods: KEYCLOAK,
-        ingress: [
-            to([podsIn(gateway.namespace, KONG), ...(inClusterIssuer ? [podsIn(apiNamespace, SHOP_WORKLOADS)] : [])], tcp(KEYCLOAK_HTTP)),
-            to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS),
-        ],
-        egress: [database, to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS)],
-    }], opts);
+    namespaceNetworkPolicies(`${identity.namespace}-netpol`, { name: identity.namespace, resource: identity.namespaceResource }, [
+        {
+            name: "keycloak",
+            pods: KEYCLOAK,
+            ingress: [
+                to([podsIn(gateway.namespace, KONG), podsIn(apiNamespace, SHOP_WORKLOADS), podsHere(KEYCLOAK_REALM_SETTINGS)], tcp(KEYCLOAK_HTTP)),
+                to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS),
+            ],
+            egress: [database, to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS)],
+        },
+        // The realm-settings Job applies brute-force detection and the password policy through Keycloak's admin API.
+        { name: "keycloak-realm-settings", pods: KEYCLOAK_REALM_SETTINGS, ingress: [], egress: [to([podsHere(KEYCLOAK)], tcp(KEYCLOAK_HTTP))] },
+    ], opts);
 
     namespaceNetworkPolicies(`${redis.namespace}-netpol`, { name: redis.namespace, resource: redis.namespaceResource }, [
         {

@@ -121,7 +121,6 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     composeNetworkPolicies({
         network: clusterNetwork(config.network.cidrBlock),
         services, api, apiNamespace: SHOP_NAMESPACE, bootstrap,
-        inClusterIssuer: config.services.authHostname === "",
         opts: { provider: cluster.provider },
     });
 

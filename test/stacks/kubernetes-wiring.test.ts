@@ -531,7 +531,8 @@ function strimziPolicies(index: PlanIndex): PolicyObject[] {
 interface FlowTable { needed: Flow[]; forbidden: Flow[]; model: NetworkModel }
 
 function flowTable(index: PlanIndex): FlowTable {
-    const vpc = String(index.plan.resources.find((r) => r.type === "awsx:ec2:Vpc")?.inputs.cidrBlock);
+    // The awsx component reaches the export with no inputs; its aws:ec2/vpc:Vpc child holds the range.
+    const vpc = String(index.plan.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")?.inputs.cidrBlock);
     const model = new NetworkModel(index, strimziPolicies(index), addressIn(vpc, 256 + 10));
     const at = (ip: string, label: string): Endpoint => ({ address: { ip, label } });
     const rds = at(addressIn(vpc, 2 * 256 + 20), "RDS (private subnet)");
