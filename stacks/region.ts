@@ -27,6 +27,12 @@ export interface RegionalStackOutputs {
     databaseSecretArn: pulumi.Output<string>;
     fileSystemId: pulumi.Output<string>;
     apiImage: pulumi.Output<string>;
+    /** The shop API through the gateway's NLB (plain HTTP until the edge puts CloudFront and TLS in front). */
+    apiEndpoint: pulumi.Output<string>;
+    /** The shop realm through the gateway: the public auth host when configured, else the NLB. */
+    authEndpoint: pulumi.Output<string>;
+    /** The `iss` claim of the shop realm's tokens. */
+    tokenIssuer: string;
 }
 
 /** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
@@ -134,6 +140,11 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         databaseSecretArn: database.masterUserSecretArn,
         fileSystemId: storage.fileSystemId,
         apiImage: api.imageUri,
+        apiEndpoint: pulumi.interpolate`http://${services.gateway.publicHostname}/v1`,
+        authEndpoint: config.services.authHostname
+            ? pulumi.output(`https://${config.services.authHostname}/auth/realms/shop`)
+            : pulumi.interpolate`http://${services.gateway.publicHostname}/auth/realms/shop`,
+        tokenIssuer: services.identity.issuerUrl,
     };
 }
 

@@ -74,7 +74,7 @@ describe("tools/plan --preview (a first `pulumi preview` on an empty account)", 
         // awsx registers no outputs of its own; the VPC its provider creates has no ARN before it exists.
         expect(one(preview, "aws:ec2/vpc:Vpc").outputs.arn).to.equal(UNKNOWN);
         expect(one(preview, "aws:eks/cluster:Cluster").inputs.roleArn).to.equal(UNKNOWN);
-        expect(stackOutputs(preview)).to.include({ databaseAddress: UNKNOWN, databaseSecretArn: UNKNOWN, vpcId: UNKNOWN, apiImage: UNKNOWN });
+        expect(stackOutputs(preview)).to.include({ databaseAddress: UNKNOWN, databaseSecretArn: UNKNOWN, vpcId: UNKNOWN, apiImage: UNKNOWN, apiEndpoint: UNKNOWN });
         expect(preview.resources.filter((r) => r.custom && r.id !== undefined).map((r) => r.urn)).to.deep.equal([]);
 
         // The same values are placeholders after `up` (the normal plan).
