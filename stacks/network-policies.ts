@@ -32,6 +32,8 @@ const KONG_PORTS = { proxy: 8000, proxyTls: 8443, status: 8100, admissionWebhook
 const KEYCLOAK = { "app.kubernetes.io/name": "keycloakx", "app.kubernetes.io/instance": "keycloak" };
 /** Keycloak's HTTP port; 9000 (management: health, metrics) stays closed to other pods (kubelet probes pass anyway). */
 const KEYCLOAK_HTTP = 8080;
+/** The Job that applies the realms' security settings through Keycloak's admin API (components/identity.ts). */
+const REALM_SETTINGS = { "app.kubernetes.io/name": "keycloak-realm-settings" };
 /** Infinispan over JGroups TCP between Keycloak replicas (jdbc-ping stack): 7800, and 57800 for failure detection. */
 const KEYCLOAK_CLUSTER_PORTS: PortSpec[] = [{ port: 7800 }, { port: 57800 }];
 /** The API image's workloads (API, CronJobs, search indexer) and the API pods alone (components/shop-api.ts). */
@@ -122,14 +124,20 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
         ],
     }], opts);
 
+    // Keycloak: no internet egress (the RDS CA bundle ships as a ConfigMap, components/rds-ca.ts).
     namespaceNetworkPolicies(`${identity.namespace}-netpol`, { name: identity.namespace, resource: identity.namespaceResource }, [{
         name: "keycloak",
         pods: KEYCLOAK,
         ingress: [
-            to([podsIn(gateway.namespace, KONG), ...(inClusterIssuer ? [podsIn(apiNamespace, SHOP_WORKLOADS)] : [])], tcp(KEYCLOAK_HTTP)),
+            to([podsIn(gateway.namespace, KONG), podsHere(REALM_SETTINGS), ...(inClusterIssuer ? [podsIn(apiNamespace, SHOP_WORKLOADS)] : [])], tcp(KEYCLOAK_HTTP)),
             to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS),
         ],
         egress: [database, to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS)],
+    }, {
+        // The realm-settings Job calls Keycloak's admin API at its in-cluster Service address, and nothing else.
+        name: "keycloak-realm-settings",
+        pods: REALM_SETTINGS,
+        egress: [to([podsHere(KEYCLOAK)], tcp(KEYCLOAK_HTTP))],
     }], opts);
 
     namespaceNetworkPolicies(`${redis.namespace}-netpol`, { name: redis.namespace, resource: redis.namespaceResource }, [

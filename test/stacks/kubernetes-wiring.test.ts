@@ -531,7 +531,10 @@ function strimziPolicies(index: PlanIndex): PolicyObject[] {
 interface FlowTable { needed: Flow[]; forbidden: Flow[]; model: NetworkModel }
 
 function flowTable(index: PlanIndex): FlowTable {
-    const vpc = String(index.plan.resources.find((r) => r.type === "awsx:ec2:Vpc")?.inputs.cidrBlock);
+    // The VPC awsx creates (an engine shows the awsx component itself without inputs, and so does the offline plan).
+    const vpcs = index.plan.resources.filter((r) => r.type === "aws:ec2/vpc:Vpc");
+    if (vpcs.length !== 1 || typeof vpcs[0].inputs.cidrBlock !== "string") throw new Error(`[${index.plan.stack}] expected one aws:ec2/vpc:Vpc with a cidrBlock, found ${vpcs.length}`);
+    const vpc = vpcs[0].inputs.cidrBlock;
     const model = new NetworkModel(index, strimziPolicies(index), addressIn(vpc, 256 + 10));
     const at = (ip: string, label: string): Endpoint => ({ address: { ip, label } });
     const rds = at(addressIn(vpc, 2 * 256 + 20), "RDS (private subnet)");
