@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { IMAGES } from "./catalogue";
 import type { DatabaseEndpoint } from "./database";
 import { policyDocument } from "./iam-documents";
-import { RDS_CA_FILE, fetchRdsCaScript } from "./rds-ca";
+import { RDS_CA_FILE, rdsCaConfigMap, rdsCaVolume } from "./rds-ca";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
 
@@ -34,6 +34,8 @@ export interface DatabaseBootstrapArgs {
 
 const UID = 1000;
 const WORK = "/work";
+/** Where the RDS CA bundle's ConfigMap is mounted (read-only) in the Job's psql container. */
+const RDS_CA_DIR = "/etc/rds-ca";
 
 /**
  * An application's own database and login role on the shared RDS instance, created by a mechanism that works on a
@@ -85,6 +87,11 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
             automountServiceAccountToken: false,
         }, { ...child, dependsOn: jobDependsOn });
 
+        // The region's RDS CA bundle, shipped with the plan next to the Job (one per Job: its namespace may be shared
+        // by several applications' Jobs, or be the application's own), so psql verifies the server without a download.
+        const rdsCaName = `${serviceAccountName}-rds-ca`;
+        const rdsCa = rdsCaConfigMap(`${name}-rds-ca`, { namespace: jobNamespace, configMapName: rdsCaName, region: args.region }, { ...child, dependsOn: jobDependsOn });
+
         const container = restrictedContainerSecurityContext({ uid: UID });
         const workVolume = { name: "work", mountPath: WORK };
         this.job = new k8s.batch.v1.Job(`${name}-bootstrap`, {
@@ -98,16 +105,8 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                         serviceAccountName: serviceAccount.metadata.name,
                         restartPolicy: "OnFailure",
                         securityContext: restrictedPodSecurityContext(UID),
-                        volumes: [{ name: "work", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
+                        volumes: [{ name: "work", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }, rdsCaVolume("rds-ca", rdsCaName)],
                         initContainers: [{
-                            // The RDS CA bundle of the region, so psql verifies the server's certificate and host name.
-                            name: "fetch-rds-ca",
-                            image: IMAGES.curl,
-                            command: ["sh", "-c", `set -eu\n${fetchRdsCaScript(args.region, WORK)}`],
-                            volumeMounts: [workVolume],
-                            resources: resources("10m", "32Mi", { memory: "64Mi" }),
-                            securityContext: container,
-                        }, {
                             name: "read-master-secret",
                             image: IMAGES.awsCli,
                             command: ["sh", "-c", READ_SECRETS_SCRIPT],
@@ -132,19 +131,19 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                                 // rds.force_ssl is on; verify-full also checks the certificate chain and the host name,
                                 // so a spoofed endpoint cannot collect the master password.
                                 { name: "PGSSLMODE", value: "verify-full" },
-                                { name: "PGSSLROOTCERT", value: `${WORK}/${RDS_CA_FILE}` },
+                                { name: "PGSSLROOTCERT", value: `${RDS_CA_DIR}/${RDS_CA_FILE}` },
                                 { name: "APP_DATABASE", value: this.databaseName },
                                 { name: "APP_ROLE", value: this.username },
                                 ...(jobSecret ? [{ name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: jobSecret.metadata.name, key: "password" } } }] : []),
                             ],
-                            volumeMounts: [workVolume],
+                            volumeMounts: [workVolume, { name: "rds-ca", mountPath: RDS_CA_DIR, readOnly: true }],
                             resources: resources("50m", "64Mi", { memory: "128Mi" }),
                             securityContext: container,
                         }],
                     },
                 },
             },
-        }, { ...child, dependsOn: [...(secret ? [secret] : []), ...(jobSecret ? [jobSecret] : []), serviceAccount, role, ...jobDependsOn] });
+        }, { ...child, dependsOn: [...(secret ? [secret] : []), ...(jobSecret ? [jobSecret] : []), serviceAccount, role, rdsCa, ...jobDependsOn] });
 
         this.secretName = secret?.metadata.name;
         this.registerOutputs({ secretName: this.secretName });

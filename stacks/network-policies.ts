@@ -28,10 +28,10 @@ const KONG = { "app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": "
 const KONG_PORTS = { proxy: 8000, proxyTls: 8443, status: 8100, admissionWebhook: 8080 };
 /** keycloakx chart, _helpers.tpl "keycloak.selectorLabels" (release "keycloak"). */
 const KEYCLOAK = { "app.kubernetes.io/name": "keycloakx", "app.kubernetes.io/instance": "keycloak" };
-/** The pod labels of the realm-settings Job (components/identity.ts). */
-const KEYCLOAK_REALM_SETTINGS = { "app.kubernetes.io/name": "keycloak-realm-settings" };
 /** Keycloak's HTTP port; 9000 (management: health, metrics) stays closed to other pods (kubelet probes pass anyway). */
 const KEYCLOAK_HTTP = 8080;
+/** The Job that applies the realms' security settings through Keycloak's admin API (components/identity.ts). */
+const REALM_SETTINGS = { "app.kubernetes.io/name": "keycloak-realm-settings" };
 /** Infinispan over JGroups TCP between Keycloak replicas (jdbc-ping stack): 7800, and 57800 for failure detection. */
 const KEYCLOAK_CLUSTER_PORTS: PortSpec[] = [{ port: 7800 }, { port: 57800 }];
 /** The API image's workloads (API, CronJobs, search indexer) and the API pods alone (components/shop-api.ts). */
@@ -123,19 +123,22 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
         ],
     }], opts);
 
-    namespaceNetworkPolicies(`${identity.namespace}-netpol`, { name: identity.namespace, resource: identity.namespaceResource }, [
-        {
-            name: "keycloak",
-            pods: KEYCLOAK,
-            ingress: [
-                to([podsIn(gateway.namespace, KONG), podsIn(apiNamespace, SHOP_WORKLOADS), podsHere(KEYCLOAK_REALM_SETTINGS)], tcp(KEYCLOAK_HTTP)),
-                to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS),
-            ],
-            egress: [database, to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS)],
-        },
-        // The realm-settings Job applies brute-force detection and the password policy through Keycloak's admin API.
-        { name: "keycloak-realm-settings", pods: KEYCLOAK_REALM_SETTINGS, ingress: [], egress: [to([podsHere(KEYCLOAK)], tcp(KEYCLOAK_HTTP))] },
-    ], opts);
+    // Keycloak: no internet egress (the RDS CA bundle ships as a ConfigMap, components/rds-ca.ts).
+    namespaceNetworkPolicies(`${identity.namespace}-netpol`, { name: identity.namespace, resource: identity.namespaceResource }, [{
+        name: "keycloak",
+        pods: KEYCLOAK,
+        ingress: [
+            // The API fetches the realm's signing keys (JWKS) from the in-cluster Service whatever the public issuer is.
+            to([podsIn(gateway.namespace, KONG), podsHere(REALM_SETTINGS), podsIn(apiNamespace, SHOP_WORKLOADS)], tcp(KEYCLOAK_HTTP)),
+            to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS),
+        ],
+        egress: [database, to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS)],
+    }, {
+        // The realm-settings Job calls Keycloak's admin API at its in-cluster Service address, and nothing else.
+        name: "keycloak-realm-settings",
+        pods: REALM_SETTINGS,
+        egress: [to([podsHere(KEYCLOAK)], tcp(KEYCLOAK_HTTP))],
+    }], opts);
 
     namespaceNetworkPolicies(`${redis.namespace}-netpol`, { name: redis.namespace, resource: redis.namespaceResource }, [
         {

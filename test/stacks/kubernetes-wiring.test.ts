@@ -218,6 +218,7 @@ class Synthetic {
         const secret = this.add("kubernetes:core/v1:Secret", { metadata: { name: "web-env", namespace: "app" }, stringData: SECRET_SIG });
         this.secretKeys[secret.urn] = { stringData: ["API_KEY"] };
         this.add("kubernetes:core/v1:ConfigMap", { metadata: { name: "web-config", namespace: "app" }, data: { "config.json": "{}" } });
+        this.add("kubernetes:core/v1:ConfigMap", { metadata: { name: "db-ca", namespace: "app" }, data: { "ca.pem": "-----BEGIN CERTIFICATE-----" } });
         this.add("kubernetes:core/v1:ServiceAccount", { metadata: { name: "web", namespace: "app", annotations: { "eks.amazonaws.com/role-arn": WEB_ROLE } } });
         this.add("aws:iam/role:Role", { assumeRolePolicy: trust("app:web") }, [], { arn: WEB_ROLE }, "web-role");
         this.add("aws:iam/role:Role", { assumeRolePolicy: trust("kube-system:aws-node") }, [], { arn: CNI_ROLE }, "cni-role");
@@ -267,7 +268,12 @@ class Synthetic {
                             spec: {
                                 serviceAccountName: "web",
                                 initContainers: [container("wait", { env: [{ name: "API_KEY", valueFrom: { secretKeyRef: { name: "web-env", key: "API_KEY" } } }] })],
-                                containers: [container("report", { env: [{ name: "CA", valueFrom: { secretKeyRef: { name: "operator-ca", key: "ca.crt" } } }] })],
+                                containers: [container("report", {
+                                    command: ["sh", "-c", "curl --fail http://web.app.svc/report"],
+                                    env: [{ name: "CA", valueFrom: { secretKeyRef: { name: "operator-ca", key: "ca.crt" } } }, { name: "PGSSLROOTCERT", value: "/etc/db-ca/ca.pem" }],
+                                    volumeMounts: [{ name: "db-ca", mountPath: "/etc/db-ca", readOnly: true }],
+                                })],
+                                volumes: [{ name: "db-ca", configMap: { name: "db-ca", items: [{ key: "ca.pem", path: "ca.pem" }] } }],
                             },
                         },
                     },
@@ -431,6 +437,36 @@ const BREAKAGES: { check: CheckName; breaks: string; mutate: (plan: Synthetic) =
         expected: /Helm release app\/keycloak .*database.existingSecret .* names Secret app\/keycloak-db/,
     },
     {
+        check: "trusted CA files are in the image or mounted from a declared ConfigMap or Secret key", breaks: "the CA file is written at start into an emptyDir",
+        mutate: (p) => { (p.pod("CronJob", "report").volumes as Json[])[0] = { name: "db-ca", emptyDir: {} }; },
+        expected: /CronJob app\/report container report: PGSSLROOTCERT trusts \/etc\/db-ca\/ca.pem, whose volume db-ca is not a ConfigMap or Secret/,
+    },
+    {
+        check: "trusted CA files are in the image or mounted from a declared ConfigMap or Secret key", breaks: "a connection string trusts a file no mount provides",
+        mutate: (p) => { envOf(p, "Deployment", "web")[1].value = "postgres://db.app.svc.cluster.local:5432/app?sslmode=verify-full&sslrootcert=/certs/ca.pem"; },
+        expected: /Deployment app\/web container web: DB_URL trusts \/certs\/ca.pem, which no volume mount of that container provides/,
+    },
+    {
+        check: "trusted CA files are in the image or mounted from a declared ConfigMap or Secret key", breaks: "the mounted ConfigMap projects its key under another file name",
+        mutate: (p) => { (p.pod("CronJob", "report").volumes as Json[])[0] = { name: "db-ca", configMap: { name: "db-ca", items: [{ key: "ca.pem", path: "bundle.pem" }] } }; },
+        expected: /PGSSLROOTCERT trusts \/etc\/db-ca\/ca.pem: ConfigMap app\/db-ca mounted at \/etc\/db-ca provides no file ca.pem/,
+    },
+    {
+        check: "no container downloads from outside the cluster at start", breaks: "an init container curls a CA bundle from the internet",
+        mutate: (p) => { (p.pod("CronJob", "report").initContainers as Json[])[0].command = ["sh", "-c", "curl --fail -o /w/ca.pem https://truststore.pki.rds.amazonaws.com/ap-south-1/ap-south-1-bundle.pem"]; },
+        expected: /CronJob app\/report container wait: downloads from truststore.pki.rds.amazonaws.com at start/,
+    },
+    {
+        check: "no container downloads from outside the cluster at start", breaks: "chart values add an init container that downloads (keycloakx extraInitContainers)",
+        mutate: (p) => {
+            p.add("kubernetes:helm.sh/v3:Release", {
+                name: "keycloak", chart: "keycloakx", namespace: "app",
+                values: { extraInitContainers: JSON.stringify([{ name: "fetch", image: "curl", command: ["sh", "-c", "wget -O /x https://example.com/x"] }]) },
+            }, [NAMESPACE_URN], {}, "keycloak");
+        },
+        expected: /Helm release app\/keycloak .*container fetch: downloads from example.com at start/,
+    },
+    {
         check: "service accounts exist and IRSA roles trust exactly them", breaks: "a pod runs as a ServiceAccount not declared",
         mutate: (p) => { p.pod("CronJob", "report").serviceAccountName = "reporter"; }, expected: /CronJob app\/report: serviceAccountName reporter is not a ServiceAccount declared in app/,
     },
@@ -531,8 +567,10 @@ function strimziPolicies(index: PlanIndex): PolicyObject[] {
 interface FlowTable { needed: Flow[]; forbidden: Flow[]; model: NetworkModel }
 
 function flowTable(index: PlanIndex): FlowTable {
-    // The awsx component reaches the export with no inputs; its aws:ec2/vpc:Vpc child holds the range.
-    const vpc = String(index.plan.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")?.inputs.cidrBlock);
+    // The VPC awsx creates (an engine shows the awsx component itself without inputs, and so does the offline plan).
+    const vpcs = index.plan.resources.filter((r) => r.type === "aws:ec2/vpc:Vpc");
+    if (vpcs.length !== 1 || typeof vpcs[0].inputs.cidrBlock !== "string") throw new Error(`[${index.plan.stack}] expected one aws:ec2/vpc:Vpc with a cidrBlock, found ${vpcs.length}`);
+    const vpc = vpcs[0].inputs.cidrBlock;
     const model = new NetworkModel(index, strimziPolicies(index), addressIn(vpc, 256 + 10));
     const at = (ip: string, label: string): Endpoint => ({ address: { ip, label } });
     const rds = at(addressIn(vpc, 2 * 256 + 20), "RDS (private subnet)");
