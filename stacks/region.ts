@@ -54,6 +54,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         privateSubnetIds: network.privateSubnetIds,
         publicSubnetIds: network.publicSubnetIds,
         publicAccessCidrs: config.cluster.publicAccessCidrs,
+        adminRoleArns: config.cluster.adminRoleArns,
         logRetentionDays: config.cluster.logRetentionDays,
         systemNodes: config.cluster.systemNodes,
         systemNodeArchitecture: systemArchitecture,
