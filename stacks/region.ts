@@ -78,7 +78,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     // Workloads that need Karpenter capacity wait for the pools: until they exist, their pods cannot get a node.
     const nodePools = [autoscaling.nodePools.general, autoscaling.nodePools.stateful];
     const loadBalancerController = new LoadBalancerController(`${prefix}-lb-controller`, {
-        clusterName, region: config.region, vpcId: network.vpcId, oidc: cluster.oidc, dependsOn: nodesReady,
+        clusterName, region: config.region, accountId: account.accountId, vpcId: network.vpcId, oidc: cluster.oidc, dependsOn: nodesReady,
     }, withCluster);
     new MetricsServer(`${prefix}-metrics-server`, { dependsOn: nodesReady }, withCluster);
 

@@ -48,6 +48,10 @@ describe("policies/eks", () => {
             const found = judge("eks-endpoint-restricted", [component, child]);
             expect(found.map((v) => v.urn)).to.deep.equal([child.urn]);
         });
+        it("passes the private-by-default cluster as a real preview shows it: an input-less component over a private child", () => {
+            const component = res(COMPONENT, {});
+            passes("eks-endpoint-restricted", [component, res(CLUSTER, secureCluster, { parent: component })]);
+        });
     });
 
     it("eks-secrets-encryption", () => {
