@@ -40,6 +40,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     const network = new Network(`${prefix}-network`, {
         cidrBlock: config.network.cidrBlock,
         region: config.region,
+        accountId: account.accountId,
         availabilityZoneCount: config.network.availabilityZoneCount,
         natGateways: config.network.natGateways,
         flowLogRetentionDays: config.network.flowLogRetentionDays,
