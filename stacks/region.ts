@@ -49,6 +49,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     const network = new Network(`${prefix}-network`, {
         cidrBlock: config.network.cidrBlock,
         region: config.region,
+        accountId: account.accountId,
         availabilityZoneCount: config.network.availabilityZoneCount,
         natGateways: config.network.natGateways,
         flowLogRetentionDays: config.network.flowLogRetentionDays,
@@ -63,6 +64,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         privateSubnetIds: network.privateSubnetIds,
         publicSubnetIds: network.publicSubnetIds,
         publicAccessCidrs: config.cluster.publicAccessCidrs,
+        adminRoleArns: config.cluster.adminRoleArns,
         logRetentionDays: config.cluster.logRetentionDays,
         systemNodes: config.cluster.systemNodes,
         systemNodeArchitecture: systemArchitecture,
@@ -86,7 +88,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     // Workloads that need Karpenter capacity wait for the pools: until they exist, their pods cannot get a node.
     const nodePools = [autoscaling.nodePools.general, autoscaling.nodePools.stateful];
     const loadBalancerController = new LoadBalancerController(`${prefix}-lb-controller`, {
-        clusterName, region: config.region, vpcId: network.vpcId, oidc: cluster.oidc, dependsOn: nodesReady,
+        clusterName, region: config.region, accountId: account.accountId, vpcId: network.vpcId, oidc: cluster.oidc, dependsOn: nodesReady,
     }, withCluster);
     new MetricsServer(`${prefix}-metrics-server`, { dependsOn: nodesReady }, withCluster);
 

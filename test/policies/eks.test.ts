@@ -41,6 +41,10 @@ describe("policies/eks", () => {
             expect(judge("eks-endpoint-restricted", [component, child]).map((v) => v.urn)).to.deep.equal([child.urn]);
             passes("eks-endpoint-restricted", [component, res(CLUSTER, secureCluster, { parent: component })]);
         });
+        it("passes the private-by-default cluster as a real preview shows it: an input-less component over a private child", () => {
+            const component = res(COMPONENT, {});
+            passes("eks-endpoint-restricted", [component, res(CLUSTER, secureCluster, { parent: component })]);
+        });
     });
 
     it("eks-secrets-encryption", () => {

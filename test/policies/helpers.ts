@@ -131,6 +131,7 @@ export function shapedExport(opts: ShapedExportOptions = {}): ExportedResource[]
         aws("aws:ec2/natGateway:NatGateway", { subnetId: publicSubnets[i].outputs!["id"], connectivityType: "public" }, { name: `vpc-${i + 1}`, parent: publicSubnets[i], id: `nat-${i + 1}` }),
     );
     const flowLog = aws("aws:ec2/flowLog:FlowLog", { vpcId: "vpc-1", trafficType: "ALL", logDestinationType: "cloud-watch-logs" }, { name: "flow-logs", parent: network, dependsOn: [awsxVpc], id: "fl-1" });
+    const defaultSecurityGroup = aws("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", { vpcId: "vpc-1", ingress: [], egress: [] }, { name: "default-sg", parent: network, dependsOn: [awsxVpc], id: "sg-default" });
 
     const clusterComponent = res("eks:index:Cluster", {}, { name: "cluster", outputs: { kubeconfig: "{}" } });
     const nodeSubnets = opts.nodesInPublicSubnets ? publicSubnets : privateSubnets;
@@ -164,5 +165,5 @@ export function shapedExport(opts: ShapedExportOptions = {}): ExportedResource[]
         { clusterName: "cluster", subnetIds: nodeSubnets.map((s) => s.outputs!["id"]), amiType: "AL2023_ARM_64_STANDARD", launchTemplate: { id: "lt-1", version: "1" } },
         { name: "system", parent: nodeGroupComponent, dependsOn: [template], id: "cluster:system" },
     );
-    return [provider, network, awsxVpc, vpc, ...publicSubnets, ...privateSubnets, ...nats, flowLog, clusterComponent, eksCluster, nodeGroupComponent, template, nodeGroup];
+    return [provider, network, awsxVpc, vpc, ...publicSubnets, ...privateSubnets, ...nats, flowLog, defaultSecurityGroup, clusterComponent, eksCluster, nodeGroupComponent, template, nodeGroup];
 }

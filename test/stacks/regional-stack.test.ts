@@ -48,6 +48,11 @@ describe("stacks/region (the offline plan of every shipped stack)", function () 
             expect(outputs.tokenIssuer).to.match(/\/auth\/realms\/shop$/);
         });
 
+        it("serves the Kubernetes API on a private endpoint only (private by default)", () => {
+            expect(single(prod, "aws:eks/cluster:Cluster").inputs.vpcConfig).to.deep.include({ endpointPrivateAccess: true, endpointPublicAccess: false });
+            expect(single(prod, "aws:eks/cluster:Cluster").inputs.vpcConfig).to.not.have.property("publicAccessCidrs");
+        });
+
         it("runs a Multi-AZ, encrypted, private, deletion-protected database", () => {
             expect(single(prod, "aws:rds/instance:Instance").inputs).to.include({ multiAz: true, storageEncrypted: true, publiclyAccessible: false, deletionProtection: true });
         });

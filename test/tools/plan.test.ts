@@ -35,7 +35,7 @@ describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report F
             const run = runPlan(stack);
             expect(run.exitCode).to.equal(2);
             expect(run.stderr).to.include(`validating stack config: Stack '${stack}' is missing configuration values ` +
-                "'ecommerce-platform:clusterPublicAccessCidrs', 'ecommerce-platform:keycloakAdminPassword' and 'ecommerce-platform:vpcCidr'");
+                "'ecommerce-platform:keycloakAdminPassword' and 'ecommerce-platform:vpcCidr'");
         });
     });
 
