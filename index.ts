@@ -17,3 +17,6 @@ export const databaseAddress = region.databaseAddress;
 export const databaseSecretArn = region.databaseSecretArn;
 export const fileSystemId = region.fileSystemId;
 export const apiImage = region.apiImage;
+export const apiEndpoint = region.apiEndpoint;
+export const authEndpoint = region.authEndpoint;
+export const tokenIssuer = region.tokenIssuer;

@@ -39,6 +39,8 @@ export const INGRESS_CLASS = "kong";
 /** Plugin names routes opt into with the `konghq.com/plugins` annotation. */
 export const JWT_PLUGIN = "jwt-keycloak";
 export const RATE_LIMIT_PLUGIN = "rate-limit-per-ip";
+/** The kong chart names its proxy Service "<release>-kong-proxy" (templates/service-kong-proxy.yaml). */
+const PROXY_SERVICE = "kong-kong-proxy";
 const KONG_API = "configuration.konghq.com/v1";
 /** NLB target group attribute that keeps the client's source address on IP targets. */
 export const CLIENT_IP_PRESERVATION = "preserve_client_ip.enabled=true";
@@ -61,6 +63,13 @@ export class ApiGateway extends pulumi.ComponentResource {
     readonly rateLimitPluginName = RATE_LIMIT_PLUGIN;
     /** In-cluster proxy service; the NLB host name is only known after deployment (see the Service's status). */
     readonly proxyService: string;
+    /**
+     * The NLB's DNS name, read from the proxy Service's status once the release is up (Helm's wait, implied by
+     * `atomic`, returns only when the load balancer controller has written it). Unknown in a first preview.
+     */
+    readonly publicHostname: pulumi.Output<string>;
+    /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: ApiGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:gateway:ApiGateway", name, {}, opts);
@@ -69,6 +78,7 @@ export class ApiGateway extends pulumi.ComponentResource {
         const minReplicas = args.minReplicas ?? 2;
         const maxReplicas = Math.max(minReplicas, args.maxReplicas ?? 6);
         const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
+        this.namespaceResource = namespace;
 
         const kong = imageParts(IMAGES.kong);
         const controller = imageParts(IMAGES.kongIngressController);
@@ -161,8 +171,10 @@ export class ApiGateway extends pulumi.ComponentResource {
             credentials: [credential.metadata.name],
         }, { ...child, dependsOn: [release, credential] });
 
-        this.proxyService = `kong-kong-proxy.${this.namespace}.svc.cluster.local`;
-        this.registerOutputs({ proxyService: this.proxyService });
+        this.proxyService = `${PROXY_SERVICE}.${this.namespace}.svc.cluster.local`;
+        const proxy = k8s.core.v1.Service.get(`${name}-proxy`, `${this.namespace}/${PROXY_SERVICE}`, afterKong);
+        this.publicHostname = proxy.status.apply((status) => status?.loadBalancer?.ingress?.[0]?.hostname ?? status?.loadBalancer?.ingress?.[0]?.ip ?? "");
+        this.registerOutputs({ proxyService: this.proxyService, publicHostname: this.publicHostname });
     }
 }
 

@@ -62,6 +62,26 @@ export const IMAGES = {
     keycloak: "quay.io/keycloak/keycloak:26.5.6",
 } as const;
 
+/**
+ * Why each image above is pinned by tag and not yet by digest (`registry/repository:tag@sha256:<digest>`), and what
+ * would pin it. A digest can only be read from the registry, and our machines reach none (TOOLCHAIN.md); no public
+ * source the project can read (release notes, the upstream repositories' CI manifests) publishes the digest of these
+ * exact tags. CI, which reaches the registries, resolves them (`crane digest <image>`) and commits them here; until
+ * then the tag is the pin, and every entry must appear below with its reason (a test holds this list to IMAGES).
+ */
+export const IMAGES_WITHOUT_DIGEST: Readonly<Partial<Record<keyof typeof IMAGES, string>>> = {
+    postgresClient: "Docker official image mirrored on ECR Public; docker-library/repo-info publishes Docker Hub digests, but not for this retired tag in any copy readable here, and the ECR Public mirror's digest is not published",
+    awsCli: "AWS publishes no digest for aws-cli image tags outside the registry",
+    curl: "curlimages publishes no digests outside the registry",
+    redis: "opstree images: no published digests; this tag is replaced under finding 5 (Redis line) anyway",
+    redisExporter: "opstree images: no published digests",
+    redisOperator: "opstree images: no published digests",
+    fluentBit: "Fluent Bit signs its images (cosign) but publishes no digest list readable offline",
+    kong: "Docker official image; docker-library/repo-info holds digests, not for this tag in any copy readable here",
+    kongIngressController: "Kong publishes no digests outside the registry",
+    keycloak: "Keycloak's release notes name tags only",
+};
+
 /** The Elastic Stack version the ECK resources run (ECK 3.5 supports 9.x). */
 export const ELASTIC_STACK_VERSION = "9.4.3";
 /** Kafka version and KRaft metadata version Strimzi 1.2.0 runs by default. */

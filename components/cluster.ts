@@ -28,8 +28,18 @@ export interface ClusterArgs {
     vpcId: pulumi.Input<string>;
     privateSubnetIds: pulumi.Input<string[]>;
     publicSubnetIds: pulumi.Input<string[]>;
-    /** CIDRs allowed to reach the public API endpoint. Empty: the endpoint is private only. */
-    publicAccessCidrs: string[];
+    /**
+     * CIDRs allowed to reach a public API endpoint. Default []: the endpoint is private only, reached from inside the
+     * VPC (SSM port forwarding through a node, a VPN, a runner in the VPC). A non-empty list makes it public to exactly
+     * those ranges: an explicit choice, never the default.
+     */
+    publicAccessCidrs?: string[];
+    /**
+     * IAM role ARNs granted cluster-admin through EKS access entries (AmazonEKSClusterAdminPolicy, cluster scope), e.g.
+     * the CI deploy role and the operators' SSO role. Default []: only the identity that created the cluster is admin
+     * (bootstrapClusterCreatorAdminPermissions), so whoever runs `pulumi up` must keep using that identity.
+     */
+    adminRoleArns?: string[];
     /** Retention of the control-plane logs. Default 30 days. */
     logRetentionDays?: number;
     systemNodes?: SystemNodeGroupArgs;
@@ -73,7 +83,8 @@ export class Cluster extends pulumi.ComponentResource {
             retentionInDays: args.logRetentionDays ?? 30,
         }, child);
 
-        const publicEndpoint = args.publicAccessCidrs.length > 0;
+        const publicAccessCidrs = args.publicAccessCidrs ?? [];
+        const publicEndpoint = publicAccessCidrs.length > 0;
         const cluster = new eks.Cluster(name, {
             name: args.clusterName,
             version: args.kubernetesVersion,
@@ -83,7 +94,8 @@ export class Cluster extends pulumi.ComponentResource {
             nodeAssociatePublicIpAddress: false,
             endpointPrivateAccess: true,
             endpointPublicAccess: publicEndpoint,
-            publicAccessCidrs: publicEndpoint ? args.publicAccessCidrs : undefined,
+            // Unset, not [], when private: eks refuses publicAccessCidrs with endpointPublicAccess false.
+            publicAccessCidrs: publicEndpoint ? publicAccessCidrs : undefined,
             encryptionConfigKeyArn: secretsKey.arn,
             enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
             authenticationMode: "API",
@@ -127,6 +139,19 @@ export class Cluster extends pulumi.ComponentResource {
         this.addon(name, "coredns", cluster, undefined, afterNodes);
         this.addon(name, "aws-ebs-csi-driver", cluster, ebs.roleArn, afterNodes);
         this.addon(name, "aws-efs-csi-driver", cluster, efs.roleArn, afterNodes);
+
+        (args.adminRoleArns ?? []).forEach((principalArn, index) => {
+            // Access entries, not the aws-auth ConfigMap (authenticationMode API): revocable in IAM's own terms, audited.
+            const entry = new awsEks.AccessEntry(`${name}-admin-${index}`, {
+                clusterName: this.clusterName, principalArn, type: "STANDARD",
+            }, { parent: this, dependsOn: [cluster] });
+            new awsEks.AccessPolicyAssociation(`${name}-admin-${index}`, {
+                clusterName: this.clusterName,
+                principalArn,
+                policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                accessScope: { type: "cluster" },
+            }, { parent: this, dependsOn: [entry] });
+        });
 
         this.registerOutputs({ clusterName: this.clusterName, nodeSecurityGroupId: this.nodeSecurityGroupId });
     }

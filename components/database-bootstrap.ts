@@ -4,12 +4,15 @@ import * as random from "@pulumi/random";
 import { IMAGES } from "./catalogue";
 import type { DatabaseEndpoint } from "./database";
 import { policyDocument } from "./iam-documents";
-import { RDS_CA_FILE, fetchRdsCaScript } from "./rds-ca";
+import { RDS_CA_FILE, rdsCaConfigMap, rdsCaVolume } from "./rds-ca";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
 
 export interface DatabaseBootstrapArgs {
-    /** Namespace of the Job and of the Secret with the application's credentials. */
+    /**
+     * The application's namespace: where the Secret with its credentials lands. The Job runs in the database's
+     * bootstrap namespace (`database.bootstrap`) when there is one, here otherwise.
+     */
     namespace: string;
     /** Database to create (owned by `roleName`). */
     databaseName: string;
@@ -33,6 +36,8 @@ export interface DatabaseBootstrapArgs {
 
 const UID = 1000;
 const WORK = "/work";
+/** Where the RDS CA bundle's ConfigMap is mounted (read-only) in the Job's psql container. */
+const RDS_CA_DIR = "/etc/rds-ca";
 
 /**
  * An application's own database and login role on the shared RDS instance, created by a mechanism that works on a
@@ -60,12 +65,18 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
             throw new Error(`DatabaseBootstrap ${name}: database and role names must be lower-case SQL identifiers`);
         }
         const serviceAccountName = `${this.databaseName.replace(/_/g, "-")}-db-bootstrap`;
+        // The Job (and the only service account its master-secret role trusts) lives where no application runs.
+        const jobNamespace = args.database.bootstrap?.namespace ?? args.namespace;
+        const jobDependsOn = [...(args.dependsOn ?? []), ...(args.database.bootstrap ? [args.database.bootstrap.resource] : [])];
 
         const iam = args.iamAuthentication ?? false;
-        const secret = iam ? undefined : this.kubernetesCredentials(name, args);
+        const password = iam ? undefined : new random.RandomPassword(`${name}-password`, { length: 32, special: false, keepers: { rotationEpoch: args.rotationEpoch ?? "1" } }, child);
+        const secret = password && this.kubernetesCredentials(`${name}-credentials`, args.namespace, args, password, args.dependsOn);
+        // Pods read Secrets of their own namespace only: the Job gets its own copy of the application's password.
+        const jobSecret = password && (jobNamespace === args.namespace ? secret : this.kubernetesCredentials(`${name}-job-credentials`, jobNamespace, args, password, jobDependsOn));
         const role = new ServiceAccountRole(`${name}-bootstrap`, {
             oidc: args.oidc,
-            namespace: args.namespace,
+            namespace: jobNamespace,
             serviceAccount: serviceAccountName,
             policy: pulumi.all([args.database.masterUserSecretArn, args.database.kmsKeyArn]).apply(([secretArn, keyArn]) => policyDocument([
                 { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
@@ -76,14 +87,19 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
             ])),
         }, child);
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-bootstrap`, {
-            metadata: { name: serviceAccountName, namespace: args.namespace, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
+            metadata: { name: serviceAccountName, namespace: jobNamespace, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
             automountServiceAccountToken: false,
-        }, { ...child, dependsOn: args.dependsOn });
+        }, { ...child, dependsOn: jobDependsOn });
+
+        // The region's RDS CA bundle, shipped with the plan next to the Job (one per Job: its namespace may be shared
+        // by several applications' Jobs, or be the application's own), so psql verifies the server without a download.
+        const rdsCaName = `${serviceAccountName}-rds-ca`;
+        const rdsCa = rdsCaConfigMap(`${name}-rds-ca`, { namespace: jobNamespace, configMapName: rdsCaName, region: args.region }, { ...child, dependsOn: jobDependsOn });
 
         const container = restrictedContainerSecurityContext({ uid: UID });
         const workVolume = { name: "work", mountPath: WORK };
         this.job = new k8s.batch.v1.Job(`${name}-bootstrap`, {
-            metadata: { namespace: args.namespace, labels: { "app.kubernetes.io/name": serviceAccountName, "app.kubernetes.io/part-of": "ecommerce-platform" } },
+            metadata: { namespace: jobNamespace, labels: { "app.kubernetes.io/name": serviceAccountName, "app.kubernetes.io/part-of": "ecommerce-platform" } },
             spec: {
                 backoffLimit: 6,
                 activeDeadlineSeconds: 1800,
@@ -93,16 +109,8 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                         serviceAccountName: serviceAccount.metadata.name,
                         restartPolicy: "OnFailure",
                         securityContext: restrictedPodSecurityContext(UID),
-                        volumes: [{ name: "work", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
+                        volumes: [{ name: "work", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }, rdsCaVolume("rds-ca", rdsCaName)],
                         initContainers: [{
-                            // The RDS CA bundle of the region, so psql verifies the server's certificate and host name.
-                            name: "fetch-rds-ca",
-                            image: IMAGES.curl,
-                            command: ["sh", "-c", `set -eu\n${fetchRdsCaScript(args.region, WORK)}`],
-                            volumeMounts: [workVolume],
-                            resources: resources("10m", "32Mi", { memory: "64Mi" }),
-                            securityContext: container,
-                        }, {
                             name: "read-master-secret",
                             image: IMAGES.awsCli,
                             command: ["sh", "-c", READ_SECRETS_SCRIPT],
@@ -126,29 +134,28 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                                 // rds.force_ssl is on; verify-full also checks the certificate chain and the host name,
                                 // so a spoofed endpoint cannot collect the master password.
                                 { name: "PGSSLMODE", value: "verify-full" },
-                                { name: "PGSSLROOTCERT", value: `${WORK}/${RDS_CA_FILE}` },
+                                { name: "PGSSLROOTCERT", value: `${RDS_CA_DIR}/${RDS_CA_FILE}` },
                                 { name: "APP_DATABASE", value: this.databaseName },
                                 { name: "APP_ROLE", value: this.username },
                                 { name: "APP_IAM_AUTH", value: String(iam) },
-                                ...(secret ? [{ name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } } }] : []),
+                                ...(jobSecret ? [{ name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: jobSecret.metadata.name, key: "password" } } }] : []),
                             ],
-                            volumeMounts: [workVolume],
+                            volumeMounts: [workVolume, { name: "rds-ca", mountPath: RDS_CA_DIR, readOnly: true }],
                             resources: resources("50m", "64Mi", { memory: "128Mi" }),
                             securityContext: container,
                         }],
                     },
                 },
             },
-        }, { ...child, dependsOn: [...(secret ? [secret] : []), serviceAccount, role, ...(args.dependsOn ?? [])] });
+        }, { ...child, dependsOn: [...(secret ? [secret] : []), ...(jobSecret ? [jobSecret] : []), serviceAccount, role, rdsCa, ...jobDependsOn] });
 
         this.secretName = secret?.metadata.name;
         this.registerOutputs({ secretName: this.secretName });
     }
 
-    private kubernetesCredentials(name: string, args: DatabaseBootstrapArgs): k8s.core.v1.Secret {
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false, keepers: { rotationEpoch: args.rotationEpoch ?? "1" } }, { parent: this });
-        return new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: `${this.databaseName.replace(/_/g, "-")}-db`, namespace: args.namespace },
+    private kubernetesCredentials(name: string, namespace: string, args: DatabaseBootstrapArgs, password: random.RandomPassword, dependsOn?: pulumi.Input<pulumi.Resource>[]): k8s.core.v1.Secret {
+        return new k8s.core.v1.Secret(name, {
+            metadata: { name: `${this.databaseName.replace(/_/g, "-")}-db`, namespace },
             type: "Opaque",
             stringData: {
                 host: args.database.address,
@@ -157,7 +164,7 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
                 username: this.username,
                 password: pulumi.secret(password.result),
             },
-        }, { parent: this, dependsOn: args.dependsOn });
+        }, { parent: this, dependsOn });
     }
 }
 

@@ -50,9 +50,20 @@ export interface DatabaseEndpoint {
     /** RDS-managed master secret (JSON with username and password) and the KMS key that encrypts it. */
     masterUserSecretArn: pulumi.Input<string>;
     kmsKeyArn: pulumi.Input<string>;
+    /**
+     * Where the bootstrap Jobs that use the master secret run (see DatabaseBootstrapNamespace). Default: each in its
+     * application's namespace, which leaves the master secret's role to anyone who may create pods there.
+     */
+    bootstrap?: BootstrapPlacement;
     /** The instance's ARN and its DbiResourceId: what an IAM policy names to allow `rds-db:connect` as one role. */
     arn: pulumi.Input<string>;
     resourceId: pulumi.Input<string>;
+}
+
+/** A namespace set aside for the Jobs that hold the master secret, and the object they wait for. */
+export interface BootstrapPlacement {
+    namespace: string;
+    resource: pulumi.Resource;
 }
 
 /**

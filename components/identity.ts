@@ -8,7 +8,7 @@ import type { DatabaseEndpoint } from "./database";
 import { DatabaseBootstrap } from "./database-bootstrap";
 import { helmRelease } from "./helm-release";
 import { platformNamespace } from "./namespace";
-import { RDS_CA_FILE, fetchRdsCaScript } from "./rds-ca";
+import { RDS_CA_FILE, rdsCaConfigMap, rdsCaVolume } from "./rds-ca";
 import { zoneSpread } from "./scheduling";
 import { OidcIdentity } from "./service-account-role";
 import { needsDisruptionBudget, resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
@@ -86,6 +86,8 @@ const KONG_API = "configuration.konghq.com/v1";
 /** Placeholders Keycloak resolves from its environment when it imports the realm (so the realm file holds no secret). */
 const REALM_ENV = { signingKey: "SHOP_REALM_SIGNING_KEY", apiClientSecret: "SHOP_API_CLIENT_SECRET" } as const;
 const RDS_CA_DIR = "/opt/keycloak/rds-ca";
+/** The RDS CA bundle's ConfigMap in Keycloak's namespace (see components/rds-ca.ts). */
+const RDS_CA_CONFIGMAP = "keycloak-rds-ca";
 
 /**
  * Keycloak for identity and SSO (codecentric keycloakx chart, quay.io/keycloak image): its own database and role on
@@ -106,6 +108,8 @@ export class Identity extends pulumi.ComponentResource {
     /** Public key of the realm's active RS256 signing key (PEM). */
     readonly realmPublicKeyPem: pulumi.Output<string>;
     readonly serviceHost: string;
+    /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:identity:Identity", name, {}, opts);
@@ -119,6 +123,7 @@ export class Identity extends pulumi.ComponentResource {
         this.jwksUrl = `http://${this.serviceHost}${HTTP_PATH}/realms/${realm}/protocol/openid-connect/certs`;
 
         const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
+        this.namespaceResource = namespace;
         const inNamespace = { ...child, dependsOn: [namespace] };
 
         const database = new DatabaseBootstrap(`${name}-db`, {
@@ -147,6 +152,8 @@ export class Identity extends pulumi.ComponentResource {
             metadata: { name: "keycloak-realm-import", namespace: this.namespace },
             data: { [`${realm}-realm.json`]: realmJson },
         }, inNamespace);
+        // Shipped with the plan: Keycloak's namespace has no internet egress to download it from.
+        const rdsCa = rdsCaConfigMap(`${name}-rds-ca`, { namespace: this.namespace, configMapName: RDS_CA_CONFIGMAP, region: args.region }, inNamespace);
         const realmSecrets = new k8s.core.v1.Secret(`${name}-realm-secrets`, {
             metadata: { name: "keycloak-realm-secrets", namespace: this.namespace },
             type: "Opaque",
@@ -202,18 +209,10 @@ export class Identity extends pulumi.ComponentResource {
                     existingSecretKey: "password",
                 },
                 extraEnv: JSON.stringify(env),
-                extraInitContainers: JSON.stringify([{
-                    name: "fetch-rds-ca",
-                    image: IMAGES.curl,
-                    command: ["sh", "-c", `set -eu\n${fetchRdsCaScript(args.region, RDS_CA_DIR)}`],
-                    volumeMounts: [{ name: "rds-ca", mountPath: RDS_CA_DIR }],
-                    resources: resources("10m", "32Mi", { memory: "64Mi" }),
-                    securityContext: restrictedContainerSecurityContext({ uid: 1000 }),
-                }]),
                 extraVolumes: JSON.stringify([
                     { name: "realm-import", configMap: { name: "keycloak-realm-import" } },
                     { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                    { name: "rds-ca", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                    rdsCaVolume("rds-ca", RDS_CA_CONFIGMAP),
                 ]),
                 extraVolumeMounts: JSON.stringify([
                     { name: "realm-import", mountPath: "/opt/keycloak/data/import", readOnly: true },
@@ -230,7 +229,7 @@ export class Identity extends pulumi.ComponentResource {
                 metrics: { enabled: true },
                 health: { enabled: true },
             },
-        }, { ...child, dependsOn: [database.job, admin, realmImport, realmSecrets] });
+        }, { ...child, dependsOn: [database.job, admin, realmImport, realmSecrets, rdsCa] });
 
         this.routes(name, realm, args, { ...child, dependsOn: [release] });
         this.realmSettingsJob(name, realm, args.hostname ? `http://${this.serviceHost}${HTTP_PATH}` : baseUrl, { ...child, dependsOn: [release] });

@@ -37,6 +37,11 @@ export interface KafkaArgs {
     strictZoneSpread?: boolean;
     /** Operator replicas (leader election). Default 1. */
     operatorReplicas?: number;
+    /**
+     * Namespaces whose pods may connect to the SCRAM listener (Strimzi writes them into the NetworkPolicy it generates
+     * for the brokers). Default: none, i.e. only the cluster's own pods.
+     */
+    clientNamespaces?: string[];
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
      * The Karpenter NodePools its data pods land on: the resources that start those pods wait for them (the operator,
@@ -80,6 +85,8 @@ export class Kafka extends pulumi.ComponentResource {
     readonly caCertPem: pulumi.Output<string>;
     /** The Kafka custom resource (what a KafkaUser must wait for). */
     readonly cluster: k8s.apiextensions.CustomResource;
+    /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:data:Kafka", name, {}, opts);
@@ -94,6 +101,7 @@ export class Kafka extends pulumi.ComponentResource {
 
         // Restricted: the operator runs with the "restricted" pod security provider, so every pod it creates passes.
         const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
+        this.namespaceResource = namespace;
         const operator = helmRelease(`${name}-strimzi`, {
             releaseName: "strimzi",
             chart: "strimzi",
@@ -110,6 +118,7 @@ export class Kafka extends pulumi.ComponentResource {
         }, { ...child, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
         const crOpts = { ...child, dependsOn: [operator, ...(args.nodePools ?? [])] };
         const clusterLabel = { "strimzi.io/cluster": this.clusterName };
+        const ownPods = { podSelector: { matchLabels: clusterLabel } };
         const clusterCa = this.clusterCa(name, namespace);
         this.caCertPem = clusterCa.certPem;
 
@@ -163,9 +172,16 @@ export class Kafka extends pulumi.ComponentResource {
                     metadataVersion: KAFKA_VERSION.metadataVersion,
                     // Internal listeners only, both TLS. Platform components authenticate with certificates
                     // (KafkaUser, type tls); applications in other namespaces with SCRAM-SHA-512 (KafkaClient).
+                    // networkPolicyPeers: Strimzi opens a listener without peers to every pod of the cluster, so each
+                    // names who may connect: the cluster's own pods (entity operator) on mTLS, the clients' namespaces on SCRAM.
                     listeners: [
-                        { name: "tls", port: KAFKA_TLS_PORT, type: "internal", tls: true, authentication: { type: "tls" } },
-                        { name: "scram", port: KAFKA_SCRAM_PORT, type: "internal", tls: true, authentication: { type: "scram-sha-512" } },
+                        { name: "tls", port: KAFKA_TLS_PORT, type: "internal", tls: true, authentication: { type: "tls" }, networkPolicyPeers: [ownPods] },
+                        {
+                            name: "scram", port: KAFKA_SCRAM_PORT, type: "internal", tls: true, authentication: { type: "scram-sha-512" },
+                            networkPolicyPeers: (args.clientNamespaces ?? []).length > 0
+                                ? args.clientNamespaces!.map((client) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": client } } }))
+                                : [ownPods],
+                        },
                     ],
                     authorization: { type: "simple" },
                     config: {

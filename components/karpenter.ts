@@ -87,26 +87,21 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
             messageRetentionSeconds: 300,
             sqsManagedSseEnabled: true,
         }, child);
-        new sqs.QueuePolicy(`${name}-interruptions`, {
-            queueUrl: queue.url,
-            policy: queue.arn.apply((arn) => JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    { Sid: "EventBridgeDelivers", Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] }, Action: "sqs:SendMessage", Resource: arn },
-                    { Sid: "DenyPlainHttp", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: arn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
-                ],
-            })),
-        }, child);
         const interruptionEvents: Record<string, { source: string[]; "detail-type": string[] }> = {
             "health": { source: ["aws.health"], "detail-type": ["AWS Health Event"] },
             "spot-interruption": { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] },
             "rebalance": { source: ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"] },
             "state-change": { source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"] },
         };
-        for (const [event, pattern] of Object.entries(interruptionEvents)) {
+        const rules = Object.entries(interruptionEvents).map(([event, pattern]) => {
             const rule = new cloudwatch.EventRule(`${name}-${event}`, { eventPattern: JSON.stringify(pattern) }, child);
             new cloudwatch.EventTarget(`${name}-${event}`, { rule: rule.name, arn: queue.arn }, child);
-        }
+            return rule;
+        });
+        new sqs.QueuePolicy(`${name}-interruptions`, {
+            queueUrl: queue.url,
+            policy: interruptionQueuePolicy(queue.arn, rules.map((rule) => rule.arn)),
+        }, child);
 
         const controllerRole = new ServiceAccountRole(`${name}-controller`, {
             oidc: args.oidc,
@@ -196,6 +191,27 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
         this.interruptionQueueName = queue.name;
         this.registerOutputs({ nodeRoleName: this.nodeRoleName, interruptionQueueName: this.interruptionQueueName });
     }
+}
+
+/**
+ * The interruption queue's policy: EventBridge may send only on behalf of this stack's own rules (ArnEquals
+ * aws:SourceArn), so no other rule, in this account or any other, can feed Karpenter forged interruption events that
+ * drain and terminate nodes (the confused-deputy pattern in the EventBridge docs, "Amazon SQS permissions").
+ * Upstream (karpenter-provider-aws v1.14.1 cloudformation.yaml, KarpenterInterruptionQueuePolicy) grants
+ * events.amazonaws.com and sqs.amazonaws.com with no condition; sqs.amazonaws.com is left out: no SQS feature sends to
+ * a queue as that principal (dead-letter redrive needs no queue policy), so it only widened the grant.
+ */
+export function interruptionQueuePolicy(queueArn: pulumi.Input<string>, ruleArns: pulumi.Input<string>[]): pulumi.Output<string> {
+    return pulumi.all([queueArn, pulumi.all(ruleArns)]).apply(([arn, sources]) => JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "EventBridgeDeliversThisStacksRules", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: arn,
+                Condition: { ArnEquals: { "aws:SourceArn": sources } },
+            },
+            { Sid: "DenyPlainHttp", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: arn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        ],
+    }));
 }
 
 /** A Karpenter AMI alias pinned to one release ("al2023@v20260714", "bottlerocket@v1.10.0"), never "@latest". */

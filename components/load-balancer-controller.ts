@@ -7,6 +7,8 @@ import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 export interface LoadBalancerControllerArgs {
     clusterName: string;
     region: string;
+    /** The account of the VPC; with region and vpcId it scopes the controller's security-group permissions. */
+    accountId: pulumi.Input<string>;
     vpcId: pulumi.Input<string>;
     oidc: OidcIdentity;
     /** Controller replicas. Default 2 (leader election; one survives a node drain). */
@@ -27,7 +29,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
     constructor(name: string, args: LoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:kubernetes:LoadBalancerController", name, {}, opts);
         const role = new ServiceAccountRole(`${name}-controller`, {
-            oidc: args.oidc, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, policy: loadBalancerControllerPolicy(),
+            oidc: args.oidc, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, policy: loadBalancerControllerPolicy(args),
         }, { parent: this });
         helmRelease(name, {
             releaseName: "aws-load-balancer-controller",
@@ -49,17 +51,46 @@ export class LoadBalancerController extends pulumi.ComponentResource {
     }
 }
 
+/** Where the controller works: its security-group permissions are scoped to this cluster, account, region and VPC. */
+export interface LoadBalancerControllerScope {
+    clusterName: string;
+    region: string;
+    accountId: pulumi.Input<string>;
+    vpcId: pulumi.Input<string>;
+}
+
 /**
  * The controller's IAM policy, statement for statement the upstream one (kubernetes-sigs/aws-load-balancer-controller
  * v2.14.0, docs/install/iam_policy.json) except WAF Classic (waf-regional:*): the controller only calls it for
  * Ingresses annotated alb.ingress.kubernetes.io/waf-acl-id, which nothing here uses (WAF Classic is retired).
+ *
+ * The EC2 security-group statements are narrower than upstream's, never broader:
+ *   - resources are this region's and account's security groups, not arn:aws:ec2:*:*;
+ *   - the ownership conditions name this cluster (StringEquals on elbv2.k8s.aws/cluster = clusterName) where upstream
+ *     only asks that the tag exist (Null false): the controller always writes its own cluster name there
+ *     (pkg/deploy/tracking/provider.go, pkg/networking/backend_sg_provider.go), so another cluster's groups in the same
+ *     account are out of reach;
+ *   - CreateSecurityGroup is allowed only in this VPC and only with the cluster tag in the request (upstream: "*"); both
+ *     of the controller's CreateSecurityGroup calls pass VpcId and TagSpecifications with that tag;
+ *   - the unconditioned Authorize/RevokeSecurityGroupIngress (target-group binding opens node ports on the node
+ *     security group, which the controller did not create) carries the ec2:Vpc condition upstream's installation
+ *     guide recommends (docs/deploy/installation.md, "Option A"): ArnEquals ec2:Vpc = this VPC.
+ * Tagging at create time (ec2:CreateAction) is not given ec2:Vpc: the group does not exist yet when it is authorised.
  */
-export function loadBalancerControllerPolicy(): string {
+export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope): pulumi.Output<string> {
+    return pulumi.all([scope.accountId, scope.vpcId]).apply(([accountId, vpcId]) => policyDocument(statements(scope.clusterName, scope.region, accountId, vpcId)));
+}
+
+function statements(clusterName: string, region: string, accountId: string, vpcId: string): PolicyStatement[] {
     const taggedByController = { Null: { [`aws:ResourceTag/${CLUSTER_TAG}`]: "false" } };
     const requestTaggedByController = { Null: { [`aws:RequestTag/${CLUSTER_TAG}`]: "false" } };
     const elb = (resource: string) => `arn:aws:elasticloadbalancing:*:*:${resource}`;
     const balancers = [elb("targetgroup/*/*"), elb("loadbalancer/net/*/*"), elb("loadbalancer/app/*/*")];
-    const statements: PolicyStatement[] = [
+    const securityGroups = `arn:aws:ec2:${region}:${accountId}:security-group/*`;
+    const vpcArn = `arn:aws:ec2:${region}:${accountId}:vpc/${vpcId}`;
+    const inThisVpc = { ArnEquals: { "ec2:Vpc": vpcArn } };
+    const ownedByThisCluster = { [`aws:ResourceTag/${CLUSTER_TAG}`]: clusterName };
+    return [
         {
             Effect: "Allow", Action: "iam:CreateServiceLinkedRole", Resource: "*",
             Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
@@ -79,22 +110,31 @@ export function loadBalancerControllerPolicy(): string {
                 "cognito-idp:DescribeUserPoolClient", "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:AssociateWebACL",
                 "wafv2:DisassociateWebACL", "shield:GetSubscriptionState", "shield:DescribeProtection", "shield:CreateProtection", "shield:DeleteProtection"],
         },
-        { Sid: "CreateSecurityGroups", Effect: "Allow", Action: "ec2:CreateSecurityGroup", Resource: "*" },
+        // CreateSecurityGroup is authorised on the VPC and on the new group separately (two resources of one call).
+        { Sid: "CreateSecurityGroupsInThisVpc", Effect: "Allow", Action: "ec2:CreateSecurityGroup", Resource: vpcArn },
         {
-            Sid: "TagNewSecurityGroups", Effect: "Allow", Action: "ec2:CreateTags", Resource: "arn:aws:ec2:*:*:security-group/*",
-            Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, ...requestTaggedByController },
+            Sid: "CreateSecurityGroupsTagged", Effect: "Allow", Action: "ec2:CreateSecurityGroup", Resource: securityGroups,
+            Condition: { StringEquals: { [`aws:RequestTag/${CLUSTER_TAG}`]: clusterName } },
+        },
+        {
+            Sid: "TagNewSecurityGroups", Effect: "Allow", Action: "ec2:CreateTags", Resource: securityGroups,
+            Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup", [`aws:RequestTag/${CLUSTER_TAG}`]: clusterName } },
         },
         {
             // Retag only its own security groups, and never change the cluster tag itself.
-            Sid: "RetagOwnSecurityGroups", Effect: "Allow", Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: "arn:aws:ec2:*:*:security-group/*",
-            Condition: { Null: { [`aws:RequestTag/${CLUSTER_TAG}`]: "true", [`aws:ResourceTag/${CLUSTER_TAG}`]: "false" } },
+            Sid: "RetagOwnSecurityGroups", Effect: "Allow", Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: securityGroups,
+            Condition: { Null: { [`aws:RequestTag/${CLUSTER_TAG}`]: "true" }, StringEquals: ownedByThisCluster },
         },
         {
-            Sid: "ManageOwnSecurityGroups", Effect: "Allow", Resource: "*", Condition: taggedByController,
+            Sid: "ManageOwnSecurityGroups", Effect: "Allow", Resource: securityGroups, Condition: { StringEquals: ownedByThisCluster, ...inThisVpc },
             Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
         },
-        // Target-group binding adds rules to the node security group, which the controller did not create.
-        { Sid: "OpenNodePortsToBalancers", Effect: "Allow", Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"], Resource: "*" },
+        // Target-group binding adds rules to the node security group, which the controller did not create: any group,
+        // but only in this VPC.
+        {
+            Sid: "OpenNodePortsToBalancers", Effect: "Allow", Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+            Resource: securityGroups, Condition: inThisVpc,
+        },
         {
             Sid: "CreateTaggedBalancers", Effect: "Allow", Action: ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"],
             Resource: "*", Condition: requestTaggedByController,
@@ -132,5 +172,4 @@ export function loadBalancerControllerPolicy(): string {
             Resource: elb("targetgroup/*/*"),
         },
     ];
-    return policyDocument(statements);
 }

@@ -64,6 +64,8 @@ export const ILM_POLICY = "k8s-logs-retention";
 export class LogShipping extends pulumi.ComponentResource {
     readonly namespace: string;
     readonly indexPrefix: string;
+    /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: LogShippingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:logging:LogShipping", name, {}, opts);
@@ -74,6 +76,7 @@ export class LogShipping extends pulumi.ComponentResource {
         const es = args.elasticsearch;
 
         const namespace = platformNamespace(this.namespace, "privileged", child, `${name}-namespace`);
+        this.namespaceResource = namespace;
         const inNamespace = { ...child, dependsOn: [namespace] };
         const credentials = new k8s.core.v1.Secret(`${name}-credentials`, {
             metadata: { name: CREDENTIALS, namespace: this.namespace },

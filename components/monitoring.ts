@@ -62,6 +62,9 @@ export class Monitoring extends pulumi.ComponentResource {
      * acts on it); workloads declare their ServiceMonitors depending on it. Undefined when Grafana is off.
      */
     readonly prometheusStack: k8s.helm.v3.Release | undefined;
+    /** Namespace of kube-prometheus-stack, and its object (what its NetworkPolicies wait for); undefined when Grafana is off. */
+    readonly namespace = "monitoring";
+    readonly namespaceResource: k8s.core.v1.Namespace | undefined;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:monitoring:Monitoring", name, {}, opts);
@@ -140,7 +143,9 @@ export class Monitoring extends pulumi.ComponentResource {
 
         if (args.grafanaEnabled) {
             if (!args.grafanaAdminPassword) throw new Error(`Monitoring ${name}: grafanaEnabled needs grafanaAdminPassword`);
-            this.prometheusStack = this.installPrometheusStack(name, args);
+            // Restricted: node metrics come from Container Insights, so the node exporter (hostPath, hostNetwork) is off.
+            this.namespaceResource = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
+            this.prometheusStack = this.installPrometheusStack(name, args, this.namespaceResource);
         }
 
         this.alarmTopicArn = topic.arn;
@@ -148,11 +153,9 @@ export class Monitoring extends pulumi.ComponentResource {
         this.registerOutputs({ alarmTopicArn: this.alarmTopicArn });
     }
 
-    private installPrometheusStack(name: string, args: MonitoringArgs): k8s.helm.v3.Release {
+    private installPrometheusStack(name: string, args: MonitoringArgs, namespace: k8s.core.v1.Namespace): k8s.helm.v3.Release {
         const child = { parent: this };
-        const namespaceName = "monitoring";
-        // Restricted: node metrics come from Container Insights, so the node exporter (hostPath, hostNetwork) is off.
-        const namespace = platformNamespace(namespaceName, "restricted", child, `${name}-namespace`);
+        const namespaceName = this.namespace;
         const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
             metadata: { name: GRAFANA_SECRET, namespace: namespaceName },
             type: "Opaque",

@@ -17,8 +17,16 @@ export interface NetworkArgs {
      * /20 two (see `networkSizeProblem`); the constructor throws for a combination that does not fit.
      */
     cidrBlock: string;
-    /** AWS region; used for the S3 gateway endpoint's service name. */
+    /** AWS region; used for the S3 gateway endpoint's service name and the AWS-owned buckets its policy admits. */
     region: string;
+    /** The account the VPC lives in: the S3 gateway endpoint admits this account's buckets (and the AWS-owned ones below). */
+    accountId: pulumi.Input<string>;
+    /**
+     * Buckets outside this account that the VPC may still reach through the S3 gateway endpoint, as bucket names or
+     * name patterns ("vendor-artifacts-*"), in this region. Default []: only the AWS-owned buckets nodes need
+     * (S3_SERVICE_BUCKETS). Traffic to buckets in other regions does not use the endpoint and is not affected.
+     */
+    s3EndpointExternalBuckets?: string[];
     /** Availability zones to spread subnets over; more zones make each zone's subnets smaller (see cidrBlock). Default 3. */
     availabilityZoneCount?: number;
     /** "single" NAT gateway (dev, cheap) or "one-per-az" (prod, survives a zone outage). Default "one-per-az". */
@@ -73,9 +81,24 @@ export class Network extends pulumi.ComponentResource {
                 },
             ],
             vpcEndpointStrategy: "Auto",
-            vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway" }],
+            vpcEndpointSpecs: [{
+                serviceName: `com.amazonaws.${args.region}.s3`,
+                vpcEndpointType: "Gateway",
+                // Without a policy the endpoint admits every bucket of every account: a stolen pod credential could
+                // copy data to an attacker's bucket in this region through it, unseen by any NAT-level control.
+                policy: s3GatewayEndpointPolicy(args.region, args.accountId, args.s3EndpointExternalBuckets ?? []),
+            }],
             tags: { Name: `${name}-vpc` },
         }, { parent: this, providers: explicitAwsProvider(this) });
+
+        // AWS gives every VPC a default security group that admits all traffic between its members and all egress;
+        // anything launched without a group lands in it. Adopting it with no rules closes it (CIS AWS 5.4, FSBP EC2.2).
+        new ec2.DefaultSecurityGroup(`${name}-default`, {
+            vpcId: vpc.vpcId,
+            ingress: [],
+            egress: [],
+            tags: { Name: `${name}-default-closed` },
+        }, { parent: this });
 
         const flowLogGroup = new cloudwatch.LogGroup(`${name}-flow-logs`, {
             name: `/vpc/${name}/flow-logs`,
@@ -114,4 +137,51 @@ export class Network extends pulumi.ComponentResource {
     privateSubnetId(index: number): pulumi.Output<string> {
         return this.privateSubnetIds.apply((ids) => ids[index]);
     }
+}
+
+/**
+ * AWS-owned buckets the VPC's nodes read through the S3 gateway endpoint (s3:GetObject only), as the AWS guides
+ * that tell endpoint-policy authors to admit them name them:
+ *   - ECR image layers: `prod-<region>-starport-layer-bucket` (Amazon ECR User Guide, minimum S3 bucket permissions
+ *     for ECR behind an S3 gateway endpoint); every image from the platform's own ECR repositories comes from it;
+ *   - Amazon Linux 2023 package repositories for dnf on the nodes: `al2023-repos-<region>-<suffix>` (a pattern: the
+ *     suffix is AWS's);
+ *   - SSM Agent (the Session Manager path to the private API endpoint, agent self-updates): `aws-ssm-<region>`,
+ *     `amazon-ssm-<region>`, `amazon-ssm-packages-<region>`, `<region>-birdwatcher-prod`,
+ *     `aws-ssm-document-attachments-<region>` (Systems Manager User Guide, "SSM Agent communications with AWS managed
+ *     S3 buckets").
+ * A bucket missing here fails closed (AccessDenied through the endpoint), visible at once; add it with
+ * NetworkArgs.s3EndpointExternalBuckets.
+ */
+export function s3ServiceBuckets(region: string): string[] {
+    return [
+        `prod-${region}-starport-layer-bucket`,
+        `al2023-repos-${region}-*`,
+        `aws-ssm-${region}`, `amazon-ssm-${region}`, `amazon-ssm-packages-${region}`, `${region}-birdwatcher-prod`, `aws-ssm-document-attachments-${region}`,
+    ];
+}
+
+/**
+ * The S3 gateway endpoint's policy: every action on buckets this account owns (aws:ResourceAccount; IAM still decides
+ * who may do what), read-only on the AWS-owned buckets nodes need, and the caller's named extra buckets. Everything
+ * else through the endpoint is refused, so it is no exfiltration path to other accounts' buckets.
+ */
+export function s3GatewayEndpointPolicy(region: string, accountId: pulumi.Input<string>, externalBuckets: string[]): pulumi.Output<string> {
+    return pulumi.output(accountId).apply((account) => JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ThisAccountsBuckets", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*",
+                Condition: { StringEquals: { "aws:ResourceAccount": account } },
+            },
+            {
+                Sid: "AwsServiceBuckets", Effect: "Allow", Principal: "*", Action: "s3:GetObject",
+                Resource: s3ServiceBuckets(region).map((bucket) => `arn:aws:s3:::${bucket}/*`),
+            },
+            ...(externalBuckets.length === 0 ? [] : [{
+                Sid: "NamedExternalBuckets", Effect: "Allow", Principal: "*", Action: ["s3:GetObject", "s3:ListBucket"],
+                Resource: externalBuckets.flatMap((bucket) => [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]),
+            }]),
+        ],
+    }));
 }

@@ -90,6 +90,8 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly caCertPem: pulumi.Output<string>;
     /** The ACL users of `aclUsers`, by name, with their generated passwords (Pulumi secrets). */
     readonly users: Record<string, { username: string; password: pulumi.Output<string> }>;
+    /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: RedisClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:data:RedisCluster", name, {}, opts);
@@ -104,6 +106,7 @@ export class RedisCluster extends pulumi.ComponentResource {
         // Baseline: the operator renders the pods; every container context below is restricted-compliant, and the
         // namespace warns if one is not.
         const namespace = platformNamespace(this.namespace, "baseline", child, `${name}-namespace`);
+        this.namespaceResource = namespace;
         const inNamespace = { ...child, dependsOn: [namespace] };
 
         const keepers = { rotationEpoch: args.rotationEpoch ?? "1" };

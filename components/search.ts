@@ -67,6 +67,11 @@ export class Search extends pulumi.ComponentResource {
     /** File-realm user of the shop API: reads and maintains only the product indices. */
     readonly searchClient: { username: string; password: pulumi.Output<string> };
     readonly elasticsearch: k8s.apiextensions.CustomResource;
+    /** The ECK operator's namespace. */
+    readonly operatorNamespace: string;
+    /** The namespace objects (Elasticsearch and Kibana; the operator): what their NetworkPolicies wait for. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
+    readonly operatorNamespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: SearchArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:search:Search", name, {}, opts);
@@ -80,6 +85,9 @@ export class Search extends pulumi.ComponentResource {
         const operatorNs = platformNamespace(operatorNamespace, "restricted", child, `${name}-operator-namespace`);
         // Baseline: ECK renders the Elasticsearch pods (its init containers are not restricted-clean everywhere).
         const namespace = platformNamespace(this.namespace, "baseline", child, `${name}-namespace`);
+        this.operatorNamespace = operatorNamespace;
+        this.namespaceResource = namespace;
+        this.operatorNamespaceResource = operatorNs;
         const operator = helmRelease(`${name}-eck-operator`, {
             releaseName: "elastic-operator",
             chart: "eckOperator",

@@ -184,7 +184,10 @@ export class ShopApi extends pulumi.ComponentResource {
         }, child);
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
             metadata: { name: "shop-api", namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
-            automountServiceAccountToken: true,
+            // Nothing in the image calls the Kubernetes API. IRSA does not need this token: the EKS pod identity webhook
+            // projects its own `aws-iam-token` volume (audience sts.amazonaws.com) into any pod of an annotated service
+            // account, whatever automount says (aws/amazon-eks-pod-identity-webhook pkg/handler/handler.go).
+            automountServiceAccountToken: false,
         }, inNamespace);
 
         const environment = shopApiEnvironment({ ...args.connections, database: args.database }, { role: DB_ROLE, name: DB_NAME, region: args.region });
@@ -203,6 +206,8 @@ export class ShopApi extends pulumi.ComponentResource {
         }, inNamespace);
         const podSpec = {
             serviceAccountName: "shop-api",
+            // Also on the pods (API, jobs, indexer): a pod-level false holds even if the service account is changed.
+            automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(IMAGE_UID),
             terminationGracePeriodSeconds: 40,
             // Every pod running the image (API, jobs, indexer) stays on nodes of an architecture the image was built for.

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiGateway } from "../components/api-gateway";
 import type { Cluster } from "../components/cluster";
-import type { Database } from "../components/database";
+import type { BootstrapPlacement, Database } from "../components/database";
 import { Identity } from "../components/identity";
 import { Kafka } from "../components/kafka";
 import { LogShipping } from "../components/log-shipping";
@@ -17,6 +17,10 @@ export interface ClusterServicesInputs {
     cluster: Cluster;
     database: Database;
     accountId: pulumi.Input<string>;
+    /** Where the database bootstrap Jobs (which hold the master secret) run. */
+    databaseBootstrap: BootstrapPlacement;
+    /** Namespaces of Kafka's SCRAM clients (the only pods its client listener admits). */
+    kafkaClientNamespaces: string[];
     /** Resources the services wait for (nodes, the load balancer controller, storage classes). */
     dependsOn: pulumi.Resource[];
     /**
@@ -35,6 +39,7 @@ export interface ClusterServices {
     gateway: ApiGateway;
     identity: Identity;
     monitoring: Monitoring;
+    logs: LogShipping;
 }
 
 /**
@@ -42,7 +47,7 @@ export interface ClusterServices {
  * (search and logs), Keycloak behind Kong (identity and gateway), and monitoring. Sizes come from the environment
  * (stacks/service-sizes.ts); the few user-facing knobs from config.
  */
-export function composeClusterServices({ config, cluster, database, accountId, dependsOn, nodePools, opts }: ClusterServicesInputs): ClusterServices {
+export function composeClusterServices({ config, cluster, database, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, opts }: ClusterServicesInputs): ClusterServices {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const strictZoneSpread = sizes.strictZoneSpread;
@@ -52,7 +57,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
 
     // The API connects as its own ACL user, limited to its cache keys and commands.
     const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL], rotationEpoch, strictZoneSpread, dependsOn, nodePools }, opts);
-    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, dependsOn, nodePools }, opts);
+    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, clientNamespaces: kafkaClientNamespaces, dependsOn, nodePools }, opts);
 
     const search = new Search(`${prefix}-search`, {
         nodes: sizes.elasticsearch.nodes,
@@ -64,7 +69,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         dependsOn,
         nodePools,
     }, opts);
-    new LogShipping(`${prefix}-logs`, {
+    const logs = new LogShipping(`${prefix}-logs`, {
         elasticsearch: { host: search.host, port: search.port, caCertPem: search.caCertPem, ...search.logWriter, lifecycle: search.logLifecycle },
         retentionDays: config.services.logRetentionDays,
         indexReplicas: sizes.elasticsearch.nodes > 1 ? 1 : 0,
@@ -75,7 +80,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         replicas: sizes.keycloak.replicas,
         adminPassword: config.secrets.keycloakAdminPassword,
         hostname: config.services.authHostname,
-        database: database.endpoint,
+        database: { ...database.endpoint, bootstrap: databaseBootstrap },
         region: config.region,
         oidc: cluster.oidc,
         vpcCidr: config.network.cidrBlock,
@@ -106,5 +111,5 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         dependsOn: onPools,
     }, opts);
 
-    return { redis, kafka, search, gateway, identity, monitoring };
+    return { redis, kafka, search, gateway, identity, monitoring, logs };
 }

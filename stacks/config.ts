@@ -26,8 +26,10 @@ export interface PlatformConfig {
     };
     cluster: {
         kubernetesVersion: string;
-        /** Empty: the API server endpoint is private only. */
+        /** Default []: the API server endpoint is private only. A non-empty list makes it public to exactly those ranges. */
         publicAccessCidrs: string[];
+        /** IAM roles (CI deployer, operators' SSO role) given cluster-admin through EKS access entries. Default []. */
+        adminRoleArns: string[];
         logRetentionDays: number;
         systemNodes: { instanceTypes: string[]; minSize: number; maxSize: number; desiredSize: number };
     };
@@ -104,7 +106,7 @@ export interface RawConfig {
 /** Every non-secret project config key the program reads; Pulumi.yaml declares the same set (a test holds them equal). */
 export const CONFIG_KEYS = [
     "environment", "costCentre", "vpcCidr", "availabilityZoneCount", "natGateways", "flowLogRetentionDays",
-    "kubernetesVersion", "clusterPublicAccessCidrs", "clusterLogRetentionDays",
+    "kubernetesVersion", "clusterPublicAccessCidrs", "clusterAdminRoleArns", "clusterLogRetentionDays",
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
@@ -145,8 +147,11 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         },
         cluster: {
             kubernetesVersion: read.string("kubernetesVersion", "1.33", (v) => /^1\.(2[89]|3\d)$/.test(v) ? undefined : `"${v}" is not a supported EKS version; use 1.28 to 1.39 as "1.33"`),
-            publicAccessCidrs: read.list("clusterPublicAccessCidrs", undefined, (cidr) =>
+            // Private by default: a public endpoint is an explicit choice of named egress ranges.
+            publicAccessCidrs: read.list("clusterPublicAccessCidrs", [], (cidr) =>
                 cidr === "0.0.0.0/0" ? "0.0.0.0/0 would expose the Kubernetes API to the internet; name your egress CIDRs, or use [] for a private endpoint" : cidrProblem(cidr)),
+            adminRoleArns: read.list("clusterAdminRoleArns", [], (arn) => /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(arn)
+                ? undefined : `"${arn}" is not an IAM role ARN such as arn:aws:iam::123456789012:role/ci-deploy`),
             logRetentionDays: retention("clusterLogRetentionDays", profile.clusterLogRetentionDays),
             systemNodes: {
                 instanceTypes: read.list("systemNodeInstanceTypes", profile.systemNodeInstanceTypes, instanceTypeProblem),

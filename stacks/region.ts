@@ -3,13 +3,16 @@ import * as aws from "@pulumi/aws/provider";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { Cluster } from "../components/cluster";
 import { Database } from "../components/database";
+import { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
 import { NodeAutoscaling } from "../components/karpenter";
 import { LoadBalancerController } from "../components/load-balancer-controller";
 import { MetricsServer } from "../components/metrics-server";
 import { Network } from "../components/network";
+import { clusterNetwork } from "../components/network-policies";
 import { SharedStorage } from "../components/shared-storage";
-import { composeShopApi } from "./shop-api";
+import { SHOP_NAMESPACE, composeShopApi } from "./shop-api";
 import { composeClusterServices } from "./cluster-services";
+import { composeNetworkPolicies } from "./network-policies";
 import type { PlatformConfig } from "./config";
 import { clusterNameOf, platformTags } from "./tags";
 
@@ -24,6 +27,12 @@ export interface RegionalStackOutputs {
     databaseSecretArn: pulumi.Output<string>;
     fileSystemId: pulumi.Output<string>;
     apiImage: pulumi.Output<string>;
+    /** The shop API through the gateway's NLB (plain HTTP until the edge puts CloudFront and TLS in front). */
+    apiEndpoint: pulumi.Output<string>;
+    /** The shop realm through the gateway: the public auth host when configured, else the NLB. */
+    authEndpoint: pulumi.Output<string>;
+    /** The `iss` claim of the shop realm's tokens. */
+    tokenIssuer: string;
 }
 
 /** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
@@ -40,6 +49,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     const network = new Network(`${prefix}-network`, {
         cidrBlock: config.network.cidrBlock,
         region: config.region,
+        accountId: account.accountId,
         availabilityZoneCount: config.network.availabilityZoneCount,
         natGateways: config.network.natGateways,
         flowLogRetentionDays: config.network.flowLogRetentionDays,
@@ -54,6 +64,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         privateSubnetIds: network.privateSubnetIds,
         publicSubnetIds: network.publicSubnetIds,
         publicAccessCidrs: config.cluster.publicAccessCidrs,
+        adminRoleArns: config.cluster.adminRoleArns,
         logRetentionDays: config.cluster.logRetentionDays,
         systemNodes: config.cluster.systemNodes,
         systemNodeArchitecture: systemArchitecture,
@@ -77,7 +88,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     // Workloads that need Karpenter capacity wait for the pools: until they exist, their pods cannot get a node.
     const nodePools = [autoscaling.nodePools.general, autoscaling.nodePools.stateful];
     const loadBalancerController = new LoadBalancerController(`${prefix}-lb-controller`, {
-        clusterName, region: config.region, vpcId: network.vpcId, oidc: cluster.oidc, dependsOn: nodesReady,
+        clusterName, region: config.region, accountId: account.accountId, vpcId: network.vpcId, oidc: cluster.oidc, dependsOn: nodesReady,
     }, withCluster);
     new MetricsServer(`${prefix}-metrics-server`, { dependsOn: nodesReady }, withCluster);
 
@@ -102,14 +113,25 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         retainData: config.isProduction,
     }, withCluster);
 
+    // Finding: the master secret's role must not be usable from an application namespace; its Jobs run apart.
+    const bootstrap = new DatabaseBootstrapNamespace(`${prefix}-db-bootstrap`, {}, withCluster);
+
     const services = composeClusterServices({
         config, cluster, database, accountId: account.accountId,
+        databaseBootstrap: bootstrap.placement,
+        kafkaClientNamespaces: [SHOP_NAMESPACE],
         dependsOn: [...nodesReady, loadBalancerController, storage],
         nodePools,
         opts: withCluster,
     });
 
-    const api = composeShopApi({ config, cluster, database, services, nodePools, opts: withCluster });
+    const api = composeShopApi({ config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, opts: withCluster });
+
+    composeNetworkPolicies({
+        network: clusterNetwork(config.network.cidrBlock),
+        services, api, apiNamespace: SHOP_NAMESPACE, bootstrap,
+        opts: { provider: cluster.provider },
+    });
 
     return {
         environment: config.environment,
@@ -121,6 +143,11 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         databaseSecretArn: database.masterUserSecretArn,
         fileSystemId: storage.fileSystemId,
         apiImage: api.imageUri,
+        apiEndpoint: pulumi.interpolate`http://${services.gateway.publicHostname}/v1`,
+        authEndpoint: config.services.authHostname
+            ? pulumi.output(`https://${config.services.authHostname}/auth/realms/shop`)
+            : pulumi.interpolate`http://${services.gateway.publicHostname}/auth/realms/shop`,
+        tokenIssuer: services.identity.issuerUrl,
     };
 }
 

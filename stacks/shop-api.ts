@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../components/cluster";
-import type { Database } from "../components/database";
+import type { BootstrapPlacement, Database } from "../components/database";
 import { KafkaClient } from "../components/kafka-client";
 import { ShopApi } from "../components/shop-api";
 import { SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
@@ -15,15 +15,18 @@ export interface ShopApiInputs {
     services: ClusterServices;
     /** The Karpenter NodePools the API's pods land on; its workloads wait for them. */
     nodePools: pulumi.Resource[];
+    /** Where the database bootstrap Jobs (which hold the master secret) run. */
+    databaseBootstrap: BootstrapPlacement;
     opts: pulumi.ComponentResourceOptions;
 }
 
-const NAMESPACE = "shop";
+export const SHOP_NAMESPACE = "shop";
+const NAMESPACE = SHOP_NAMESPACE;
 const KAFKA_USER = "shop-api";
 const INDEXER_KAFKA_USER = "shop-search-indexer";
 
 /** The shop API in this region, wired to the database, Redis, Kafka, Elasticsearch and Keycloak of the same region. */
-export function composeShopApi({ config, cluster, database, services, nodePools, opts }: ShopApiInputs): ShopApi {
+export function composeShopApi({ config, cluster, database, services, databaseBootstrap, nodePools, opts }: ShopApiInputs): ShopApi {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const { redis, kafka, search, identity, gateway, monitoring } = services;
@@ -43,7 +46,7 @@ export function composeShopApi({ config, cluster, database, services, nodePools,
         maxReplicas: sizes.shopApi.maxReplicas,
         strictZoneSpread: sizes.strictZoneSpread,
         catalogueFeedUrl: config.api.catalogueFeedUrl || undefined,
-        database: database.endpoint,
+        database: { ...database.endpoint, bootstrap: databaseBootstrap },
         connections: {
             redis: { host: redis.host, port: redis.port, ...redis.users[SHOP_API_REDIS_ACL.username], caCertPem: redis.caCertPem, cluster: true },
             kafka: { secretName: kafkaSecret, bootstrapServers: kafka.scramBootstrapServers, caCertPem: kafka.caCertPem },

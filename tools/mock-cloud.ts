@@ -169,6 +169,13 @@ const INVOKES: Record<string, (inputs: State, region: string) => State> = {
     },
 };
 
+/** The status the AWS Load Balancer Controller writes into a LoadBalancer Service: the NLB's (placeholder) DNS name. */
+function loadBalancerStatus(id: string, region: string): State {
+    const hex = hexOf("nlb", id);
+    const hostname = `k8s-${id.replace(/[^a-z0-9]/g, "").slice(0, 16)}-mock${hex.slice(0, 6)}-${hex.slice(6, 22)}.elb.${region}.amazonaws.com`;
+    return { status: { loadBalancer: { ingress: [{ hostname }] } } };
+}
+
 /** A value as the engine writes it: every unknown (the SDK's Unknown object included) as the marker string. */
 function onWire(value: unknown): unknown {
     if (isUnknown(value)) return UNKNOWN;
@@ -259,6 +266,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const hasId = args.custom || args.type.startsWith("pulumi:providers:");
         const id = args.id || this.idOf(args.type, args.name);
         const state = this.stateOf(args.type, args.name, args.inputs, id, args.provider);
+        // A read (`Service.get`) of a LoadBalancer Service: the AWS Load Balancer Controller has written the NLB's name.
+        if (args.id && args.type === "kubernetes:core/v1:Service") Object.assign(state, loadBalancerStatus(args.id, this.regionOf(args.provider)));
         // An empty id is how the monitor reports "not created yet": the SDK resolves `id` as unknown.
         if (this.preview) return { id: hasId ? args.id || "" : undefined, state: previewState(state, args.inputs) };
         return { id: hasId ? id : undefined, state };

@@ -2,11 +2,33 @@
  * Engine-free runner for the CrossGuard pack (policies/).
  *
  * `pulumi preview --policy-pack` needs the Pulumi CLI and a cloud; CI and the offline plan have neither. This
- * module runs the pack's exported policies directly over captured resources, supplying what the analyzer would:
+ * module runs the pack's exported policies directly over captured resources, passing them what the engine passes.
  *
- * - resource policies see each resource's `inputs` (what the program declared), falling back to `outputs` when a
- *   resource has no inputs; `tagsAll` (output-only: provider default tags merged with the resource's tags) is added
- *   when the inputs lack it. Stack policies see the same props for every resource, with parents and dependencies.
+ * What the engine passes (read in pulumi/pulumi at 1b594989 and pulumi/pulumi-policy, @pulumi/policy 1.21.0):
+ * - Resource policies (Analyze) get each resource's INPUTS as registered after the provider's Check, and nothing
+ *   else: pkg/resource/deploy/step_generator.go `analyzeAll` builds AnalyzerResource{Properties: inputs}, and
+ *   pkg/resource/deploy/analyze_snapshot.go (`pulumi policy analyze --file`) passes `res.Inputs`. No fallback to
+ *   outputs anywhere. pulumi-aws's Check adds `tagsAll` (defaultTags merged with tags) to those inputs
+ *   (pulumi/pulumi-aws provider/tags.go `applyTags`), so an export's inputs already carry it.
+ * - Stack policies (AnalyzeStack) get each resource's OUTPUTS: step_generator.go `AnalyzeResources` ("Unlike
+ *   Analyze, AnalyzeStack is called on the final outputs of each resource") and analyze_snapshot.go alike, with
+ *   parent, dependencies and propertyDependencies. Resources pending deletion are skipped.
+ * - Both get the provider resource's INPUTS (`providerResource.Inputs`), e.g. the AWS provider's defaultTags.
+ * - Multi-language components (awsx:ec2:Vpc, eks:index:*, kubernetes:helm.sh/v4:Chart): the program's remote
+ *   registration never reaches the step generator (pkg/resource/deploy/source_eval.go: "Remote components don't go
+ *   through the step generator"; it calls provider.Construct). Inside Construct the provider registers the component
+ *   as a LOCAL ComponentResource, and the Node SDK sends local component inputs only from 3.203.0 (pulumi/pulumi
+ *   #20357, sdk/nodejs/resource.ts `ComponentResource`); before that it sent `{}`. The pinned providers bundle older
+ *   SDKs (pulumi-eks v4.3.0 nodejs/eks/yarn.lock: @pulumi/pulumi 3.173.0; pulumi-awsx awsx/package.json: 3.200.0),
+ *   so these components reach the analyzer with NO inputs, and as outputs only what they register. Their children
+ *   (aws:eks/cluster:Cluster, subnets, NAT gateways, launch templates...) are ordinary resources and are judged.
+ * - @pulumi/policy (server.js, policy.js) builds args from those properties through its unknown-checking proxy;
+ *   `isType(C)`/`asType(C)` compare the resource's type token with `C.__pulumiType` (or call `C.isInstance({
+ *   __pulumiType: type })` when the class has none); a single validateResource function or a validateStack carrying
+ *   `__pulumiType` (validateResourceOfType, validateStackResourcesOfType) is skipped as not applicable when the type
+ *   does not match / no resource of that type exists.
+ *
+ * Also supplied as the analyzer does:
  * - unknown values (preview placeholders such as "04da6b54-80e4-46f7-96ec-b56ff0331ba9") go through the analyzer's
  *   own unknown-checking proxy: a policy that reads one stops, and is reported advisory ("can't run during
  *   preview"), whatever its level, exactly like the analyzer.
@@ -37,6 +59,8 @@ const proxy = require("@pulumi/policy/proxy") as {
     UnknownValueError: new (...args: never[]) => Error;
     unknownStringValue: string;
 };
+import type { Resource, Unwrap } from "@pulumi/pulumi";
+import type { ResolvedResource } from "@pulumi/pulumi/queryable";
 import { allPolicies } from "../policies/rules/all";
 
 export interface ExportedResource {
@@ -120,15 +144,34 @@ function deserialize(value: unknown): unknown {
     return out;
 }
 
-function nonEmpty(o: Record<string, unknown> | undefined): o is Record<string, unknown> {
-    return o !== undefined && o !== null && typeof o === "object" && Object.keys(o).length > 0;
+/** What Analyze (resource policies) and the provider view receive: the inputs as registered, nothing else. */
+export function analyzeProps(r: ExportedResource): Record<string, unknown> {
+    return deserialize({ ...(r.inputs ?? {}) }) as Record<string, unknown>;
 }
 
-/** The property bag policies judge: inputs, falling back to outputs; plus output-only tagsAll. */
-export function judgedProps(r: ExportedResource): Record<string, unknown> {
-    const base = nonEmpty(r.inputs) ? { ...r.inputs } : nonEmpty(r.outputs) ? { ...r.outputs } : {};
-    if (base["tagsAll"] === undefined && r.outputs && r.outputs["tagsAll"] !== undefined) base["tagsAll"] = r.outputs["tagsAll"];
-    return deserialize(base) as Record<string, unknown>;
+/** What AnalyzeStack (stack policies) receives per resource: its outputs. */
+export function analyzeStackProps(r: ExportedResource): Record<string, unknown> {
+    return deserialize({ ...(r.outputs ?? {}) }) as Record<string, unknown>;
+}
+
+/** A resource class as isType/asType take it: generated classes carry a static `__pulumiType` and `isInstance`. */
+interface ResourceClassLike {
+    __pulumiType?: unknown;
+    isInstance?: unknown;
+}
+
+/** `__pulumiType` of a class or a validation function, as @pulumi/policy's getPulumiType reads it. */
+function pulumiTypeOf(obj: unknown): string | undefined {
+    const t = (obj as ResourceClassLike | null | undefined)?.__pulumiType;
+    return typeof t === "string" && t.length > 0 ? t : undefined;
+}
+
+/** @pulumi/policy server.js `isTypeOf`: the type token against the class's `__pulumiType`, else its isInstance. */
+export function isTypeOf(type: string, resourceClass: unknown): boolean {
+    const pulumiType = pulumiTypeOf(resourceClass);
+    if (pulumiType) return type === pulumiType;
+    const isInstance = (resourceClass as ResourceClassLike | null | undefined)?.isInstance;
+    return typeof isInstance === "function" && (isInstance as (o: unknown) => unknown)({ __pulumiType: type }) === true;
 }
 
 function nameOf(urn: string): string {
@@ -248,15 +291,16 @@ export function runPoliciesDetailed(resources: ExportedResource[], options: RunO
 
     const live = resources.filter((r) => !(r as { delete?: boolean }).delete);
     const byUrn = new Map(live.map((r) => [r.urn, r]));
-    const propsOf = new Map(live.map((r) => [r.urn, judgedProps(r)]));
+    const inputsOf = new Map(live.map((r) => [r.urn, analyzeProps(r)]));
+    const outputsOf = new Map(live.map((r) => [r.urn, analyzeStackProps(r)]));
 
-    // Provider references are "<provider urn>::<provider id>"; the analyzer hands policies the provider's inputs.
+    // Provider references are "<provider urn>::<provider id>"; the engine hands policies the provider's inputs.
     const providerOf = (r: ExportedResource): PolicyProviderResource | undefined => {
         if (!r.provider) return undefined;
         const urn = r.provider.replace(/::[^:]*$/, "");
         const p = byUrn.get(urn) ?? byUrn.get(r.provider);
         if (!p) return undefined;
-        return { type: p.type, urn: p.urn, name: nameOf(p.urn), props: proxy.unknownCheckingProxy(propsOf.get(p.urn) ?? {}) };
+        return { type: p.type, urn: p.urn, name: nameOf(p.urn), props: proxy.unknownCheckingProxy(inputsOf.get(p.urn) ?? {}) };
     };
 
     const violations: Violation[] = [];
@@ -302,8 +346,14 @@ export function runPoliciesDetailed(resources: ExportedResource[], options: RunO
         const eff = effective.get(policy.name)!;
         if (eff.level === "disabled" || !isResourcePolicy(policy)) continue;
         const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
+        // server.js: a single validation carrying a Pulumi type (validateResourceOfType) skips other types up front.
+        const onlyType = Array.isArray(policy.validateResource) ? undefined : pulumiTypeOf(policy.validateResource);
         for (const r of live) {
-            const props = proxy.unknownCheckingProxy(propsOf.get(r.urn) ?? {});
+            if (onlyType !== undefined && r.type !== onlyType) {
+                notApplicable.push({ policy: policy.name, urn: r.urn, reason: `Policy only applies to resources of type '${onlyType}'` });
+                continue;
+            }
+            const props = proxy.unknownCheckingProxy(inputsOf.get(r.urn) ?? {});
             const report = (message: string): void => {
                 violations.push({ policy: policy.name, enforcementLevel: reportedLevel(eff.level), urn: r.urn, message });
             };
@@ -315,8 +365,10 @@ export function runPoliciesDetailed(resources: ExportedResource[], options: RunO
                 opts: defaultOpts(r.parent),
                 provider: providerOf(r),
                 stackTags,
-                isType: () => false,
-                asType: () => undefined,
+                isType: (resourceClass) => isTypeOf(r.type, resourceClass),
+                // asType hands back the same (proxied) props, typed as the class's args, as the SDK does.
+                asType: <TResource extends Resource, TArgs>(resourceClass: new (name: string, args: TArgs, ...rest: never[]) => TResource) =>
+                    isTypeOf(r.type, resourceClass) ? (props as unknown as Unwrap<NonNullable<TArgs>>) : undefined,
                 getConfig: <T extends object>() => eff.config as T,
                 notApplicable: throwNotApplicable,
             };
@@ -327,17 +379,19 @@ export function runPoliciesDetailed(resources: ExportedResource[], options: RunO
     // Stack policies, over the whole graph.
     const policyResources = new Map<string, PolicyResource>();
     for (const r of live) {
+        const props = proxy.unknownCheckingProxy(outputsOf.get(r.urn) ?? {});
         policyResources.set(r.urn, {
             type: r.type,
-            props: proxy.unknownCheckingProxy(propsOf.get(r.urn) ?? {}),
+            props,
             urn: r.urn,
             name: nameOf(r.urn),
             opts: defaultOpts(r.parent),
             provider: providerOf(r),
             dependencies: [],
             propertyDependencies: {},
-            isType: () => false,
-            asType: () => undefined,
+            isType: (resourceClass) => isTypeOf(r.type, resourceClass),
+            asType: <TResource extends Resource>(resourceClass: new (...rest: never[]) => TResource) =>
+                isTypeOf(r.type, resourceClass) ? (props as unknown as ResolvedResource<TResource>) : undefined,
         });
     }
     for (const r of live) {
@@ -353,6 +407,12 @@ export function runPoliciesDetailed(resources: ExportedResource[], options: RunO
     for (const policy of policies) {
         const eff = effective.get(policy.name)!;
         if (eff.level === "disabled" || !isStackPolicy(policy)) continue;
+        // server.js: a validateStack carrying a Pulumi type (validateStackResourcesOfType) is skipped when no resource has it.
+        const onlyType = pulumiTypeOf(policy.validateStack);
+        if (onlyType !== undefined && !live.some((r) => r.type === onlyType)) {
+            notApplicable.push({ policy: policy.name, reason: `Policy only applies to resources of type '${onlyType}'` });
+            continue;
+        }
         const report = (message: string, urn?: string): void => {
             violations.push({ policy: policy.name, enforcementLevel: reportedLevel(eff.level), urn: urn ?? stackUrn, message });
         };

@@ -7,7 +7,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { descendsFrom } from "./policy";
-import { asString, readForMatching } from "./values";
+import { asArray, asString, readForMatching } from "./values";
 
 function dependsOn(companion: PolicyResource, target: PolicyResource): boolean {
     const direct = companion.dependencies.some((d) => d.urn === target.urn || descendsFrom(d, target.urn));
@@ -24,4 +24,23 @@ export function refersTo(companion: PolicyResource, target: PolicyResource, comp
     const ref = readForMatching(() => asString(companion.props[companionKey]));
     if (!ref) return false;
     return targetKeys.some((k) => readForMatching(() => asString(target.props[k])) === ref);
+}
+
+/** True when `ref` (an id another resource holds) names `target`: its `id` output, or the last segment of its ARN. */
+export function namesResource(target: PolicyResource, ref: string): boolean {
+    const id = readForMatching(() => asString(target.props["id"]));
+    if (id !== undefined && id === ref) return true;
+    const arn = readForMatching(() => asString(target.props["arn"]));
+    return arn !== undefined && arn.endsWith(`/${ref}`);
+}
+
+/**
+ * The `candidates` that `from.props[key]` (a list of ids, e.g. a node group's subnetIds) names: by a property
+ * dependency edge of that key (ids are unknown in a first preview, edges are not), or by id. Unknown ids match
+ * nothing rather than aborting the stack policy.
+ */
+export function referencedBy(from: PolicyResource, key: string, candidates: readonly PolicyResource[]): PolicyResource[] {
+    const edges = from.propertyDependencies[key] ?? [];
+    const ids = readForMatching(() => asArray(from.props[key]).map((v) => readForMatching(() => asString(v)))) ?? [];
+    return candidates.filter((c) => edges.some((d) => d.urn === c.urn) || ids.some((id) => id !== undefined && namesResource(c, id)));
 }

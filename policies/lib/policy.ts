@@ -21,7 +21,7 @@ import { Props } from "./values";
 
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 
-/** A rule judged resource by resource, optionally also judging opaque components at stack level. */
+/** A rule judged resource by resource, optionally with a stack-level part over the whole graph. */
 export type ResourceRule = ResourceValidationPolicy & Partial<Pick<StackValidationPolicy, "validateStack">>;
 
 export interface ResourceRuleSpec<C extends object> {
@@ -33,10 +33,10 @@ export interface ResourceRuleSpec<C extends object> {
     configSchema?: PolicyConfigSchema;
     validate: (props: Props, args: ResourceValidationArgs, report: ReportViolation, config: C) => void;
     /**
-     * A stack-level part of the same rule: component-input checks (see componentCheck) for offline plans that only
-     * see the component, or companion checks that need the whole stack.
+     * A stack-level part of the same rule, for checks that need the whole graph (a node group and the subnets it
+     * launches into, a bucket and its encryption configuration). It sees OUTPUTS, as AnalyzeStack does.
      */
-    components?: StackValidation;
+    stack?: StackValidation;
 }
 
 export function resourceRule<C extends object = Record<string, never>>(spec: ResourceRuleSpec<C>): ResourceRule {
@@ -53,7 +53,7 @@ export function resourceRule<C extends object = Record<string, never>>(spec: Res
             spec.validate(args.props, args, report, args.getConfig<C>());
         },
     };
-    if (spec.components) rule.validateStack = spec.components;
+    if (spec.stack) rule.validateStack = spec.stack;
     return rule;
 }
 
@@ -86,30 +86,20 @@ export function descendsFrom(resource: PolicyResource, ancestorUrn: string): boo
 }
 
 /**
- * Judges an opaque multi-language component (eks:index:Cluster, eks:index:ManagedNodeGroup, awsx:ec2:Vpc) by its
- * inputs, but only when the stack does not also hold the AWS resource the component creates for that concern.
- *
- * Why: an offline plan (mocks) sees only the component and its inputs; a real preview sees the component AND its
- * children (the aws:eks/cluster:Cluster inside eks:index:Cluster), whose resource policy already judges the real
- * settings. Judging both would report one defect twice. The child is authoritative when present because it holds
- * the values AWS will receive, including the component's defaults.
+ * The multi-language components the pack meets. A real engine hands them to the analyzer with NO inputs (their
+ * provider registers them inside Construct; see tools/policy-runner.ts), so no rule judges their properties: each
+ * rule judges the AWS or Kubernetes resources they create, which reach the analyzer as ordinary children.
  */
-export function componentCheck(
-    componentTypes: string | readonly string[],
-    childTypes: string | readonly string[],
-    validate: (props: Props, component: PolicyResource, report: (message: string) => void, args: StackValidationArgs) => void,
-): StackValidation {
-    return (args, report) => {
-        const types = typeof componentTypes === "string" ? [componentTypes] : componentTypes;
-        const children = typeof childTypes === "string" ? [childTypes] : childTypes;
-        const components = args.resources.filter((r) => types.includes(r.type));
-        if (components.length === 0) args.notApplicable(`no ${types.join(" or ")} in the stack`);
-        for (const component of components) {
-            const judgedByChild = args.resources.some((r) => children.includes(r.type) && r.urn !== component.urn && descendsFrom(r, component.urn));
-            if (judgedByChild) continue;
-            validate(component.props, component, (message) => report(message, component.urn), args);
-        }
-    };
+export const OPAQUE_COMPONENT = /^(awsx:|eks:index:|kubernetes:helm\.sh\/v4:Chart$)/;
+
+/** The nearest ancestor of `resource` (itself excluded) whose type matches, if any. */
+export function ancestorOfType(resource: PolicyResource, matches: (type: string) => boolean): PolicyResource | undefined {
+    const seen = new Set<string>([resource.urn]);
+    for (let r = resource.parent; r && !seen.has(r.urn); r = r.parent) {
+        if (matches(r.type)) return r;
+        seen.add(r.urn);
+    }
+    return undefined;
 }
 
 /** Config schema properties shared by the production-only rules. */

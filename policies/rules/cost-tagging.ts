@@ -3,11 +3,12 @@
  * settings that quietly grow a bill (gp2 volumes, NAT gateway count, unbounded Athena scans, logs kept forever).
  * All advisory by default; a team raises them to mandatory through policy config.
  */
-import type { ReportViolation, StackValidationArgs } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 import { AWS_TAGGABLE_TYPES } from "../lib/aws-taggable-types";
-import { descendsFrom, ProductionConfig, productionConfigSchema, Rule, resourceRule, stackRule } from "../lib/policy";
+import { referencedBy, refersTo } from "../lib/companions";
+import { ancestorOfType, descendsFrom, ProductionConfig, productionConfigSchema, Rule, resourceRule, stackRule } from "../lib/policy";
 import { effectiveTags, readTags } from "../lib/tags";
-import { asArray, asBool, asNumber, asRecord, asString, isRecord } from "../lib/values";
+import { asArray, asBool, asNumber, asRecord, asString, isRecord, readForMatching } from "../lib/values";
 
 interface TagsConfig {
     requiredTags: string[];
@@ -87,7 +88,18 @@ export const ebsGp3Volumes = resourceRule({
 });
 
 const VPC_COMPONENT = "awsx:ec2:Vpc";
+const VPC = "aws:ec2/vpc:Vpc";
+const SUBNET = "aws:ec2/subnet:Subnet";
 const NAT_GATEWAY = "aws:ec2/natGateway:NatGateway";
+
+/** A VPC's subnets and NAT gateways: below the awsx component that created it, or linked by vpcId / subnetId. */
+function vpcParts(vpc: PolicyResource, all: readonly PolicyResource[]): { subnets: PolicyResource[]; nats: PolicyResource[] } {
+    const owner = ancestorOfType(vpc, (t) => t === VPC_COMPONENT);
+    const within = (r: PolicyResource) => owner !== undefined && descendsFrom(r, owner.urn);
+    const subnets = all.filter((r) => r.type === SUBNET && (within(r) || refersTo(r, vpc, "vpcId", ["id"])));
+    const nats = all.filter((r) => r.type === NAT_GATEWAY && (within(r) || referencedBy(r, "subnetId", subnets).length > 0));
+    return { subnets, nats };
+}
 
 export const vpcNatStrategy = stackRule<ProductionConfig>({
     name: "vpc-nat-strategy",
@@ -95,19 +107,24 @@ export const vpcNatStrategy = stackRule<ProductionConfig>({
     enforcementLevel: "advisory",
     configSchema: { properties: { ...productionConfigSchema } },
     validate: (args, report, config) => {
-        const vpcs = args.resources.filter((r) => r.type === VPC_COMPONENT);
-        if (vpcs.length === 0) args.notApplicable("no awsx:ec2:Vpc in the stack");
+        // The NAT gateways a real preview shows (children of awsx:ec2:Vpc, or of a plain VPC's subnets) are counted;
+        // the component's natGateways input never reaches the analyzer. The environment comes from where this
+        // program puts it: each gateway's tagsAll and the AWS provider's defaultTags (see lib/tags.ts).
+        const vpcs = args.resources.filter((r) => r.type === VPC);
+        if (vpcs.length === 0) args.notApplicable("no aws:ec2/vpc:Vpc in the stack");
         const prodNames = config.productionEnvironments.map((e) => e.toLowerCase());
         for (const vpc of vpcs) {
-            const nats = args.resources.filter((r) => r.type === NAT_GATEWAY && descendsFrom(r, vpc.urn));
-            // With children (real preview) count them; offline, read the component's natGateways input.
-            const envFrom = nats.length > 0 ? effectiveTags(nats[0].props, nats[0].provider) : effectiveTags(vpc.props);
-            const env = envFrom[config.environmentTagKey];
-            const prod = env === undefined ? config.assumeProductionWhenUntagged : prodNames.includes(env.toLowerCase());
-            if (env === undefined && !config.assumeProductionWhenUntagged) continue;
-            const strategy = nats.length > 0 ? (nats.length > 1 ? "OnePerAz" : "Single") : (asString(asRecord(vpc.props["natGateways"])?.["strategy"]) ?? "OnePerAz");
-            if (prod && strategy !== "OnePerAz") report(`Production VPC ${vpc.name} uses NAT strategy ${strategy}: one AZ failure cuts egress for all.`, vpc.urn);
-            if (!prod && strategy === "OnePerAz") report(`Non-production VPC ${vpc.name} runs a NAT gateway per AZ (the awsx default); "Single" is enough.`, vpc.urn);
+            const { subnets, nats } = vpcParts(vpc, args.resources);
+            if (nats.length === 0) continue; // no NAT: no egress to make redundant, no gateway to pay for
+            const tagged = [...nats, vpc].map((r) => effectiveTags(r.props, r.provider)[config.environmentTagKey]).find((e) => e !== undefined);
+            if (tagged === undefined && !config.assumeProductionWhenUntagged) continue;
+            const prod = tagged === undefined ? true : prodNames.includes(tagged.toLowerCase());
+            const zones = new Set(subnets.map((s) => readForMatching(() => asString(s.props["availabilityZone"]) ?? asString(s.props["availabilityZoneId"]))).filter((z) => z !== undefined));
+            const name = (ancestorOfType(vpc, (t) => t === VPC_COMPONENT) ?? vpc).name;
+            const perAz = zones.size > 0 ? nats.length >= zones.size : nats.length > 1;
+            const layout = `${nats.length} NAT gateway(s)${zones.size > 0 ? ` for ${zones.size} AZs` : ""}`;
+            if (prod && !perAz) report(`Production VPC ${name} has ${layout}: one AZ failure cuts egress for all.`, vpc.urn);
+            if (!prod && nats.length > 1) report(`Non-production VPC ${name} has ${layout} (the awsx default is one per AZ); "Single" is enough.`, vpc.urn);
         }
     },
 });

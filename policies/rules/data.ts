@@ -288,7 +288,7 @@ export const s3Encryption = resourceRule({
             report(`Encryption rules name no valid sseAlgorithm (${SSE_ALGORITHMS.join(", ")}).`);
         }
     },
-    components: (args, report) => {
+    stack: (args, report) => {
         const buckets = bucketsOf(args);
         if (buckets.length === 0) args.notApplicable("no S3 bucket in the stack");
         const configs = args.resources.filter((r) => SSE_TYPES.includes(r.type));

@@ -2,24 +2,25 @@
  * The EKS control plane and its nodes: restricted API endpoint, envelope encryption of secrets, control-plane logs,
  * no SSH or public addresses on nodes, IMDSv2, encrypted volumes.
  *
- * Each rule judges the AWS resources (aws:eks/cluster:Cluster, aws:eks/nodeGroup:NodeGroup, launch templates) AND the
- * inputs of the opaque @pulumi/eks components, through componentCheck: a component is judged only when the stack
- * does not hold the child resource that carries the same setting (see lib/policy.ts).
+ * Each rule judges the AWS resources a real preview shows: aws:eks/cluster:Cluster, aws:eks/nodeGroup:NodeGroup,
+ * launch templates and configurations, instances, Karpenter node classes, and the subnets nodes launch into. The
+ * @pulumi/eks components (eks:index:Cluster, ManagedNodeGroup, NodeGroup, NodeGroupV2) are multi-language
+ * components: the analyzer gets them with no inputs, so no rule reads them (see lib/policy.ts OPAQUE_COMPONENT);
+ * what they configure is judged on the children they create.
  */
+import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { isInternetWide } from "../lib/cidr";
-import { componentCheck, Rule, resourceRule } from "../lib/policy";
-import { asArray, asBool, asRecord, asString, asStringList, isRecord, knownStrings, Props } from "../lib/values";
+import { referencedBy, refersTo } from "../lib/companions";
+import { Rule, resourceRule } from "../lib/policy";
+import { asArray, asBool, asRecord, asString, asStringList, forEachKnown, isRecord, knownStrings, Props, readForMatching } from "../lib/values";
 
 const EKS_CLUSTER = "aws:eks/cluster:Cluster";
-const EKS_COMPONENT = "eks:index:Cluster";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
-const MANAGED_NODE_GROUP_COMPONENT = "eks:index:ManagedNodeGroup";
-const SELF_MANAGED_COMPONENTS = ["eks:index:NodeGroup", "eks:index:NodeGroupV2"];
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 /** Legacy, but still what @pulumi/eks's self-managed NodeGroup (v1) creates. */
 const LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration";
-/** What a self-managed node group component launches its nodes from: its child of either type is authoritative. */
-const NODE_LAUNCH_TYPES = [LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION];
+const AUTOSCALING_GROUP = "aws:autoscaling/group:Group";
+const SUBNET = "aws:ec2/subnet:Subnet";
 const INSTANCE = "aws:ec2/instance:Instance";
 /** Instances and launch configurations share their flat shape (associatePublicIpAddress, root and EBS block devices). */
 const INSTANCE_LIKE = [INSTANCE, LAUNCH_CONFIGURATION];
@@ -54,10 +55,6 @@ export const eksEndpointRestricted = resourceRule({
         const problem = endpointProblem(asBool(vpc["endpointPublicAccess"]), () => vpc["publicAccessCidrs"]);
         if (problem) report(`Cluster: ${problem}`);
     },
-    components: componentCheck(EKS_COMPONENT, EKS_CLUSTER, (props, _c, report) => {
-        const problem = endpointProblem(asBool(props["endpointPublicAccess"]), () => props["publicAccessCidrs"]);
-        if (problem) report(`eks.Cluster: ${problem}`);
-    }),
 });
 
 export const eksSecretsEncryption = resourceRule({
@@ -70,9 +67,6 @@ export const eksSecretsEncryption = resourceRule({
         const ok = configs.some((c) => asStringList(c["resources"]).includes("secrets") && (asString(block(c["provider"])?.["keyArn"]) ?? "") !== "");
         if (!ok) report("No encryptionConfig with resources [\"secrets\"] and a provider keyArn.");
     },
-    components: componentCheck(EKS_COMPONENT, EKS_CLUSTER, (props, _c, report) => {
-        if ((asString(props["encryptionConfigKeyArn"]) ?? "") === "") report("eks.Cluster has no encryptionConfigKeyArn: secrets are not envelope-encrypted.");
-    }),
 });
 
 interface LogsConfig {
@@ -97,11 +91,6 @@ export const eksControlPlaneLogs = resourceRule<LogsConfig>({
         const missing = config.requiredLogTypes.filter((t) => !asStringList(props["enabledClusterLogTypes"]).includes(t));
         if (missing.length > 0) report(`enabledClusterLogTypes lacks ${missing.join(", ")}.`);
     },
-    components: componentCheck(EKS_COMPONENT, EKS_CLUSTER, (props, _c, report, args) => {
-        const required = args.getConfig<LogsConfig>().requiredLogTypes;
-        const missing = required.filter((t) => !asStringList(props["enabledClusterLogTypes"]).includes(t));
-        if (missing.length > 0) report(`eks.Cluster enabledClusterLogTypes lacks ${missing.join(", ")}.`);
-    }),
 });
 
 function sshProblem(remoteAccess: unknown): string | undefined {
@@ -121,19 +110,66 @@ export const eksNodeGroupNoPublicSsh = resourceRule({
         const problem = sshProblem(props["remoteAccess"]);
         if (problem) report(problem);
     },
-    components: componentCheck(MANAGED_NODE_GROUP_COMPONENT, NODE_GROUP, (props, _c, report) => {
-        const problem = sshProblem(props["remoteAccess"]);
-        if (problem) report(`eks.ManagedNodeGroup ${problem}`);
-    }),
 });
 
 function publicIpInTemplate(props: Props): boolean {
     return asArray(props["networkInterfaces"]).some((ni) => isRecord(ni) && asBool(ni["associatePublicIpAddress"]) === true);
 }
 
+/** Whether a launch template or configuration decides the public address itself (undefined: the subnet decides). */
+function declaredPublicIp(launch: PolicyResource): boolean | undefined {
+    if (launch.type === LAUNCH_CONFIGURATION) return asBool(launch.props["associatePublicIpAddress"]);
+    const values = asArray(launch.props["networkInterfaces"]).filter(isRecord).map((ni) => asBool(ni["associatePublicIpAddress"]));
+    return values.find((v) => v !== undefined);
+}
+
+/** The subnets a Karpenter node class selects: by id, or by tags (every key must match; "*" matches any value). */
+function selectedSubnets(nodeClass: PolicyResource, subnets: readonly PolicyResource[]): PolicyResource[] {
+    const terms = asArray(asRecord(nodeClass.props["spec"])?.["subnetSelectorTerms"]).filter(isRecord);
+    return subnets.filter((subnet) => {
+        const tags = { ...asRecord(readForMatching(() => subnet.props["tagsAll"])), ...asRecord(readForMatching(() => subnet.props["tags"])) };
+        return terms.some((term) => {
+            const id = asString(term["id"]);
+            if (id !== undefined) return readForMatching(() => asString(subnet.props["id"])) === id;
+            const wanted = asRecord(term["tags"]);
+            if (!wanted || Object.keys(wanted).length === 0) return false;
+            return Object.entries(wanted).every(([k, v]) => tags[k] !== undefined && (asString(v) === "*" || asString(tags[k]) === asString(v)));
+        });
+    });
+}
+
+/**
+ * Nodes that take the subnet's default address: an EKS managed node group always does (its nodes get a public IP in
+ * a subnet with mapPublicIpOnLaunch), an Auto Scaling group unless its launch template or configuration decides,
+ * a Karpenter node class unless spec.associatePublicIPAddress is false. Reports each launcher whose subnets map a
+ * public IP. Stack level, on outputs: the subnets are other resources.
+ */
+function publicSubnetLaunches(args: StackValidationArgs, report: (message: string, urn: string) => void): void {
+    const subnets = args.resources.filter((r) => r.type === SUBNET);
+    const launchers = args.resources.filter((r) => r.type === NODE_GROUP || r.type === AUTOSCALING_GROUP || EC2_NODE_CLASS(r.type));
+    if (subnets.length === 0 || launchers.length === 0) args.notApplicable("no node launcher and subnet in the stack");
+    const launches = args.resources.filter((r) => r.type === LAUNCH_TEMPLATE || r.type === LAUNCH_CONFIGURATION);
+    forEachKnown(launchers, (launcher) => {
+        let used: PolicyResource[];
+        if (launcher.type === NODE_GROUP) used = referencedBy(launcher, "subnetIds", subnets);
+        else if (launcher.type === AUTOSCALING_GROUP) {
+            const template = launches.find((l) => refersTo(launcher, l, "launchConfiguration", ["id", "name"]) || refersTo(launcher, l, "launchTemplate", ["id"]));
+            if (template && declaredPublicIp(template) !== undefined) return; // the resource rule judges the template
+            used = referencedBy(launcher, "vpcZoneIdentifiers", subnets);
+        } else {
+            if (asBool(asRecord(launcher.props["spec"])?.["associatePublicIPAddress"]) === false) return;
+            used = selectedSubnets(launcher, subnets);
+        }
+        const publicOnes = used.filter((s) => asBool(s.props["mapPublicIpOnLaunch"]) === true);
+        if (publicOnes.length > 0) {
+            report(`Nodes launch into subnet(s) ${publicOnes.map((s) => s.name).join(", ")} with mapPublicIpOnLaunch: they get public IP addresses.`, launcher.urn);
+        }
+    });
+}
+
 export const ec2NoPublicIp = resourceRule({
     name: "ec2-nodes-no-public-ip",
-    description: "Nodes get no public IP address: launch templates and configurations, instances, Karpenter node classes and @pulumi/eks self-managed node groups.",
+    description: "Nodes get no public IP address: launch templates and configurations, instances and Karpenter node classes do not ask for one, and EKS node groups, Auto Scaling groups and node classes do not launch into subnets that map one on launch.",
     enforcementLevel: "mandatory",
     types: (t) => t === LAUNCH_TEMPLATE || INSTANCE_LIKE.includes(t) || EC2_NODE_CLASS(t),
     validate: (props, args, report) => {
@@ -141,21 +177,26 @@ export const ec2NoPublicIp = resourceRule({
         if (INSTANCE_LIKE.includes(args.type) && asBool(props["associatePublicIpAddress"]) === true) report("associatePublicIpAddress is true.");
         if (EC2_NODE_CLASS(args.type) && asBool(asRecord(props["spec"])?.["associatePublicIPAddress"]) === true) report("spec.associatePublicIPAddress is true.");
     },
-    // @pulumi/eks defaults nodeAssociatePublicIpAddress to true for its self-managed (default) node group.
-    components: componentCheck([EKS_COMPONENT, ...SELF_MANAGED_COMPONENTS], NODE_LAUNCH_TYPES, (props, component, report) => {
-        if (component.type === EKS_COMPONENT && props["skipDefaultNodeGroup"] === true) return;
-        const options = asRecord(props["nodeGroupOptions"]) ?? {};
-        const value = asBool(options["nodeAssociatePublicIpAddress"]) ?? asBool(props["nodeAssociatePublicIpAddress"]);
-        if (value !== false) report(`${component.type} node group: nodeAssociatePublicIpAddress is ${value ?? "unset (defaults to true)"}; set it to false (or skipDefaultNodeGroup: true).`);
-    }),
+    // @pulumi/eks's default node group (skipDefaultNodeGroup unset) sets nodeAssociatePublicIpAddress on the launch
+    // template or configuration it creates: that child is judged above, the component is not.
+    stack: publicSubnetLaunches,
 });
 
 export const ec2Imdsv2Required = resourceRule({
     name: "ec2-imdsv2-required",
-    description: "Instance metadata requires IMDSv2 session tokens (httpTokens: required) on launch templates and configurations, instances and Karpenter node classes; eks.ManagedNodeGroup neither sets enableIMDSv2: false nor runs AL2 without it.",
+    description: "Instance metadata requires IMDSv2 session tokens (httpTokens: required) on launch templates and configurations, instances and Karpenter node classes; an EKS managed node group without a launch template does not run Amazon Linux 2 (whose AMI allows IMDSv1).",
     enforcementLevel: "mandatory",
-    types: (t) => t === LAUNCH_TEMPLATE || INSTANCE_LIKE.includes(t) || EC2_NODE_CLASS(t),
+    types: (t) => t === LAUNCH_TEMPLATE || t === NODE_GROUP || INSTANCE_LIKE.includes(t) || EC2_NODE_CLASS(t),
     validate: (props, args, report) => {
+        if (args.type === NODE_GROUP) {
+            // eks.ManagedNodeGroup gives its aws:eks/nodeGroup:NodeGroup a launch template of its own (judged as one)
+            // when enableIMDSv2 is set; without any, EKS's default template keeps the AMI's setting: AL2 allows
+            // IMDSv1, AL2023 and Bottlerocket require tokens. Only a known AL2 AMI type is a defect.
+            if (props["launchTemplate"] !== undefined) return;
+            const ami = asString(props["amiType"]);
+            if (ami !== undefined && /^AL2_/.test(ami)) report(`Node group runs ${ami} without a launch template: nodes accept IMDSv1.`);
+            return;
+        }
         if (EC2_NODE_CLASS(args.type)) {
             // Karpenter defaults to httpTokens: required; only an explicit downgrade is a defect.
             const tokens = asString(asRecord(asRecord(props["spec"])?.["metadataOptions"])?.["httpTokens"]);
@@ -167,20 +208,11 @@ export const ec2Imdsv2Required = resourceRule({
         const tokens = asString(options["httpTokens"]);
         if (tokens !== "required") report(`metadataOptions.httpTokens is ${tokens ? `"${tokens}"` : "unset (IMDSv1 allowed)"}; set it to "required".`);
     },
-    // eks.ManagedNodeGroup builds its own launch template from enableIMDSv2 (then judged as a launch template);
-    // without one, EKS's default template keeps the AMI's setting, which allows IMDSv1 on Amazon Linux 2.
-    components: componentCheck(MANAGED_NODE_GROUP_COMPONENT, LAUNCH_TEMPLATE, (props, _c, report) => {
-        const imds = asBool(props["enableIMDSv2"]);
-        if (imds === true || props["launchTemplate"] !== undefined) return;
-        const os = asString(props["operatingSystem"]) ?? asString(props["amiType"]) ?? "";
-        if (imds === false) report("eks.ManagedNodeGroup sets enableIMDSv2: false: nodes accept IMDSv1.");
-        else if (/^AL2($|_)/.test(os)) report(`eks.ManagedNodeGroup runs ${os} without enableIMDSv2: true: nodes accept IMDSv1.`);
-    }),
 });
 
 export const ebsEncrypted = resourceRule({
     name: "ebs-encrypted",
-    description: "EBS volumes are encrypted: launch template, launch configuration, instance (root and EBS) and node-class block devices, standalone volumes, and @pulumi/eks node root volumes.",
+    description: "EBS volumes are encrypted: launch template, launch configuration, instance (root and EBS) and node-class block devices, and standalone volumes (@pulumi/eks node root volumes are judged on the launch templates it creates).",
     enforcementLevel: "mandatory",
     types: (t) => t === LAUNCH_TEMPLATE || t === EBS_VOLUME || INSTANCE_LIKE.includes(t) || EC2_NODE_CLASS(t),
     validate: (props, args, report) => {
@@ -210,12 +242,6 @@ export const ebsEncrypted = resourceRule({
             if (bad) report(`Block device ${asString(m["deviceName"]) ?? "(unnamed)"} is not encrypted.`);
         }
     },
-    components: componentCheck([EKS_COMPONENT, ...SELF_MANAGED_COMPONENTS], NODE_LAUNCH_TYPES, (props, component, report) => {
-        if (component.type === EKS_COMPONENT && props["skipDefaultNodeGroup"] === true) return;
-        const options = asRecord(props["nodeGroupOptions"]) ?? {};
-        const value = asBool(options["nodeRootVolumeEncrypted"]) ?? asBool(props["nodeRootVolumeEncrypted"]);
-        if (value === false) report(`${component.type} node group: nodeRootVolumeEncrypted is false.`);
-    }),
 });
 
 export const eksRules: Rule[] = [

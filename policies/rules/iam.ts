@@ -121,15 +121,38 @@ function isWebIdentity(s: Statement): boolean {
     return s.effect === "Allow" && oidc && s.actions.some((a) => WEB_IDENTITY_ACTIONS.includes(a.toLowerCase()));
 }
 
-/** The :sub conditions of a statement, by operator. */
-function subConditions(s: Statement): { operator: string; key: string; values: string[] }[] {
+/** The conditions of a statement on `<issuer>:<claim>` (sub, aud), by operator. */
+function claimConditions(s: Statement, claim: "sub" | "aud"): { operator: string; key: string; values: string[] }[] {
     const out: { operator: string; key: string; values: string[] }[] = [];
     for (const [operator, body] of Object.entries(s.condition)) {
         for (const [key, value] of Object.entries(body)) {
-            if (key.toLowerCase().endsWith(":sub")) out.push({ operator, key, values: value });
+            if (key.toLowerCase().endsWith(`:${claim}`)) out.push({ operator, key, values: value });
         }
     }
     return out;
+}
+
+/** The audience EKS's pod identity webhook requests for IRSA tokens (and the AWS SDKs expect). */
+const IRSA_AUDIENCE = "sts.amazonaws.com";
+
+/**
+ * The audience pin: StringEquals on <issuer>:aud with exactly one value, no wildcard (for EKS: sts.amazonaws.com).
+ * Without it the role accepts any token the issuer signs for any audience: for EKS, every projected service-account
+ * token a pod mounts for another purpose (vault, a mesh, an app's own audience) can be exchanged for the role.
+ * Other conditions on :aud are ANDed with the pin, so they cannot widen it.
+ */
+function audienceProblems(s: Statement, eks: boolean): string[] {
+    const pins = claimConditions(s, "aud").filter((c) => c.operator === "StringEquals");
+    if (pins.length === 0) return [`Trust on ${s.federated.join(", ")} has no StringEquals :aud condition: tokens issued for any audience can assume the role${eks ? ` (pin it to ${IRSA_AUDIENCE})` : ""}.`];
+    const problems: string[] = [];
+    for (const { values } of pins) {
+        if (values.length !== 1) problems.push(`:aud lists ${values.length} audiences; pin exactly one.`);
+        for (const v of values) {
+            if (/[*?]/.test(v)) problems.push(`:aud value "${v}" contains a wildcard.`);
+            else if (eks && v !== IRSA_AUDIENCE) problems.push(`:aud value "${v}" is not ${IRSA_AUDIENCE}, the audience of IRSA tokens.`);
+        }
+    }
+    return problems;
 }
 
 const SERVICE_ACCOUNT_SUBJECT = /^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -142,18 +165,20 @@ function isEksTrust(s: Statement, subs: { key: string; values: string[] }[]): bo
 
 export const iamIrsaTrustScoped = resourceRule({
     name: "iam-irsa-trust-scoped",
-    description: "IRSA roles (web identity trust on an EKS OIDC provider) are assumable by exactly one service account: StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<name>, no wildcards; other OIDC trusts need a non-wildcard :sub.",
+    description: "IRSA roles (web identity trust on an EKS OIDC provider) are assumable by exactly one service account and only with an STS token: StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<name> and <issuer>:aud = sts.amazonaws.com, no wildcards; other OIDC trusts need a non-wildcard :sub and a StringEquals :aud.",
     enforcementLevel: "mandatory",
     types: [ROLE],
     validate: (props, _args, report) =>
         forEachStatement(props["assumeRolePolicy"], (s) => {
             if (!isWebIdentity(s)) return;
-            const subs = subConditions(s);
+            const subs = claimConditions(s, "sub");
+            const eks = isEksTrust(s, subs);
+            audienceProblems(s, eks).forEach((problem) => report(problem));
             if (subs.length === 0) {
                 report(`Trust on ${s.federated.join(", ")} has no :sub condition: every identity of that provider (every service account of the cluster) can assume the role.`);
                 return;
             }
-            if (!isEksTrust(s, subs)) {
+            if (!eks) {
                 // e.g. GitHub Actions: the subject format is the provider's; only a bare "*" is a defect here.
                 for (const { values } of subs) if (values.includes("*")) report(`:sub accepts any subject ("*").`);
                 return;

@@ -6,8 +6,8 @@
  */
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import { containersOf, Container, imageTag, isPatch, isWorkload, LONG_RUNNING, podAnnotations, podSpec, securityContext, workloadKind } from "../lib/k8s";
-import { Rule, resourceRule } from "../lib/policy";
-import { asArray, asBool, asNumber, asRecord, asString, asStringList, isRecord, Props } from "../lib/values";
+import { Rule, resourceRule, stackRule } from "../lib/policy";
+import { asArray, asBool, asNumber, asRecord, asString, asStringList, isRecord, isUnknownValueError, Props } from "../lib/values";
 
 function pod(args: ResourceValidationArgs, props: Props): Record<string, unknown> | undefined {
     const kind = workloadKind(args.type);
@@ -267,12 +267,14 @@ export const k8sImagePinned = resourceRule({
     },
 });
 
-const HELM_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v4:Chart"];
+// Not kubernetes:helm.sh/v4:Chart: a multi-language component, it reaches the analyzer with no inputs (no chart, no
+// version, no namespace), so judging it would only report what it cannot see; the objects it renders are judged.
+const HELM_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v3:Chart"];
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export const helmReleasePinned = resourceRule({
     name: "helm-release-pinned",
-    description: "Helm releases and charts (v3 Release, v3 Chart with version or fetchOpts.version, v4 Chart) pin an exact chart version (no ranges, no floating latest).",
+    description: "Helm releases and charts (v3 Release, v3 Chart with version or fetchOpts.version) pin an exact chart version (no ranges, no floating latest).",
     enforcementLevel: "advisory",
     types: HELM_TYPES,
     validate: (props, _args, report) => {
@@ -298,6 +300,80 @@ export const k8sNoDefaultNamespace = resourceRule({
     },
 });
 
+const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
+const NETWORK_POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+/** A selector that selects every pod: no matchLabels and no matchExpressions. */
+function selectsAll(selector: unknown): boolean {
+    const s = asRecord(selector) ?? {};
+    return Object.keys(asRecord(s["matchLabels"]) ?? {}).length === 0 && asArray(s["matchExpressions"]).length === 0;
+}
+
+/** What one NetworkPolicy does to its whole namespace: isolates a direction (a deny), or opens it to everything. */
+function namespaceWideEffect(props: Props): { denies: Set<string>; opensAll: string[] } {
+    const spec = asRecord(props["spec"]) ?? {};
+    const denies = new Set<string>();
+    const opensAll: string[] = [];
+    if (!selectsAll(spec["podSelector"])) return { denies, opensAll };
+    const types = asStringList(spec["policyTypes"]);
+    const rules = { Ingress: asArray(spec["ingress"]), Egress: asArray(spec["egress"]) };
+    // Without policyTypes, Ingress always applies and Egress only when egress rules are given.
+    const effective = types.length > 0 ? types : ["Ingress", ...(rules.Egress.length > 0 ? ["Egress"] : [])];
+    for (const direction of ["Ingress", "Egress"] as const) {
+        if (!effective.includes(direction)) continue;
+        if (rules[direction].length === 0) denies.add(direction);
+        // A rule with no peers and no ports admits every source (destination) on every port.
+        const peers = direction === "Ingress" ? "from" : "to";
+        if (rules[direction].some((rule) => asArray(asRecord(rule)?.[peers]).length === 0 && asArray(asRecord(rule)?.["ports"]).length === 0)) opensAll.push(direction);
+    }
+    return { denies, opensAll };
+}
+
+interface DefaultDenyConfig {
+    exemptNamespaces: string[];
+}
+
+/**
+ * Mandatory: a NetworkPolicy default deny is itself a security control (DESIGN.md: a companion that is a security
+ * control is not hygiene). Without it every pod of the namespace accepts connections from, and opens connections
+ * to, anything in the cluster and beyond; the allows other policies declare then restrict nothing.
+ */
+export const k8sNamespaceDefaultDeny = stackRule<DefaultDenyConfig>({
+    name: "k8s-namespace-default-deny",
+    description: "Every Namespace the stack declares has a default-deny NetworkPolicy in the same stack (empty podSelector, Ingress and Egress, no rules), and no namespace-wide policy opens a direction to everything.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { exemptNamespaces: { type: "array", items: { type: "string" }, default: [] } } },
+    validate: (args, report, config) => {
+        const namespaces = args.resources.filter((r) => r.type === NAMESPACE_TYPE);
+        if (namespaces.length === 0) args.notApplicable("no Namespace in the stack");
+        const denied = new Map<string, Set<string>>();
+        let pending: unknown;
+        for (const policy of args.resources.filter((r) => r.type === NETWORK_POLICY_TYPE)) {
+            try {
+                const namespace = asString(asRecord(policy.props["metadata"])?.["namespace"]) ?? "default";
+                const { denies, opensAll } = namespaceWideEffect(policy.props);
+                const seen = denied.get(namespace) ?? new Set<string>();
+                denies.forEach((d) => seen.add(d));
+                denied.set(namespace, seen);
+                for (const direction of opensAll) report(`NetworkPolicy ${policy.name} allows all ${direction.toLowerCase()} of every pod in ${namespace}: it cancels the default deny.`, policy.urn);
+            } catch (e) {
+                // A policy being computed may be the deny: judge the others, and report the unknown only if it matters.
+                if (!isUnknownValueError(e)) throw e;
+                pending ??= e;
+            }
+        }
+        for (const namespace of namespaces) {
+            const name = asString(asRecord(namespace.props["metadata"])?.["name"]);
+            if (name !== undefined && config.exemptNamespaces.includes(name)) continue;
+            const seen = (name !== undefined && denied.get(name)) || new Set<string>();
+            const missing = ["Ingress", "Egress"].filter((d) => !seen.has(d));
+            if (missing.length === 0) continue;
+            if (pending !== undefined) throw pending;
+            report(`Namespace ${name ?? namespace.name} has no default-deny NetworkPolicy for ${missing.join(" and ").toLowerCase()} (podSelector {}, policyTypes ${missing.join(", ")}, no rules): its pods are open to and from everything.`, namespace.urn);
+        }
+    },
+});
+
 export const kubernetesRules: Rule[] = [
     k8sNoPrivileged,
     k8sNoHostNamespaces,
@@ -312,4 +388,5 @@ export const kubernetesRules: Rule[] = [
     k8sImagePinned,
     helmReleasePinned,
     k8sNoDefaultNamespace,
+    k8sNamespaceDefaultDeny,
 ];

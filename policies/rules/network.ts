@@ -1,12 +1,13 @@
 /**
  * Network exposure: security groups (inline rules, legacy rule resources and the VPC rule resources alike,
- * IPv4 and IPv6) and VPC flow logs.
+ * IPv4 and IPv6), each VPC's default security group, gateway endpoint policies and VPC flow logs.
  */
-import type { ReportViolation } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { DEFAULT_LIMITS, isInternetWide } from "../lib/cidr";
 import { refersTo } from "../lib/companions";
-import { descendsFrom, Rule, resourceRule, stackRule } from "../lib/policy";
-import { asNumber, asRecord, asString, forEachKnown, itemReaders, knownStrings, Props } from "../lib/values";
+import { forEachStatement } from "../lib/iam";
+import { ancestorOfType, descendsFrom, Rule, resourceRule, stackRule } from "../lib/policy";
+import { asNumber, asRecord, asString, forEachKnown, itemReaders, knownItems, knownStrings, Props } from "../lib/values";
 
 export const SECURITY_GROUP_TYPES = [
     "aws:ec2/securityGroup:SecurityGroup",
@@ -170,19 +171,92 @@ const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
 
 export const vpcFlowLogs = stackRule({
     name: "vpc-flow-logs",
-    description: "Every VPC (an awsx:ec2:Vpc component or a plain aws:ec2/vpc:Vpc) has a flow log, for incident investigation.",
+    description: "Every VPC (aws:ec2/vpc:Vpc, including the one an awsx:ec2:Vpc creates) has a flow log, for incident investigation.",
     enforcementLevel: "advisory",
     validate: (args, report: ReportViolation) => {
-        const components = args.resources.filter((r) => r.type === VPC_COMPONENT);
-        // A plain VPC inside an awsx component is the same network: judge the component only (no double report).
-        const vpcs = [...components, ...args.resources.filter((r) => r.type === VPC && !components.some((c) => descendsFrom(r, c.urn)))];
+        const vpcs = vpcsOf(args.resources);
         if (vpcs.length === 0) args.notApplicable("no VPC in the stack");
         const flowLogs = args.resources.filter((r) => r.type === FLOW_LOG);
         for (const vpc of vpcs) {
-            const covered = flowLogs.some((f) => refersTo(f, vpc, "vpcId", ["id", "vpcId"]));
-            if (!covered) report(`VPC ${vpc.name} has no aws.ec2.FlowLog referring to it.`, vpc.urn);
+            if (!flowLogs.some((f) => refersToVpc(f, vpc))) report(`VPC ${nameOfVpc(vpc)} has no aws.ec2.FlowLog referring to it.`, vpc.urn);
         }
     },
 });
 
-export const networkRules: Rule[] = [sgNoPublicAllTraffic, sgNoPublicAdminPorts, sgNoPublicIngress, vpcFlowLogs];
+/**
+ * The VPCs of a stack: every aws:ec2/vpc:Vpc, including those an awsx component creates. An awsx component whose VPC
+ * child the export lacks (an older offline export) stands for that VPC; it is matched through dependency edges and
+ * its registered vpcId output only, never through its inputs.
+ */
+function vpcsOf(resources: PolicyResource[]): PolicyResource[] {
+    const plain = resources.filter((r) => r.type === VPC);
+    return [...plain, ...resources.filter((r) => r.type === VPC_COMPONENT && !plain.some((v) => descendsFrom(v, r.urn)))];
+}
+
+/** Whether a resource's vpcId names this VPC: directly, or (as a program passes `awsxVpc.vpcId`) through its awsx owner. */
+function refersToVpc(resource: PolicyResource, vpc: PolicyResource): boolean {
+    const owner = vpc.type === VPC_COMPONENT ? vpc : ancestorOfType(vpc, (t) => t === VPC_COMPONENT);
+    return refersTo(resource, vpc, "vpcId", ["id", "vpcId"]) || (owner !== undefined && refersTo(resource, owner, "vpcId", ["vpcId"]));
+}
+
+function nameOfVpc(vpc: PolicyResource): string {
+    return (ancestorOfType(vpc, (t) => t === VPC_COMPONENT) ?? vpc).name;
+}
+
+const DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
+
+export const vpcDefaultSecurityGroupClosed = stackRule({
+    name: "vpc-default-sg-closed",
+    description: "Every VPC's default security group is adopted (aws.ec2.DefaultSecurityGroup) with no ingress and no egress rules: AWS creates it admitting all traffic among its members and all egress, and anything launched without a group lands in it (CIS AWS Foundations 5.4, AWS FSBP EC2.2).",
+    enforcementLevel: "mandatory",
+    validate: (args, report: ReportViolation) => {
+        const vpcs = vpcsOf(args.resources);
+        const groups = args.resources.filter((r) => r.type === DEFAULT_SG);
+        if (vpcs.length === 0 && groups.length === 0) args.notApplicable("no VPC in the stack");
+        // A managed default group with rules is open by declaration, whichever VPC it belongs to.
+        forEachKnown(groups, (group) => {
+            const rules = ["ingress", "egress"].filter((key) => {
+                const { items, pending } = knownItems(() => group.props[key]);
+                if (items.length > 0) return true;
+                if (pending !== undefined) throw pending;
+                return false;
+            });
+            if (rules.length > 0) report(`The default security group keeps ${rules.join(" and ")} rules; declare it with ingress: [] and egress: [].`, group.urn);
+        });
+        for (const vpc of vpcs) {
+            if (!groups.some((g) => refersToVpc(g, vpc))) {
+                report(`VPC ${nameOfVpc(vpc)} leaves its default security group as AWS creates it (all traffic among members, all egress); adopt it with an aws.ec2.DefaultSecurityGroup with no rules.`, vpc.urn);
+            }
+        }
+    },
+});
+
+const VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
+
+/** Why an endpoint policy document admits everything (none given, or a bare Allow of every action on every resource). */
+function fullAccessProblem(readPolicy: () => unknown): string | undefined {
+    const policy = readPolicy();
+    if (policy === undefined || policy === null || policy === "") return "has no policy: it admits every action on every bucket of every account";
+    let open = false;
+    forEachStatement(policy, (s) => {
+        const everyAction = s.actions.some((a) => a === "*" || a.toLowerCase() === "s3:*");
+        if (s.effect === "Allow" && everyAction && s.resources.includes("*") && Object.keys(s.condition).length === 0) open = true;
+    });
+    return open ? "has a policy that allows every action on every resource without a condition (the default full access)" : undefined;
+}
+
+const isGateway = (type: unknown) => (asString(type) ?? "Gateway").toLowerCase() === "gateway";
+
+export const vpcGatewayEndpointPolicy = resourceRule({
+    name: "vpc-gateway-endpoint-policy",
+    description: "Gateway VPC endpoints (S3, DynamoDB) carry a policy narrower than the default full access, e.g. the account's own resources (aws:ResourceAccount) plus named AWS service buckets: otherwise the endpoint is a path to any account's bucket in the region.",
+    enforcementLevel: "advisory",
+    types: [VPC_ENDPOINT],
+    validate: (props, _args, report) => {
+        if (!isGateway(props["vpcEndpointType"])) return;
+        const problem = fullAccessProblem(() => props["policy"]);
+        if (problem) report(`Gateway endpoint ${asString(props["serviceName"]) ?? ""} ${problem}.`);
+    },
+});
+
+export const networkRules: Rule[] = [sgNoPublicAllTraffic, sgNoPublicAdminPorts, sgNoPublicIngress, vpcFlowLogs, vpcDefaultSecurityGroupClosed, vpcGatewayEndpointPolicy];

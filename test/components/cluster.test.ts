@@ -10,7 +10,9 @@ describe("components/cluster", () => {
             kubernetesVersion: "1.33", vpcId: "vpc-1", privateSubnetIds: ["p1", "p2", "p3"], publicSubnetIds: ["u1", "u2", "u3"],
             systemNodes: { instanceTypes: ["t4g.medium"], minSize: 1, maxSize: 3, desiredSize: 2 },
         };
-        privateCluster = await declared("clustertest-private", () => new Cluster("clustertest-private", { ...args, clusterName: "c-private", publicAccessCidrs: [] }));
+        privateCluster = await declared("clustertest-private", () => new Cluster("clustertest-private", {
+            ...args, clusterName: "c-private", adminRoleArns: ["arn:aws:iam::123456789012:role/ci-deploy"],
+        }));
         restricted = await declared("clustertest-cidr", () => new Cluster("clustertest-cidr", { ...args, clusterName: "c-cidr", publicAccessCidrs: ["203.0.113.0/24"] }));
     });
 
@@ -29,7 +31,18 @@ describe("components/cluster", () => {
         expect(restricted.one("aws:cloudwatch/logGroup:LogGroup").inputs.name).to.equal("/aws/eks/c-cidr/cluster");
     });
 
-    it("restricts the API endpoint: endpointPublicAccess false when no CIDRs are given, else public limited to them", () => {
+    it("grants cluster-admin to the configured roles through access entries, and to nobody else by default", () => {
+        const entry = privateCluster.one("aws:eks/accessEntry:AccessEntry").inputs;
+        expect(entry).to.include({ clusterName: "c-private", principalArn: "arn:aws:iam::123456789012:role/ci-deploy", type: "STANDARD" });
+        expect(privateCluster.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation").inputs).to.deep.include({
+            principalArn: "arn:aws:iam::123456789012:role/ci-deploy",
+            policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            accessScope: { type: "cluster" },
+        });
+        expect(restricted.ofType("aws:eks/accessEntry:AccessEntry")).to.have.length(0);
+    });
+
+    it("restricts the API endpoint: private by default (no CIDRs given), public only limited to the CIDRs given", () => {
         expect(controlPlane(privateCluster).vpcConfig).to.include({ endpointPrivateAccess: true, endpointPublicAccess: false });
         expect(controlPlane(privateCluster).vpcConfig).to.not.have.property("publicAccessCidrs");
         expect(controlPlane(restricted).vpcConfig).to.deep.include({ endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../components/catalogue";
 import { BOOTSTRAP_SCRIPT } from "../../components/database-bootstrap";
 import { API_CLIENT_ID, Identity, REALM_SECURITY, REALM_SETTINGS_SCRIPT, WEB_CLIENT_ID, shopRealm } from "../../components/identity";
+import { rdsCaBundle } from "../../components/rds-ca";
 import { validateCustomResource } from "../support/crd-validator";
 import { declared, Registered } from "../support/mock-runtime";
 
@@ -46,10 +47,14 @@ describe("components/identity (Keycloak)", () => {
     it("persists to its own database on RDS, verifying the server certificate against the region's RDS CA bundle", () => {
         expect(values(prod).database).to.include({ vendor: "postgres", hostname: "db.example.internal", database: "keycloak", username: "keycloak", existingSecret: "keycloak-db", existingSecretKey: "password" });
         expect(envValue(prod, "KC_DB_URL_PROPERTIES")).to.equal("?sslmode=verify-full&sslrootcert=/opt/keycloak/rds-ca/rds-ca.pem");
-        const [fetch] = JSON.parse(values(prod).extraInitContainers) as Spec[];
-        expect(fetch.command[2]).to.include("https://truststore.pki.rds.amazonaws.com/ap-south-1/ap-south-1-bundle.pem").and.include("--fail");
-        expect(fetch.volumeMounts).to.deep.equal([{ name: "rds-ca", mountPath: "/opt/keycloak/rds-ca" }]);
+        // The bundle ships in the plan as a ConfigMap: Keycloak's pods have no internet egress to fetch it at start.
+        expect(values(prod).extraInitContainers).to.equal(undefined);
+        expect(JSON.parse(values(prod).extraVolumes)).to.deep.include({ name: "rds-ca", configMap: { name: "keycloak-rds-ca", items: [{ key: "rds-ca.pem", path: "rds-ca.pem" }] } });
         expect(JSON.parse(values(prod).extraVolumeMounts)).to.deep.include({ name: "rds-ca", mountPath: "/opt/keycloak/rds-ca", readOnly: true });
+        const bundle = configMap(prod, "keycloak-rds-ca");
+        expect(bundle.metadata.namespace).to.equal("idtest-prod-ns");
+        expect(bundle.data["rds-ca.pem"]).to.equal(rdsCaBundle("ap-south-1"));
+        expect(prod.one("kubernetes:helm.sh/v3:Release").dependencies).to.include(prod.named("idtest-prod-rds-ca").urn);
     });
 
     it("trusts X-Forwarded-* only from the VPC (Kong's pods), and serves the admin console on an internal URL", () => {
@@ -61,13 +66,16 @@ describe("components/identity (Keycloak)", () => {
     it("creates that database with an idempotent Job that reads the RDS master secret through IRSA", () => {
         const job = jobNamed(prod, "keycloak-db-bootstrap");
         const pod = job.spec.template.spec;
-        expect(pod.initContainers[1].env).to.deep.include({ name: "SECRET_ARN", value: SECRET_ARN });
+        expect(pod.initContainers[0].env).to.deep.include({ name: "SECRET_ARN", value: SECRET_ARN });
         expect(pod.containers[0].command[2]).to.equal(BOOTSTRAP_SCRIPT);
         expect(BOOTSTRAP_SCRIPT).to.match(/WHERE NOT EXISTS \(SELECT FROM pg_roles/).and.match(/WHERE NOT EXISTS \(SELECT FROM pg_database/);
         expect(pod.containers[0].env).to.deep.include({ name: "PGSSLMODE", value: "verify-full" });
-        expect(pod.containers[0].env).to.deep.include({ name: "PGSSLROOTCERT", value: "/work/rds-ca.pem" });
-        expect(pod.initContainers[0].name).to.equal("fetch-rds-ca");
-        expect(pod.initContainers[0].command[2]).to.include("https://truststore.pki.rds.amazonaws.com/ap-south-1/ap-south-1-bundle.pem");
+        expect(pod.containers[0].env).to.deep.include({ name: "PGSSLROOTCERT", value: "/etc/rds-ca/rds-ca.pem" });
+        expect(pod.containers[0].volumeMounts).to.deep.include({ name: "rds-ca", mountPath: "/etc/rds-ca", readOnly: true });
+        expect(pod.volumes).to.deep.include({ name: "rds-ca", configMap: { name: "keycloak-db-bootstrap-rds-ca", items: [{ key: "rds-ca.pem", path: "rds-ca.pem" }] } });
+        expect(configMap(prod, "keycloak-db-bootstrap-rds-ca").data["rds-ca.pem"]).to.equal(rdsCaBundle("ap-south-1"));
+        // Only the master secret is read before psql runs: nothing is downloaded.
+        expect(pod.initContainers.map((c: Spec) => c.name)).to.deep.equal(["read-master-secret"]);
         const policy = JSON.parse(String(prod.ofType("aws:iam/rolePolicy:RolePolicy")[0].inputs.policy));
         expect(policy.Statement[0]).to.include({ Action: "secretsmanager:GetSecretValue", Resource: SECRET_ARN });
         const trust = String(prod.one("aws:iam/role:Role").inputs.assumeRolePolicy);

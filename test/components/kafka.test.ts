@@ -58,7 +58,7 @@ describe("components/kafka", () => {
     let prodKafka: Kafka;
     before(async () => {
         prod = await declared("kafkatest-prod", () => {
-            prodKafka = new Kafka("kafkatest-prod", { namespace: "kafka-prod", brokers: 3, controllers: 3, replicationFactor: 3, strictZoneSpread: true });
+            prodKafka = new Kafka("kafkatest-prod", { namespace: "kafka-prod", brokers: 3, controllers: 3, replicationFactor: 3, strictZoneSpread: true, clientNamespaces: ["shop"] });
         });
         dev = await declared("kafkatest-dev", () => new Kafka("kafkatest-dev", { namespace: "kafka-dev", brokers: 1, controllers: 1, replicationFactor: 1 }));
     });
@@ -103,10 +103,14 @@ describe("components/kafka", () => {
 
     it("exposes only internal TLS listeners: mutual TLS on 9093 and SCRAM-SHA-512 on 9094", () => {
         const listeners = kafkaSpec(prod).kafka.listeners;
+        // Strimzi opens a listener without networkPolicyPeers to every pod: mTLS only to the cluster's own pods, SCRAM to the clients' namespaces.
+        const ownPods = [{ podSelector: { matchLabels: { "strimzi.io/cluster": "events" } } }];
         expect(listeners).to.deep.equal([
-            { name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "tls" } },
-            { name: "scram", port: 9094, type: "internal", tls: true, authentication: { type: "scram-sha-512" } },
+            { name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "tls" }, networkPolicyPeers: ownPods },
+            { name: "scram", port: 9094, type: "internal", tls: true, authentication: { type: "scram-sha-512" }, networkPolicyPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop" } } }] },
         ]);
+        // Without clients, nothing outside the cluster may connect (an empty list would mean everyone).
+        expect(kafkaSpec(dev).kafka.listeners[1].networkPolicyPeers).to.deep.equal(ownPods);
         expect(prodKafka.bootstrapServers).to.equal("events-kafka-bootstrap.kafka-prod.svc:9093");
         expect(prodKafka.scramBootstrapServers).to.equal("events-kafka-bootstrap.kafka-prod.svc:9094");
     });

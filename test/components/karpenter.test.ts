@@ -46,6 +46,20 @@ describe("components/karpenter", () => {
         expect(karpenter.one("aws:sqs/queue:Queue").inputs.sqsManagedSseEnabled).to.equal(true);
     });
 
+    it("lets EventBridge send to the queue only for this stack's four rules (aws:SourceArn), and only over TLS", () => {
+        const policy = JSON.parse(String(karpenter.one("aws:sqs/queuePolicy:QueuePolicy").inputs.policy));
+        const queueArn = karpenter.one("aws:sqs/queue:Queue").outputs.arn;
+        const allows = policy.Statement.filter((s: { Effect: string }) => s.Effect === "Allow");
+        expect(allows).to.have.length(1);
+        expect(allows[0]).to.deep.include({ Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: queueArn });
+        const ruleArns = karpenter.ofType("aws:cloudwatch/eventRule:EventRule").map((r) => r.outputs.arn);
+        expect(new Set(ruleArns).size).to.equal(4);
+        for (const arn of ruleArns) expect(arn).to.be.a("string").and.match(/^arn:aws:/);
+        expect(allows[0].Condition).to.have.keys("ArnEquals");
+        expect(allows[0].Condition.ArnEquals["aws:SourceArn"]).to.have.members(ruleArns);
+        expect(policy.Statement.find((s: { Effect: string }) => s.Effect === "Deny").Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
+    });
+
     it("lets Karpenter nodes join through an EC2_LINUX access entry", () => {
         expect(karpenter.one("aws:eks/accessEntry:AccessEntry").inputs).to.include({ clusterName: "shop", type: "EC2_LINUX" });
     });

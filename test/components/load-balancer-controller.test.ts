@@ -15,6 +15,8 @@ const LISTENERS_AND_RULES = [
     "arn:aws:elasticloadbalancing:*:*:listener-rule/net/*/*/*",
     "arn:aws:elasticloadbalancing:*:*:listener-rule/app/*/*/*",
 ];
+const SECURITY_GROUPS = "arn:aws:ec2:ap-south-1:123456789012:security-group/*";
+const VPC_ARN = "arn:aws:ec2:ap-south-1:123456789012:vpc/vpc-1";
 const OWNED_NOT_RETAGGED = { Null: { "aws:RequestTag/elbv2.k8s.aws/cluster": "true", "aws:ResourceTag/elbv2.k8s.aws/cluster": "false" } };
 
 // Reference: kubernetes-sigs/aws-load-balancer-controller v2.14.0 (chart 1.14.0), docs/install/iam_policy.json.
@@ -27,7 +29,7 @@ describe("components/load-balancer-controller", () => {
 
     before(async () => {
         lbc = await declared("lbctest", () => new LoadBalancerController("lbctest", {
-            clusterName: "shop", region: "ap-south-1", vpcId: "vpc-1",
+            clusterName: "shop", region: "ap-south-1", accountId: "123456789012", vpcId: "vpc-1",
             oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/X", providerUrl: "oidc.eks.ap-south-1.amazonaws.com/id/X" },
         }));
         statements = JSON.parse(String(lbc.one("aws:iam/rolePolicy:RolePolicy").inputs.policy)).Statement;
@@ -64,17 +66,54 @@ describe("components/load-balancer-controller", () => {
             expect(resources(owned[0]), action).to.have.members(BALANCERS);
         }
         for (const action of ["ec2:CreateTags", "ec2:DeleteTags"]) {
-            const owned = granting(action).filter((s) => !s.Condition?.StringEquals);
+            const owned = granting(action).filter((s) => !s.Condition?.StringEquals?.["ec2:CreateAction"]);
             expect(owned, action).to.have.length(1);
-            expect(owned[0].Condition, action).to.deep.equal(OWNED_NOT_RETAGGED);
-            expect(owned[0].Resource, action).to.equal("arn:aws:ec2:*:*:security-group/*");
+            // Narrower than upstream's Null check: the group must carry THIS cluster's name.
+            expect(owned[0].Condition, action).to.deep.equal({
+                Null: { "aws:RequestTag/elbv2.k8s.aws/cluster": "true" }, StringEquals: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "shop" },
+            });
+            expect(owned[0].Resource, action).to.equal(SECURITY_GROUPS);
         }
     });
 
-    it("creates security groups, balancers and target groups, and tags new security groups only on create", () => {
-        expect(granting("ec2:CreateSecurityGroup")).to.have.length(1);
-        const tagNew = granting("ec2:CreateTags").find((s) => s.Condition?.StringEquals);
-        expect(tagNew?.Condition).to.deep.equal({ StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, Null: { "aws:RequestTag/elbv2.k8s.aws/cluster": "false" } });
+    describe("security-group permissions: scoped to this cluster, account, region and VPC, never broader than upstream", () => {
+        it("creates security groups only in this VPC and only carrying this cluster's tag", () => {
+            const create = granting("ec2:CreateSecurityGroup");
+            expect(create.map((s) => [s.Resource, s.Condition])).to.have.deep.members([
+                [VPC_ARN, undefined],
+                [SECURITY_GROUPS, { StringEquals: { "aws:RequestTag/elbv2.k8s.aws/cluster": "shop" } }],
+            ]);
+        });
+
+        it("tags new security groups only on create, with this cluster's tag in the request", () => {
+            const tagNew = granting("ec2:CreateTags").filter((s) => s.Condition?.StringEquals?.["ec2:CreateAction"]);
+            expect(tagNew.map((s) => [s.Resource, s.Condition])).to.deep.equal([[SECURITY_GROUPS, {
+                StringEquals: { "ec2:CreateAction": "CreateSecurityGroup", "aws:RequestTag/elbv2.k8s.aws/cluster": "shop" },
+            }]]);
+        });
+
+        it("opens and closes ingress, and deletes groups, only on this region's groups in this VPC (upstream's recommended ec2:Vpc condition)", () => {
+            for (const action of ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"]) {
+                const grants = granting(action);
+                expect(grants, action).to.not.be.empty;
+                for (const grant of grants) {
+                    expect(grant.Resource, action).to.equal(SECURITY_GROUPS);
+                    expect(grant.Condition?.ArnEquals, action).to.deep.equal({ "ec2:Vpc": VPC_ARN });
+                }
+            }
+            // Deleting is for the controller's own groups only; opening node ports applies to the node group too.
+            expect(granting("ec2:DeleteSecurityGroup")[0].Condition?.StringEquals).to.deep.equal({ "aws:ResourceTag/elbv2.k8s.aws/cluster": "shop" });
+        });
+
+        it("leaves no EC2 write action on every resource or every region", () => {
+            const ec2Writes = statements.filter((s) => actions(s).some((a) => a.startsWith("ec2:") && !/^ec2:(Describe|Get)/.test(a)));
+            for (const s of ec2Writes) {
+                for (const resource of resources(s)) expect(resource, JSON.stringify(s)).to.match(/^arn:aws:ec2:ap-south-1:123456789012:(security-group\/\*|vpc\/vpc-1)$/);
+            }
+        });
+    });
+
+    it("creates balancers and target groups only with the cluster tag in the request", () => {
         const create = granting("elasticloadbalancing:CreateLoadBalancer");
         expect(create[0]?.Condition).to.deep.equal({ Null: { "aws:RequestTag/elbv2.k8s.aws/cluster": "false" } });
         expect(actions(create[0])).to.include("elasticloadbalancing:CreateTargetGroup");

@@ -7,7 +7,7 @@ describe("components/network", () => {
     let dev: Registered;
     let prod: Registered;
     before(async () => {
-        const args = { cidrBlock: "10.0.0.0/16", region: "ap-south-1", clusterName: "shop", availabilityZoneCount: 3 };
+        const args = { cidrBlock: "10.0.0.0/16", region: "ap-south-1", accountId: "123456789012", clusterName: "shop", availabilityZoneCount: 3 };
         dev = await declared("nettest-dev", () => new Network("nettest-dev", { ...args, natGateways: "single", flowLogRetentionDays: 14 }));
         prod = await declared("nettest-prod", () => new Network("nettest-prod", { ...args, natGateways: "one-per-az" }));
     });
@@ -48,6 +48,36 @@ describe("components/network", () => {
         const endpoint = (await mockRuntime()).resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.parent === vpc.urn)!.inputs;
         expect(endpoint).to.include({ serviceName: "com.amazonaws.ap-south-1.s3", vpcEndpointType: "Gateway" });
         expect(endpoint.routeTableIds).to.have.members(prod.ofType("aws:ec2/routeTable:RouteTable").map((t) => t.id));
+    });
+
+    it("gives the S3 gateway endpoint a policy: this account's buckets, read-only the AWS-owned buckets nodes need, nothing else", async () => {
+        const vpc = prod.one("aws:ec2/vpc:Vpc");
+        const endpoint = (await mockRuntime()).resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.parent === vpc.urn)!.inputs;
+        const policy = JSON.parse(String(endpoint.policy));
+        expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).to.deep.equal(["ThisAccountsBuckets", "AwsServiceBuckets"]);
+        const [own, service] = policy.Statement;
+        expect(own).to.deep.include({ Effect: "Allow", Action: "s3:*", Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": "123456789012" } } });
+        expect(service).to.deep.include({ Effect: "Allow", Action: "s3:GetObject" });
+        expect(service.Resource).to.include.members(["arn:aws:s3:::prod-ap-south-1-starport-layer-bucket/*", "arn:aws:s3:::al2023-repos-ap-south-1-*/*"]);
+        for (const resource of service.Resource) expect(resource).to.match(/^arn:aws:s3:::[a-z0-9.*-]*ap-south-1[a-z0-9.*-]*\/\*$/);
+    });
+
+    it("admits the caller's named external buckets through the endpoint, read-only", async () => {
+        const external = await declared("nettest-external", () => new Network("nettest-external", {
+            cidrBlock: "10.9.0.0/16", region: "ap-south-1", accountId: "123456789012", clusterName: "shop", s3EndpointExternalBuckets: ["vendor-feeds"],
+        }));
+        const vpc = external.one("aws:ec2/vpc:Vpc");
+        const endpoint = (await mockRuntime()).resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.parent === vpc.urn)!.inputs;
+        const statements = JSON.parse(String(endpoint.policy)).Statement;
+        expect(statements).to.have.length(3);
+        expect(statements[2]).to.deep.include({ Sid: "NamedExternalBuckets", Action: ["s3:GetObject", "s3:ListBucket"], Resource: ["arn:aws:s3:::vendor-feeds", "arn:aws:s3:::vendor-feeds/*"] });
+    });
+
+    it("closes the VPC's default security group: adopted with no ingress and no egress rules (CIS 5.4, FSBP EC2.2)", () => {
+        const closed = prod.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs;
+        expect(closed.vpcId).to.equal(prod.one("aws:ec2/vpc:Vpc").id);
+        expect(closed.ingress).to.deep.equal([]);
+        expect(closed.egress).to.deep.equal([]);
     });
 
     it("tags subnets for the load balancer controller and Karpenter discovery", () => {
@@ -135,14 +165,14 @@ describe("components/network", () => {
 
         it("hands awsx the computed masks, and refuses a VPC too small for its zones", async () => {
             const small = await declared("nettest-small", () => new Network("nettest-small", {
-                cidrBlock: "10.9.0.0/18", region: "ap-south-1", clusterName: "shop", availabilityZoneCount: 3,
+                cidrBlock: "10.9.0.0/18", region: "ap-south-1", accountId: "123456789012", clusterName: "shop", availabilityZoneCount: 3,
             }));
             // The component reaches the engine with no inputs: the masks show in the subnets its provider creates.
             const masks = small.ofType("aws:ec2/subnet:Subnet").map((subnet) => [subnet.urn.split("::").pop(), String(subnet.inputs.cidrBlock).split("/")[1]]);
             expect(masks.filter(([, mask]) => mask === "24")).to.have.length(3);
             expect(masks.filter(([, mask]) => mask === "21")).to.have.length(3);
             expect(masks).to.have.length(6);
-            expect(() => new Network("nettest-impossible", { cidrBlock: "10.9.0.0/20", region: "ap-south-1", clusterName: "shop", availabilityZoneCount: 3 }))
+            expect(() => new Network("nettest-impossible", { cidrBlock: "10.9.0.0/20", region: "ap-south-1", accountId: "123456789012", clusterName: "shop", availabilityZoneCount: 3 }))
                 .to.throw(/a \/20 VPC over 3 zones .* private \/23 is below the \/22 minimum/);
         });
     });

@@ -77,7 +77,7 @@ describe("components/shop-api", () => {
         const spec = pod(prod);
         const env = Object.fromEntries(spec.containers[0].env.map((e) => [e.name, e.value]));
         expect(env.NODE_EXTRA_CA_CERTS).to.equal("/etc/shop-api/trust/ca.pem");
-        const bundle = (prod.one("kubernetes:core/v1:ConfigMap").inputs.data as Record<string, string>)["ca.pem"];
+        const bundle = (prod.named("apitest-prod-trust").inputs.data as Record<string, string>)["ca.pem"];
         expect(bundle).to.include("KAFKA").and.to.include("ES").and.to.include("REDIS-CA");
     });
 

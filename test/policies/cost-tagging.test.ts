@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { runPoliciesDetailed } from "../../tools/policy-runner";
 import { allPolicies } from "../../policies/rules/all";
-import { devTags, passes, prodTags, res, stack, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
+import { passes, prodTags, res, shapedExport, stack, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
 
 describe("policies/cost-tagging", () => {
     describe("aws-required-tags", () => {
@@ -9,12 +9,12 @@ describe("policies/cost-tagging", () => {
             violates("aws-required-tags", res("aws:sqs/queue:Queue", {}), /project, environment, region, cost-centre/);
             violates("aws-required-tags", res("aws:s3/bucket:Bucket", { tags: { project: "shop", environment: "dev", region: "x" } }), /cost-centre/);
         });
-        it("accepts tags, tagsAll (export outputs) and provider defaultTags (object or JSON string)", () => {
+        it("accepts tags, tagsAll (in inputs: pulumi-aws's Check adds it) and provider defaultTags (object or JSON string)", () => {
             const provider = res("pulumi:providers:aws", { defaultTags: { tags: prodTags } });
             const jsonProvider = res("pulumi:providers:aws", { defaultTags: JSON.stringify({ tags: prodTags }) });
             passes("aws-required-tags", [
                 res("aws:sqs/queue:Queue", { tags: prodTags }),
-                res("aws:sqs/queue:Queue", {}, { outputs: { tagsAll: prodTags } }),
+                res("aws:sqs/queue:Queue", { tagsAll: prodTags }),
                 provider,
                 res("aws:sqs/queue:Queue", {}, { provider }),
                 jsonProvider,
@@ -64,14 +64,35 @@ describe("policies/cost-tagging", () => {
         ]);
     });
 
-    it("vpc-nat-strategy: per-AZ in prod, single elsewhere; from component inputs or NAT children", () => {
-        const vpc = (tags: Record<string, string>, strategy?: string) => res("awsx:ec2:Vpc", { tags, ...(strategy ? { natGateways: { strategy } } : {}) });
-        violates("vpc-nat-strategy", vpc(prodTags, "Single"), /Production/);
-        violates("vpc-nat-strategy", vpc(devTags), /Non-production/);
-        passes("vpc-nat-strategy", [vpc(prodTags), vpc(prodTags, "OnePerAz"), vpc(devTags, "Single")]);
-        const prodVpc = vpc(prodTags, "Single");
-        const nat = (i: number) => res("aws:ec2/natGateway:NatGateway", { tags: prodTags }, { parent: prodVpc, name: `nat-${i}` });
-        passes("vpc-nat-strategy", [prodVpc, nat(1), nat(2), nat(3)]);
+    describe("vpc-nat-strategy (NAT gateway children counted, environment from tagsAll and provider defaultTags)", () => {
+        it("reports a prod VPC with ONE NAT gateway (the awsx component has no inputs, as in a real preview)", () => {
+            const found = violates("vpc-nat-strategy", shapedExport({ environment: "prod", natGateways: 1 }), /Production VPC vpc has 1 NAT gateway\(s\) for 3 AZs/);
+            expect(found[0].urn).to.match(/aws:ec2\/vpc:Vpc::vpc$/);
+            passes("vpc-nat-strategy", shapedExport({ environment: "prod", natGateways: 3 }));
+        });
+        it("reports a dev VPC with a NAT gateway per AZ; one is enough", () => {
+            violates("vpc-nat-strategy", shapedExport({ environment: "dev", natGateways: 3 }), /Non-production/);
+            passes("vpc-nat-strategy", shapedExport({ environment: "dev", natGateways: 1 }));
+        });
+        it("reads the environment from each gateway's tagsAll or from the provider's defaultTags alone", () => {
+            const vpc = res("aws:ec2/vpc:Vpc", {}, { outputs: { id: "vpc-1" } });
+            const subnet = (az: string) => res("aws:ec2/subnet:Subnet", { vpcId: "vpc-1", availabilityZone: az }, { outputs: { id: `subnet-${az}` } });
+            const subnets = [subnet("a"), subnet("b")];
+            const viaTagsAll = res("aws:ec2/natGateway:NatGateway", { subnetId: "subnet-a", tagsAll: prodTags });
+            violates("vpc-nat-strategy", [vpc, ...subnets, viaTagsAll], /1 NAT gateway\(s\) for 2 AZs/);
+            const provider = res("pulumi:providers:aws", { defaultTags: JSON.stringify({ tags: prodTags }) });
+            const viaProvider = res("aws:ec2/natGateway:NatGateway", { subnetId: "subnet-b" }, { provider });
+            violates("vpc-nat-strategy", [provider, vpc, ...subnets, viaProvider], /Production/);
+            passes("vpc-nat-strategy", [vpc, ...subnets, res("aws:ec2/natGateway:NatGateway", { subnetId: "subnet-a" })]);
+        });
+        it("never judges the component's inputs, and skips a VPC without NAT gateways", () => {
+            passes("vpc-nat-strategy", [res("awsx:ec2:Vpc", { tags: prodTags, natGateways: { strategy: "Single" } })]);
+            passes("vpc-nat-strategy", shapedExport({ environment: "prod", natGateways: 0 }));
+        });
+        it("an unknown environment tag is reported advisory", () => {
+            const vpc = res("aws:ec2/vpc:Vpc", {}, { outputs: { id: "vpc-1" } });
+            unknownIsAdvisory("vpc-nat-strategy", [vpc, res("aws:ec2/subnet:Subnet", { vpcId: "vpc-1" }, { outputs: { id: "s" } }), res("aws:ec2/natGateway:NatGateway", { subnetId: "s", tagsAll: { environment: UNKNOWN } })]);
+        });
     });
 
     it("athena-bytes-scanned-limit", () => {

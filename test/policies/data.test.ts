@@ -49,7 +49,8 @@ describe("policies/data", () => {
         });
         it("rds-deletion-protection-prod (from the environment tag, tags or tagsAll)", () => {
             violates("rds-deletion-protection-prod", db({ deletionProtection: false }));
-            const viaTagsAll = res(RDS, { ...secureDb, tags: undefined, deletionProtection: false }, { outputs: { tagsAll: prodTags } });
+            // pulumi-aws's Check puts tagsAll (defaultTags merged with tags) into the inputs the analyzer receives.
+            const viaTagsAll = res(RDS, { ...secureDb, tags: undefined, tagsAll: prodTags, deletionProtection: false });
             violates("rds-deletion-protection-prod", viaTagsAll);
             passes("rds-deletion-protection-prod", [db({}), db({ deletionProtection: false, tags: devTags })]);
         });

@@ -1,10 +1,12 @@
 import { expect } from "chai";
-import { judge, passes, res, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
+import { runPolicies } from "../../tools/policy-runner";
+import { judge, passes, res, shapedExport, stack, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
 
 const CLUSTER = "aws:eks/cluster:Cluster";
 const COMPONENT = "eks:index:Cluster";
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
 const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const KEY = "arn:aws:kms:ap-south-1:123456789012:key/abc";
 
 const secureCluster = {
@@ -13,13 +15,8 @@ const secureCluster = {
     encryptionConfig: { resources: ["secrets"], provider: { keyArn: KEY } },
     enabledClusterLogTypes: ["api", "audit", "authenticator"],
 };
-const secureComponent = {
-    endpointPrivateAccess: true,
-    endpointPublicAccess: false,
-    encryptionConfigKeyArn: KEY,
-    enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
-    skipDefaultNodeGroup: true,
-};
+/** What eks:index:Cluster looked like to the old offline plan: inputs a real analyzer never receives. */
+const insecureComponentInputs = { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"], skipDefaultNodeGroup: false, nodeAssociatePublicIpAddress: true, nodeRootVolumeEncrypted: false };
 
 describe("policies/eks", () => {
     describe("eks-endpoint-restricted", () => {
@@ -27,77 +24,100 @@ describe("policies/eks", () => {
             violates("eks-endpoint-restricted", res(CLUSTER, { ...secureCluster, vpcConfig: { subnetIds: ["s1"] } }), /0.0.0.0\/0/);
             violates("eks-endpoint-restricted", res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }));
         });
-        it("flags the eks:index:Cluster component inputs when the plan only sees the component", () => {
-            violates("eks-endpoint-restricted", res(COMPONENT, { ...secureComponent, endpointPublicAccess: undefined }), /eks.Cluster/);
-        });
         it("passes private endpoints and public endpoints restricted to office CIDRs", () => {
             passes("eks-endpoint-restricted", [
                 res(CLUSTER, secureCluster),
                 res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] } }),
-                res(COMPONENT, secureComponent),
             ]);
         });
         it("judges a known 0.0.0.0/0 among unknown CIDRs; office CIDRs beside an unknown one stay advisory", () => {
             violates("eks-endpoint-restricted", res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: [UNKNOWN, "0.0.0.0/0"] } }), /0.0.0.0\/0/);
-            violates("eks-endpoint-restricted", res(COMPONENT, { ...secureComponent, endpointPublicAccess: true, publicAccessCidrs: ["::/0", UNKNOWN] }), /::\/0/);
+            violates("eks-endpoint-restricted", res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["::/0", UNKNOWN] } }), /::\/0/);
             unknownIsAdvisory("eks-endpoint-restricted", res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24", UNKNOWN] } }));
         });
-        it("judges the child aws:eks/cluster:Cluster instead of the component when both exist (no double report)", () => {
-            const component = res(COMPONENT, { endpointPublicAccess: true });
+        it("judges the child aws:eks/cluster:Cluster, never the component's inputs", () => {
+            const component = res(COMPONENT, insecureComponentInputs);
             const child = res(CLUSTER, { ...secureCluster, vpcConfig: { endpointPublicAccess: true } }, { parent: component });
-            const found = judge("eks-endpoint-restricted", [component, child]);
-            expect(found.map((v) => v.urn)).to.deep.equal([child.urn]);
+            expect(judge("eks-endpoint-restricted", [component, child]).map((v) => v.urn)).to.deep.equal([child.urn]);
+            passes("eks-endpoint-restricted", [component, res(CLUSTER, secureCluster, { parent: component })]);
+        });
+        it("passes the private-by-default cluster as a real preview shows it: an input-less component over a private child", () => {
+            const component = res(COMPONENT, {});
+            passes("eks-endpoint-restricted", [component, res(CLUSTER, secureCluster, { parent: component })]);
         });
     });
 
     it("eks-secrets-encryption", () => {
         violates("eks-secrets-encryption", res(CLUSTER, { ...secureCluster, encryptionConfig: undefined }));
-        violates("eks-secrets-encryption", res(COMPONENT, { ...secureComponent, encryptionConfigKeyArn: undefined }));
-        passes("eks-secrets-encryption", [res(CLUSTER, secureCluster), res(COMPONENT, secureComponent)]);
-        unknownIsAdvisory("eks-secrets-encryption", res(COMPONENT, { ...secureComponent, encryptionConfigKeyArn: UNKNOWN }));
+        passes("eks-secrets-encryption", [res(CLUSTER, secureCluster), res(COMPONENT, {})]);
+        unknownIsAdvisory("eks-secrets-encryption", res(CLUSTER, { ...secureCluster, encryptionConfig: { resources: ["secrets"], provider: { keyArn: UNKNOWN } } }));
     });
 
     it("eks-control-plane-logs", () => {
         violates("eks-control-plane-logs", res(CLUSTER, { ...secureCluster, enabledClusterLogTypes: ["api"] }), /audit/);
-        violates("eks-control-plane-logs", res(COMPONENT, { ...secureComponent, enabledClusterLogTypes: undefined }));
-        passes("eks-control-plane-logs", [res(CLUSTER, secureCluster), res(COMPONENT, secureComponent)]);
+        passes("eks-control-plane-logs", [res(CLUSTER, secureCluster), res(COMPONENT, {})]);
     });
 
-    it("eks-node-group-no-public-ssh (AWS node group and ManagedNodeGroup component)", () => {
-        violates("eks-node-group-no-public-ssh", res("aws:eks/nodeGroup:NodeGroup", { remoteAccess: { ec2SshKey: "ops" } }), /0.0.0.0\/0/);
-        violates("eks-node-group-no-public-ssh", res("eks:index:ManagedNodeGroup", { remoteAccess: { ec2SshKey: "ops", sourceSecurityGroupIds: [] } }));
+    it("eks-node-group-no-public-ssh (the aws:eks/nodeGroup:NodeGroup an eks.ManagedNodeGroup creates)", () => {
+        violates("eks-node-group-no-public-ssh", res(NODE_GROUP, { remoteAccess: { ec2SshKey: "ops" } }), /0.0.0.0\/0/);
+        const component = res("eks:index:ManagedNodeGroup", {});
+        violates("eks-node-group-no-public-ssh", [component, res(NODE_GROUP, { remoteAccess: { ec2SshKey: "ops", sourceSecurityGroupIds: [] } }, { parent: component })]);
         passes("eks-node-group-no-public-ssh", [
-            res("aws:eks/nodeGroup:NodeGroup", { remoteAccess: { ec2SshKey: "ops", sourceSecurityGroupIds: ["sg-bastion"] } }),
-            res("eks:index:ManagedNodeGroup", { instanceTypes: ["m7g.large"] }),
+            res(NODE_GROUP, { remoteAccess: { ec2SshKey: "ops", sourceSecurityGroupIds: ["sg-bastion"] } }),
+            res("eks:index:ManagedNodeGroup", { remoteAccess: { ec2SshKey: "ops" } }),
         ]);
     });
 
-    it("ec2-nodes-no-public-ip (launch templates, node classes, eks default node group)", () => {
+    it("ec2-nodes-no-public-ip (launch templates, node classes)", () => {
         violates("ec2-nodes-no-public-ip", res(LT, { networkInterfaces: [{ associatePublicIpAddress: "true" }] }));
         violates("ec2-nodes-no-public-ip", res(NODE_CLASS, { spec: { associatePublicIPAddress: true } }));
-        violates("ec2-nodes-no-public-ip", res(COMPONENT, { ...secureComponent, skipDefaultNodeGroup: false }), /defaults to true/);
-        passes("ec2-nodes-no-public-ip", [
-            res(LT, { networkInterfaces: [{ associatePublicIpAddress: "false" }] }),
-            res(COMPONENT, secureComponent),
-            res(COMPONENT, { ...secureComponent, skipDefaultNodeGroup: false, nodeAssociatePublicIpAddress: false }),
-        ]);
+        passes("ec2-nodes-no-public-ip", res(LT, { networkInterfaces: [{ associatePublicIpAddress: "false" }] }));
     });
 
-    it("ec2-imdsv2-required on launch configurations and eks.ManagedNodeGroup inputs", () => {
-        const MNG = "eks:index:ManagedNodeGroup";
+    it("ec2-nodes-no-public-ip never judges an eks:index:Cluster by inputs (empty in a real preview: no false mandatory)", () => {
+        passes("ec2-nodes-no-public-ip", [res(COMPONENT, {}), res(COMPONENT, insecureComponentInputs)]);
+        // The default node group's launch template child carries the setting, and is judged.
+        const component = res(COMPONENT, {});
+        const template = res(LT, { networkInterfaces: [{ associatePublicIpAddress: "true" }] }, { parent: component });
+        expect(judge("ec2-nodes-no-public-ip", [component, template]).map((v) => v.urn)).to.deep.equal([template.urn]);
+    });
+
+    describe("ec2-nodes-no-public-ip: nodes launched into subnets that map a public IP", () => {
+        const SUBNET = "aws:ec2/subnet:Subnet";
+        const pub = () => res(SUBNET, { vpcId: "vpc-1", mapPublicIpOnLaunch: true, tags: { "karpenter.sh/discovery": "shop" } }, { outputs: { id: "subnet-pub" } });
+        const priv = () => res(SUBNET, { vpcId: "vpc-1", mapPublicIpOnLaunch: false, tags: { "karpenter.sh/discovery": "shop" } }, { outputs: { id: "subnet-priv" } });
+        it("flags a managed node group, an Auto Scaling group and a node class selecting a public subnet", () => {
+            violates("ec2-nodes-no-public-ip", [pub(), res(NODE_GROUP, { subnetIds: ["subnet-pub"] })], /mapPublicIpOnLaunch/);
+            violates("ec2-nodes-no-public-ip", [pub(), res("aws:autoscaling/group:Group", { vpcZoneIdentifiers: ["subnet-pub"] })]);
+            violates("ec2-nodes-no-public-ip", [pub(), res(NODE_CLASS, { spec: { subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "shop" } }] } })]);
+        });
+        it("matches by property dependency when ids are unknown (first preview)", () => {
+            const subnet = res(SUBNET, { vpcId: UNKNOWN, mapPublicIpOnLaunch: true }, { outputs: { id: UNKNOWN } });
+            const group = res(NODE_GROUP, { subnetIds: [UNKNOWN] });
+            (group as { propertyDependencies?: Record<string, string[]> }).propertyDependencies = { subnetIds: [subnet.urn] };
+            violates("ec2-nodes-no-public-ip", [subnet, group]);
+        });
+        it("passes private subnets, a template that decides, and a node class that turns public IPs off", () => {
+            passes("ec2-nodes-no-public-ip", [priv(), res(NODE_GROUP, { subnetIds: ["subnet-priv"] })]);
+            const template = res(LT, { networkInterfaces: [{ associatePublicIpAddress: false }] });
+            passes("ec2-nodes-no-public-ip", [pub(), template, res("aws:autoscaling/group:Group", { vpcZoneIdentifiers: ["subnet-pub"], launchTemplate: { id: "lt-1" } }, { dependsOn: [template] })]);
+            passes("ec2-nodes-no-public-ip", [pub(), res(NODE_CLASS, { spec: { associatePublicIPAddress: false, subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "shop" } }] } })]);
+            passes("ec2-nodes-no-public-ip", [pub(), res(NODE_CLASS, { spec: { subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "other" } }] } })]);
+        });
+    });
+
+    it("ec2-imdsv2-required on launch configurations and on the aws:eks/nodeGroup:NodeGroup of a managed node group", () => {
         violates("ec2-imdsv2-required", res("aws:ec2/launchConfiguration:LaunchConfiguration", { imageId: "ami-1", instanceType: "t3.micro" }), /unset/);
-        violates("ec2-imdsv2-required", res(MNG, { nodeRoleArn: "r", enableIMDSv2: false }), /enableIMDSv2: false/);
-        violates("ec2-imdsv2-required", res(MNG, { nodeRoleArn: "r", operatingSystem: "AL2" }), /AL2/);
-        violates("ec2-imdsv2-required", res(MNG, { nodeRoleArn: "r", amiType: "AL2_ARM_64" }));
+        violates("ec2-imdsv2-required", res(NODE_GROUP, { amiType: "AL2_ARM_64" }), /AL2_ARM_64/);
         passes("ec2-imdsv2-required", [
             res("aws:ec2/launchConfiguration:LaunchConfiguration", { imageId: "ami-1", metadataOptions: { httpTokens: "required" } }),
-            res(MNG, { nodeRoleArn: "r" }),
-            res(MNG, { nodeRoleArn: "r", operatingSystem: "AL2", enableIMDSv2: true }),
-            res(MNG, { nodeRoleArn: "r", amiType: "AL2023_ARM_64_STANDARD" }),
-            res(MNG, { nodeRoleArn: "r", launchTemplate: { id: "lt-1", version: "1" } }),
+            res(NODE_GROUP, {}),
+            res(NODE_GROUP, { amiType: "AL2023_ARM_64_STANDARD" }),
+            res(NODE_GROUP, { amiType: "AL2_x86_64", launchTemplate: { id: "lt-1", version: "1" } }),
+            res("eks:index:ManagedNodeGroup", { enableIMDSv2: false, operatingSystem: "AL2" }),
         ]);
-        // In a real preview the group's own launch template is judged instead of the component.
-        const group = res(MNG, { nodeRoleArn: "r", enableIMDSv2: false });
+        // A managed node group's own launch template is judged as a launch template.
+        const group = res("eks:index:ManagedNodeGroup", {});
         const template = res(LT, { metadataOptions: { httpTokens: "optional" } }, { parent: group });
         expect(judge("ec2-imdsv2-required", [group, template]).map((v) => v.urn)).to.deep.equal([template.urn]);
     });
@@ -134,11 +154,28 @@ describe("policies/eks", () => {
         violates("ebs-encrypted", res(LT, { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 50 } }] }), /xvda/);
         violates("ebs-encrypted", res("aws:ebs/volume:Volume", { size: 10 }));
         violates("ebs-encrypted", res(NODE_CLASS, { spec: { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: false } }] } }));
-        violates("ebs-encrypted", res(COMPONENT, { ...secureComponent, skipDefaultNodeGroup: false, nodeRootVolumeEncrypted: false }));
         passes("ebs-encrypted", [
             res(LT, { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3" } }] }),
             res(NODE_CLASS, { spec: { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: "50Gi" } }] } }),
-            res(COMPONENT, secureComponent),
+            res(COMPONENT, insecureComponentInputs),
         ]);
+    });
+
+    describe("an export shaped like a real preview (components with no inputs, children judged)", () => {
+        const mandatory = (resources: ReturnType<typeof shapedExport>) =>
+            runPolicies([stack(), ...resources]).filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy} ${v.urn}`);
+        it("the compliant shape draws no mandatory violation from the whole pack", () => {
+            expect(mandatory(shapedExport())).to.deep.equal([]);
+        });
+        it("a node group in subnets with mapPublicIpOnLaunch violates ec2-nodes-no-public-ip", () => {
+            const found = violates("ec2-nodes-no-public-ip", shapedExport({ nodesInPublicSubnets: true }), /vpc-public-1/);
+            expect(found.map((v) => v.urn)).to.deep.equal([shapedExport().find((r) => r.type === NODE_GROUP)!.urn]);
+            passes("ec2-nodes-no-public-ip", shapedExport());
+        });
+        it("an EKS cluster child open to 0.0.0.0/0 violates eks-endpoint-restricted", () => {
+            violates("eks-endpoint-restricted", shapedExport({ endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }), /0.0.0.0\/0/);
+            passes("eks-endpoint-restricted", shapedExport());
+            passes("eks-endpoint-restricted", shapedExport({ endpointPublicAccess: false }));
+        });
     });
 });

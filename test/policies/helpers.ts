@@ -22,16 +22,21 @@ export interface ResOptions {
     custom?: boolean;
 }
 
-/** A stack-export resource of `type` with `inputs`. */
+/**
+ * A stack-export resource of `type` with `inputs`. As in real state, a custom resource's outputs hold its inputs
+ * (a provider echoes them) plus `opts.outputs`; a component's outputs are only what it registers (`opts.outputs`).
+ * Stack policies read outputs, resource policies inputs (see tools/policy-runner.ts).
+ */
 export function res(type: string, inputs: Record<string, unknown>, opts: ResOptions = {}): ExportedResource {
     const name = opts.name ?? `r${++counter}`;
     const qualified = opts.parent ? `${opts.parent.type}$${type}` : type;
+    const custom = opts.custom ?? !/^(eks:index|awsx:|ecommerce:|kubernetes:helm\.sh\/v4:Chart)/.test(type);
     return {
         urn: `urn:pulumi:test::shop::${qualified}::${name}`,
-        custom: opts.custom ?? !/^(eks:index|awsx:ec2|ecommerce:)/.test(type),
+        custom,
         type,
         inputs,
-        outputs: opts.outputs,
+        outputs: custom ? { ...inputs, ...opts.outputs } : opts.outputs,
         parent: opts.parent?.urn ?? STACK_URN,
         dependencies: opts.dependsOn?.map((d) => d.urn),
         provider: opts.provider ? `${opts.provider.urn}::provider-id` : undefined,
@@ -83,3 +88,82 @@ export function unknownIsAdvisory(policy: string, resources: ExportedResource | 
 /** Standard tags, so prod-only rules see a production resource. */
 export const prodTags = { project: "shop", environment: "prod", region: "ap-south-1", "cost-centre": "cc-42" };
 export const devTags = { ...prodTags, environment: "dev" };
+
+export interface ShapedExportOptions {
+    /** The environment the AWS provider's defaultTags carry (this program tags through the provider). */
+    environment?: string;
+    /** NAT gateways the awsx VPC creates (awsx: one per AZ by default, one with strategy Single). */
+    natGateways?: number;
+    /** The managed node group launches into the public subnets (awsx maps a public IP on launch there). */
+    nodesInPublicSubnets?: boolean;
+    /** The EKS cluster child's public endpoint: undefined CIDRs mean AWS's default, 0.0.0.0/0. */
+    endpointPublicAccess?: boolean;
+    publicAccessCidrs?: string[];
+}
+
+/**
+ * An export shaped like a real `pulumi stack export` / preview of this program's network and cluster: the
+ * multi-language components (awsx:ec2:Vpc, eks:index:Cluster, eks:index:ManagedNodeGroup) with NO inputs and only
+ * registered outputs, and the AWS resources they create as custom children, carrying `tagsAll` in their inputs (as
+ * pulumi-aws's Check adds it) and `id` in their outputs (as bridged providers record it). Defaults are compliant.
+ */
+export function shapedExport(opts: ShapedExportOptions = {}): ExportedResource[] {
+    const env = opts.environment ?? "prod";
+    const zones = ["ap-south-1a", "ap-south-1b", "ap-south-1c"];
+    const natCount = opts.natGateways ?? zones.length;
+    const defaultTags = { project: "shop", environment: env, region: "ap-south-1", "cost-centre": "cc-42" };
+    const provider = res("pulumi:providers:aws", { region: "ap-south-1", defaultTags: JSON.stringify({ tags: defaultTags }) }, { name: "aws", outputs: { id: "provider-id" } });
+    const aws = (type: string, inputs: Record<string, unknown>, o: ResOptions & { id: string }): ExportedResource =>
+        res(type, { ...inputs, tagsAll: { ...defaultTags, ...(inputs["tags"] as Record<string, string> | undefined) } }, { ...o, provider, outputs: { id: o.id, ...o.outputs } });
+
+    const network = res("ecommerce:network:Network", {}, { name: "network" });
+    const awsxVpc = res("awsx:ec2:Vpc", {}, { name: "vpc", parent: network, outputs: { vpcId: "vpc-1" } });
+    const vpc = aws("aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16", enableDnsHostnames: true }, { name: "vpc", parent: awsxVpc, id: "vpc-1" });
+    const subnet = (kind: "public" | "private", i: number) =>
+        aws(
+            "aws:ec2/subnet:Subnet",
+            { vpcId: "vpc-1", availabilityZone: zones[i], cidrBlock: `10.0.${kind === "public" ? i : 32 + i}.0/22`, mapPublicIpOnLaunch: kind === "public", tags: { Name: `vpc-${kind}-${i + 1}` } },
+            { name: `vpc-${kind}-${i + 1}`, parent: vpc, id: `subnet-${kind}-${i + 1}` },
+        );
+    const publicSubnets = zones.map((_, i) => subnet("public", i));
+    const privateSubnets = zones.map((_, i) => subnet("private", i));
+    const nats = Array.from({ length: natCount }, (_, i) =>
+        aws("aws:ec2/natGateway:NatGateway", { subnetId: publicSubnets[i].outputs!["id"], connectivityType: "public" }, { name: `vpc-${i + 1}`, parent: publicSubnets[i], id: `nat-${i + 1}` }),
+    );
+    const flowLog = aws("aws:ec2/flowLog:FlowLog", { vpcId: "vpc-1", trafficType: "ALL", logDestinationType: "cloud-watch-logs" }, { name: "flow-logs", parent: network, dependsOn: [awsxVpc], id: "fl-1" });
+    const defaultSecurityGroup = aws("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", { vpcId: "vpc-1", ingress: [], egress: [] }, { name: "default-sg", parent: network, dependsOn: [awsxVpc], id: "sg-default" });
+
+    const clusterComponent = res("eks:index:Cluster", {}, { name: "cluster", outputs: { kubeconfig: "{}" } });
+    const nodeSubnets = opts.nodesInPublicSubnets ? publicSubnets : privateSubnets;
+    const eksCluster = aws(
+        "aws:eks/cluster:Cluster",
+        {
+            roleArn: "arn:aws:iam::1:role/cluster",
+            vpcConfig: {
+                subnetIds: [...privateSubnets, ...publicSubnets].map((s) => s.outputs!["id"]),
+                endpointPrivateAccess: true,
+                endpointPublicAccess: opts.endpointPublicAccess ?? true,
+                ...(opts.publicAccessCidrs ? { publicAccessCidrs: opts.publicAccessCidrs } : opts.endpointPublicAccess === undefined ? { publicAccessCidrs: ["203.0.113.0/24"] } : {}),
+            },
+            encryptionConfig: { resources: ["secrets"], provider: { keyArn: "arn:aws:kms:ap-south-1:1:key/k" } },
+            enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+            accessConfig: { authenticationMode: "API" },
+        },
+        { name: "cluster-eksCluster", parent: clusterComponent, id: "cluster" },
+    );
+    const nodeGroupComponent = res("eks:index:ManagedNodeGroup", {}, { name: "system", parent: clusterComponent });
+    const template = aws(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        {
+            metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2, httpEndpoint: "enabled" },
+            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", volumeSize: 50 } }],
+        },
+        { name: "system-launchTemplate", parent: nodeGroupComponent, id: "lt-1" },
+    );
+    const nodeGroup = aws(
+        "aws:eks/nodeGroup:NodeGroup",
+        { clusterName: "cluster", subnetIds: nodeSubnets.map((s) => s.outputs!["id"]), amiType: "AL2023_ARM_64_STANDARD", launchTemplate: { id: "lt-1", version: "1" } },
+        { name: "system", parent: nodeGroupComponent, dependsOn: [template], id: "cluster:system" },
+    );
+    return [provider, network, awsxVpc, vpc, ...publicSubnets, ...privateSubnets, ...nats, flowLog, defaultSecurityGroup, clusterComponent, eksCluster, nodeGroupComponent, template, nodeGroup];
+}

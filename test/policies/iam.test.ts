@@ -1,3 +1,4 @@
+import { expect } from "chai";
 import { passes, res, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
 
 const ROLE = "aws:iam/role:Role";
@@ -78,6 +79,19 @@ describe("policies/iam", () => {
         it("flags several service accounts in one trust", () => {
             violates("iam-irsa-trust-scoped", irsa({ StringEquals: { [`${ISSUER}:sub`]: ["system:serviceaccount:shop:api", "system:serviceaccount:shop:worker"] } }), /exactly one/);
         });
+        const SUB = { [`${ISSUER}:sub`]: "system:serviceaccount:shop:api" };
+        it("flags a trust without an :aud condition (any projected token of the pod could be exchanged)", () => {
+            const found = violates("iam-irsa-trust-scoped", irsa({ StringEquals: SUB }), /no StringEquals :aud condition.*sts.amazonaws.com/);
+            expect(found).to.have.length(1);
+        });
+        it("flags an :aud that is not pinned to sts.amazonaws.com with StringEquals", () => {
+            violates("iam-irsa-trust-scoped", irsa({ StringEquals: SUB, StringLike: { [`${ISSUER}:aud`]: "sts.amazonaws.com" } }), /no StringEquals :aud/);
+            violates("iam-irsa-trust-scoped", irsa({ StringEquals: { ...SUB, [`${ISSUER}:aud`]: "vault" } }), /"vault" is not sts.amazonaws.com/);
+            violates("iam-irsa-trust-scoped", irsa({ StringEquals: { ...SUB, [`${ISSUER}:aud`]: ["sts.amazonaws.com", "vault"] } }), /lists 2 audiences/);
+            violates("iam-irsa-trust-scoped", irsa({ StringEquals: { ...SUB, [`${ISSUER}:aud`]: "sts.*" } }), /wildcard/);
+            // StringEqualsIfExists passes a token that carries no aud at all.
+            violates("iam-irsa-trust-scoped", irsa({ StringEquals: SUB, StringEqualsIfExists: { [`${ISSUER}:aud`]: "sts.amazonaws.com" } }), /no StringEquals :aud/);
+        });
         it("passes StringEquals on exactly one service account (with aud)", () => {
             passes("iam-irsa-trust-scoped", [
                 irsa({ StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:shop:api", [`${ISSUER}:aud`]: "sts.amazonaws.com" } }),
@@ -91,11 +105,17 @@ describe("policies/iam", () => {
                         Effect: "Allow",
                         Principal: { Federated: "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com" },
                         Action: "sts:AssumeRoleWithWebIdentity",
-                        Condition: { StringLike: { "token.actions.githubusercontent.com:sub": sub } },
+                        Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }, StringLike: { "token.actions.githubusercontent.com:sub": sub } },
                     }),
                 });
             passes("iam-irsa-trust-scoped", gh("repo:shop/platform:ref:refs/heads/main"));
             violates("iam-irsa-trust-scoped", gh("*"));
+            // Another provider's audience is its own, but it must be pinned.
+            const noAudience = res(ROLE, { assumeRolePolicy: doc({
+                Effect: "Allow", Principal: { Federated: "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com" }, Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: { StringLike: { "token.actions.githubusercontent.com:sub": "repo:shop/platform:*" } },
+            }) });
+            violates("iam-irsa-trust-scoped", noAudience, /no StringEquals :aud condition: tokens issued for any audience can assume the role\.$/);
         });
         it("reports an unknown trust document advisory", () => {
             unknownIsAdvisory("iam-irsa-trust-scoped", res(ROLE, { assumeRolePolicy: UNKNOWN }));

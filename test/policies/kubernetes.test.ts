@@ -115,8 +115,11 @@ describe("policies/kubernetes", () => {
             res("kubernetes:helm.sh/v3:Release", { chart: "redis", version, namespace: "data", repositoryOpts: { repo: "https://charts.bitnami.com/bitnami" }, values: {} });
         violates("helm-release-pinned", release(undefined), /no version/);
         violates("helm-release-pinned", release("^18.0.0"), /range/);
-        violates("helm-release-pinned", res("kubernetes:helm.sh/v4:Chart", { chart: "oci://registry-1.docker.io/bitnamicharts/redis", version: "18.x" }));
-        passes("helm-release-pinned", [release("18.19.2"), res("kubernetes:helm.sh/v4:Chart", { chart: "./charts/local" })]);
+        violates("helm-release-pinned", res("kubernetes:helm.sh/v3:Release", { chart: "oci://registry-1.docker.io/bitnamicharts/redis", version: "18.x" }));
+        passes("helm-release-pinned", [release("18.19.2"), res("kubernetes:helm.sh/v3:Chart", { chart: "./charts/local", namespace: "x" })]);
+        // A v4 Chart is a multi-language component: the analyzer gets it with no inputs, so it is not judged.
+        passes("helm-release-pinned", res("kubernetes:helm.sh/v4:Chart", {}));
+        passes("k8s-no-default-namespace", res("kubernetes:helm.sh/v4:Chart", {}));
     });
     it("k8s-no-default-namespace (metadata, Helm namespace, or the provider's namespace)", () => {
         violates("k8s-no-default-namespace", res("kubernetes:apps/v1:Deployment", { metadata: { name: "x" }, spec: {} }), /unset/);
@@ -168,6 +171,44 @@ describe("policies/kubernetes", () => {
                 res("kubernetes:helm.sh/v3:Chart", { chart: "ingress-nginx", namespace: "ingress", fetchOpts: { repo: "https://kubernetes.github.io/ingress-nginx", version: "4.11.3" } }),
                 res("kubernetes:helm.sh/v3:Chart", { path: "./charts/shop", namespace: "shop" }),
             ]);
+        });
+    });
+
+    describe("k8s-namespace-default-deny", () => {
+        const NS = "kubernetes:core/v1:Namespace";
+        const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+        const namespace = (name: string) => res(NS, { metadata: { name } });
+        const policy = (namespace: string, spec: Record<string, unknown>) => res(NP, { metadata: { name: "p", namespace }, spec });
+        const denyAll = (namespace: string) => policy(namespace, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+
+        it("flags a namespace with no NetworkPolicy, or with allows but no deny", () => {
+            violates("k8s-namespace-default-deny", namespace("shop"), /Namespace shop has no default-deny NetworkPolicy for ingress and egress/);
+            // The API's one policy (ingress to its pods) leaves the other pods, and all egress, open.
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {} }] }] })]);
+        });
+        it("flags a deny of one direction only, one in another namespace, or one that selects only some pods", () => {
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: {}, policyTypes: ["Ingress"] })], /for egress/);
+            // Without policyTypes and without egress rules, a policy is Ingress only.
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: {} })], /for egress/);
+            violates("k8s-namespace-default-deny", [namespace("shop"), denyAll("redis")], /Namespace shop/);
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Ingress", "Egress"] })]);
+            violates("k8s-namespace-default-deny", [namespace("shop"), policy("shop", { podSelector: { matchExpressions: [{ key: "app", operator: "Exists" }] }, policyTypes: ["Ingress", "Egress"] })]);
+        });
+        it("flags a namespace-wide policy that allows everything beside the deny", () => {
+            violates("k8s-namespace-default-deny", [namespace("shop"), denyAll("shop"), policy("shop", { podSelector: {}, policyTypes: ["Egress"], egress: [{}] })], /allows all egress of every pod in shop/);
+        });
+        it("passes a deny of both directions (one policy or two), with allows beside it, and exempt namespaces", () => {
+            passes("k8s-namespace-default-deny", [
+                namespace("shop"), denyAll("shop"),
+                policy("shop", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ port: 53, protocol: "UDP" }] }] }),
+                namespace("redis"), policy("redis", { podSelector: {}, policyTypes: ["Ingress"] }), policy("redis", { podSelector: { matchLabels: {} }, policyTypes: ["Egress"], egress: [] }),
+                // Everything within the namespace is an allow, not an opening to everything.
+                namespace("monitoring"), denyAll("monitoring"), policy("monitoring", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] }),
+            ]);
+            passes("k8s-namespace-default-deny", namespace("sandbox"), { "k8s-namespace-default-deny": { exemptNamespaces: ["sandbox"] } });
+        });
+        it("reports advisory when the only candidate deny is still unknown", () => {
+            unknownIsAdvisory("k8s-namespace-default-deny", [namespace("shop"), res(NP, { metadata: { name: "p", namespace: "shop" }, spec: UNKNOWN })]);
         });
     });
 

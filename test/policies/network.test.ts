@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { isInternetWide } from "../../policies/lib/cidr";
-import { judge, passes, res, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
+import { judge, passes, res, shapedExport, UNKNOWN, unknownIsAdvisory, violates } from "./helpers";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
@@ -102,8 +102,12 @@ describe("policies/network", () => {
     });
 
     describe("vpc-flow-logs", () => {
-        it("flags an awsx VPC without a flow log", () => {
-            violates("vpc-flow-logs", res("awsx:ec2:Vpc", { cidrBlock: "10.0.0.0/16" }), /FlowLog/);
+        it("flags an awsx VPC without a flow log (its aws VPC child, or the component when the export lacks the child)", () => {
+            violates("vpc-flow-logs", res("awsx:ec2:Vpc", {}), /FlowLog/);
+            const shaped = shapedExport().filter((r) => r.type !== "aws:ec2/flowLog:FlowLog");
+            const found = violates("vpc-flow-logs", shaped, /VPC vpc has no/);
+            expect(found.map((v) => v.urn)).to.deep.equal([shaped.find((r) => r.type === "aws:ec2/vpc:Vpc")!.urn]);
+            passes("vpc-flow-logs", shapedExport());
         });
         it("passes when a flow log depends on the awsx VPC, and does not double-report its child aws VPC", () => {
             const vpc = res("awsx:ec2:Vpc", { cidrBlock: "10.0.0.0/16" });
@@ -113,9 +117,57 @@ describe("policies/network", () => {
             expect(judge("vpc-flow-logs", [vpc, child])).to.have.length(1);
         });
         it("matches a plain VPC by id when there is no dependency edge", () => {
-            const vpc = res("aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16" }, { outputs: { id: "vpc-9" } });
-            vpc.inputs = {};
+            const vpc = res("aws:ec2/vpc:Vpc", {}, { outputs: { id: "vpc-9" } });
             passes("vpc-flow-logs", [vpc, res("aws:ec2/flowLog:FlowLog", { vpcId: "vpc-9" })]);
+        });
+    });
+
+    describe("vpc-default-sg-closed", () => {
+        const DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
+        it("flags a VPC whose default security group nobody adopted, once: on the VPC the awsx component creates", () => {
+            const vpc = res("awsx:ec2:Vpc", {});
+            const child = res("aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16" }, { parent: vpc });
+            const found = violates("vpc-default-sg-closed", [vpc, child], /default security group as AWS creates it/);
+            expect(found.map((v) => v.urn)).to.deep.equal([child.urn]);
+        });
+        it("flags an adopted default group that keeps rules (the AWS defaults re-declared)", () => {
+            const vpc = res("aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16" });
+            const open = res(DEFAULT_SG, {
+                vpcId: "vpc-1", ingress: [{ protocol: "-1", self: true, fromPort: 0, toPort: 0 }], egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+            }, { dependsOn: [vpc] });
+            violates("vpc-default-sg-closed", [vpc, open], /keeps ingress and egress rules/);
+        });
+        it("passes a default group adopted with no rules, linked by dependency or by id", () => {
+            const vpc = res("awsx:ec2:Vpc", { cidrBlock: "10.0.0.0/16" });
+            passes("vpc-default-sg-closed", [vpc, res(DEFAULT_SG, { vpcId: "vpc-1", ingress: [], egress: [] }, { dependsOn: [vpc] })]);
+            const plain = res("aws:ec2/vpc:Vpc", {}, { outputs: { id: "vpc-9" } });
+            plain.inputs = {};
+            passes("vpc-default-sg-closed", [plain, res(DEFAULT_SG, { vpcId: "vpc-9" })]);
+        });
+        it("reports an unknown rule list advisory instead of passing it", () => {
+            const vpc = res("aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16" });
+            unknownIsAdvisory("vpc-default-sg-closed", [vpc, res(DEFAULT_SG, { vpcId: "vpc-1", ingress: UNKNOWN, egress: [] }, { dependsOn: [vpc] })]);
+        });
+    });
+
+    describe("vpc-gateway-endpoint-policy", () => {
+        const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
+        const narrow = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": "123456789012" } } }] });
+        const full = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }] });
+        it("flags a gateway endpoint without a policy, or with the default full-access one", () => {
+            violates("vpc-gateway-endpoint-policy", res(ENDPOINT, { serviceName: "com.amazonaws.ap-south-1.s3", vpcEndpointType: "Gateway" }), /has no policy/);
+            violates("vpc-gateway-endpoint-policy", res(ENDPOINT, { serviceName: "com.amazonaws.ap-south-1.s3", policy: full }), /every action on every resource/);
+        });
+        it("never judges the awsx component's inputs: a real engine passes none, the endpoint it creates is judged", () => {
+            passes("vpc-gateway-endpoint-policy", res("awsx:ec2:Vpc", { vpcEndpointSpecs: [{ serviceName: "com.amazonaws.ap-south-1.s3", vpcEndpointType: "Gateway" }] }));
+        });
+        it("passes a scoped gateway policy and interface endpoints, and judges the child endpoint instead of its component", () => {
+            passes("vpc-gateway-endpoint-policy", [
+                res(ENDPOINT, { serviceName: "com.amazonaws.ap-south-1.s3", vpcEndpointType: "Gateway", policy: narrow }),
+                res(ENDPOINT, { serviceName: "com.amazonaws.ap-south-1.ecr.api", vpcEndpointType: "Interface" }),
+            ]);
+            const component = res("awsx:ec2:Vpc", {});
+            passes("vpc-gateway-endpoint-policy", [component, res(ENDPOINT, { serviceName: "com.amazonaws.ap-south-1.s3", vpcEndpointType: "Gateway", policy: narrow }, { parent: component })]);
         });
     });
 });

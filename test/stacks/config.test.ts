@@ -89,6 +89,21 @@ describe("stacks/config", () => {
         it("an empty public CIDR list makes the API endpoint private only", () => {
             expect(parsePlatformConfig(raw({ environment: "dev", clusterPublicAccessCidrs: "[]" })).cluster.publicAccessCidrs).to.deep.equal([]);
         });
+
+        it("private by default: without clusterPublicAccessCidrs the endpoint is private; public only as a named list", () => {
+            const { clusterPublicAccessCidrs: _omitted, ...withoutCidrs } = raw({ environment: "prod" }).values;
+            expect(parsePlatformConfig(raw({}, { values: { ...withoutCidrs, environment: "prod" } })).cluster.publicAccessCidrs).to.deep.equal([]);
+            expect(parsePlatformConfig(raw({ environment: "prod", clusterPublicAccessCidrs: '["198.51.100.7/32"]' })).cluster.publicAccessCidrs).to.deep.equal(["198.51.100.7/32"]);
+        });
+
+        it("Pulumi.yaml declares clusterPublicAccessCidrs with default [] (the CLI refuses a stack without it otherwise); no shipped stack opens the endpoint", () => {
+            const project = yaml.load(readFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+            expect(project.config["ecommerce-platform:clusterPublicAccessCidrs"].default).to.deep.equal([]);
+            for (const stack of allStacks()) {
+                const file = yaml.load(readFileSync(join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+                expect(file.config["ecommerce-platform:clusterPublicAccessCidrs"] ?? [], stack).to.deep.equal([]);
+            }
+        });
     });
 
     describe("rejects bad values, naming the key and what is allowed", () => {
@@ -100,6 +115,7 @@ describe("stacks/config", () => {
             ["a malformed CIDR", raw({ environment: "dev", vpcCidr: "10.0.0/16" }), /ecommerce-platform:vpcCidr: "10.0.0\/16" is not an IPv4 CIDR/],
             ["a CIDR with host bits", raw({ environment: "dev", vpcCidr: "10.0.0.1/16" }), /did you mean 10.0.0.0\/16\?/],
             ["an API endpoint open to the internet", raw({ environment: "dev", clusterPublicAccessCidrs: '["0.0.0.0/0"]' }), /clusterPublicAccessCidrs: 0.0.0.0\/0 would expose/],
+            ["an admin principal that is not an IAM role ARN", raw({ environment: "dev", clusterAdminRoleArns: '["ci-deploy"]' }), /clusterAdminRoleArns: "ci-deploy" is not an IAM role ARN/],
             ["a missing required secret", raw({ environment: "dev" }, { secrets: {} }), /keycloakAdminPassword: is a required secret; set it with `pulumi config set --secret/],
             ["Grafana on without its password", raw({ environment: "prod" }, { secrets: { keycloakAdminPassword: secret } }), /grafanaAdminPassword: is a required secret while grafanaEnabled is true/],
             ["a non-integer", raw({ environment: "dev", karpenterCpuLimit: "lots" }), /karpenterCpuLimit: expected an integer, got "lots"/],

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { CapturedResource } from "../../tools/capture";
-import { AllowRule, CHECKS, CheckName, KubeObject, PlanIndex } from "../support/kubernetes-wiring";
+import { AllowRule, CHECKS, ChartCreated, CheckName, KubeObject, PlanIndex, Selector, selects } from "../support/kubernetes-wiring";
+import { defaultKubernetesServiceIp } from "../../components/network-policies";
+import { Endpoint, Flow, NetworkModel, Pod, PolicyObject, addressIn, describe as describeEndpoint, mentions, serviceAddresses } from "../support/network-flows";
 import { plannedStack } from "../support/plans";
 import { allStacks } from "../support/stacks";
 
@@ -27,13 +29,16 @@ const CREATED_AT_RUN_TIME: AllowRule[] = [
         objects: (index) => index.kind("Kafka").map((kafka) => ({
             kind: "Service", namespace: kafka.namespace!, name: `${kafka.name}-kafka-bootstrap`,
             ports: listenersOf(kafka).filter((l) => l.type === "internal").map((l) => l.port),
+            labels: { ...strimziNode(String(kafka.name)), "strimzi.io/broker-role": "true" },
         })),
     },
     {
         // Needed by ES_URL of the API's pods and of the log lifecycle Job, and by Fluent Bit's es output Host.
         id: "eck-es-http",
         createdBy: "ECK operator: for each Elasticsearch, the HTTP Service <name>-es-http on port 9200",
-        objects: (index) => index.kind("Elasticsearch").map((es) => ({ kind: "Service", namespace: es.namespace!, name: `${es.name}-es-http`, ports: [9200] })),
+        objects: (index) => index.kind("Elasticsearch").map((es) => ({
+            kind: "Service", namespace: es.namespace!, name: `${es.name}-es-http`, ports: [9200], labels: { "elasticsearch.k8s.elastic.co/cluster-name": String(es.name) },
+        })),
     },
     {
         // Needed by the Ingress that routes /auth to Keycloak, and by the in-cluster issuer URL (OIDC_ISSUER,
@@ -43,9 +48,119 @@ const CREATED_AT_RUN_TIME: AllowRule[] = [
         objects: (index) => index.releases.filter((r) => r.chart === "keycloakx").map((release) => ({
             kind: "Service", namespace: release.namespace, name: `${keycloakxFullname(release.name, release.values)}-http`,
             ports: ["http", Number((release.values.service as { httpPort?: number } | undefined)?.httpPort ?? 80)],
+            labels: keycloakxSelector(release.name), targetPorts: { [Number((release.values.service as { httpPort?: number } | undefined)?.httpPort ?? 80)]: "http" },
         })),
     },
+    /*
+     * Pods charts and operators run: what the NetworkPolicies select and the flows connect. Labels and ports are those
+     * of the templates and reconcilers at the pinned versions (components/catalogue.ts).
+     */
+    {
+        id: "kong-pods",
+        createdBy: "kong chart, templates/deployment.yaml: kong.selectorLabels, container ports proxy 8000, proxy-tls 8443, status 8100, webhook 8080",
+        objects: (index) => index.releases.filter((r) => r.chart === "kong").map((release) => pod(release.namespace, `kong pod (${release.name})`, {
+            "app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": release.name, "app.kubernetes.io/component": "app",
+        }, { proxy: 8000, "proxy-tls": 8443, status: 8100, webhook: 8080 }, release.name)),
+    },
+    {
+        id: "keycloakx-pods",
+        createdBy: "keycloakx chart, templates/statefulset.yaml: keycloak.selectorLabels, ports http 8080, http-internal 9000; JGroups 7800 and 57800 (Keycloak's jdbc-ping stack)",
+        objects: (index) => index.releases.filter((r) => r.chart === "keycloakx").map((release) => pod(release.namespace, `keycloak pod (${release.name})`,
+            keycloakxSelector(release.name), { http: 8080, "http-internal": 9000, jgroups: 7800, "jgroups-fd": 57800 }, release.name)),
+    },
+    {
+        id: "redis-pods",
+        createdBy: "OT redis-operator (operator chart: label name=redis-operator) and the RedisCluster it renders: app=<cluster>-leader|follower, role; ports 6379, bus 16379, exporter 9121",
+        objects: (index) => [
+            ...index.releases.filter((r) => r.chart === "redis-operator").map((release) => pod(release.namespace, "redis operator", { name: "redis-operator" }, {}, release.name)),
+            ...index.releases.filter((r) => r.chart === "redis-cluster").flatMap((release) => ["leader", "follower"].map((role) => pod(release.namespace, `redis ${role}`, {
+                app: `${redisClusterName(release.values)}-${role}`, role, redis_setup_type: "cluster",
+            }, { redis: 6379, bus: 16379, "redis-exporter": 9121 }, release.name))),
+        ],
+    },
+    {
+        id: "strimzi-pods",
+        createdBy: "Strimzi: the cluster operator (strimzi.io/kind=cluster-operator), per KafkaNodePool its nodes (strimzi.io/name <cluster>-kafka; controllers 9090, brokers 9091 and the listeners, all 8443 for the Kafka agent), the entity operator",
+        objects: (index) => [
+            ...index.releases.filter((r) => r.chart === "strimzi-kafka-operator").map((release) => pod(release.namespace, "strimzi cluster operator", {
+                name: "strimzi-cluster-operator", "strimzi.io/kind": "cluster-operator",
+            }, { http: 8080 }, release.name)),
+            ...index.kind("KafkaNodePool").map((pool) => {
+                const cluster = String(asLabels((pool.inputs.metadata as Json).labels)["strimzi.io/cluster"]);
+                const roles = ((pool.inputs.spec as Json).roles as string[]) ?? [];
+                const kafka = index.named("Kafka", pool.namespace, cluster);
+                const listeners = kafka ? Object.fromEntries(listenersOf(kafka).map((l) => [l.name, l.port])) : {};
+                return pod(pool.namespace!, `kafka ${pool.name} node`, {
+                    ...strimziNode(cluster), "strimzi.io/pool-name": String(pool.name),
+                    ...(roles.includes("broker") ? { "strimzi.io/broker-role": "true" } : {}), ...(roles.includes("controller") ? { "strimzi.io/controller-role": "true" } : {}),
+                }, { ...(roles.includes("controller") ? { controlplane: 9090 } : {}), ...(roles.includes("broker") ? { replication: 9091, ...listeners } : {}), agent: 8443 }, `KafkaNodePool ${pool.name}`);
+            }),
+            ...index.kind("Kafka").map((kafka) => pod(kafka.namespace!, "strimzi entity operator", {
+                "strimzi.io/cluster": String(kafka.name), "strimzi.io/kind": "Kafka", "strimzi.io/name": `${kafka.name}-entity-operator`,
+            }, {}, `Kafka ${kafka.name}`)),
+        ],
+    },
+    {
+        id: "eck-pods",
+        createdBy: "eck-operator chart (control-plane=elastic-operator, webhook 9443) and ECK's Elasticsearch (cluster-name label; 9200, 9300) and Kibana (5601) pods",
+        objects: (index) => [
+            ...index.releases.filter((r) => r.chart === "eck-operator").map((release) => pod(release.namespace, "eck operator", {
+                "control-plane": "elastic-operator", "app.kubernetes.io/name": "elastic-operator",
+            }, { "https-webhook": 9443 }, release.name)),
+            ...index.kind("Elasticsearch").map((es) => pod(es.namespace!, `elasticsearch ${es.name}`, {
+                "elasticsearch.k8s.elastic.co/cluster-name": String(es.name), "common.k8s.elastic.co/type": "elasticsearch",
+            }, { https: 9200, transport: 9300 }, `Elasticsearch ${es.name}`)),
+            ...index.kind("Kibana").map((kibana) => pod(kibana.namespace!, `kibana ${kibana.name}`, {
+                "kibana.k8s.elastic.co/name": String(kibana.name), "common.k8s.elastic.co/type": "kibana",
+            }, { https: 5601 }, `Kibana ${kibana.name}`)),
+        ],
+    },
+    {
+        id: "fluent-bit-pods",
+        createdBy: "fluent-bit chart, templates/daemonset.yaml: fluent-bit.selectorLabels, port http 2020",
+        objects: (index) => index.releases.filter((r) => r.chart === "fluent-bit").map((release) => pod(release.namespace, "fluent-bit", {
+            "app.kubernetes.io/name": "fluent-bit", "app.kubernetes.io/instance": release.name,
+        }, { http: 2020 }, release.name)),
+    },
+    {
+        id: "kube-prometheus-stack-pods",
+        createdBy: "kube-prometheus-stack: Prometheus (9090) and Alertmanager (9093) from the operator, Grafana (3000), the operator (webhook 10250), kube-state-metrics (8080)",
+        objects: (index) => index.releases.filter((r) => r.chart === "kube-prometheus-stack").flatMap((release) => [
+            pod(release.namespace, "prometheus", { "app.kubernetes.io/name": "prometheus", prometheus: `${release.name}-prometheus` }, { web: 9090 }, release.name),
+            pod(release.namespace, "alertmanager", { "app.kubernetes.io/name": "alertmanager" }, { "http-web": 9093 }, release.name),
+            pod(release.namespace, "grafana", { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": release.name }, { grafana: 3000 }, release.name),
+            pod(release.namespace, "prometheus operator", { app: `${release.name}-operator` }, { https: 10250 }, release.name),
+            pod(release.namespace, "kube-state-metrics", { "app.kubernetes.io/name": "kube-state-metrics" }, { http: 8080 }, release.name),
+        ]),
+    },
+    {
+        id: "coredns-pods",
+        createdBy: "the coredns EKS add-on: k8s-app=kube-dns in kube-system, DNS on 53 and metrics on 9153",
+        objects: (index) => index.plan.resources.some((r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "coredns")
+            ? [pod("kube-system", "coredns", { "k8s-app": "kube-dns" }, { dns: 53, metrics: 9153 }, "coredns add-on")]
+            : [],
+    },
 ];
+
+function pod(namespace: string, name: string, labels: Record<string, string>, portNames: Record<string, number>, owner: string): ChartCreated {
+    return { kind: "Pod", namespace, name, labels, portNames, owner };
+}
+
+const asLabels = (value: unknown): Record<string, string> => (value && typeof value === "object" ? value as Record<string, string> : {});
+
+/** Strimzi's selector labels of a cluster's nodes (KafkaResources.kafkaComponentName). */
+function strimziNode(cluster: string): Record<string, string> {
+    return { "strimzi.io/cluster": cluster, "strimzi.io/kind": "Kafka", "strimzi.io/name": `${cluster}-kafka` };
+}
+
+/** keycloakx _helpers.tpl "keycloak.selectorLabels". */
+function keycloakxSelector(release: string): Record<string, string> {
+    return { "app.kubernetes.io/name": "keycloakx", "app.kubernetes.io/instance": release };
+}
+
+function redisClusterName(values: Json): string {
+    return String(((values.redisCluster as Json | undefined)?.name) ?? "redis-cluster");
+}
 
 /** keycloakx templates/_helpers.tpl "keycloak.fullname": fullnameOverride, else the release name with the chart's. */
 function keycloakxFullname(release: string, values: Json): string {
@@ -54,8 +169,8 @@ function keycloakxFullname(release: string, values: Json): string {
     return release.includes(name) ? release : `${release}-${name}`;
 }
 
-function listenersOf(kafka: KubeObject): { type: string; port: number }[] {
-    return ((kafka.inputs.spec as { kafka?: { listeners?: { type: string; port: number }[] } }).kafka?.listeners) ?? [];
+function listenersOf(kafka: KubeObject): { name: string; type: string; port: number; networkPolicyPeers?: Json[] }[] {
+    return ((kafka.inputs.spec as { kafka?: { listeners?: { name: string; type: string; port: number; networkPolicyPeers?: Json[] }[] } }).kafka?.listeners) ?? [];
 }
 
 function planOf(stack: string) {
@@ -103,6 +218,7 @@ class Synthetic {
         const secret = this.add("kubernetes:core/v1:Secret", { metadata: { name: "web-env", namespace: "app" }, stringData: SECRET_SIG });
         this.secretKeys[secret.urn] = { stringData: ["API_KEY"] };
         this.add("kubernetes:core/v1:ConfigMap", { metadata: { name: "web-config", namespace: "app" }, data: { "config.json": "{}" } });
+        this.add("kubernetes:core/v1:ConfigMap", { metadata: { name: "db-ca", namespace: "app" }, data: { "ca.pem": "-----BEGIN CERTIFICATE-----" } });
         this.add("kubernetes:core/v1:ServiceAccount", { metadata: { name: "web", namespace: "app", annotations: { "eks.amazonaws.com/role-arn": WEB_ROLE } } });
         this.add("aws:iam/role:Role", { assumeRolePolicy: trust("app:web") }, [], { arn: WEB_ROLE }, "web-role");
         this.add("aws:iam/role:Role", { assumeRolePolicy: trust("kube-system:aws-node") }, [], { arn: CNI_ROLE }, "cni-role");
@@ -152,7 +268,12 @@ class Synthetic {
                             spec: {
                                 serviceAccountName: "web",
                                 initContainers: [container("wait", { env: [{ name: "API_KEY", valueFrom: { secretKeyRef: { name: "web-env", key: "API_KEY" } } }] })],
-                                containers: [container("report", { env: [{ name: "CA", valueFrom: { secretKeyRef: { name: "operator-ca", key: "ca.crt" } } }] })],
+                                containers: [container("report", {
+                                    command: ["sh", "-c", "curl --fail http://web.app.svc/report"],
+                                    env: [{ name: "CA", valueFrom: { secretKeyRef: { name: "operator-ca", key: "ca.crt" } } }, { name: "PGSSLROOTCERT", value: "/etc/db-ca/ca.pem" }],
+                                    volumeMounts: [{ name: "db-ca", mountPath: "/etc/db-ca", readOnly: true }],
+                                })],
+                                volumes: [{ name: "db-ca", configMap: { name: "db-ca", items: [{ key: "ca.pem", path: "ca.pem" }] } }],
                             },
                         },
                     },
@@ -316,6 +437,36 @@ const BREAKAGES: { check: CheckName; breaks: string; mutate: (plan: Synthetic) =
         expected: /Helm release app\/keycloak .*database.existingSecret .* names Secret app\/keycloak-db/,
     },
     {
+        check: "trusted CA files are in the image or mounted from a declared ConfigMap or Secret key", breaks: "the CA file is written at start into an emptyDir",
+        mutate: (p) => { (p.pod("CronJob", "report").volumes as Json[])[0] = { name: "db-ca", emptyDir: {} }; },
+        expected: /CronJob app\/report container report: PGSSLROOTCERT trusts \/etc\/db-ca\/ca.pem, whose volume db-ca is not a ConfigMap or Secret/,
+    },
+    {
+        check: "trusted CA files are in the image or mounted from a declared ConfigMap or Secret key", breaks: "a connection string trusts a file no mount provides",
+        mutate: (p) => { envOf(p, "Deployment", "web")[1].value = "postgres://db.app.svc.cluster.local:5432/app?sslmode=verify-full&sslrootcert=/certs/ca.pem"; },
+        expected: /Deployment app\/web container web: DB_URL trusts \/certs\/ca.pem, which no volume mount of that container provides/,
+    },
+    {
+        check: "trusted CA files are in the image or mounted from a declared ConfigMap or Secret key", breaks: "the mounted ConfigMap projects its key under another file name",
+        mutate: (p) => { (p.pod("CronJob", "report").volumes as Json[])[0] = { name: "db-ca", configMap: { name: "db-ca", items: [{ key: "ca.pem", path: "bundle.pem" }] } }; },
+        expected: /PGSSLROOTCERT trusts \/etc\/db-ca\/ca.pem: ConfigMap app\/db-ca mounted at \/etc\/db-ca provides no file ca.pem/,
+    },
+    {
+        check: "no container downloads from outside the cluster at start", breaks: "an init container curls a CA bundle from the internet",
+        mutate: (p) => { (p.pod("CronJob", "report").initContainers as Json[])[0].command = ["sh", "-c", "curl --fail -o /w/ca.pem https://truststore.pki.rds.amazonaws.com/ap-south-1/ap-south-1-bundle.pem"]; },
+        expected: /CronJob app\/report container wait: downloads from truststore.pki.rds.amazonaws.com at start/,
+    },
+    {
+        check: "no container downloads from outside the cluster at start", breaks: "chart values add an init container that downloads (keycloakx extraInitContainers)",
+        mutate: (p) => {
+            p.add("kubernetes:helm.sh/v3:Release", {
+                name: "keycloak", chart: "keycloakx", namespace: "app",
+                values: { extraInitContainers: JSON.stringify([{ name: "fetch", image: "curl", command: ["sh", "-c", "wget -O /x https://example.com/x"] }]) },
+            }, [NAMESPACE_URN], {}, "keycloak");
+        },
+        expected: /Helm release app\/keycloak .*container fetch: downloads from example.com at start/,
+    },
+    {
         check: "service accounts exist and IRSA roles trust exactly them", breaks: "a pod runs as a ServiceAccount not declared",
         mutate: (p) => { p.pod("CronJob", "report").serviceAccountName = "reporter"; }, expected: /CronJob app\/report: serviceAccountName reporter is not a ServiceAccount declared in app/,
     },
@@ -381,6 +532,238 @@ const BREAKAGES: { check: CheckName; breaks: string; mutate: (plan: Synthetic) =
     },
 ];
 
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* Network flows: every connection the plan needs, derived from what the objects say (addresses in env and chart    */
+/* values, the RDS endpoint, IRSA, Ingress backends, ServiceMonitors) and from what operators are known to do, then */
+/* judged against the plan's NetworkPolicies (and the one Strimzi generates).                                      */
+
+/** Strimzi's NetworkPolicy per Kafka (KafkaCluster.generateNetworkPolicy, Strimzi 1.2): ingress to the cluster's nodes. */
+function strimziPolicies(index: PlanIndex): PolicyObject[] {
+    const operatorNamespace = index.releases.find((r) => r.chart === "strimzi-kafka-operator")?.namespace;
+    return index.kind("Kafka").map((kafka) => {
+        const cluster = String(kafka.name);
+        const operator = { podSelector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } }, ...(operatorNamespace === kafka.namespace ? {} : { namespaceSelector: {} }) };
+        const nodes = { podSelector: { matchLabels: strimziNode(cluster) } };
+        const named = (name: string) => ({ podSelector: { matchLabels: { "strimzi.io/name": `${cluster}-${name}` } } });
+        const rule = (port: number, from: Json[] | undefined) => ({ ports: [{ port, protocol: "TCP" }], ...(from && from.length > 0 ? { from } : {}) });
+        return {
+            namespace: kafka.namespace!, name: `${cluster}-network-policy-kafka`, declared: false,
+            spec: {
+                podSelector: { matchLabels: strimziNode(cluster) },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    rule(9090, [nodes, operator]),
+                    rule(9091, [operator, nodes, named("entity-operator"), named("kafka-exporter"), named("cruise-control")]),
+                    rule(8443, [operator]),
+                    // A listener without networkPolicyPeers is open to every pod of the cluster.
+                    ...listenersOf(kafka).map((l) => rule(l.port, l.networkPolicyPeers)),
+                ],
+            },
+        };
+    });
+}
+
+interface FlowTable { needed: Flow[]; forbidden: Flow[]; model: NetworkModel }
+
+function flowTable(index: PlanIndex): FlowTable {
+    // The VPC awsx creates (an engine shows the awsx component itself without inputs, and so does the offline plan).
+    const vpcs = index.plan.resources.filter((r) => r.type === "aws:ec2/vpc:Vpc");
+    if (vpcs.length !== 1 || typeof vpcs[0].inputs.cidrBlock !== "string") throw new Error(`[${index.plan.stack}] expected one aws:ec2/vpc:Vpc with a cidrBlock, found ${vpcs.length}`);
+    const vpc = vpcs[0].inputs.cidrBlock;
+    const model = new NetworkModel(index, strimziPolicies(index), addressIn(vpc, 256 + 10));
+    const at = (ip: string, label: string): Endpoint => ({ address: { ip, label } });
+    const rds = at(addressIn(vpc, 2 * 256 + 20), "RDS (private subnet)");
+    const apiServers = [at(defaultKubernetesServiceIp(vpc), "kubernetes Service ClusterIP"), at(addressIn(vpc, 3 * 256 + 30), "API server endpoint ENI")];
+    const node = at(addressIn(vpc, 4 * 256 + 40), "a node (kubelet)");
+    const controlPlane = at(addressIn(vpc, 3 * 256 + 31), "control-plane ENI (webhook caller)");
+    const nlb = at(addressIn(vpc, 5 * 256 + 50), "the NLB's address in the VPC");
+    const aws = at("52.94.0.10", "AWS APIs (STS, Secrets Manager, S3)");
+    const client = at("203.0.113.9", "an internet client");
+    const needed: Flow[] = [];
+    const forbidden: Flow[] = [];
+    const ep = (pod: Pod): Endpoint => ({ pod });
+    const podsOf = (namespace: string, labels: Record<string, string>) => model.podsMatching(namespace, { matchLabels: labels });
+    const need = (from: Pod[] | Endpoint[], to: Pod[] | Endpoint[], ports: number[], why: string, protocol?: "TCP" | "UDP") => {
+        const ends = (list: Pod[] | Endpoint[]): Endpoint[] => list.map((e) => ("namespace" in e ? ep(e) : e));
+        for (const f of ends(from)) for (const t of ends(to)) for (const port of ports) if (f !== t) needed.push({ from: f, to: t, port, protocol, why });
+    };
+    const podsOfRelease = (release: { name: string; namespace: string }) => model.pods.filter((p) => p.namespace === release.namespace && p.owner === release.name);
+    const releasePods = (chart: string) => index.releases.filter((r) => r.chart === chart).flatMap(podsOfRelease);
+    const planNamespaces = index.kind("Namespace").map((n) => String(n.name));
+
+    // DNS: every pod of the platform's namespaces.
+    const dns = podsOf("kube-system", { "k8s-app": "kube-dns" });
+    for (const pod of model.pods.filter((p) => planNamespaces.includes(p.namespace))) {
+        need([pod], dns, [53], "name resolution", "UDP");
+        need([pod], dns, [53], "name resolution (large answers)", "TCP");
+    }
+
+    // Service addresses in pod specs and chart values: the source connects to the Service's pods on its target port.
+    const rdsAddress = index.plan.resources.find((r) => r.type === "aws:rds/instance:Instance")?.outputs.address;
+    const sources: { pods: Pod[]; body: unknown; label: string }[] = [
+        ...index.allPodTemplates().map((t) => ({ pods: model.pods.filter((p) => p.source === t.owner.resource.urn), body: t.spec, label: t.owner.label })),
+        ...index.releases.map((r) => ({ pods: podsOfRelease(r), body: r.values, label: r.label })),
+    ];
+    for (const source of sources) {
+        for (const address of serviceAddresses(source.body)) {
+            for (const { pods, port } of resolveService(index, model, address.namespace, address.name, address.port)) {
+                // A workload's own Service in its settings is its public identity (KC_HOSTNAME), not a connection.
+                const targets = pods.filter((p) => !source.pods.includes(p));
+                need(source.pods, targets, [port], `${address.name}.${address.namespace}.svc in ${source.label}`);
+            }
+        }
+        if (typeof rdsAddress === "string" && mentions(source.body, rdsAddress)) need(source.pods, [rds], [5432], `PostgreSQL (RDS) in ${source.label}`);
+        // Redis credentials and address travel in a Secret; the client is configured by REDIS_URL. Cluster mode: any node.
+        if (mentions(source.body, "REDIS_URL")) need(source.pods, [...podsOf("redis", { role: "leader" }), ...podsOf("redis", { role: "follower" })], [6379], `Redis Cluster (REDIS_URL) in ${source.label}`);
+    }
+    // IRSA: a pod whose service account carries a role exchanges its token at STS, then calls the AWS API it is for.
+    for (const template of index.allPodTemplates()) {
+        const account = template.spec.serviceAccountName;
+        const sa = typeof account === "string" ? index.named("ServiceAccount", template.owner.namespace, account) : undefined;
+        if (sa && ((sa.inputs.metadata as Json).annotations as Json | undefined)?.["eks.amazonaws.com/role-arn"] !== undefined) {
+            need(model.pods.filter((p) => p.source === template.owner.resource.urn), [aws], [443], `IRSA (STS) and AWS APIs for ${template.owner.label}`);
+        }
+    }
+    // Kong routes each Ingress of its class to the backend Service's pods.
+    const kong = releasePods("kong");
+    for (const ingress of index.kind("Ingress")) {
+        for (const path of ((((ingress.inputs.spec as Json).rules as Json[]) ?? []).flatMap((r) => ((r.http as Json | undefined)?.paths as Json[]) ?? []))) {
+            const service = (path.backend as Json).service as { name: string; port: { name?: string; number?: number } };
+            for (const { pods, port } of resolveService(index, model, ingress.namespace!, service.name, service.port.number, service.port.name)) need(kong, pods, [port], `route ${ingress.label}`);
+        }
+    }
+    // Prometheus scrapes what its ServiceMonitors select.
+    const prometheus = releasePods("kube-prometheus-stack").filter((p) => p.labels["app.kubernetes.io/name"] === "prometheus");
+    for (const monitor of index.kind("ServiceMonitor")) {
+        const spec = monitor.inputs.spec as { selector: Selector; namespaceSelector?: { matchNames?: string[] }; endpoints: { port: string }[] };
+        for (const namespace of spec.namespaceSelector?.matchNames ?? [monitor.namespace!]) {
+            for (const service of index.kind("Service", namespace).filter((s) => selects(spec.selector, asLabels((s.inputs.metadata as Json).labels)))) {
+                for (const endpoint of spec.endpoints) for (const { pods, port } of resolveService(index, model, namespace, String(service.name), undefined, endpoint.port)) need(prometheus, pods, [port], `scrape by ${monitor.label}`);
+            }
+        }
+    }
+
+    // What the operators and charts do, which no object of the plan spells out.
+    const byLabel = (pods: Pod[], key: string, value: string) => pods.filter((p) => p.labels[key] === value);
+    const strimzi = releasePods("strimzi-kafka-operator");
+    const kafkaNodes = model.pods.filter((p) => p.labels["strimzi.io/kind"] === "Kafka" && p.labels["strimzi.io/name"]?.endsWith("-kafka"));
+    const brokers = byLabel(kafkaNodes, "strimzi.io/broker-role", "true");
+    const controllers = byLabel(kafkaNodes, "strimzi.io/controller-role", "true");
+    const entityOperators = model.pods.filter((p) => p.labels["strimzi.io/name"]?.endsWith("-entity-operator"));
+    const redisOperator = releasePods("redis-operator");
+    const leaders = model.pods.filter((p) => p.labels.role === "leader" && p.labels.redis_setup_type === "cluster");
+    const followers = model.pods.filter((p) => p.labels.role === "follower" && p.labels.redis_setup_type === "cluster");
+    const eck = releasePods("eck-operator");
+    const es = model.pods.filter((p) => p.labels["common.k8s.elastic.co/type"] === "elasticsearch");
+    const kibana = model.pods.filter((p) => p.labels["common.k8s.elastic.co/type"] === "kibana");
+    const fluentBit = releasePods("fluent-bit");
+    const keycloak = releasePods("keycloakx");
+    const monitoringPods = releasePods("kube-prometheus-stack");
+    const byName = (name: string) => byLabel(monitoringPods, "app.kubernetes.io/name", name);
+    const promOperator = monitoringPods.filter((p) => p.labels.app?.endsWith("-operator"));
+    const watchers = [...kong, ...strimzi, ...entityOperators, ...redisOperator, ...eck, ...fluentBit, ...prometheus, ...byName("grafana"), ...byName("kube-state-metrics"), ...promOperator];
+    need(watchers, apiServers, [443], "controllers, operators and Fluent Bit's kubernetes filter use the API server");
+    need([client], kong, [8000, 8443], "shoppers reach the proxy through the NLB (client IPs preserved)");
+    need([nlb], kong, [8100], "NLB health checks on the status port");
+    need([controlPlane], kong, [8080], "the ingress controller's admission webhook");
+    need([controlPlane], eck, [9443], "ECK's validating webhook");
+    need([controlPlane], promOperator, [10250], "the Prometheus operator's admission webhook");
+    need(strimzi, controllers, [9090], "the cluster operator checks the KRaft quorum while rolling");
+    need(strimzi, brokers, [9091], "the cluster operator administers the brokers");
+    need(strimzi, kafkaNodes, [8443], "the cluster operator reads each node's state from the Kafka agent");
+    need(entityOperators, brokers, [9091], "topic and user operators manage topics, users and ACLs");
+    need([...brokers, ...controllers], controllers, [9090], "KRaft: brokers and controllers reach the controller quorum");
+    need(brokers, brokers, [9091], "replication between brokers");
+    need(redisOperator, [...leaders, ...followers], [6379], "the operator forms the cluster with redis-cli");
+    need(followers, leaders, [6379], "followers replicate from their leaders");
+    need([...leaders, ...followers], [...leaders, ...followers], [16379], "the Redis Cluster bus (gossip, failover)");
+    need(eck, es, [9200], "ECK manages Elasticsearch through its API");
+    need(kibana, es, [9200], "Kibana's elasticsearchRef");
+    need(es, es, [9300], "Elasticsearch transport between nodes");
+    need(keycloak, keycloak, [7800, 57800], "Infinispan (JGroups) between Keycloak replicas");
+    need(prometheus, [node], [10250], "kubelet and cAdvisor metrics");
+    need(prometheus, dns, [9153], "CoreDNS metrics");
+    need(prometheus, byName("alertmanager"), [9093], "alerts to Alertmanager");
+    need(prometheus, byName("kube-state-metrics"), [8080], "the chart's kube-state-metrics ServiceMonitor");
+    need(prometheus, byName("grafana"), [3000], "the chart's Grafana ServiceMonitor");
+    need(prometheus, promOperator, [10250], "the chart's operator ServiceMonitor");
+    need(byName("grafana"), prometheus, [9090], "Grafana's Prometheus datasource");
+
+    // What must stay closed.
+    const shopApi = model.pods.filter((p) => p.namespace === "shop" && p.labels["app.kubernetes.io/component"] === "api");
+    const grafana = byName("grafana");
+    const deny = (from: Pod[] | Endpoint[], to: Pod[] | Endpoint[], ports: number[], why: string) => {
+        const before = needed.length;
+        need(from, to, ports, why);
+        forbidden.push(...needed.splice(before));
+    };
+    deny(shopApi, controllers, [9090], "the API must not reach the KRaft controllers");
+    deny(shopApi, brokers, [9091, 9093], "the API uses only the SCRAM listener");
+    deny(shopApi, keycloak, [9000], "Keycloak's management port (health, metrics) is not for other pods");
+    deny(shopApi, [at("169.254.169.254", "instance metadata")], [80], "pods must not read the node's credentials");
+    deny(shopApi, [at(addressIn(vpc, 6 * 256 + 60), "EFS mount target")], [2049], "no pod mounts EFS itself (the CSI node driver does)");
+    deny(shopApi, [aws], [80], "plain HTTP to the internet");
+    deny(keycloak, [...leaders, ...followers], [6379], "identity has no business with Redis");
+    deny(keycloak, [aws], [443], "Keycloak needs no internet");
+    deny(kong, [rds], [5432], "the gateway never talks to the database");
+    deny(kong, brokers, [9094], "only the shop's namespace may use the SCRAM listener");
+    deny(fluentBit, shopApi, [8080], "the log shipper calls nothing but Elasticsearch and the API server");
+    deny([client], grafana, [3000], "Grafana is not on the internet");
+    deny(kong, grafana, [3000], "no route to Grafana through the gateway");
+    deny([client], kibana, [5601], "Kibana is not on the internet");
+    deny([client], shopApi, [8080], "the API is reached through Kong only");
+    deny(model.pods.filter((p) => p.namespace === "db-bootstrap"), [...leaders, ...kafkaNodes], [6379, 9094], "bootstrap Jobs reach PostgreSQL and AWS only");
+    return { needed, forbidden, model };
+}
+
+/** The pods and target port behind `<name>.<namespace>.svc:<port>` (every port of the Service when none is given). */
+function resolveService(index: PlanIndex, model: NetworkModel, namespace: string, name: string, port?: number, portName?: string): { pods: Pod[]; port: number }[] {
+    const declared = index.named("Service", namespace, name);
+    const created = declared ? undefined : index.allowlist.find((a) => a.kind === "Service" && a.namespace === namespace && a.name === name);
+    const selector = declared ? asLabels((declared.inputs.spec as Json).selector) : created?.labels;
+    if (!selector) return [];
+    const pods = model.podsMatching(namespace, { matchLabels: selector });
+    const ports: { name?: string; port: number; targetPort: number | string }[] = declared
+        ? (((declared.inputs.spec as Json).ports as Json[]) ?? []).map((p) => ({ name: p.name as string | undefined, port: Number(p.port), targetPort: (p.targetPort ?? p.port) as number | string }))
+        : (created?.ports ?? []).filter((p): p is number => typeof p === "number").map((p) => ({ port: p, targetPort: created?.targetPorts?.[p] ?? p }));
+    return ports.filter((p) => (port === undefined || p.port === port) && (portName === undefined || p.name === portName || (created !== undefined && portName === String(p.targetPort))))
+        .flatMap((p) => pods.map((pod) => ({ pods: [pod], port: typeof p.targetPort === "number" ? p.targetPort : pod.portNames[p.targetPort] })))
+        .filter((r) => r.port !== undefined);
+}
+
+const show = (flow: Flow) => `${describeEndpoint(flow.from)} -> ${describeEndpoint(flow.to)}:${flow.port}/${flow.protocol ?? "TCP"} (${flow.why})`;
+
+/** Every needed flow allowed, every forbidden one denied, and every rule of the plan's policies needed by some flow. */
+function checkNetworkFlows(index: PlanIndex): string[] {
+    const { needed, forbidden, model } = flowTable(index);
+    // DEBUG_FLOWS=1 prints each stack's flow table: the reference when a policy change is reviewed.
+    if (process.env.DEBUG_FLOWS) console.log(index.plan.stack, needed.length, forbidden.length, [...new Set(needed.map(show))].join("\n"));
+    const problems: string[] = [];
+    const used = new Set<string>();
+    for (const flow of needed) {
+        const verdict = model.verdict(flow);
+        if (!verdict.allowed) problems.push(`[${index.plan.stack}] needed flow ${show(flow)} is denied: ${verdict.reason}`);
+        verdict.rules.forEach((rule) => used.add(rule));
+        for (const end of [flow.from, flow.to]) if ("pod" in end) index.usedRules.add(end.pod.source);
+    }
+    for (const flow of forbidden) {
+        const verdict = model.verdict(flow);
+        if (verdict.allowed) problems.push(`[${index.plan.stack}] flow ${show(flow)} must be denied, but is allowed by ${verdict.rules.join(", ") || "no isolation"}`);
+    }
+    for (const policy of model.policies.filter((p) => p.declared)) {
+        for (const direction of ["ingress", "egress"] as const) {
+            ((policy.spec[direction] as unknown[] | undefined) ?? []).forEach((_, i) => {
+                const ref = `${policy.namespace}/${policy.name} ${direction}[${i}]`;
+                if (!used.has(ref)) problems.push(`[${index.plan.stack}] NetworkPolicy ${ref} admits no flow the platform needs`);
+            });
+        }
+    }
+    return problems;
+}
+
+const ALL_CHECKS: Record<string, (index: PlanIndex) => string[]> = { ...CHECKS, "NetworkPolicies allow exactly the flows the platform needs": checkNetworkFlows };
+
 describe("stacks: Kubernetes objects are wired to each other", function () {
     this.timeout(180_000);
 
@@ -403,7 +786,7 @@ describe("stacks: Kubernetes objects are wired to each other", function () {
 
     for (const stack of allStacks()) {
         describe(`stack ${stack}`, () => {
-            for (const [name, check] of Object.entries(CHECKS)) {
+            for (const [name, check] of Object.entries(ALL_CHECKS)) {
                 it(name, () => {
                     const problems = check(new PlanIndex(planOf(stack), CREATED_AT_RUN_TIME));
                     expect(problems, problems.join("\n")).to.deep.equal([]);
@@ -416,7 +799,7 @@ describe("stacks: Kubernetes objects are wired to each other", function () {
         const used = new Set<string>();
         for (const stack of allStacks()) {
             const index = new PlanIndex(planOf(stack), CREATED_AT_RUN_TIME);
-            Object.values(CHECKS).forEach((check) => check(index));
+            Object.values(ALL_CHECKS).forEach((check) => check(index));
             index.usedRules.forEach((rule) => used.add(rule));
         }
         expect(CREATED_AT_RUN_TIME.map((r) => r.id).filter((id) => !used.has(id)), "rules no reference needs").to.deep.equal([]);

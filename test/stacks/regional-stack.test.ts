@@ -41,6 +41,18 @@ describe("stacks/region (the offline plan of every shipped stack)", function () 
             expect(ofType(prod, "kubernetes:storage.k8s.io/v1:StorageClass").map((r) => r.inputs.provisioner)).to.include("efs.csi.aws.com");
         });
 
+        it("exports the public API and auth endpoints: the NLB the gateway's proxy Service got, and the shop realm", () => {
+            const outputs = single(prod, "pulumi:pulumi:Stack").outputs as Record<string, string>;
+            expect(outputs.apiEndpoint).to.match(/^http:\/\/[a-z0-9-]+\.elb\.ap-south-1\.amazonaws\.com\/v1$/);
+            expect(outputs.authEndpoint).to.equal(outputs.apiEndpoint.replace(/\/v1$/, "/auth/realms/shop"));
+            expect(outputs.tokenIssuer).to.match(/\/auth\/realms\/shop$/);
+        });
+
+        it("serves the Kubernetes API on a private endpoint only (private by default)", () => {
+            expect(single(prod, "aws:eks/cluster:Cluster").inputs.vpcConfig).to.deep.include({ endpointPrivateAccess: true, endpointPublicAccess: false });
+            expect(single(prod, "aws:eks/cluster:Cluster").inputs.vpcConfig).to.not.have.property("publicAccessCidrs");
+        });
+
         it("runs a Multi-AZ, encrypted, private, deletion-protected database", () => {
             expect(single(prod, "aws:rds/instance:Instance").inputs).to.include({ multiAz: true, storageEncrypted: true, publiclyAccessible: false, deletionProtection: true });
         });

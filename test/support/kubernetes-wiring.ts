@@ -45,13 +45,20 @@ const asString = (value: unknown): string | undefined => (typeof value === "stri
 export interface ChartCreated {
     /** The allowlist rule that derived it (AllowRule.id). */
     rule?: string;
-    kind: "Secret" | "ConfigMap" | "ServiceAccount" | "Service";
+    kind: "Secret" | "ConfigMap" | "ServiceAccount" | "Service" | "Pod";
     namespace: string;
     name: string;
     /** Secret/ConfigMap: the keys the creator writes (references to other keys still fail). */
     keys?: string[];
-    /** Service: its port names and numbers. */
+    /** Service: its port names and numbers. Pod: the ports its containers listen on. */
     ports?: (string | number)[];
+    /** Pod: its labels (what Services and NetworkPolicies select). Service: its selector. */
+    labels?: Record<string, string>;
+    /** Pod: named container ports. Service: targetPort by port (default: the port itself). */
+    portNames?: Record<string, number>;
+    targetPorts?: Record<number, number | string>;
+    /** Pod: the release or custom resource that makes it (a Helm release's pods are its sources of addresses). */
+    owner?: string;
 }
 
 /**
@@ -95,14 +102,14 @@ export interface HelmRelease {
     label: string;
 }
 
-interface PodTemplate {
+export interface PodTemplate {
     owner: KubeObject;
     labels: Record<string, string>;
     spec: Json;
     serving: boolean;
 }
 
-interface Selector {
+export interface Selector {
     matchLabels?: Record<string, string>;
     matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
@@ -120,7 +127,7 @@ export function selects(selector: Selector, labels: Record<string, string>): boo
     return true;
 }
 
-const isEmptySelector = (selector: Selector): boolean =>
+export const isEmptySelector = (selector: Selector): boolean =>
     Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
 
 /** Strings that hold JSON (some charts take YAML strings, which the program writes as JSON) are walked parsed. */
@@ -201,6 +208,13 @@ export class PlanIndex {
 
     allPodTemplates(): PodTemplate[] {
         return this.pods;
+    }
+
+    /** Pods operators and charts run in a namespace (the allowlist's Pod entries), marking their rules used. */
+    runTimePods(namespace: string, selector: Selector): ChartCreated[] {
+        const pods = this.allowlist.filter((a) => a.kind === "Pod" && a.namespace === namespace && selects(selector, a.labels ?? {}));
+        pods.forEach((pod) => pod.rule && this.usedRules.add(pod.rule));
+        return pods;
     }
 
     /** The allowlist entry for an object the plan does not declare, marking it used. */
@@ -291,7 +305,8 @@ export function checkSelectors(index: PlanIndex): string[] {
     for (const policy of index.kind("NetworkPolicy")) {
         const spec = asMap(policy.inputs.spec);
         const selector = asMap(spec.podSelector) as Selector;
-        if (!isEmptySelector(selector) && !index.podTemplates(policy.namespace!).some((pod) => selects(selector, pod.labels))) {
+        const planPods = index.podTemplates(policy.namespace!).some((pod) => selects(selector, pod.labels));
+        if (!isEmptySelector(selector) && !planPods && index.runTimePods(policy.namespace!, selector).length === 0) {
             problems.push(`${policy.label}: podSelector ${JSON.stringify(selector)} matches no pods in ${policy.namespace}`);
         }
         // Peers named by namespace: a namespace that does not exist admits nobody now and whoever creates it later.
@@ -593,7 +608,7 @@ export function checkIngresses(index: PlanIndex): string[] {
 }
 
 /** `[http[s]://]<service>.<namespace>.svc[.cluster.local][:port]` inside any string. */
-const SERVICE_ADDRESS = /(?:(https?):\/\/)?(?<![-a-z0-9])([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?(?![-a-z0-9])(?::(\d+))?/g;
+export const SERVICE_ADDRESS = /(?:(https?):\/\/)?(?<![-a-z0-9])([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?(?![-a-z0-9])(?::(\d+))?/g;
 
 /** Visits every string below `value` (secrets stay opaque). */
 function strings(value: unknown, visit: (text: string) => void): void {
@@ -668,6 +683,101 @@ export function checkNamespaces(index: PlanIndex): string[] {
     return problems;
 }
 
+/**
+ * Files a database client is told to trust (`PGSSLROOTCERT`, or `sslrootcert=` in a connection string or properties):
+ * baked into the image, or else a key of a declared ConfigMap or Secret mounted in that container. A file written at
+ * start (an emptyDir filled by an init container's download) needs egress the NetworkPolicies may not give, and a
+ * file nobody provides makes verify-full fail only in the cluster.
+ */
+const FILES_IN_IMAGES: Record<string, string> = {
+    "/app/certs/rds-global-bundle.pem": "app/Dockerfile: the shop API's image holds Amazon RDS's global bundle",
+};
+
+/** A container as far as trusted files go: its env, its mounts, and the pod's volumes (chart values shaped alike). */
+interface CaFileHolder { label: string; namespace: string; env: Json[]; volumeMounts: Json[]; volumes: Json[] }
+
+function caFileHolders(index: PlanIndex): CaFileHolder[] {
+    const holders: CaFileHolder[] = [];
+    for (const pod of index.allPodTemplates()) {
+        const volumes = asList(pod.spec.volumes).map(asMap);
+        for (const container of [...asList(pod.spec.initContainers), ...asList(pod.spec.containers)].map(asMap)) {
+            holders.push({ label: `${pod.owner.label} container ${String(container.name)}`, namespace: pod.owner.namespace!, env: asList(container.env).map(asMap), volumeMounts: asList(container.volumeMounts).map(asMap), volumes });
+        }
+    }
+    // Charts that take extra env, mounts and volumes for their main container (keycloakx: extraEnv, extraVolumeMounts, extraVolumes).
+    for (const release of index.releases) {
+        const list = (key: string) => asList(parsedIfJson(release.values[key])).map(asMap);
+        if (release.values.extraEnv === undefined) continue;
+        holders.push({ label: release.label, namespace: release.namespace, env: list("extraEnv"), volumeMounts: list("extraVolumeMounts"), volumes: list("extraVolumes") });
+    }
+    return holders;
+}
+
+/** Every trusted CA file is in the image or a mounted key of a declared ConfigMap or Secret. */
+export function checkCaFiles(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    for (const holder of caFileHolders(index)) {
+        for (const variable of holder.env) {
+            const value = asString(variable.value);
+            if (!value) continue;
+            const files = variable.name === "PGSSLROOTCERT" ? [value] : [...value.matchAll(/[?&]sslrootcert=([^&\s]+)/g)].map((m) => m[1]);
+            for (const file of files) {
+                if (FILES_IN_IMAGES[file]) continue;
+                const where = `${holder.label}: ${String(variable.name)} trusts ${file}`;
+                const mount = holder.volumeMounts.find((m) => typeof m.mountPath === "string" && file.startsWith(`${m.mountPath.replace(/\/$/, "")}/`) && m.subPath === undefined);
+                if (!mount) {
+                    problems.push(`${where}, which no volume mount of that container provides`);
+                    continue;
+                }
+                const relative = file.slice(String(mount.mountPath).replace(/\/$/, "").length + 1);
+                const volume = holder.volumes.find((v) => v.name === mount.name);
+                const source = volume && (isMap(volume.configMap) ? { kind: "ConfigMap", name: asString(volume.configMap.name), items: volume.configMap.items }
+                    : isMap(volume.secret) ? { kind: "Secret", name: asString(volume.secret.secretName), items: volume.secret.items } : undefined);
+                if (!source?.name) {
+                    problems.push(`${where}, whose volume ${String(mount.name)} is not a ConfigMap or Secret (a file written at start)`);
+                    continue;
+                }
+                // With items, only those paths exist; without, every key is a file of its own name.
+                const key = Array.isArray(source.items) ? asList(source.items).map(asMap).find((item) => item.path === relative)?.key : relative;
+                const declared = index.named(source.kind, holder.namespace, source.name);
+                const keys = declared ? index.keysOf(declared) : undefined;
+                if (typeof key !== "string" || !keys?.has(key)) {
+                    problems.push(`${where}: ${source.kind} ${holder.namespace}/${source.name} mounted at ${String(mount.mountPath)} provides no file ${relative}`);
+                }
+            }
+        }
+    }
+    return problems;
+}
+
+/** Hosts inside the cluster: what a container may fetch from at start without leaving it. */
+const IN_CLUSTER_HOST = /(^localhost$|^127\.0\.0\.1$|\.svc$|\.svc\.cluster\.local$)/;
+
+/**
+ * No container fetches from outside the cluster with curl or wget at start (a CA bundle, a binary): such a pod needs
+ * internet egress (which NetworkPolicies deny to most namespaces, and the flow table does not model) and trusts what
+ * a third party serves that day. What a pod needs ships in its image or in the plan.
+ */
+export function checkNoDownloads(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    const inspect = (label: string, container: Json) => {
+        const script = [...asList(container.command), ...asList(container.args)].filter((part): part is string => typeof part === "string").join(" ");
+        for (const match of script.matchAll(/\b(?:curl|wget)\b[^\n]*?\bhttps?:\/\/([^/\s'":]+)/g)) {
+            if (!IN_CLUSTER_HOST.test(match[1])) problems.push(`${label} container ${String(container.name)}: downloads from ${match[1]} at start`);
+        }
+    };
+    for (const pod of index.allPodTemplates()) {
+        for (const container of [...asList(pod.spec.initContainers), ...asList(pod.spec.containers)].map(asMap)) inspect(pod.owner.label, container);
+    }
+    // Charts take containers in their values (keycloakx's extraInitContainers, sidecars): anything shaped like one.
+    for (const release of index.releases) {
+        walk(release.values, (node) => {
+            if (typeof node.name === "string" && (Array.isArray(node.command) || Array.isArray(node.args))) inspect(release.label, node);
+        });
+    }
+    return problems;
+}
+
 export const CHECKS = {
     "Services select serving pods on existing ports": checkServices,
     "PDBs, NetworkPolicies, HPAs and ServiceMonitors select something": checkSelectors,
@@ -678,6 +788,8 @@ export const CHECKS = {
     "in-cluster addresses name existing Services and ports": checkServiceAddresses,
     "Ingresses have a controller, backends and plugins": checkIngresses,
     "namespaced objects live in a declared namespace they depend on": checkNamespaces,
+    "trusted CA files are in the image or mounted from a declared ConfigMap or Secret key": checkCaFiles,
+    "no container downloads from outside the cluster at start": checkNoDownloads,
 } as const;
 
 export type CheckName = keyof typeof CHECKS;

@@ -2,9 +2,11 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import type { Policies } from "@pulumi/policy";
+import { validateResourceOfType, validateStackResourcesOfType } from "@pulumi/policy/policy";
 import { allPolicies } from "../../policies/rules/all";
-import { judgedProps, loadPolicyConfig, parseStackExport, PolicyInputError, runPolicies, runPoliciesDetailed } from "../../tools/policy-runner";
+import { analyzeProps, analyzeStackProps, loadPolicyConfig, parseStackExport, PolicyInputError, runPolicies, runPoliciesDetailed } from "../../tools/policy-runner";
 import { res, stack, UNKNOWN } from "../policies/helpers";
 
 const only = (...names: string[]): Policies => allPolicies.filter((p) => names.includes(p.name));
@@ -65,11 +67,100 @@ describe("tools/policy-runner", () => {
         expect(notApplicable.find((n) => n.policy === "waf-logging")!.reason).to.equal("no web ACL in the stack");
     });
 
-    it("judges inputs, falls back to outputs, and adds output-only tagsAll", () => {
-        const both = res("aws:sqs/queue:Queue", { name: "q" }, { outputs: { name: "q", arn: "arn", tagsAll: { a: "b" } } });
-        expect(judgedProps(both)).to.deep.equal({ name: "q", tagsAll: { a: "b" } });
+    it("gives resource policies the inputs only and stack policies the outputs, as the engine does", () => {
+        const both = res("aws:sqs/queue:Queue", { name: "q" }, { outputs: { arn: "arn", tagsAll: { a: "b" } } });
+        expect(analyzeProps(both)).to.deep.equal({ name: "q" });
+        expect(analyzeStackProps(both)).to.deep.equal({ name: "q", arn: "arn", tagsAll: { a: "b" } });
+        // No fallback to outputs: a resource registered with no inputs is judged on nothing.
         const outputsOnly = { ...res("aws:sqs/queue:Queue", {}, { outputs: { sqsManagedSseEnabled: false } }), inputs: undefined };
-        expect(runPolicies([stack(), outputsOnly], { policies: only("sqs-encrypted") })).to.have.length(1);
+        expect(analyzeProps(outputsOnly)).to.deep.equal({});
+        const seen: { resource?: Record<string, unknown>; stack?: Record<string, unknown> } = {};
+        const probe: Policies = [
+            { name: "r", description: "d", enforcementLevel: "advisory", validateResource: (a) => { if (a.type === "aws:sqs/queue:Queue") seen.resource = { ...a.props }; } },
+            { name: "s", description: "d", enforcementLevel: "advisory", validateStack: (a) => { seen.stack = { ...a.resources.find((r) => r.type === "aws:sqs/queue:Queue")!.props }; } },
+        ];
+        runPolicies([stack(), both], { policies: probe });
+        expect(seen).to.deep.equal({ resource: { name: "q" }, stack: { name: "q", arn: "arn", tagsAll: { a: "b" } } });
+    });
+
+    it("gives policies the provider's inputs", () => {
+        const provider = res("pulumi:providers:aws", { region: "ap-south-1" }, { outputs: { version: "7.0.0" } });
+        let props: Record<string, unknown> | undefined;
+        const probe: Policies = [{ name: "p", description: "d", enforcementLevel: "advisory", validateResource: (a) => { if (a.provider) props = { ...a.provider.props }; } }];
+        runPolicies([stack(), provider, res("aws:sqs/queue:Queue", {}, { provider })], { policies: probe });
+        expect(props).to.deep.equal({ region: "ap-south-1" });
+    });
+
+    describe("isType / asType, as @pulumi/policy implements them", () => {
+        // A generated resource class carries a static __pulumiType; the SDK compares the type token with it.
+        class Queue extends pulumi.CustomResource {
+            static readonly __pulumiType = "aws:sqs/queue:Queue";
+            declare readonly name: pulumi.Output<string>;
+            constructor(name: string, args: { name?: string }) {
+                super(Queue.__pulumiType, name, args);
+            }
+        }
+        // A class without __pulumiType falls back to its isInstance({ __pulumiType: type }).
+        class Custom extends pulumi.CustomResource {
+            static override isInstance(o: unknown): o is Custom {
+                return (o as { __pulumiType?: string }).__pulumiType === "aws:sqs/queue:Queue";
+            }
+            constructor(name: string, args: { name?: string }) {
+                super("x:y:Z", name, args);
+            }
+        }
+        const queue = () => res("aws:sqs/queue:Queue", { name: "orders", sqsManagedSseEnabled: false });
+
+        it("validateResourceOfType fires on its type and is not applicable elsewhere", () => {
+            const rule: Policies = [{
+                name: "typed",
+                description: "d",
+                enforcementLevel: "mandatory",
+                validateResource: validateResourceOfType(Queue, (q, _a, report) => { if (q.name === "orders") report("typed rule fired"); }),
+            }];
+            const result = runPoliciesDetailed([stack(), queue(), openSsh()], { policies: rule });
+            expect(result.violations.map((v) => v.message)).to.deep.equal(["typed rule fired"]);
+            expect(result.notApplicable.map((n) => n.reason)).to.include("Policy only applies to resources of type 'aws:sqs/queue:Queue'");
+        });
+
+        it("validateStackResourcesOfType sees the resources of its type (outputs), and is not applicable without any", () => {
+            const rule: Policies = [{
+                name: "typed-stack",
+                description: "d",
+                enforcementLevel: "advisory",
+                validateStack: validateStackResourcesOfType(Queue, (queues, _a, report) => report(`${queues.length} queue(s): ${queues.map((q) => q.name).join(",")}`)),
+            }];
+            expect(runPolicies([stack(), queue()], { policies: rule }).map((v) => v.message)).to.deep.equal(["1 queue(s): orders"]);
+            const none = runPoliciesDetailed([stack(), openSsh()], { policies: rule });
+            expect(none.violations).to.deep.equal([]);
+            expect(none.notApplicable.map((n) => n.reason)).to.deep.equal(["Policy only applies to resources of type 'aws:sqs/queue:Queue'"]);
+        });
+
+        it("args.isType/asType and resource.isType/asType in stack policies, with the isInstance fallback", () => {
+            const seen: string[] = [];
+            const rule: Policies = [
+                {
+                    name: "args",
+                    description: "d",
+                    enforcementLevel: "advisory",
+                    validateResource: (a) => {
+                        if (a.type !== "aws:sqs/queue:Queue") return;
+                        seen.push(`isType=${a.isType(Queue)} isInstanceFallback=${a.isType(Custom)} asType=${a.asType(Queue)?.name}`);
+                    },
+                },
+                {
+                    name: "stack",
+                    description: "d",
+                    enforcementLevel: "advisory",
+                    validateStack: (a) => {
+                        const queues = a.resources.filter((r) => r.isType(Queue));
+                        seen.push(`stack: ${queues.length} ${a.resources.map((r) => r.asType(Queue)?.name).filter((n) => n !== undefined).join(",")}`);
+                    },
+                },
+            ];
+            runPolicies([stack(), queue(), openSsh()], { policies: rule });
+            expect(seen).to.deep.equal(["isType=true isInstanceFallback=true asType=orders", "stack: 1 orders"]);
+        });
     });
 
     it("skips resources pending deletion in a real export", () => {

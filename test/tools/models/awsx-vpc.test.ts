@@ -56,6 +56,15 @@ describe("tools/models/awsx-vpc (awsx 3.9 subnetStrategy Auto)", () => {
         expect(endpoint.inputs.routeTableIds).to.have.length(6);
     });
 
+    it("passes a spec's endpoint policy to the aws:ec2/vpcEndpoint:VpcEndpoint unchanged, as vpc.ts does (policy: spec.policy)", () => {
+        const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" }] });
+        const withPolicy = { ...program, vpcEndpointSpecs: [{ serviceName: "com.amazonaws.ap-south-1.s3", vpcEndpointType: "Gateway", policy }] };
+        const endpoint = awsxVpcModel(context(withPolicy)).children.find((c) => c.type === "aws:ec2/vpcEndpoint:VpcEndpoint")!;
+        expect(endpoint.inputs.policy).to.equal(policy);
+        const without = awsxVpcModel(context(program)).children.find((c) => c.type === "aws:ec2/vpcEndpoint:VpcEndpoint")!;
+        expect(without.inputs.policy).to.equal(undefined);
+    });
+
     it("registers no outputs of its own, and hands the program the subnet ids in zone order", () => {
         const result = awsxVpcModel(context(program));
         expect(result.registeredOutputs).to.deep.equal({});
