@@ -165,7 +165,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             architectures: read.oneOfList("karpenterArchitectures", ARCHITECTURES, [...profile.karpenterArchitectures] as (typeof ARCHITECTURES)[number][]),
             cpuLimit: read.integer("karpenterCpuLimit", profile.karpenterCpuLimit, 2, 100000),
             memoryLimitGib: read.integer("karpenterMemoryLimitGib", profile.karpenterMemoryLimitGib, 4, 1000000),
-            spotServiceLinkedRole: read.boolean("karpenterSpotServiceLinkedRole", true),
+            spotServiceLinkedRole: read.boolean("karpenterSpotServiceLinkedRole", false),
         },
         database: {
             instanceClass: read.string("dbInstanceClass", profile.dbInstanceClass, (v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v) ? undefined : `"${v}" is not an RDS instance class such as db.t4g.medium`),

@@ -107,6 +107,19 @@ function byComponent(resources: CapturedResource[]): [string, number][] {
     return Object.entries(counts).sort(([, a], [, b]) => b - a);
 }
 
+/**
+ * What a real `pulumi up` of this plan needs beyond credentials, read from the plan itself. A private API endpoint
+ * is the default: the program's Kubernetes provider talks to it, so `pulumi up` must run where it is reachable.
+ */
+function deployNotes(resources: CapturedResource[]): string[] {
+    const clusters = resources.filter((r) => r.type === "aws:eks/cluster:Cluster");
+    const privateOnly = clusters.some((c) => (c.inputs.vpcConfig as { endpointPublicAccess?: unknown } | undefined)?.endpointPublicAccess === false);
+    const kubernetesObjects = resources.some((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"));
+    return privateOnly && kubernetesObjects
+        ? ["the EKS API endpoint is private and this stack declares Kubernetes objects: run `pulumi up` and `pulumi preview` from inside the VPC (SSM port forwarding, a VPN, or a CI runner in the VPC), or list your deploy host's /32 in clusterPublicAccessCidrs (README, \"Reaching a private endpoint\")"]
+        : [];
+}
+
 async function main(): Promise<number> {
     let args: PlanArgs | "help";
     try {
@@ -143,6 +156,8 @@ async function main(): Promise<number> {
     if (evaluation.unmodelledInvokes.length > 0) {
         console.log(`\nInvokes answered by echo (not modelled by the mock cloud): ${evaluation.unmodelledInvokes.join(", ")}`);
     }
+    const notes = deployNotes(resources);
+    if (notes.length > 0) console.log(`\nBefore a real deploy:\n${notes.map((note) => `  - ${note}`).join("\n")}`);
     console.log(`\nPolicy pack:\n${formatViolations(violations)}`);
     if (args.out) console.log(`\nStack export written to ${args.out}`);
     if (args.report) console.log(`Report written to ${args.report}`);

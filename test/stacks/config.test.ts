@@ -68,9 +68,9 @@ describe("stacks/config", () => {
             expect(() => parsePlatformConfig(raw({ environment: "prod", dbMonitoringIntervalSeconds: "45" }))).to.throw(/dbMonitoringIntervalSeconds: 45 is not an interval RDS offers/);
         });
 
-        it("creates the spot service-linked role unless a stack says another stack of the account owns it", () => {
-            expect(dev.autoscaling.spotServiceLinkedRole).to.equal(true);
-            expect(parsePlatformConfig(raw({ environment: "prod", karpenterSpotServiceLinkedRole: "false" })).autoscaling.spotServiceLinkedRole).to.equal(false);
+        it("creates the account-wide spot service-linked role only in the stack that says it owns it (two stacks of one account would collide)", () => {
+            expect(dev.autoscaling.spotServiceLinkedRole).to.equal(false);
+            expect(parsePlatformConfig(raw({ environment: "prod", karpenterSpotServiceLinkedRole: "true" })).autoscaling.spotServiceLinkedRole).to.equal(true);
         });
 
         it("takes a prebuilt API image to cover both architectures unless apiImageArchitectures names fewer", () => {

@@ -27,6 +27,11 @@ describe("stacks/region (the offline plan of every shipped stack)", function () 
         });
     }
 
+    it("creates account-wide resources (the EC2 spot service-linked role) in at most one shipped stack: stacks may share an account", () => {
+        const creators = STACKS.filter((stack) => ofType(plannedStack(stack), "aws:iam/serviceLinkedRole:ServiceLinkedRole").length > 0);
+        expect(creators).to.have.length.at.most(1);
+    });
+
     describe("prod", () => {
         let prod: PlannedStack;
         before(() => { prod = plannedStack("prod"); });

@@ -86,6 +86,11 @@ describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report F
         expect(plannedStack("prod").exitCode).to.equal(0);
     });
 
+    it("tells the deployer that a private EKS endpoint must be reachable from where `pulumi up` runs", () => {
+        const planned = plannedStack("dev");
+        expect(planned.stdout).to.include("Before a real deploy:").and.to.include("the EKS API endpoint is private");
+    });
+
     it("exits 2 for a stack that has no stack file, and for an unknown option", () => {
         expect(runPlan("no-such-stack").exitCode).to.equal(2);
         expect(runPlan("dev", ["--frobnicate"]).exitCode).to.equal(2);
