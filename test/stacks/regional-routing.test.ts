@@ -117,6 +117,13 @@ describe("stacks: global routing across regions (latency records, health checks,
                 const keycloak = ofType(p, "kubernetes:helm.sh/v3:Release").find((r) => String(r.inputs.chart).includes("keycloak"))!;
                 const env = JSON.parse(String((keycloak.inputs.values as Spec).extraEnv)) as { name: string; value?: string }[];
                 expect(env.find((e) => e.name === "KC_HOSTNAME")?.value).to.equal("https://shop.example.com/auth");
+                const credential = ofType(p, "kubernetes:core/v1:Secret").find((r) => (r.inputs.metadata as Spec).name === "keycloak-realm-jwt")!;
+                expect(credential.inputs.stringData, "Kong's JWT credential (a secret) is written").to.not.equal(undefined);
+                // Kong publishes the realm on every name a request arrives with: the public one, CloudFront's origin name
+                // and the region's own name; the admin side stays refused on every host.
+                const realmRoute = ofType(p, "kubernetes:networking.k8s.io/v1:Ingress").find((i) => (i.inputs.metadata as Spec).name === "keycloak")!;
+                expect(((realmRoute.inputs.spec as Spec).rules as Spec[]).map((rule) => rule.host))
+                    .to.deep.equal(["shop.example.com", "origin.shop.example.com", `api.${regionOf(p)}.shop.example.com`]);
             }
         });
 
