@@ -20,3 +20,10 @@ export const apiImage = region.apiImage;
 export const apiEndpoint = region.apiEndpoint;
 export const authEndpoint = region.authEndpoint;
 export const tokenIssuer = region.tokenIssuer;
+// What the environment's other stacks read from the edge owner (stacks/edge-zone.ts), and the region's routing.
+export const domain = region.domain;
+export const hostedZoneId = region.hostedZoneId;
+export const originHostname = region.originHostname;
+export const publicUrl = region.publicUrl;
+export const regionalApiUrl = region.regionalApiUrl;
+export const healthCheckId = region.healthCheckId;

@@ -13,6 +13,13 @@ export interface JwtIssuer {
     publicKeyPem: pulumi.Input<string>;
 }
 
+export interface GatewayTls {
+    /** ACM certificate (of the cluster's region) the NLB's TLS listener presents. */
+    certificateArn: pulumi.Input<string>;
+    /** NLB security policy of the listener. Default TLS_POLICY (TLS 1.3 and 1.2 only). */
+    sslPolicy?: string;
+}
+
 export interface ApiGatewayArgs {
     /** Namespace of Kong. Default "kong". */
     namespace?: string;
@@ -23,6 +30,11 @@ export interface ApiGatewayArgs {
     rateLimitPerMinute?: number;
     /** Token issuers the `jwt-keycloak` plugin accepts. */
     jwtIssuer: JwtIssuer;
+    /**
+     * TLS on the NLB: its only listener is 443, terminating TLS with this certificate and forwarding plain TCP to Kong's
+     * HTTP port inside the VPC. There is no plain-HTTP listener.
+     */
+    tls: GatewayTls;
     /** Source ranges allowed to reach the NLB. Default: the internet. */
     allowedSourceRanges?: string[];
     /**
@@ -44,10 +56,21 @@ const PROXY_SERVICE = "kong-kong-proxy";
 const KONG_API = "configuration.konghq.com/v1";
 /** NLB target group attribute that keeps the client's source address on IP targets. */
 export const CLIENT_IP_PRESERVATION = "preserve_client_ip.enabled=true";
+/**
+ * The NLB listener's security policy: TLS 1.3 and 1.2, forward-secret ciphers (Elastic Load Balancing, "Security
+ * policies for your Network Load Balancer"). Without the annotation the controller uses ELBSecurityPolicy-2016-08,
+ * which still accepts TLS 1.0.
+ */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/** The only port the NLB listens on. */
+export const PUBLIC_TLS_PORT = 443;
+/** Kong's plain-HTTP proxy port, where the NLB sends what it decrypted. */
+export const KONG_PROXY_PORT = 8000;
 
 /**
  * The API gateway: Kong Gateway with the Kong Ingress Controller, DB-less (configuration lives in Kubernetes
- * resources), its proxy behind an internet-facing NLB created by the AWS Load Balancer Controller with IP targets,
+ * resources), its proxy behind an internet-facing NLB created by the AWS Load Balancer Controller with IP targets and
+ * a single TLS listener on 443 (a regional ACM certificate, TLS 1.2+),
  * autoscaled between min and max replicas with a PDB, and two cluster-wide plugins:
  *  - rate limiting per client IP, applied globally;
  *  - JWT verification of Keycloak tokens. OSS Kong's `jwt` plugin (openid-connect is Enterprise-only) verifies
@@ -120,10 +143,13 @@ export class ApiGateway extends pulumi.ComponentResource {
                         // guide); with it on, Kong sees the real client as the TCP peer, with no listener change and no
                         // PROXY header that in-cluster callers of the proxy Service would have to send.
                         "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": CLIENT_IP_PRESERVATION,
+                        ...tlsAnnotations(args.tls),
                     },
                     loadBalancerSourceRanges: args.allowedSourceRanges ?? [],
-                    http: { enabled: true },
-                    tls: { enabled: true },
+                    // One Service port, 443 -> Kong's HTTP listener: the NLB terminates TLS (annotations above), so the
+                    // load balancer has no plain-HTTP listener and Kong needs no certificate of its own.
+                    http: { enabled: true, servicePort: PUBLIC_TLS_PORT, containerPort: KONG_PROXY_PORT },
+                    tls: { enabled: false },
                 },
                 replicaCount: minReplicas,
                 autoscaling: {
@@ -176,6 +202,20 @@ export class ApiGateway extends pulumi.ComponentResource {
         this.publicHostname = proxy.status.apply((status) => status?.loadBalancer?.ingress?.[0]?.hostname ?? status?.loadBalancer?.ingress?.[0]?.ip ?? "");
         this.registerOutputs({ proxyService: this.proxyService, publicHostname: this.publicHostname });
     }
+}
+
+/**
+ * AWS Load Balancer Controller v2.14 Service annotations (pkg/annotations/constants.go): the ports in `ssl-ports` get a
+ * TLS listener with `ssl-cert` and `ssl-negotiation-policy`; `backend-protocol: tcp` sends the decrypted stream to the
+ * targets as plain TCP.
+ */
+export function tlsAnnotations(tls: GatewayTls): Record<string, pulumi.Input<string>> {
+    return {
+        "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": tls.certificateArn,
+        "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": String(PUBLIC_TLS_PORT),
+        "service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy": tls.sslPolicy ?? TLS_POLICY,
+        "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
+    };
 }
 
 /** The consumer credential the jwt plugin checks tokens against: key = expected `iss`, RS256 with the realm's public key. */

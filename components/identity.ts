@@ -22,6 +22,12 @@ export interface IdentityArgs {
     adminPassword: pulumi.Input<string>;
     /** Public host name Keycloak is reached at through Kong; empty uses the in-cluster service address. Default "". */
     hostname?: string;
+    /**
+     * Host names Kong publishes the realm on (the Host header requests arrive with): the public name and the names the
+     * region's load balancer answers for, since CloudFront sends its origin's name. Default: [hostname], or any host
+     * when hostname is empty.
+     */
+    publicHosts?: string[];
     /** Realm of the shop. Default "shop". */
     realm?: string;
     /** Where the storefront may redirect after login. Default: the public host, or none. */
@@ -265,7 +271,7 @@ export class Identity extends pulumi.ComponentResource {
             plugin: "post-function",
             config: { access: ["ngx.var.upstream_x_forwarded_for = ngx.var.remote_addr"] },
         }, opts);
-        const ingress = (id: string, paths: string[], plugin: k8s.apiextensions.CustomResource, pluginName: string, host: string | undefined) =>
+        const ingress = (id: string, paths: string[], plugin: k8s.apiextensions.CustomResource, pluginName: string, hosts: (string | undefined)[]) =>
             new k8s.networking.v1.Ingress(`${name}-${id}`, {
                 metadata: {
                     name: id === "route" ? RELEASE : `${RELEASE}-${id}`,
@@ -274,12 +280,13 @@ export class Identity extends pulumi.ComponentResource {
                 },
                 spec: {
                     ingressClassName,
-                    rules: [{ ...(host ? { host } : {}), http: { paths: paths.map((path) => ({ path, pathType: "Prefix", backend })) } }],
+                    rules: hosts.map((host) => ({ ...(host ? { host } : {}), http: { paths: paths.map((path) => ({ path, pathType: "Prefix", backend })) } })),
                 },
             }, { ...opts, dependsOn: [...(opts.dependsOn as pulumi.Resource[]), plugin] });
-        ingress("route", publishedPaths(realm), forwardedFor, "keycloak-forwarded-for", args.hostname || undefined);
+        const hosts = args.publicHosts ?? (args.hostname ? [args.hostname] : [undefined]);
+        ingress("route", publishedPaths(realm), forwardedFor, "keycloak-forwarded-for", [...new Set(hosts)]);
         // The backend is never reached: request-termination answers in the access phase.
-        ingress("refused", REFUSED_PATHS, deny, "keycloak-deny", undefined);
+        ingress("refused", REFUSED_PATHS, deny, "keycloak-deny", [undefined]);
     }
 
     /**

@@ -27,6 +27,9 @@ export type ImageSource =
 /** The tag that only ever moves in the build cache; every release tag stays immutable. */
 export const BUILD_CACHE_TAG = "buildcache";
 
+/** The API's liveness path, published through the gateway for the region's health check. */
+export const PUBLIC_HEALTH_PATH = "/healthz";
+
 export interface ShopApiArgs {
     image: ImageSource;
     /**
@@ -296,7 +299,7 @@ export class ShopApi extends pulumi.ComponentResource {
         }, inNamespace);
 
         const gateway = args.gateway ?? { ingressClassName: "kong" };
-        const route = (id: string, paths: string[], methods: string[], plugins: string[]) => new k8s.networking.v1.Ingress(`${name}-route-${id}`, {
+        const route = (id: string, paths: string[], methods: string[], plugins: string[], pathType = "Prefix") => new k8s.networking.v1.Ingress(`${name}-route-${id}`, {
             metadata: {
                 name: `shop-api-${id}`,
                 namespace,
@@ -309,13 +312,16 @@ export class ShopApi extends pulumi.ComponentResource {
             },
             spec: {
                 ingressClassName: gateway.ingressClassName,
-                rules: [{ http: { paths: paths.map((path) => ({ path, pathType: "Prefix", backend: { service: { name: "shop-api", port: { name: "http" } } } })) } }],
+                rules: [{ http: { paths: paths.map((path) => ({ path, pathType, backend: { service: { name: "shop-api", port: { name: "http" } } } })) } }],
             },
         }, inNamespace);
         const verifyJwt = gateway.jwtPlugin ? [gateway.jwtPlugin] : [];
         route("public", ["/v1/products", "/v1/search"], ["GET", "HEAD", "OPTIONS"], []);
         route("orders", ["/v1/orders"], ["GET", "POST", "OPTIONS"], verifyJwt);
         route("admin", ["/v1/products"], ["POST", "PUT", "DELETE"], verifyJwt);
+        // What the region's Route 53 health check requests: through the NLB and Kong to a Ready API pod (Kong balances
+        // over Ready endpoints only, so with none it answers 503). Exact, GET only: /readyz and /metrics stay internal.
+        route("health", [PUBLIC_HEALTH_PATH], ["GET"], [], "Exact");
 
         if (args.prometheusOperator) {
             new k8s.apiextensions.CustomResource(`${name}-servicemonitor`, {

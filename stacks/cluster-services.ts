@@ -28,6 +28,8 @@ export interface ClusterServicesInputs {
      * the stateful pool, the rest on the general pool), so those workloads wait for the pools to exist.
      */
     nodePools: pulumi.Resource[];
+    /** The regional certificate the gateway's NLB terminates TLS with (api.<region>.<domain>, origin.<domain>). */
+    gatewayCertificateArn: pulumi.Input<string>;
     /** Providers for AWS and the cluster's Kubernetes API. */
     opts: pulumi.ComponentResourceOptions;
 }
@@ -47,7 +49,7 @@ export interface ClusterServices {
  * (search and logs), Keycloak behind Kong (identity and gateway), and monitoring. Sizes come from the environment
  * (stacks/service-sizes.ts); the few user-facing knobs from config.
  */
-export function composeClusterServices({ config, cluster, database, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, opts }: ClusterServicesInputs): ClusterServices {
+export function composeClusterServices({ config, cluster, database, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, gatewayCertificateArn, opts }: ClusterServicesInputs): ClusterServices {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const strictZoneSpread = sizes.strictZoneSpread;
@@ -80,6 +82,8 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         replicas: sizes.keycloak.replicas,
         adminPassword: config.secrets.keycloakAdminPassword,
         hostname: config.services.authHostname,
+        // CloudFront reaches the realm with its origin's name as Host; the regional name serves direct checks.
+        publicHosts: [config.services.authHostname, config.edge.originHostname, config.edge.regionalHostname],
         database: { ...database.endpoint, bootstrap: databaseBootstrap },
         region: config.region,
         oidc: cluster.oidc,
@@ -92,6 +96,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         minReplicas: sizes.kong.minReplicas,
         maxReplicas: sizes.kong.maxReplicas,
         jwtIssuer: { issuer: identity.issuerUrl, publicKeyPem: identity.realmPublicKeyPem },
+        tls: { certificateArn: gatewayCertificateArn },
         vpcCidr: config.network.cidrBlock,
         strictZoneSpread,
         dependsOn: onPools,

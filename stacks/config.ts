@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { loadBalancerZoneProblem } from "../components/edge/load-balancer-zones";
 import { networkSizeProblem } from "../components/network-layout";
 import { ConfigError, ConfigReader, RawValues, cidrProblem, closestKey } from "./config-parser";
 import { ENVIRONMENTS, Environment, PROFILES } from "./profiles";
@@ -52,8 +53,27 @@ export interface PlatformConfig {
         /** RDS Enhanced Monitoring interval in seconds; 0 is off. */
         monitoringIntervalSeconds: number;
     };
+    edge: {
+        /** The environment's public DNS name (shop.example.com); CloudFront serves it, every region api.<region>.<domain>. */
+        domain: string;
+        /** The stack that owns this environment's edge (hosted zone, CloudFront); "" (default): this stack owns it. */
+        edgeStack: string;
+        /** An existing public hosted zone of `domain` the owner uses; "" (default): the owner creates the zone. */
+        hostedZoneId: string;
+        /** Whether this stack owns the edge (edgeStack is empty). */
+        ownsEdge: boolean;
+        /** The latency-routed name CloudFront reaches the regions at: origin.<domain>. */
+        originHostname: string;
+        /** This region's own name on its load balancer: api.<region>.<domain>. */
+        regionalHostname: string;
+        /** https://<domain>. */
+        publicUrl: string;
+    };
     services: {
-        /** Public host name of Keycloak (e.g. auth.shop.example.com); empty: the in-cluster address is the token issuer. */
+        /**
+         * Public host name of Keycloak: the token issuer is https://<authHostname>/auth/realms/shop in every region, so a
+         * token verifies wherever latency routing sends it. Defaults to the edge's domain (Keycloak through CloudFront).
+         */
         authHostname: string;
         /** Days Elasticsearch keeps shipped container logs before the lifecycle policy deletes them. */
         logRetentionDays: number;
@@ -111,7 +131,7 @@ export const CONFIG_KEYS = [
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl",
-    "authHostname", "logRetentionDays", "secretRotationEpoch",
+    "authHostname", "logRetentionDays", "secretRotationEpoch", "domain", "edgeStack", "hostedZoneId",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
 
@@ -122,6 +142,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     const region = raw.region ?? "";
     if (!raw.region) problems.push("aws:region: is required (e.g. ap-south-1)");
     else if (!isAwsRegion(region)) problems.push(`aws:region: "${region}" is not an AWS region; ${suggestRegion(region)}`);
+    else if (loadBalancerZoneProblem(region)) problems.push(`aws:region: ${region} ${loadBalancerZoneProblem(region)}`);
 
     const environment = read.oneOf("environment", ENVIRONMENTS, undefined);
     const profile = PROFILES[environment] ?? PROFILES.dev;
@@ -131,6 +152,12 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         return days;
     };
     const availableZones = AWS_REGIONS[region] ?? 3;
+    const domain = read.string("domain", undefined, (v) => dnsNameProblem(v, "shop.example.com"));
+    const edgeStack = read.string("edgeStack", "", (v) => v === "" || /^[A-Za-z0-9_.-]{1,100}$/.test(v)
+        ? (v === raw.stack ? `"${v}" is this stack; leave edgeStack empty in the stack that owns the edge` : undefined)
+        : `"${v}" is not a stack name such as prod`);
+    const hostedZoneId = read.string("hostedZoneId", "", (v) => v === "" || /^Z[A-Z0-9]{1,31}$/.test(v) ? undefined : `"${v}" is not a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ`);
+    if (edgeStack !== "" && hostedZoneId !== "") read.fail("hostedZoneId", `only the stack that owns the edge reads it; this stack takes the zone from its edge stack ${edgeStack}`);
 
     const config: PlatformConfig = {
         project: raw.project,
@@ -177,8 +204,19 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             backupRetentionDays: read.integer("dbBackupRetentionDays", profile.dbBackupRetentionDays, 1, 35),
             monitoringIntervalSeconds: read.integer("dbMonitoringIntervalSeconds", profile.dbMonitoringIntervalSeconds, 0, 60),
         },
+        edge: {
+            domain,
+            edgeStack,
+            hostedZoneId,
+            ownsEdge: edgeStack === "",
+            originHostname: `origin.${domain}`,
+            regionalHostname: `api.${region}.${domain}`,
+            publicUrl: `https://${domain}`,
+        },
         services: {
-            authHostname: read.string("authHostname", "", (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : `"${v}" is not a DNS host name such as auth.shop.example.com`),
+            // Within the domain: the zone and the regional certificates cover nothing else.
+            authHostname: read.string("authHostname", domain, (v) => domain === "" ? undefined : dnsNameProblem(v, "auth.shop.example.com")
+                ?? (v === domain || v.endsWith(`.${domain}`) ? undefined : `"${v}" is outside ${read.key("domain")} ${domain}; use ${domain} or a name under it`)),
             logRetentionDays: read.integer("logRetentionDays", profile.logRetentionDays, 1, 3650),
         },
         api: {
@@ -254,6 +292,11 @@ function secretProblems(raw: RawConfig, read: ConfigReader, grafanaEnabled: bool
         else if (!raw.secrets[key]) problems.push(`${read.key(key)}: ${why}; ${setIt(key)}`);
     }
     return problems;
+}
+
+/** A lower-case DNS name of two or more labels. */
+function dnsNameProblem(value: string, example: string): string | undefined {
+    return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(value) ? undefined : `"${value}" is not a DNS name such as ${example}`;
 }
 
 function suggestRegion(value: string): string {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { KONG_PROXY_PORT } from "../components/api-gateway";
 import type { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
 import { POSTGRES_PORT } from "../components/database";
 import { KAFKA_SCRAM_PORT } from "../components/kafka";
@@ -25,7 +26,7 @@ export interface NetworkPolicyInputs {
  */
 /** kong chart, _helpers.tpl "kong.selectorLabels" (release "kong"). */
 const KONG = { "app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": "kong" };
-const KONG_PORTS = { proxy: 8000, proxyTls: 8443, status: 8100, admissionWebhook: 8080 };
+const KONG_PORTS = { proxy: KONG_PROXY_PORT, status: 8100, admissionWebhook: 8080 };
 /** keycloakx chart, _helpers.tpl "keycloak.selectorLabels" (release "keycloak"). */
 const KEYCLOAK = { "app.kubernetes.io/name": "keycloakx", "app.kubernetes.io/instance": "keycloak" };
 /** Keycloak's HTTP port; 9000 (management: health, metrics) stays closed to other pods (kubelet probes pass anyway). */
@@ -109,8 +110,9 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
         name: "kong",
         pods: KONG,
         ingress: [
-            // The NLB (IP targets) delivers clients from anywhere on the proxy ports; its security group filters sources.
-            to([cidr("0.0.0.0/0")], tcp(KONG_PORTS.proxy, KONG_PORTS.proxyTls)),
+            // The NLB (IP targets) delivers clients from anywhere, decrypted, on the HTTP proxy port (its TLS listener on 443
+            // is the only way in; Kong itself serves no TLS); the NLB's security group filters sources.
+            to([cidr("0.0.0.0/0")], tcp(KONG_PORTS.proxy)),
             // NLB health checks (from its addresses in the VPC) and the ingress controller's admission webhook.
             to([cidr(network.vpcCidr)], tcp(KONG_PORTS.status)),
             fromControlPlane(network, tcp(KONG_PORTS.admissionWebhook)),

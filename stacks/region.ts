@@ -3,6 +3,8 @@ import * as aws from "@pulumi/aws/provider";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { Cluster } from "../components/cluster";
 import { Database } from "../components/database";
+import { RegionalCertificate } from "../components/edge/regional-certificate";
+import { RegionalEndpoint } from "../components/edge/regional-endpoint";
 import { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
 import { NodeAutoscaling } from "../components/karpenter";
 import { LoadBalancerController } from "../components/load-balancer-controller";
@@ -10,9 +12,11 @@ import { MetricsServer } from "../components/metrics-server";
 import { Network } from "../components/network";
 import { clusterNetwork } from "../components/network-policies";
 import { SharedStorage } from "../components/shared-storage";
+import { PUBLIC_HEALTH_PATH } from "../components/shop-api";
 import { SHOP_NAMESPACE, composeShopApi } from "./shop-api";
 import { composeClusterServices } from "./cluster-services";
 import { composeNetworkPolicies } from "./network-policies";
+import { edgeZone } from "./edge-zone";
 import type { PlatformConfig } from "./config";
 import { clusterNameOf, platformTags } from "./tags";
 
@@ -27,12 +31,22 @@ export interface RegionalStackOutputs {
     databaseSecretArn: pulumi.Output<string>;
     fileSystemId: pulumi.Output<string>;
     apiImage: pulumi.Output<string>;
-    /** The shop API through the gateway's NLB (plain HTTP until the edge puts CloudFront and TLS in front). */
-    apiEndpoint: pulumi.Output<string>;
-    /** The shop realm through the gateway: the public auth host when configured, else the NLB. */
-    authEndpoint: pulumi.Output<string>;
-    /** The `iss` claim of the shop realm's tokens. */
+    /** The shop API of this region, over TLS on its own name: https://api.<region>.<domain>/v1. */
+    apiEndpoint: string;
+    /** The shop realm on its public name (the same in every region). */
+    authEndpoint: string;
+    /** The `iss` claim of the shop realm's tokens: identical in every region of the environment. */
     tokenIssuer: string;
+    /** The environment's domain, its hosted zone and the latency-routed origin name (what other stacks reference). */
+    domain: string;
+    hostedZoneId: pulumi.Output<string>;
+    originHostname: string;
+    /** https://<domain>: the shop through CloudFront. */
+    publicUrl: string;
+    /** https://api.<region>.<domain>: this region alone. */
+    regionalApiUrl: string;
+    /** The Route 53 health check that takes this region out of latency routing. */
+    healthCheckId: pulumi.Output<string>;
 }
 
 /** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
@@ -116,12 +130,27 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     // Finding: the master secret's role must not be usable from an application namespace; its Jobs run apart.
     const bootstrap = new DatabaseBootstrapNamespace(`${prefix}-db-bootstrap`, {}, withCluster);
 
+    // The environment's zone (created by the edge owner, referenced by every other stack), and this region's certificate:
+    // its own name plus the shared origin name CloudFront verifies. The gateway's NLB waits for it to be issued.
+    const zone = edgeZone(config, withAws);
+    const certificate = new RegionalCertificate(`${prefix}-api-cert`, {
+        hostname: config.edge.regionalHostname,
+        alternativeNames: [config.edge.originHostname],
+        zoneId: zone.zoneId,
+    }, withAws);
+
+    // ---- EDGE: the edge-owning stack composes the global edge here (integrator wires stacks/edge.ts) ----------------
+    // if (config.edge.ownsEdge) composeEdge({ config, zoneId: zone.zoneId, domain: config.edge.domain,
+    //     originHostname: config.edge.originHostname, ... });
+    // -------------------------------------------------------------------------------------------------------------
+
     const services = composeClusterServices({
         config, cluster, database, accountId: account.accountId,
         databaseBootstrap: bootstrap.placement,
         kafkaClientNamespaces: [SHOP_NAMESPACE],
         dependsOn: [...nodesReady, loadBalancerController, storage],
         nodePools,
+        gatewayCertificateArn: certificate.certificateArn,
         opts: withCluster,
     });
 
@@ -133,6 +162,16 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         opts: { provider: cluster.provider },
     });
 
+    // Every region, the owner included, joins latency routing for the origin name with a health check on its own name.
+    const endpoint = new RegionalEndpoint(`${prefix}-endpoint`, {
+        region: config.region,
+        zoneId: zone.zoneId,
+        regionalHostname: config.edge.regionalHostname,
+        originHostname: config.edge.originHostname,
+        loadBalancerHostname: services.gateway.publicHostname,
+        healthCheckPath: PUBLIC_HEALTH_PATH,
+    }, withAws);
+
     return {
         environment: config.environment,
         region: config.region,
@@ -143,11 +182,15 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         databaseSecretArn: database.masterUserSecretArn,
         fileSystemId: storage.fileSystemId,
         apiImage: api.imageUri,
-        apiEndpoint: pulumi.interpolate`http://${services.gateway.publicHostname}/v1`,
-        authEndpoint: config.services.authHostname
-            ? pulumi.output(`https://${config.services.authHostname}/auth/realms/shop`)
-            : pulumi.interpolate`http://${services.gateway.publicHostname}/auth/realms/shop`,
+        apiEndpoint: `${endpoint.regionalUrl}/v1`,
+        authEndpoint: services.identity.issuerUrl,
         tokenIssuer: services.identity.issuerUrl,
+        domain: config.edge.domain,
+        hostedZoneId: zone.zoneId,
+        originHostname: config.edge.originHostname,
+        publicUrl: config.edge.publicUrl,
+        regionalApiUrl: endpoint.regionalUrl,
+        healthCheckId: endpoint.healthCheckId,
     };
 }
 

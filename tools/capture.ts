@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockCloud, UNKNOWN, type Expansion } from "./mock-cloud";
 import { isChildRef } from "./models/model";
+import { SELF_MANAGED_ORGANIZATION, type ProjectStacks } from "./stack-references";
 
 /** The @pulumi/aws plugin version, which names the engine's default aws provider (default_7_48_0). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -80,14 +81,18 @@ export class Recorder {
     /** Registrations sent to the mock cloud and not yet answered, by "type name" (named when an evaluation hangs). */
     readonly pending = new Set<string>();
 
-    private constructor(region: string, preview: boolean, private readonly names: { project: string; stack: string }) {
-        this.cloud = new MockCloud(region, preview);
+    private constructor(region: string, preview: boolean, private readonly names: { project: string; stack: string }, stacks?: ProjectStacks) {
+        this.cloud = new MockCloud(region, preview, stacks);
     }
 
-    /** preview: run as a first `pulumi preview` (isDryRun() is true; cloud-computed values are unknown). */
-    static async install(project: string, stack: string, region: string, preview = false): Promise<Recorder> {
-        const recorder = new Recorder(region, preview, { project, stack });
-        await pulumi.runtime.setMocks(recorder.cloud, project, stack, preview);
+    /**
+     * preview: run as a first `pulumi preview` (isDryRun() is true; cloud-computed values are unknown). stacks: the
+     * project's other stacks, which StackReferences read. The organization is what a self-managed backend reports
+     * (`pulumi.getOrganization()` throws under mocks when none is given).
+     */
+    static async install(project: string, stack: string, region: string, preview = false, stacks?: ProjectStacks, organization = SELF_MANAGED_ORGANIZATION): Promise<Recorder> {
+        const recorder = new Recorder(region, preview, { project, stack }, stacks);
+        await pulumi.runtime.setMocks(recorder.cloud, project, stack, preview, organization);
         const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
         const register = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req, callback) => {

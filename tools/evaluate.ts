@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { CapturedResource } from "./capture";
 import { readStackSettings } from "./stack-config";
+import { projectStacks, SELF_MANAGED_ORGANIZATION } from "./stack-references";
 
 /** The offline evaluation of one stack: every resource the program declared, and its stack outputs. */
 export interface Evaluation {
@@ -78,7 +79,7 @@ export async function evaluateStack(stack: string, root = process.cwd(), options
 
     const pulumi = await import("@pulumi/pulumi");
     const { Recorder } = await import("./capture");
-    const recorder = await Recorder.install(settings.project, settings.stack, region, preview);
+    const recorder = await Recorder.install(settings.project, settings.stack, region, preview, projectStacks(root, settings.project, SELF_MANAGED_ORGANIZATION));
     pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
 
     const failures: Error[] = [];

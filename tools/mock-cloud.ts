@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { awsxVpcModel } from "./models/awsx-vpc";
 import { eksClusterModel } from "./models/eks-cluster";
 import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
+import { mockZoneId, type ProjectStacks } from "./stack-references";
 
 /**
  * The mock cloud: answers every resource registration and invoke the program makes with the inputs echoed back plus
@@ -64,6 +65,33 @@ const OUTPUTS: Record<string, OutputMock> = {
         return { digest, ref: tag ? `${tag}@${digest}` : "", contextHash: "mock-context-hash" };
     },
     "aws:secretsmanager/secret:Secret": (name, _inputs, ctx) => ({ arn: arn(ctx, "secretsmanager", `secret:${name}-MoCkId`) }),
+
+    // Route 53 is global: no region in its ARNs. The zone's id is its zoneId.
+    "aws:route53/zone:Zone": (_name, _inputs, ctx) => ({
+        zoneId: ctx.id, arn: `arn:aws:route53:::hostedzone/${ctx.id}`,
+        nameServers: [1, 2, 3, 4].map((n) => `ns-mock-${n}.awsdns-${ctx.hex(String(n)).slice(0, 2)}.${["com", "net", "org", "co.uk"][n - 1]}`),
+        primaryNameServer: "ns-mock-1.awsdns-00.com",
+    }),
+    "aws:route53/record:Record": (_name, inputs) => ({ fqdn: String(inputs.name ?? "").replace(/\.$/, "") }),
+    "aws:route53/healthCheck:HealthCheck": (_name, _inputs, ctx) => ({ arn: `arn:aws:route53:::healthcheck/${ctx.id}` }),
+    // ACM's validation record of a name depends on the name and the account only (the same for every certificate of
+    // the account, in every region), which is why regional stacks share the origin name's record.
+    "aws:acm/certificate:Certificate": (_name, inputs, ctx) => {
+        const names = [String(inputs.domainName), ...((inputs.subjectAlternativeNames as string[] | undefined) ?? [])];
+        return {
+            arn: arn(ctx, "acm", `certificate/mock${ctx.hex().slice(0, 4)}-${ctx.hex().slice(4, 8)}-${ctx.hex().slice(8, 12)}-${ctx.hex().slice(12, 24)}`),
+            status: "PENDING_VALIDATION",
+            domainValidationOptions: names.map((domainName) => {
+                const token = hexOf("acm-validation", MOCK_ACCOUNT_ID, domainName);
+                return {
+                    domainName,
+                    resourceRecordName: `_mock${token.slice(0, 28)}.${domainName}.`,
+                    resourceRecordType: "CNAME",
+                    resourceRecordValue: `_mock${token.slice(28, 60)}.mockvalidation.acm-validations.aws.`,
+                };
+            }),
+        };
+    },
 
     "aws:sqs/queue:Queue": (name, inputs, ctx) => {
         const queueName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
@@ -131,6 +159,7 @@ const ID_PREFIXES: Record<string, string> = {
     "aws:ec2/natGateway:NatGateway": "nat-mock",
     "aws:ec2/eip:Eip": "eipalloc-mock",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-mock",
+    "aws:route53/healthCheck:HealthCheck": "mock-hc-",
 };
 
 /**
@@ -168,6 +197,10 @@ const INVOKES: Record<string, (inputs: State, region: string) => State> = {
         return { names, zoneIds: names.map((_, i) => `mock-az${i + 1}`), id: region };
     },
 };
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+const GET_ZONE = "aws:route53/getZone:getZone";
+const ZONE = "aws:route53/zone:Zone";
 
 /** The status the AWS Load Balancer Controller writes into a LoadBalancer Service: the NLB's (placeholder) DNS name. */
 function loadBalancerStatus(id: string, region: string): State {
@@ -220,7 +253,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
      * every value the provider computes (ids, ARNs, endpoints, generated names, component outputs) is unknown; invokes
      * still answer, since a real preview calls them too (getCallerIdentity, getRegion, getAvailabilityZones).
      */
-    constructor(private readonly defaultRegion: string, readonly preview = false) {}
+    constructor(private readonly defaultRegion: string, readonly preview = false, private readonly stacks?: ProjectStacks) {}
 
     /** Called by the recorder when a provider registers, so resources using it get that provider's region. */
     rememberProvider(urn: string, id: string, inputs: State): void {
@@ -261,16 +294,30 @@ export class MockCloud implements pulumi.runtime.Mocks {
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+        if (args.type === STACK_REFERENCE) return this.stackReference(args);
         const model = COMPONENT_MODELS[args.type];
         if (model) return { id: undefined, state: this.expand(args.type, args.name, args.inputs, model) };
         const hasId = args.custom || args.type.startsWith("pulumi:providers:");
-        const id = args.id || this.idOf(args.type, args.name);
+        // A zone's placeholder id follows its domain, so the owner's plan and its stack references agree on it.
+        const id = args.id || (args.type === ZONE ? mockZoneId(String(args.inputs.name)) : this.idOf(args.type, args.name));
         const state = this.stateOf(args.type, args.name, args.inputs, id, args.provider);
         // A read (`Service.get`) of a LoadBalancer Service: the AWS Load Balancer Controller has written the NLB's name.
         if (args.id && args.type === "kubernetes:core/v1:Service") Object.assign(state, loadBalancerStatus(args.id, this.regionOf(args.provider)));
         // An empty id is how the monitor reports "not created yet": the SDK resolves `id` as unknown.
         if (this.preview) return { id: hasId ? args.id || "" : undefined, state: previewState(state, args.inputs) };
         return { id: hasId ? id : undefined, state };
+    }
+
+    /**
+     * A StackReference is a read the engine answers from the referenced stack's last deployment (its builtin provider,
+     * pulumi/pulumi pkg/resource/deploy/builtins.go), in a preview too: the stack it names is already deployed. The SDK
+     * registers it with the input `name` and reads the outputs `outputs` and `secretOutputNames`
+     * (@pulumi/pulumi stackReference.js). A stack the engine does not know is an error, as in a real deployment.
+     */
+    private stackReference(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
+        const name = String(args.inputs.name ?? args.id ?? args.name);
+        if (!this.stacks) throw new Error(`stack reference "${name}": this mock cloud serves no stack references (no project stacks given)`);
+        return { id: name, state: { name, outputs: this.stacks.outputsOf(name), secretOutputNames: [] } };
     }
 
     private idOf(type: string, name: string): string {
@@ -355,9 +402,24 @@ export class MockCloud implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        if (args.token === GET_ZONE) return this.existingZone(args.inputs);
         const answer = INVOKES[args.token];
         if (answer) return answer(args.inputs, this.defaultRegion);
         this.unmodelledInvokes.add(args.token);
         return args.inputs;
+    }
+
+    /**
+     * `route53.getZone` by id: the offline account holds the zones the project's stack files name (`hostedZoneId`),
+     * under their stack's domain. Any other id fails as the provider does ("no matching Route 53 Hosted Zone found").
+     */
+    private existingZone(inputs: State): State {
+        const zoneId = String(inputs.zoneId ?? "");
+        const name = this.stacks?.hostedZones()[zoneId];
+        if (!name) throw new Error(`reading Route 53 Hosted Zone (${zoneId}): no matching Route 53 Hosted Zone found (the offline account holds only the zones a stack file names with hostedZoneId)`);
+        return {
+            id: zoneId, zoneId, name: `${name}.`, arn: `arn:aws:route53:::hostedzone/${zoneId}`, privateZone: false, comment: "", callerReference: "mock",
+            nameServers: ["ns-mock-1.awsdns-00.com", "ns-mock-2.awsdns-01.net"], primaryNameServer: "ns-mock-1.awsdns-00.com", resourceRecordSetCount: 2, tags: {},
+        };
     }
 }

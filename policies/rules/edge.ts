@@ -5,7 +5,7 @@
 import type { ReportViolation } from "@pulumi/policy";
 import { refersTo } from "../lib/companions";
 import { Rule, resourceRule, stackRule } from "../lib/policy";
-import { asArray, asBool, asRecord, asString, asStringList, forEachKnown, isRecord, itemReaders, parseJsonDocument, Props, readForMatching } from "../lib/values";
+import { asArray, asBool, asRecord, asString, asStringList, forEachKnown, isRecord, isUnknownValueError, itemReaders, parseJsonDocument, Props, readForMatching } from "../lib/values";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
@@ -208,16 +208,38 @@ export const wafLogging = stackRule({
 
 // ---------- Route 53 ----------
 
+/**
+ * Whether a value is present. An unknown value counts as present: in a preview, a health check id is unknown because
+ * the HealthCheck the program declares beside the record is not created yet, not because it is missing.
+ */
+function isPresent(read: () => unknown): boolean {
+    try {
+        return (asString(read()) ?? "") !== "";
+    } catch (e) {
+        if (isUnknownValueError(e)) return true;
+        throw e;
+    }
+}
+
+/**
+ * Advisory: availability, not exposure, encryption, privilege or data loss (DESIGN.md levels). Latency routing and
+ * failover primaries are the policies where Route 53 answers with another record only when it knows this one is
+ * unhealthy; without a health check a failed region keeps its share of clients.
+ */
 export const route53LatencyHealthCheck = resourceRule({
     name: "route53-latency-health-check",
-    description: "Latency-routed records carry a health check (healthCheckId, or an alias evaluating target health), so a failed region drops out.",
+    description: "Latency-routed records and failover PRIMARY records carry a Route 53 health check (healthCheckId), or alias an AWS target with evaluateTargetHealth, so a failed region drops out of DNS.",
     enforcementLevel: "advisory",
     types: [RECORD],
     validate: (props, _args, report) => {
-        if (asArray(props["latencyRoutingPolicies"]).length === 0) return;
-        if ((asString(props["healthCheckId"]) ?? "") !== "") return;
+        const latency = asArray(props["latencyRoutingPolicies"]).length > 0;
+        const primary = asArray(props["failoverRoutingPolicies"]).some((p) => isRecord(p) && asString(p["type"]) === "PRIMARY");
+        if (!latency && !primary) return;
+        if (isPresent(() => props["healthCheckId"])) return;
         const aliasHealth = asArray(props["aliases"]).some((a) => isRecord(a) && asBool(a["evaluateTargetHealth"]) === true);
-        if (!aliasHealth) report(`Latency record ${asString(props["name"]) ?? ""} (${asString(props["setIdentifier"]) ?? "no set id"}) has no healthCheckId.`);
+        if (aliasHealth) return;
+        const kind = latency ? "Latency" : "Failover PRIMARY";
+        report(`${kind} record ${asString(props["name"]) ?? ""} (${asString(props["setIdentifier"]) ?? "no set id"}) has no healthCheckId and no alias evaluating target health: Route 53 keeps answering with it when its region fails.`);
     },
 });
 

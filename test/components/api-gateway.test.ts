@@ -7,14 +7,15 @@ import { declared, Registered } from "../support/mock-runtime";
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const PLUGIN = "kubernetes:configuration.konghq.com/v1:KongClusterPlugin";
 const ISSUER = "https://auth.example.com/auth/realms/shop";
+const CERT = "arn:aws:acm:ap-south-1:000000000000:certificate/mock-regional";
 
 describe("components/api-gateway (Kong)", () => {
     let prod: Registered;
     let dev: Registered;
     before(async () => {
         const jwtIssuer = { issuer: ISSUER, publicKeyPem: "-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n" };
-        prod = await declared("gwtest-prod", () => new ApiGateway("gwtest-prod", { namespace: "kong-prod", minReplicas: 3, maxReplicas: 10, jwtIssuer, vpcCidr: "10.20.0.0/16", strictZoneSpread: true }));
-        dev = await declared("gwtest-dev", () => new ApiGateway("gwtest-dev", { namespace: "kong-dev", minReplicas: 1, maxReplicas: 3, jwtIssuer, vpcCidr: "10.30.0.0/16" }));
+        prod = await declared("gwtest-prod", () => new ApiGateway("gwtest-prod", { namespace: "kong-prod", minReplicas: 3, maxReplicas: 10, jwtIssuer, tls: { certificateArn: CERT }, vpcCidr: "10.20.0.0/16", strictZoneSpread: true }));
+        dev = await declared("gwtest-dev", () => new ApiGateway("gwtest-dev", { namespace: "kong-dev", minReplicas: 1, maxReplicas: 3, jwtIssuer, tls: { certificateArn: CERT, sslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06" }, vpcCidr: "10.30.0.0/16" }));
     });
     const values = (r: Registered) => r.one("kubernetes:helm.sh/v3:Release").inputs.values as Spec;
     const plugin = (r: Registered, name: string) => r.ofType(PLUGIN).find((p) => (p.inputs.metadata as Spec).name === name)!.inputs as Spec;
@@ -34,6 +35,20 @@ describe("components/api-gateway (Kong)", () => {
             "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
         });
+    });
+
+    it("terminates TLS 1.2+ at the NLB with the regional certificate on 443 only, forwarding plain TCP to Kong's HTTP port", () => {
+        const proxy = values(prod).proxy;
+        expect(proxy.annotations).to.include({
+            "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": CERT,
+            "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "443",
+            "service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
+        });
+        expect(values(dev).proxy.annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy"]).to.equal("ELBSecurityPolicy-TLS13-1-3-2021-06");
+        // The chart renders one Service port per enabled listener: only http, as 443 -> 8000. No port 80, no Kong TLS.
+        expect(proxy.http).to.deep.equal({ enabled: true, servicePort: 443, containerPort: 8000 });
+        expect(proxy.tls).to.deep.equal({ enabled: false });
     });
 
     it("preserves client IPs at the NLB and trusts X-Forwarded-For only from inside the VPC", () => {

@@ -102,6 +102,20 @@ describe("policies/edge", () => {
             res("aws:route53/record:Record", { ...latency, healthCheckId: "hc-1" }),
             res("aws:route53/record:Record", { ...latency, records: undefined, aliases: [{ name: "lb", zoneId: "Z2", evaluateTargetHealth: true }] }),
             res("aws:route53/record:Record", { zoneId: "Z1", name: "www", type: "A", records: ["1.2.3.4"] }),
+            // A health check declared beside the record: its id is unknown in a first preview, yet present.
+            res("aws:route53/record:Record", { ...latency, healthCheckId: UNKNOWN }),
+        ]);
+    });
+    it("route53-latency-health-check: failover primaries need a health check too; secondaries and aliases without target health do not pass for them", () => {
+        const primary = { zoneId: "Z1", name: "origin.shop.example", type: "A", setIdentifier: "primary", failoverRoutingPolicies: [{ type: "PRIMARY" }], records: ["192.0.2.1"] };
+        violates("route53-latency-health-check", res("aws:route53/record:Record", primary), /Failover PRIMARY record origin.shop.example \(primary\) has no healthCheckId/);
+        violates("route53-latency-health-check", res("aws:route53/record:Record", {
+            ...primary, records: undefined, latencyRoutingPolicies: [{ region: "eu-west-1" }], failoverRoutingPolicies: undefined,
+            aliases: [{ name: "nlb.elb.amazonaws.com", zoneId: "Z2IFOLAFXWLO4F", evaluateTargetHealth: false }],
+        }), /Latency record/);
+        passes("route53-latency-health-check", [
+            res("aws:route53/record:Record", { ...primary, healthCheckId: "hc-1" }),
+            res("aws:route53/record:Record", { ...primary, setIdentifier: "secondary", failoverRoutingPolicies: [{ type: "SECONDARY" }] }),
         ]);
     });
     it("judges one distribution with several defects under each rule once", () => {

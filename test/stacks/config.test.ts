@@ -16,7 +16,7 @@ function raw(values: Record<string, string>, overrides: Partial<RawConfig> = {})
         project: "ecommerce-platform",
         stack: "test",
         region: "ap-south-1",
-        values: { vpcCidr: "10.0.0.0/16", clusterPublicAccessCidrs: '["203.0.113.0/24"]', ...values },
+        values: { vpcCidr: "10.0.0.0/16", clusterPublicAccessCidrs: '["203.0.113.0/24"]', domain: "shop.example.com", ...values },
         secrets: { keycloakAdminPassword: secret, grafanaAdminPassword: secret },
         keys: [],
         emptySecrets: [],
@@ -138,6 +138,16 @@ describe("stacks/config", () => {
             ["an empty Grafana password with Grafana on", raw({ environment: "prod" }, { secrets: { keycloakAdminPassword: secret }, emptySecrets: ["grafanaAdminPassword"] }), /grafanaAdminPassword: is a required secret while grafanaEnabled is true but its value is empty/],
             ["a VPC too small for its zones", raw({ environment: "dev", vpcCidr: "10.0.0.0/20", availabilityZoneCount: "3" }),
                 /ecommerce-platform:vpcCidr: 10.0.0.0\/20 with ecommerce-platform:availabilityZoneCount 3 cannot hold the subnets: .*private \/23 is below the \/22 minimum.*use at most 2 zones with a \/20, or a \/19 or larger VPC for 3 zones/],
+            ["no domain", raw({ environment: "dev", domain: "" }), /ecommerce-platform:domain: is required/],
+            ["a domain that is not a DNS name", raw({ environment: "dev", domain: "Shop_Example" }), /ecommerce-platform:domain: "Shop_Example" is not a DNS name such as shop.example.com/],
+            ["an edge stack that is this stack", raw({ environment: "prod", edgeStack: "test" }), /ecommerce-platform:edgeStack: "test" is this stack; leave edgeStack empty in the stack that owns the edge/],
+            ["an edge stack that is not a stack name", raw({ environment: "prod", edgeStack: "org/prod" }), /ecommerce-platform:edgeStack: "org\/prod" is not a stack name/],
+            ["a hosted zone id in a stack that does not own the edge", raw({ environment: "prod", edgeStack: "prod", hostedZoneId: "Z0123456789ABC" }),
+                /ecommerce-platform:hostedZoneId: only the stack that owns the edge reads it; this stack takes the zone from its edge stack prod/],
+            ["a hosted zone id Route 53 would not issue", raw({ environment: "prod", hostedZoneId: "zone-1" }), /hostedZoneId: "zone-1" is not a Route 53 hosted zone id/],
+            ["an auth host outside the domain", raw({ environment: "dev", authHostname: "auth.other.example" }), /authHostname: "auth.other.example" is outside ecommerce-platform:domain shop.example.com/],
+            ["a region without a published NLB hosted zone id", raw({ environment: "dev" }, { region: "me-south-1" }),
+                /aws:region: me-south-1 has no Network Load Balancer hosted zone id in components\/edge\/load-balancer-zones.ts/],
             ["six zones in a /19", raw({ environment: "dev", vpcCidr: "10.0.0.0/19", availabilityZoneCount: "6" }, { region: "us-east-1" }), /vpcCidr: .*availabilityZoneCount 6 cannot hold the subnets.*or a \/18 or larger VPC/],
         ];
         for (const [what, input, message] of cases) {
@@ -159,6 +169,28 @@ describe("stacks/config", () => {
         it("reports every problem at once, so a stack file is fixed in one pass", () => {
             const problems = problemsOf(raw({ environment: "dev", vpcCidr: "nope", dbMultiAz: "maybe" }, { region: "mars-1" }));
             expect(problems).to.have.length(3);
+        });
+    });
+
+    describe("the edge: domain, edge stack and hosted zone", () => {
+        it("the stack with no edgeStack owns the edge, creating its zone unless given one; its names derive from the domain and region", () => {
+            const owner = parsePlatformConfig(raw({ environment: "prod" }));
+            expect(owner.edge).to.deep.equal({
+                domain: "shop.example.com", edgeStack: "", hostedZoneId: "", ownsEdge: true,
+                originHostname: "origin.shop.example.com", regionalHostname: "api.ap-south-1.shop.example.com", publicUrl: "https://shop.example.com",
+            });
+            expect(parsePlatformConfig(raw({ environment: "prod", hostedZoneId: "Z0123456789ABC" })).edge.hostedZoneId).to.equal("Z0123456789ABC");
+        });
+
+        it("a further region names its edge stack and gets its own regional name", () => {
+            const region = parsePlatformConfig(raw({ environment: "prod", edgeStack: "prod" }, { stack: "prod-eu-west-1", region: "eu-west-1" }));
+            expect(region.edge).to.include({ ownsEdge: false, edgeStack: "prod", regionalHostname: "api.eu-west-1.shop.example.com", originHostname: "origin.shop.example.com" });
+        });
+
+        it("the token issuer's host defaults to the domain, so every region of an environment issues and accepts the same iss", () => {
+            const regions = ["ap-south-1", "us-east-1", "eu-west-1"].map((region) => parsePlatformConfig(raw({ environment: "prod" }, { region })));
+            expect(new Set(regions.map((c) => c.services.authHostname))).to.deep.equal(new Set(["shop.example.com"]));
+            expect(parsePlatformConfig(raw({ environment: "dev", authHostname: "auth.shop.example.com" })).services.authHostname).to.equal("auth.shop.example.com");
         });
     });
 

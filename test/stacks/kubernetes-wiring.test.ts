@@ -57,10 +57,13 @@ const CREATED_AT_RUN_TIME: AllowRule[] = [
      */
     {
         id: "kong-pods",
-        createdBy: "kong chart, templates/deployment.yaml: kong.selectorLabels, container ports proxy 8000, proxy-tls 8443, status 8100, webhook 8080",
-        objects: (index) => index.releases.filter((r) => r.chart === "kong").map((release) => pod(release.namespace, `kong pod (${release.name})`, {
-            "app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": release.name, "app.kubernetes.io/component": "app",
-        }, { proxy: 8000, "proxy-tls": 8443, status: 8100, webhook: 8080 }, release.name)),
+        createdBy: "kong chart, templates/deployment.yaml: kong.selectorLabels, container ports proxy (proxy.http.containerPort), proxy-tls 8443 only while proxy.tls.enabled, status 8100, webhook 8080",
+        objects: (index) => index.releases.filter((r) => r.chart === "kong").map((release) => {
+            const proxy = release.values.proxy as { http?: { containerPort?: number }; tls?: { enabled?: boolean } } | undefined;
+            return pod(release.namespace, `kong pod (${release.name})`, {
+                "app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": release.name, "app.kubernetes.io/component": "app",
+            }, { proxy: proxy?.http?.containerPort ?? 8000, ...(proxy?.tls?.enabled === false ? {} : { "proxy-tls": 8443 }), status: 8100, webhook: 8080 }, release.name);
+        }),
     },
     {
         id: "keycloakx-pods",
@@ -664,7 +667,7 @@ function flowTable(index: PlanIndex): FlowTable {
     const promOperator = monitoringPods.filter((p) => p.labels.app?.endsWith("-operator"));
     const watchers = [...kong, ...strimzi, ...entityOperators, ...redisOperator, ...eck, ...fluentBit, ...prometheus, ...byName("grafana"), ...byName("kube-state-metrics"), ...promOperator];
     need(watchers, apiServers, [443], "controllers, operators and Fluent Bit's kubernetes filter use the API server");
-    need([client], kong, [8000, 8443], "shoppers reach the proxy through the NLB (client IPs preserved)");
+    need([client], kong, [8000], "shoppers reach the proxy through the NLB's TLS listener, decrypted to Kong's HTTP port (client IPs preserved)");
     need([nlb], kong, [8100], "NLB health checks on the status port");
     need([controlPlane], kong, [8080], "the ingress controller's admission webhook");
     need([controlPlane], eck, [9443], "ECK's validating webhook");

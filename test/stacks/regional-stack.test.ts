@@ -46,11 +46,15 @@ describe("stacks/region (the offline plan of every shipped stack)", function () 
             expect(ofType(prod, "kubernetes:storage.k8s.io/v1:StorageClass").map((r) => r.inputs.provisioner)).to.include("efs.csi.aws.com");
         });
 
-        it("exports the public API and auth endpoints: the NLB the gateway's proxy Service got, and the shop realm", () => {
+        it("exports the region's API over TLS on its own name, the public URL and the shop realm on the public name", () => {
             const outputs = single(prod, "pulumi:pulumi:Stack").outputs as Record<string, string>;
-            expect(outputs.apiEndpoint).to.match(/^http:\/\/[a-z0-9-]+\.elb\.ap-south-1\.amazonaws\.com\/v1$/);
-            expect(outputs.authEndpoint).to.equal(outputs.apiEndpoint.replace(/\/v1$/, "/auth/realms/shop"));
-            expect(outputs.tokenIssuer).to.match(/\/auth\/realms\/shop$/);
+            expect(outputs).to.include({
+                apiEndpoint: "https://api.ap-south-1.shop.example.com/v1",
+                regionalApiUrl: "https://api.ap-south-1.shop.example.com",
+                publicUrl: "https://shop.example.com",
+                authEndpoint: "https://shop.example.com/auth/realms/shop",
+                tokenIssuer: "https://shop.example.com/auth/realms/shop",
+            });
         });
 
         it("serves the Kubernetes API on a private endpoint only (private by default)", () => {

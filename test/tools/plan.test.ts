@@ -21,7 +21,7 @@ describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report F
     this.timeout(180_000);
 
     it("exits 2 on a bad stack config with a one-line message naming the key", () => {
-        withStackFile("config:\n  aws:region: ap-south-1\n  ecommerce-platform:environment: dev\n  ecommerce-platform:vpcCidr: 10.1.0.0/16\n" +
+        withStackFile("config:\n  aws:region: ap-south-1\n  ecommerce-platform:environment: dev\n  ecommerce-platform:vpcCidr: 10.1.0.0/16\n  ecommerce-platform:domain: dev.shop.example.com\n" +
             "  ecommerce-platform:clusterPublicAccessCidrs: []\n  ecommerce-platform:systemNodeMinSize: 9\n  ecommerce-platform:keycloakAdminPassword:\n    secure: v1:x\n", (stack) => {
             const run = runPlan(stack);
             expect(run.exitCode).to.equal(2);
@@ -35,13 +35,13 @@ describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report F
             const run = runPlan(stack);
             expect(run.exitCode).to.equal(2);
             expect(run.stderr).to.include(`validating stack config: Stack '${stack}' is missing configuration values ` +
-                "'ecommerce-platform:keycloakAdminPassword' and 'ecommerce-platform:vpcCidr'");
+                "'ecommerce-platform:domain', 'ecommerce-platform:keycloakAdminPassword' and 'ecommerce-platform:vpcCidr'");
         });
     });
 
     describe("config as strict as Pulumi: exit 2 with one line naming the key", () => {
         /** A valid dev stack with `lines` added (or replacing the keycloak secret when they set it). */
-        const stackWith = (lines: string, zones = "") => "config:\n  aws:region: ap-south-1\n  ecommerce-platform:environment: dev\n" +
+        const stackWith = (lines: string, zones = "") => "config:\n  aws:region: ap-south-1\n  ecommerce-platform:environment: dev\n  ecommerce-platform:domain: dev.shop.example.com\n" +
             `  ecommerce-platform:vpcCidr: ${zones || "10.1.0.0/16"}\n  ecommerce-platform:clusterPublicAccessCidrs: []\n` +
             (lines.includes("keycloakAdminPassword") ? "" : "  ecommerce-platform:keycloakAdminPassword:\n    secure: v1:x\n") + lines;
         const cases: [string, string, string][] = [
@@ -157,7 +157,7 @@ describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report F
     it("never hands awsx a layout it would refuse: a VPC too small for its zones stops at config, naming vpcCidr", () => {
         // The mock VPC refuses what awsx refuses (test/tools/models/awsx-vpc.test.ts); the program sizes subnets from
         // the VPC and zone count and refuses, before any resource, what no sizing can fit.
-        withStackFile("config:\n  aws:region: ap-south-1\n  ecommerce-platform:environment: dev\n  ecommerce-platform:vpcCidr: 10.1.0.0/20\n" +
+        withStackFile("config:\n  aws:region: ap-south-1\n  ecommerce-platform:environment: dev\n  ecommerce-platform:vpcCidr: 10.1.0.0/20\n  ecommerce-platform:domain: dev.shop.example.com\n" +
             "  ecommerce-platform:availabilityZoneCount: 3\n  ecommerce-platform:clusterPublicAccessCidrs: []\n  ecommerce-platform:keycloakAdminPassword:\n    secure: v1:x\n", (stack) => {
             const run = runPlan(stack);
             expect(run.exitCode).to.equal(2);

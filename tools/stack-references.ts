@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { readStackSettings } from "./stack-config";
+
+/**
+ * What the offline engine knows of the project's other stacks: each is taken as deployed, with the outputs its own
+ * stack file implies. The program runs as a black box, so the derivation here restates what index.ts exports for the
+ * environment's edge (stacks/edge-zone.ts, EDGE_OUTPUTS), from the same config keys; test/tools/stack-references.test.ts
+ * holds the two equal by planning an owner and comparing its real outputs.
+ */
+
+/** The organization a self-managed backend (file://, s3://) gives every stack; the Pulumi Cloud uses the account's. */
+export const SELF_MANAGED_ORGANIZATION = "organization";
+
+export class StackReferenceError extends Error {}
+
+/**
+ * The placeholder id of a hosted zone the owner creates, from its domain (the mock cloud gives the owner's zone the
+ * same id): upper-case letters and digits starting with Z, as Route 53 writes them.
+ */
+export function mockZoneId(domain: string): string {
+    return `Z0MOCK${createHash("sha256").update(`zone/${domain}`).digest("hex").slice(0, 15)}`.toUpperCase();
+}
+
+export interface ProjectStacks {
+    /** The outputs of the stack a StackReference names (`<organization>/<project>/<stack>`, as the SDK sends it). */
+    outputsOf(name: string): Record<string, string>;
+    /** Existing hosted zones by id: those a stack file names with `hostedZoneId`, under that stack's domain. */
+    hostedZones(): Record<string, string>;
+}
+
+export function projectStacks(root: string, project: string, organization: string): ProjectStacks {
+    const configOf = (stack: string) => readStackSettings(stack, root).config;
+    const key = (name: string) => `${project}:${name}`;
+
+    const outputsOf = (name: string, seen: string[] = []): Record<string, string> => {
+        const parts = name.split("/");
+        if (parts.length !== 3) throw new StackReferenceError(`stack reference "${name}": expected <organization>/<project>/<stack>`);
+        const [org, proj, stack] = parts;
+        if (org !== organization || proj !== project) {
+            throw new StackReferenceError(`stack reference "${name}": the offline engine knows only this project's stacks (${organization}/${project}/<stack>)`);
+        }
+        if (!existsSync(join(root, `Pulumi.${stack}.yaml`))) throw new StackReferenceError(`stack reference "${name}": no stack ${stack} (no Pulumi.${stack}.yaml beside Pulumi.yaml)`);
+        if (seen.includes(stack)) throw new StackReferenceError(`stack reference "${name}": edgeStack forms a cycle (${[...seen, stack].join(" -> ")})`);
+        const config = configOf(stack);
+        const domain = config[key("domain")];
+        if (!domain) throw new StackReferenceError(`stack reference "${name}": stack ${stack} sets no ${key("domain")}`);
+        const edgeStack = config[key("edgeStack")] ?? "";
+        // A stack that does not own the edge exports the zone it read from its own owner.
+        const hostedZoneId = edgeStack
+            ? outputsOf(`${organization}/${project}/${edgeStack}`, [...seen, stack]).hostedZoneId
+            : config[key("hostedZoneId")] || mockZoneId(domain);
+        return { domain, hostedZoneId, originHostname: `origin.${domain}`, publicUrl: `https://${domain}` };
+    };
+
+    const hostedZones = (): Record<string, string> => {
+        const zones: Record<string, string> = {};
+        for (const file of readdirSync(root)) {
+            const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(file)?.[1];
+            if (!stack) continue;
+            try {
+                const config = configOf(stack);
+                const id = config[key("hostedZoneId")];
+                if (id && config[key("domain")]) zones[id] = config[key("domain")];
+            } catch {
+                // A stack file the CLI would refuse names no zone; planning that stack reports why.
+            }
+        }
+        return zones;
+    };
+
+    return { outputsOf: (name) => outputsOf(name), hostedZones };
+}
