@@ -20,3 +20,5 @@ export const apiImage = region.apiImage;
 export const apiEndpoint = region.apiEndpoint;
 export const authEndpoint = region.authEndpoint;
 export const tokenIssuer = region.tokenIssuer;
+// integration: the regions branch decides the edge's outputs; until then the owner exports what composeEdge returns.
+export const edge = region.edge;

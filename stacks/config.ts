@@ -8,6 +8,8 @@ export const CAPACITY_TYPES = ["spot", "on-demand"] as const;
 export const ARCHITECTURES = ["arm64", "amd64"] as const;
 export const NAT_STRATEGIES = ["single", "one-per-az"] as const;
 /** CloudWatch Logs accepts only these retention periods (days). */
+/** CloudFront price classes: 100 = North America, Europe, Israel; 200 adds Asia (India included), the Middle East and Africa; All adds South America and Oceania. */
+export const CLOUDFRONT_PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** The whole stack configuration, parsed and validated once. Components receive slices of it as plain arguments. */
@@ -71,6 +73,27 @@ export interface PlatformConfig {
         alertEmail: string;
         grafanaEnabled: boolean;
     };
+    /** The global edge. CONTRACT with the regions branch: these three keys and their meaning. */
+    edge: {
+        /** Public name of the shop (e.g. shop.example.com); empty: this stack has no public edge. */
+        domain: string;
+        /** The stack that owns the edge (e.g. "prod"); empty: this stack owns it (CloudFront, WAF, zone). */
+        edgeStack: string;
+        /** An existing public hosted zone for `domain` (Z...); empty: the owner stack creates the zone. */
+        hostedZoneId: string;
+    };
+    /** CloudFront, WAF and Shield settings of the edge-owning stack. */
+    cdn: {
+        priceClass: (typeof CLOUDFRONT_PRICE_CLASSES)[number];
+        /** Shield Advanced protections (requires the organisation's paid subscription; see the README). */
+        shieldAdvanced: boolean;
+        /** Requests one client IP may make in any 5-minute window before the WAF blocks it. */
+        wafRateLimitPer5Minutes: number;
+    };
+    analytics: {
+        /** Athena stops (and bills no further) any query of the workgroup that scans more than this. */
+        athenaBytesScannedCutoffMib: number;
+    };
     /**
      * Keeper of every password the program generates (Redis, Elasticsearch file-realm users, Kafka SCRAM users,
      * database roles): a new value rotates them all in one `pulumi up`, and checksum annotations roll the pods.
@@ -112,6 +135,7 @@ export const CONFIG_KEYS = [
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl",
     "authHostname", "logRetentionDays", "secretRotationEpoch",
+    "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
 
@@ -178,7 +202,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             monitoringIntervalSeconds: read.integer("dbMonitoringIntervalSeconds", profile.dbMonitoringIntervalSeconds, 0, 60),
         },
         services: {
-            authHostname: read.string("authHostname", "", (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : `"${v}" is not a DNS host name such as auth.shop.example.com`),
+            authHostname: read.string("authHostname", "", (v) => v === "" || isHostname(v) ? undefined : `"${v}" is not a DNS host name such as auth.shop.example.com`),
             logRetentionDays: read.integer("logRetentionDays", profile.logRetentionDays, 1, 3650),
         },
         api: {
@@ -189,6 +213,21 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         monitoring: {
             alertEmail: read.string("alertEmail", "", (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : `"${v}" is not an e-mail address`),
             grafanaEnabled: read.boolean("grafanaEnabled", profile.grafanaEnabled),
+        },
+        edge: {
+            domain: read.string("domain", "", (v) => v === "" || isHostname(v) ? undefined : `"${v}" is not a DNS name such as shop.example.com`),
+            edgeStack: read.string("edgeStack", "", (v) => v === "" || /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/.test(v) ? undefined : `"${v}" is not a stack name such as prod or acme/ecommerce-platform/prod`),
+            hostedZoneId: read.string("hostedZoneId", "", (v) => v === "" || /^Z[A-Z0-9]{1,31}$/.test(v) ? undefined : `"${v}" is not a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ`),
+        },
+        cdn: {
+            priceClass: read.oneOf("cloudFrontPriceClass", CLOUDFRONT_PRICE_CLASSES, profile.cloudFrontPriceClass),
+            shieldAdvanced: read.boolean("shieldAdvanced", profile.shieldAdvanced),
+            // WAF accepts 10 to 2,000,000,000 requests per evaluation window.
+            wafRateLimitPer5Minutes: read.integer("wafRateLimitPer5Minutes", 2000, 10, 2_000_000_000),
+        },
+        analytics: {
+            // Athena's smallest cutoff is 10 MB; 1 TiB is the largest the pack's advisory rule accepts by default.
+            athenaBytesScannedCutoffMib: read.integer("athenaBytesScannedCutoffMib", 1024, 10, 1_048_576),
         },
         secretRotationEpoch: read.string("secretRotationEpoch", "1", (v) => /^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : `"${v}" must be 1-64 letters, digits, ".", "_" or "-" (a counter or a date such as 2026-12-01)`),
         secrets: {
@@ -269,6 +308,10 @@ function imageReferenceProblem(value: string): string | undefined {
     const tag = /^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(value)?.[1];
     if (!tag) return `"${value}" is not an image reference such as 123456789012.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.4.2`;
     return tag === "latest" ? `"${value}" uses the mutable tag latest; pin a version tag or a digest` : undefined;
+}
+
+function isHostname(value: string): boolean {
+    return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(value);
 }
 
 function instanceTypeProblem(value: string): string | undefined {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws/provider";
+import * as route53 from "@pulumi/aws/route53";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { Cluster } from "../components/cluster";
 import { Database } from "../components/database";
@@ -13,8 +14,9 @@ import { SharedStorage } from "../components/shared-storage";
 import { SHOP_NAMESPACE, composeShopApi } from "./shop-api";
 import { composeClusterServices } from "./cluster-services";
 import { composeNetworkPolicies } from "./network-policies";
+import { composeEdge, EdgeOutputs } from "./edge";
 import type { PlatformConfig } from "./config";
-import { clusterNameOf, platformTags } from "./tags";
+import { awsProviderArgs, clusterNameOf } from "./tags";
 
 /** What a regional stack exports. */
 export interface RegionalStackOutputs {
@@ -33,16 +35,15 @@ export interface RegionalStackOutputs {
     authEndpoint: pulumi.Output<string>;
     /** The `iss` claim of the shop realm's tokens. */
     tokenIssuer: string;
+    /** The global edge, in the stack that owns it. */
+    edge?: EdgeOutputs;
 }
 
 /** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
 export function composeRegionalStack(config: PlatformConfig): RegionalStackOutputs {
     const prefix = config.environment;
     const clusterName = clusterNameOf(config);
-    const awsProvider = new aws.Provider(`${prefix}-aws`, {
-        region: config.region as aws.ProviderArgs["region"],
-        defaultTags: { tags: platformTags(config) },
-    });
+    const awsProvider = new aws.Provider(`${prefix}-aws`, awsProviderArgs(config));
     const withAws = { providers: { aws: awsProvider } };
     const account = getCallerIdentityOutput({}, { provider: awsProvider });
 
@@ -125,7 +126,14 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         opts: withCluster,
     });
 
-    const api = composeShopApi({ config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, opts: withCluster });
+    // integration: replaced by the regions branch (zone creation or lookup, origin.<domain>, the owner test).
+    const edge = config.edge.domain && config.edge.edgeStack === ""
+        ? composeEdge({ config, zoneId: edgeZoneForTesting(config, awsProvider), domain: config.edge.domain, originHostname: `origin.${config.edge.domain}`, opts: withAws })
+        : undefined;
+
+    const api = composeShopApi({
+        config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, analyticsBucket: edge?.analyticsBucketName, opts: withCluster,
+    });
 
     composeNetworkPolicies({
         network: clusterNetwork(config.network.cidrBlock),
@@ -148,7 +156,14 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
             ? pulumi.output(`https://${config.services.authHostname}/auth/realms/shop`)
             : pulumi.interpolate`http://${services.gateway.publicHostname}/auth/realms/shop`,
         tokenIssuer: services.identity.issuerUrl,
+        edge,
     };
+}
+
+/** integration: replaced by the regions branch, which owns the hosted zone. */
+function edgeZoneForTesting(config: PlatformConfig, provider: aws.Provider): pulumi.Input<string> {
+    if (config.edge.hostedZoneId) return config.edge.hostedZoneId;
+    return new route53.Zone(`${config.environment}-zone`, { name: config.edge.domain, comment: `Public zone of ${config.edge.domain}` }, { provider }).zoneId;
 }
 
 /** Graviton instance families carry a "g" after the generation digit (m7g, t4g, c7gn, r8g). */
