@@ -33,12 +33,12 @@ export class Analytics extends pulumi.ComponentResource {
     readonly prefix = DAILY_AGGREGATES_PREFIX;
 
     constructor(name: string, args: AnalyticsArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        super("ecommerce:analytics:Analytics", name, {}, opts);
-        const child = { parent: this };
         const cutoffMib = args.bytesScannedCutoffMib ?? 1024;
         if (!Number.isInteger(cutoffMib) || cutoffMib < 10) throw new Error(`${name}: bytesScannedCutoffMib must be an integer of at least 10 (Athena's minimum is 10 MB), got ${cutoffMib}`);
         const firstDay = args.firstDay ?? "2026-01-01";
         if (!/^\d{4}-\d{2}-\d{2}$/.test(firstDay)) throw new Error(`${name}: firstDay must be YYYY-MM-DD, got ${firstDay}`);
+        super("ecommerce:analytics:Analytics", name, {}, opts);
+        const child = { parent: this };
 
         // S3 leaves objects under 128 KiB in Standard by default (a transition would cost more than it saves), so
         // the tiny daily files stay there; larger exports tier down as they age.
