@@ -57,7 +57,8 @@ export class PrivateBucket extends pulumi.ComponentResource {
         }, child);
         const versioning = new s3.BucketVersioning(name, {
             bucket,
-            versioningConfiguration: { status: args.versioning ? "Enabled" : "Suspended" },
+            // "Disabled" leaves a never-versioned bucket as it is ("Suspended" would record a versioning state).
+            versioningConfiguration: { status: args.versioning ? "Enabled" : "Disabled" },
         }, child);
         const lifecycle = new s3.BucketLifecycleConfiguration(name, {
             bucket,
