@@ -78,18 +78,22 @@ export class PrivateBucket extends pulumi.ComponentResource {
     private readonly bucketName: string;
     private policy?: s3.BucketPolicy;
 
-    /** Sets the bucket policy: TLS only, plus `statements` built from the bucket's ARN. Once per bucket. */
-    grant(statements: (bucketArn: string) => pulumi.Input<PolicyStatement[]>): s3.BucketPolicy {
+    /**
+     * Sets the bucket policy: TLS only, plus `statements` built from the bucket's ARN. Once per bucket. The statements
+     * are combined at the top level (not inside an apply on the ARN), so the policy depends on what they refer to
+     * (the distribution) even in a preview, when the ARN is unknown.
+     */
+    grant(statements: (bucketArn: pulumi.Output<string>) => pulumi.Input<PolicyStatement[]>): s3.BucketPolicy {
         if (this.policy) throw new Error("PrivateBucket.grant: the bucket policy is already set; pass every statement at once");
         this.policy = new s3.BucketPolicy(this.bucketName, {
             bucket: this.name,
-            policy: pulumi.all([this.arn]).apply(([arn]) => pulumi.output(statements(arn)).apply((extra) => policyDocument([
+            policy: pulumi.all([this.arn, pulumi.output(statements(this.arn))]).apply(([arn, extra]) => policyDocument([
                 {
                     Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*",
                     Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": false } },
                 },
-                ...extra,
-            ]))),
+                ...(extra as PolicyStatement[]),
+            ])),
         // A policy written before the access block would be judged against the account's defaults first.
         }, { parent: this, dependsOn: this.settings });
         this.ready.push(this.policy);

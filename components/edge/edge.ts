@@ -133,12 +133,12 @@ export class Edge extends pulumi.ComponentResource {
         }, { ...inUsEast1, dependsOn: assets.ready });
 
         // Only this distribution, signing as CloudFront, may read; nothing may write through it.
-        assets.grant((bucketArn) => distribution.arn.apply((distributionArn) => [{
+        assets.grant((bucketArn) => pulumi.all([bucketArn, distribution.arn]).apply(([bucket, distributionArn]) => [{
             Sid: "CloudFrontReadsThroughOriginAccessControl",
             Effect: "Allow" as const,
             Principal: { Service: "cloudfront.amazonaws.com" },
             Action: "s3:GetObject",
-            Resource: `${bucketArn}/*`,
+            Resource: `${bucket}/*`,
             Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
         }]));
 
