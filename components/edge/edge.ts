@@ -130,7 +130,7 @@ export class Edge extends pulumi.ComponentResource {
             orderedCacheBehaviors: [apiBehaviour(`${API_PATH_PREFIX}/*`, true), apiBehaviour("/auth/*", false)],
             restrictions: { geoRestriction: { restrictionType: "none" } },
             viewerCertificate: { acmCertificateArn: certificate.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" },
-        }, { ...inUsEast1, dependsOn: assets.ready });
+        }, { ...inUsEast1, dependsOn: [...assets.ready] });
 
         // Only this distribution, signing as CloudFront, may read; nothing may write through it.
         assets.grant((bucketArn) => pulumi.all([bucketArn, distribution.arn]).apply(([bucket, distributionArn]) => [{
