@@ -27,3 +27,5 @@ export const originHostname = region.originHostname;
 export const publicUrl = region.publicUrl;
 export const regionalApiUrl = region.regionalApiUrl;
 export const healthCheckId = region.healthCheckId;
+// The global edge and the data lake, in the stack that owns them (undefined elsewhere).
+export const edge = region.edge;

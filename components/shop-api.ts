@@ -15,6 +15,7 @@ import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { ShopApiJobs } from "./shop-api-jobs";
 import { ShopSearchIndexer } from "./shop-search-indexer";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
+import { DAILY_AGGREGATES_PREFIX } from "./analytics/daily-aggregates-table";
 
 /**
  * Where the API image comes from: a reference CI already pushed, with the architectures its manifest covers; or built
@@ -81,8 +82,6 @@ export const SHOP_API_PORT = 8080;
 const IMAGE_UID = 65532;
 const DB_ROLE = "shop_api";
 const DB_NAME = "shop";
-/** Key prefix of the analysis job's exports in the analytics bucket. */
-const ANALYTICS_PREFIX = "daily_aggregates";
 
 /**
  * The shop API in one region: ECR repository and image, its own database role that logs in with IAM database
@@ -168,7 +167,7 @@ export class ShopApi extends pulumi.ComponentResource {
             policy: pulumi.all([this.databaseUserArn, args.connections.analyticsBucket]).apply(([dbUser, bucket]) => policyDocument([
                 { Sid: "ConnectAsOwnDatabaseRole", Effect: "Allow", Action: "rds-db:connect", Resource: dbUser },
                 // The analysis job writes one object per day under this prefix (app/src/jobs/analytics-sink.ts), nothing else.
-                ...(bucket ? [{ Sid: "WriteDailyAggregates", Effect: "Allow" as const, Action: "s3:PutObject", Resource: `arn:aws:s3:::${bucket}/${ANALYTICS_PREFIX}/*` }] : []),
+                ...(bucket ? [{ Sid: "WriteDailyAggregates", Effect: "Allow" as const, Action: "s3:PutObject", Resource: `arn:aws:s3:::${bucket}/${DAILY_AGGREGATES_PREFIX}/*` }] : []),
             ])),
         }, child);
 

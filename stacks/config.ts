@@ -9,6 +9,8 @@ export const CAPACITY_TYPES = ["spot", "on-demand"] as const;
 export const ARCHITECTURES = ["arm64", "amd64"] as const;
 export const NAT_STRATEGIES = ["single", "one-per-az"] as const;
 /** CloudWatch Logs accepts only these retention periods (days). */
+/** CloudFront price classes: 100 = North America, Europe, Israel; 200 adds Asia (India included), the Middle East and Africa; All adds South America and Oceania. */
+export const CLOUDFRONT_PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** The whole stack configuration, parsed and validated once. Components receive slices of it as plain arguments. */
@@ -91,6 +93,18 @@ export interface PlatformConfig {
         alertEmail: string;
         grafanaEnabled: boolean;
     };
+    /** CloudFront, WAF and Shield settings of the edge-owning stack. */
+    cdn: {
+        priceClass: (typeof CLOUDFRONT_PRICE_CLASSES)[number];
+        /** Shield Advanced protections (requires the organisation's paid subscription; see the README). */
+        shieldAdvanced: boolean;
+        /** Requests one client IP may make in any 5-minute window before the WAF blocks it. */
+        wafRateLimitPer5Minutes: number;
+    };
+    analytics: {
+        /** Athena stops (and bills no further) any query of the workgroup that scans more than this. */
+        athenaBytesScannedCutoffMib: number;
+    };
     /**
      * Keeper of every password the program generates (Redis, Elasticsearch file-realm users, Kafka SCRAM users,
      * database roles): a new value rotates them all in one `pulumi up`, and checksum annotations roll the pods.
@@ -131,7 +145,8 @@ export const CONFIG_KEYS = [
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl",
-    "authHostname", "logRetentionDays", "secretRotationEpoch", "domain", "edgeStack", "hostedZoneId",
+    "authHostname", "logRetentionDays", "secretRotationEpoch",
+    "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
 
@@ -227,6 +242,16 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         monitoring: {
             alertEmail: read.string("alertEmail", "", (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : `"${v}" is not an e-mail address`),
             grafanaEnabled: read.boolean("grafanaEnabled", profile.grafanaEnabled),
+        },
+        cdn: {
+            priceClass: read.oneOf("cloudFrontPriceClass", CLOUDFRONT_PRICE_CLASSES, profile.cloudFrontPriceClass),
+            shieldAdvanced: read.boolean("shieldAdvanced", profile.shieldAdvanced),
+            // WAF accepts 10 to 2,000,000,000 requests per evaluation window.
+            wafRateLimitPer5Minutes: read.integer("wafRateLimitPer5Minutes", 2000, 10, 2_000_000_000),
+        },
+        analytics: {
+            // Athena's smallest cutoff is 10 MB; 1 TiB is the largest the pack's advisory rule accepts by default.
+            athenaBytesScannedCutoffMib: read.integer("athenaBytesScannedCutoffMib", 1024, 10, 1_048_576),
         },
         secretRotationEpoch: read.string("secretRotationEpoch", "1", (v) => /^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : `"${v}" must be 1-64 letters, digits, ".", "_" or "-" (a counter or a date such as 2026-12-01)`),
         secrets: {

@@ -27,6 +27,8 @@ export interface EnvironmentProfile {
     dbMonitoringIntervalSeconds: number;
     grafanaEnabled: boolean;
     logRetentionDays: number;
+    cloudFrontPriceClass: "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
+    shieldAdvanced: boolean;
 }
 
 export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
@@ -54,6 +56,9 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         dbMonitoringIntervalSeconds: 0,
         grafanaEnabled: false,
         logRetentionDays: 7,
+        // Edges in North America, Europe and Israel only: the cheapest class; developers elsewhere see more latency.
+        cloudFrontPriceClass: "PriceClass_100",
+        shieldAdvanced: false,
     },
     prod: {
         // One NAT gateway per AZ: a zone failure must not cut the other zones off the internet.
@@ -78,5 +83,10 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         dbMonitoringIntervalSeconds: 60,
         grafanaEnabled: true,
         logRetentionDays: 30,
+        // Shoppers near every region the platform runs in: 200 adds India (ap-south-1's market) to North America
+        // (us-east-1) and Europe (eu-west-1); All would add South America and Oceania, where no region serves.
+        cloudFrontPriceClass: "PriceClass_200",
+        // A one-year, organisation-wide paid subscription must exist first (README): turned on per stack, never by default.
+        shieldAdvanced: false,
     },
 };

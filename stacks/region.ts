@@ -17,8 +17,9 @@ import { SHOP_NAMESPACE, composeShopApi } from "./shop-api";
 import { composeClusterServices } from "./cluster-services";
 import { composeNetworkPolicies } from "./network-policies";
 import { edgeZone } from "./edge-zone";
+import { composeEdge, type EdgeOutputs } from "./edge";
 import type { PlatformConfig } from "./config";
-import { clusterNameOf, platformTags } from "./tags";
+import { awsProviderArgs, clusterNameOf } from "./tags";
 
 /** What a regional stack exports. */
 export interface RegionalStackOutputs {
@@ -47,16 +48,15 @@ export interface RegionalStackOutputs {
     regionalApiUrl: string;
     /** The Route 53 health check that takes this region out of latency routing. */
     healthCheckId: pulumi.Output<string>;
+    /** The global edge, in the stack that owns it. */
+    edge?: EdgeOutputs;
 }
 
 /** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
 export function composeRegionalStack(config: PlatformConfig): RegionalStackOutputs {
     const prefix = config.environment;
     const clusterName = clusterNameOf(config);
-    const awsProvider = new aws.Provider(`${prefix}-aws`, {
-        region: config.region as aws.ProviderArgs["region"],
-        defaultTags: { tags: platformTags(config) },
-    });
+    const awsProvider = new aws.Provider(`${prefix}-aws`, awsProviderArgs(config));
     const withAws = { providers: { aws: awsProvider } };
     const account = getCallerIdentityOutput({}, { provider: awsProvider });
 
@@ -139,10 +139,10 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         zoneId: zone.zoneId,
     }, withAws);
 
-    // ---- EDGE: the edge-owning stack composes the global edge here (integrator wires stacks/edge.ts) ----------------
-    // if (config.edge.ownsEdge) composeEdge({ config, zoneId: zone.zoneId, domain: config.edge.domain,
-    //     originHostname: config.edge.originHostname, ... });
-    // -------------------------------------------------------------------------------------------------------------
+    // The global edge (CloudFront, WAF, static site, data lake) exists once per environment, in the stack that owns it.
+    const edge = config.edge.ownsEdge
+        ? composeEdge({ config, zoneId: zone.zoneId, domain: config.edge.domain, originHostname: config.edge.originHostname, opts: withAws })
+        : undefined;
 
     const services = composeClusterServices({
         config, cluster, database, accountId: account.accountId,
@@ -154,7 +154,9 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         opts: withCluster,
     });
 
-    const api = composeShopApi({ config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, opts: withCluster });
+    const api = composeShopApi({
+        config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, analyticsBucket: edge?.analyticsBucketName, opts: withCluster,
+    });
 
     composeNetworkPolicies({
         network: clusterNetwork(config.network.cidrBlock),
@@ -191,6 +193,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         publicUrl: config.edge.publicUrl,
         regionalApiUrl: endpoint.regionalUrl,
         healthCheckId: endpoint.healthCheckId,
+        edge,
     };
 }
 

@@ -17,6 +17,8 @@ export interface ShopApiInputs {
     nodePools: pulumi.Resource[];
     /** Where the database bootstrap Jobs (which hold the master secret) run. */
     databaseBootstrap: BootstrapPlacement;
+    /** The data-lake bucket the analyse job exports to (the edge-owning stack's Analytics); none: it writes only to PostgreSQL. */
+    analyticsBucket?: pulumi.Input<string>;
     opts: pulumi.ComponentResourceOptions;
 }
 
@@ -26,7 +28,7 @@ const KAFKA_USER = "shop-api";
 const INDEXER_KAFKA_USER = "shop-search-indexer";
 
 /** The shop API in this region, wired to the database, Redis, Kafka, Elasticsearch and Keycloak of the same region. */
-export function composeShopApi({ config, cluster, database, services, databaseBootstrap, nodePools, opts }: ShopApiInputs): ShopApi {
+export function composeShopApi({ config, cluster, database, services, databaseBootstrap, nodePools, analyticsBucket, opts }: ShopApiInputs): ShopApi {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const { redis, kafka, search, identity, gateway, monitoring } = services;
@@ -53,6 +55,7 @@ export function composeShopApi({ config, cluster, database, services, databaseBo
             elasticsearch: { url: search.url, username: search.searchClient.username, password: search.searchClient.password, caCertPem: search.caCertPem },
             oidcIssuer: identity.issuerUrl,
             oidcJwksUrl: identity.jwksUrl,
+            analyticsBucket,
         },
         gateway: { ingressClassName: gateway.ingressClassName, jwtPlugin: gateway.jwtPluginName },
         // Prometheus (namespace "monitoring") scrapes the API only where it runs; elsewhere no such namespace exists.

@@ -16,3 +16,11 @@ export function platformTags(config: PlatformConfig): Record<string, string> {
 export function clusterNameOf(config: PlatformConfig): string {
     return `${config.project}-${config.stack}`.slice(0, 100);
 }
+
+/**
+ * Settings of every AWS provider a stack creates: its own region by default, or another one (us-east-1 for what
+ * CloudFront requires there), always with the platform's default tags.
+ */
+export function awsProviderArgs(config: PlatformConfig, region: string = config.region): { region: string; defaultTags: { tags: Record<string, string> } } {
+    return { region, defaultTags: { tags: platformTags(config) } };
+}

@@ -119,6 +119,42 @@ const OUTPUTS: Record<string, OutputMock> = {
         const alarmName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
         return { name: alarmName, arn: arn(ctx, "cloudwatch", `alarm:${alarmName}`) };
     },
+    // S3: the id is the bucket's name; Pulumi autonames `bucket` (name + "-" + 7 hex) when the program gives none.
+    "aws:s3/bucket:Bucket": (name, inputs, ctx) => {
+        const bucket = String(inputs.bucket ?? `${name}-${ctx.hex().slice(0, 7)}`);
+        return {
+            bucket, arn: `arn:aws:s3:::${bucket}`, region: ctx.region,
+            bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${ctx.region}.amazonaws.com`,
+        };
+    },
+    // CloudFront is global: ARNs carry no region; every distribution answers in Route 53's fixed CloudFront zone
+    // (Route 53 API reference, AliasTarget: "CloudFront distribution: Specify Z2FDTNDATAQYW2").
+    "aws:cloudfront/distribution:Distribution": (_name, _inputs, ctx) => ({
+        arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:distribution/${ctx.id}`,
+        domainName: `d${ctx.hex("domain").slice(0, 13)}.cloudfront.net`,
+        hostedZoneId: "Z2FDTNDATAQYW2", status: "Deployed", etag: `E${ctx.hex("etag").slice(0, 13).toUpperCase()}`,
+        callerReference: `mock-${ctx.hex("ref").slice(0, 12)}`, inProgressValidationBatches: 0, loggingV1Enabled: false,
+    }),
+    "aws:cloudfront/originAccessControl:OriginAccessControl": (_name, _inputs, ctx) => ({ arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:origin-access-control/${ctx.id}`, etag: "EMOCKETAG" }),
+    "aws:cloudfront/function:Function": (name, inputs, ctx) => ({
+        arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:function/${String(inputs.name ?? name)}`,
+        etag: `E${ctx.hex("etag").slice(0, 13).toUpperCase()}`, liveStageEtag: `E${ctx.hex("live").slice(0, 13).toUpperCase()}`, status: "UNASSOCIATED",
+    }),
+    // Web ACLs of scope CLOUDFRONT live in us-east-1 under "global"; REGIONAL ones under "regional".
+    "aws:wafv2/webAcl:WebAcl": (name, inputs, ctx) => {
+        const aclName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
+        const scope = inputs.scope === "CLOUDFRONT" ? "global" : "regional";
+        return { name: aclName, arn: arn(ctx, "wafv2", `${scope}/webacl/${aclName}/${ctx.id}`), capacity: 1127, lockToken: `mock-${ctx.hex("lock").slice(0, 8)}` };
+    },
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": (name, inputs, ctx) => ({ arn: arn(ctx, "logs", `delivery-source:${String(inputs.name ?? name)}`), service: "cloudfront" }),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": (name, inputs, ctx) => ({
+        arn: arn(ctx, "logs", `delivery-destination:${String(inputs.name ?? name)}`), deliveryDestinationType: "CWL",
+    }),
+    "aws:cloudwatch/logDelivery:LogDelivery": (_name, _inputs, ctx) => ({ arn: arn(ctx, "logs", `delivery:${ctx.id}`) }),
+    "aws:shield/protection:Protection": (_name, _inputs, ctx) => ({ arn: `arn:aws:shield::${MOCK_ACCOUNT_ID}:protection/${ctx.id}` }),
+    "aws:glue/catalogDatabase:CatalogDatabase": (name, inputs, ctx) => ({ arn: arn(ctx, "glue", `database/${String(inputs.name ?? name)}`), catalogId: MOCK_ACCOUNT_ID }),
+    "aws:glue/catalogTable:CatalogTable": (name, inputs, ctx) => ({ arn: arn(ctx, "glue", `table/${String(inputs.databaseName)}/${String(inputs.name ?? name)}`), catalogId: MOCK_ACCOUNT_ID }),
+    "aws:athena/workgroup:Workgroup": (name, inputs, ctx) => ({ arn: arn(ctx, "athena", `workgroup/${String(inputs.name ?? name)}`) }),
     // Generated values are visibly placeholders; the program must still treat them as secrets.
     "random:index/randomPassword:RandomPassword": (_name, _inputs, ctx) => ({
         result: `mock-password-${ctx.hex().slice(0, 16)}`, bcryptHash: `$2a$10$mock${ctx.hex("bcrypt").slice(0, 49)}`,
@@ -160,7 +196,13 @@ const ID_PREFIXES: Record<string, string> = {
     "aws:ec2/eip:Eip": "eipalloc-mock",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-mock",
     "aws:route53/healthCheck:HealthCheck": "mock-hc-",
+    "aws:cloudfront/distribution:Distribution": "EMOCK",
+    "aws:cloudfront/originAccessControl:OriginAccessControl": "EOACMOCK",
+    "aws:shield/protection:Protection": "mock-protection-",
 };
+
+/** Types whose id is one of their own outputs (an S3 bucket's id is its name). */
+const ID_FROM_STATE: Record<string, string> = { "aws:s3/bucket:Bucket": "bucket", "aws:route53/zone:Zone": "zoneId" };
 
 /**
  * Multi-language components whose children the engine sees but the mock monitor does not: their models say what
@@ -299,8 +341,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
         if (model) return { id: undefined, state: this.expand(args.type, args.name, args.inputs, model) };
         const hasId = args.custom || args.type.startsWith("pulumi:providers:");
         // A zone's placeholder id follows its domain, so the owner's plan and its stack references agree on it.
-        const id = args.id || (args.type === ZONE ? mockZoneId(String(args.inputs.name)) : this.idOf(args.type, args.name));
+        let id = args.id || (args.type === ZONE ? mockZoneId(String(args.inputs.name)) : this.idOf(args.type, args.name));
         const state = this.stateOf(args.type, args.name, args.inputs, id, args.provider);
+        const idField = ID_FROM_STATE[args.type];
+        if (idField && !args.id && typeof state[idField] === "string") id = state[idField] as string;
         // A read (`Service.get`) of a LoadBalancer Service: the AWS Load Balancer Controller has written the NLB's name.
         if (args.id && args.type === "kubernetes:core/v1:Service") Object.assign(state, loadBalancerStatus(args.id, this.regionOf(args.provider)));
         // An empty id is how the monitor reports "not created yet": the SDK resolves `id` as unknown.

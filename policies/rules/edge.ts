@@ -4,6 +4,7 @@
  */
 import type { ReportViolation } from "@pulumi/policy";
 import { refersTo } from "../lib/companions";
+import { forEachStatement } from "../lib/iam";
 import { Rule, resourceRule, stackRule } from "../lib/policy";
 import { asArray, asBool, asRecord, asString, asStringList, forEachKnown, isRecord, isUnknownValueError, itemReaders, parseJsonDocument, Props, readForMatching } from "../lib/values";
 
@@ -11,6 +12,26 @@ const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
 const WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration";
 const RECORD = "aws:route53/record:Record";
+const ORIGIN_ACCESS_CONTROL = "aws:cloudfront/originAccessControl:OriginAccessControl";
+const LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource";
+const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+
+/** <bucket>.s3.amazonaws.com, <bucket>.s3.<region>.amazonaws.com, <bucket>.s3-<region>.amazonaws.com, dual-stack. */
+const S3_REST_ENDPOINT = /\.s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/i;
+
+/**
+ * Whether a reference (a web ACL's ARN, an origin access control's id) is set. A first preview does not know the
+ * value the program wires from the resource it creates, but it is set: a reference the program never wired is absent
+ * or empty, which the preview knows too.
+ */
+function isWired(read: () => unknown): boolean {
+    try {
+        return (asString(read()) ?? "") !== "";
+    } catch (e) {
+        if (isUnknownValueError(e)) return true;
+        throw e;
+    }
+}
 
 const SECURE_VIEWER_POLICIES = ["https-only", "redirect-to-https"];
 
@@ -86,17 +107,17 @@ export const cloudfrontTlsMinVersion = resourceRule<TlsConfig>({
 
 export const cloudfrontWafAttached = resourceRule({
     name: "cloudfront-waf-attached",
-    description: "Every CloudFront distribution is protected by a WAFv2 web ACL (webAclId).",
+    description: "Every CloudFront distribution is protected by a WAFv2 web ACL (webAclId; an ARN the program wires from its web ACL counts during a preview).",
     enforcementLevel: "mandatory",
     types: [DISTRIBUTION],
     validate: (props, _args, report) => {
-        if ((asString(props["webAclId"]) ?? "") === "") report("webAclId is not set.");
+        if (!isWired(() => props["webAclId"])) report("webAclId is not set: the distribution is served without a web ACL.");
     },
 });
 
 export const cloudfrontS3OriginAccessControl = resourceRule({
     name: "cloudfront-s3-origin-access-control",
-    description: "S3 origins are reached through origin access control (originAccessControlId), so the bucket stays private; no website endpoints, no legacy OAI.",
+    description: "S3 origins are reached through origin access control (originAccessControlId), so the bucket stays private; no website or S3 endpoints as custom origins (they need a public bucket), no legacy OAI.",
     enforcementLevel: "mandatory",
     types: [DISTRIBUTION],
     validate: (props, _args, report) => {
@@ -104,18 +125,66 @@ export const cloudfrontS3OriginAccessControl = resourceRule({
             const id = asString(o["originId"]) ?? "?";
             // A VPC origin (private ALB, NLB or instance) is neither S3 nor reachable from the internet.
             if (asArray(o["vpcOriginConfig"]).length > 0) continue;
-            const hasOac = (asString(o["originAccessControlId"]) ?? "") !== "";
+            const hasOac = isWired(() => o["originAccessControlId"]);
             if (asArray(o["customOriginConfig"]).length > 0) {
-                // A custom origin pointing at an S3 website endpoint needs a public bucket. The domain is read only to
-                // classify the origin, so an unknown domain (preview) does not abort the rule.
+                // A custom origin pointing at an S3 endpoint (website or REST) is fetched unsigned: it only works on a
+                // public bucket. The domain is read only to classify the origin, so an unknown domain does not abort.
                 const domain = readForMatching(() => asString(o["domainName"])) ?? "";
                 if (/\.s3-website[.-]/.test(domain)) report(`Origin ${id} is an S3 website endpoint, which requires a public bucket; use the REST endpoint with origin access control.`);
+                else if (S3_REST_ENDPOINT.test(domain)) report(`Origin ${id} reaches the S3 endpoint ${domain} as a custom origin (unsigned, so the bucket must be public); make it an S3 origin with origin access control.`);
                 continue;
             }
             if (!hasOac) {
                 const oai = (asString(asRecord(asArray(o["s3OriginConfig"])[0])?.["originAccessIdentity"]) ?? "") !== "";
                 report(`S3 origin ${id} has no originAccessControlId${oai ? " (legacy origin access identity in use)" : ""}.`);
             }
+        }
+    },
+});
+
+export const cloudfrontOriginAccessControlSigns = resourceRule({
+    name: "cloudfront-origin-access-control-signs",
+    description: "Origin access controls sign CloudFront's requests to the origin (signingBehavior always or no-override): one that never signs only works on a public bucket.",
+    enforcementLevel: "mandatory",
+    types: [ORIGIN_ACCESS_CONTROL],
+    validate: (props, _args, report) => {
+        const behaviour = asString(props["signingBehavior"]);
+        if (behaviour !== "always" && behaviour !== "no-override") report(`signingBehavior is ${behaviour ?? "unset"}: CloudFront's requests are not signed, so the origin must accept anonymous reads.`);
+    },
+});
+
+/** arn:aws:cloudfront::<account>:distribution/<id>, with neither part a wildcard. */
+const DISTRIBUTION_ARN = /^arn:aws[a-z-]*:cloudfront::\d{12}:distribution\/[A-Z0-9]+$/i;
+const SOURCE_ARN_OPERATORS = /^(StringEquals|ArnEquals|StringLike|ArnLike)$/i;
+
+export const s3CloudFrontGrantScoped = resourceRule({
+    name: "s3-cloudfront-grant-scoped",
+    description: "A bucket policy that lets CloudFront (cloudfront.amazonaws.com) read names the one distribution allowed (a positive AWS:SourceArn condition on a distribution ARN without wildcards); otherwise any distribution of any account with origin access control can read the bucket.",
+    enforcementLevel: "mandatory",
+    types: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", BUCKET_POLICY],
+    validate: (props, _args, report) =>
+        forEachStatement(props["policy"], (s) => {
+            if (s.effect !== "Allow" || !s.principals.some((p) => p.toLowerCase() === "cloudfront.amazonaws.com")) return;
+            const arns = Object.entries(s.condition)
+                .filter(([op]) => SOURCE_ARN_OPERATORS.test(op))
+                .flatMap(([, keys]) => Object.entries(keys).filter(([key]) => key.toLowerCase() === "aws:sourcearn").flatMap(([, values]) => values));
+            if (arns.length === 0) report("A statement allows cloudfront.amazonaws.com without an AWS:SourceArn condition: every distribution, in any account, may use it.");
+            for (const arn of arns.filter((a) => !DISTRIBUTION_ARN.test(a))) report(`AWS:SourceArn ${arn} is not one distribution's ARN (wildcards admit other distributions).`);
+        }),
+});
+
+export const cloudfrontAccessLogging = stackRule({
+    name: "cloudfront-access-logging",
+    description: "Every CloudFront distribution records its access logs: standard logging v2 (a CloudWatch Logs delivery source of type ACCESS_LOGS for it) or legacy logging (loggingConfig.bucket).",
+    enforcementLevel: "advisory",
+    validate: (args, report: ReportViolation) => {
+        const distributions = args.resources.filter((r) => r.type === DISTRIBUTION);
+        if (distributions.length === 0) args.notApplicable("no CloudFront distribution in the stack");
+        const sources = args.resources.filter((r) => r.type === LOG_DELIVERY_SOURCE && readForMatching(() => asString(r.props["logType"])) === "ACCESS_LOGS");
+        for (const d of distributions) {
+            const legacy = readForMatching(() => asString(asRecord(asArray(d.props["loggingConfig"])[0])?.["bucket"])) ?? "";
+            if (legacy !== "") continue;
+            if (!sources.some((s) => refersTo(s, d, "resourceArn", ["arn"]))) report(`Distribution ${d.name} has no access logging (no ACCESS_LOGS delivery source, no loggingConfig).`, d.urn);
         }
     },
 });
@@ -249,6 +318,9 @@ export const edgeRules: Rule[] = [
     cloudfrontTlsMinVersion,
     cloudfrontWafAttached,
     cloudfrontS3OriginAccessControl,
+    cloudfrontOriginAccessControlSigns,
+    s3CloudFrontGrantScoped,
+    cloudfrontAccessLogging,
     wafManagedRules,
     wafRateBasedRule,
     wafLogging,

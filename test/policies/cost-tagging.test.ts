@@ -97,6 +97,7 @@ describe("policies/cost-tagging", () => {
 
     it("athena-bytes-scanned-limit", () => {
         violates("athena-bytes-scanned-limit", res("aws:athena/workgroup:Workgroup", { configuration: { enforceWorkgroupConfiguration: true } }), /not set/);
+        violates("athena-bytes-scanned-limit", res("aws:athena/workgroup:Workgroup", { name: "adhoc" }), /not set/);
         violates("athena-bytes-scanned-limit", res("aws:athena/workgroup:Workgroup", { configuration: { bytesScannedCutoffPerQuery: 10737418240, enforceWorkgroupConfiguration: false } }), /override/);
         passes("athena-bytes-scanned-limit", res("aws:athena/workgroup:Workgroup", { configuration: { bytesScannedCutoffPerQuery: 10737418240, enforceWorkgroupConfiguration: true } }));
     });

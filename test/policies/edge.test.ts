@@ -58,9 +58,13 @@ describe("policies/edge", () => {
         passes("cloudfront-tls-min-version", [dist({}), dist({ viewerCertificate: { acmCertificateArn: "a", minimumProtocolVersion: "TLSv1.2_2025" } })]);
     });
     it("cloudfront-waf-attached", () => {
-        violates("cloudfront-waf-attached", dist({ webAclId: undefined }));
+        violates("cloudfront-waf-attached", dist({ webAclId: undefined }), /without a web ACL/);
         violates("cloudfront-waf-attached", dist({ webAclId: "" }));
         passes("cloudfront-waf-attached", dist({}));
+    });
+    it("cloudfront-waf-attached judges a first preview: an ARN wired from the web ACL is unknown yet set, a missing one is known missing", () => {
+        passes("cloudfront-waf-attached", dist({ webAclId: UNKNOWN }));
+        violates("cloudfront-waf-attached", dist({ webAclId: undefined, origins: [{ originId: "static", domainName: UNKNOWN, originAccessControlId: UNKNOWN }] }));
     });
     it("cloudfront-s3-origin-access-control: OAC required, OAI and website endpoints flagged, unknown domains tolerated", () => {
         violates("cloudfront-s3-origin-access-control", dist({ origins: [{ originId: "static", domainName: "b.s3.amazonaws.com", s3OriginConfig: { originAccessIdentity: "origin-access-identity/cloudfront/X" } }] }), /legacy/);
@@ -75,6 +79,50 @@ describe("policies/edge", () => {
             // A VPC origin (private ALB) is neither an S3 bucket nor a public custom origin.
             dist({ origins: [{ originId: "alb", domainName: "internal-shop.ap-south-1.elb.amazonaws.com", vpcOriginConfig: { vpcOriginId: "vo-1" } }] }),
         ]);
+    });
+    it("cloudfront-s3-origin-access-control: an S3 origin with no access control fails, one wired to an access control passes in a preview", () => {
+        violates("cloudfront-s3-origin-access-control", dist({ origins: [{ originId: "static", domainName: "b.s3.ap-south-1.amazonaws.com" }] }), /static has no originAccessControlId/);
+        violates("cloudfront-s3-origin-access-control", dist({ origins: [{ originId: "static", domainName: "b.s3.ap-south-1.amazonaws.com", originAccessControlId: "" }] }));
+        passes("cloudfront-s3-origin-access-control", dist({ origins: [{ originId: "static", domainName: UNKNOWN, originAccessControlId: UNKNOWN }] }));
+    });
+    it("cloudfront-s3-origin-access-control: the S3 REST endpoint as a custom origin needs a public bucket", () => {
+        for (const domain of ["b.s3.amazonaws.com", "b.s3.ap-south-1.amazonaws.com", "b.s3-ap-south-1.amazonaws.com", "b.s3.dualstack.eu-west-1.amazonaws.com"]) {
+            violates("cloudfront-s3-origin-access-control", dist({ origins: [{ originId: "raw", domainName: domain, customOriginConfig: { originProtocolPolicy: "https-only" } }] }), /S3 endpoint/);
+        }
+        passes("cloudfront-s3-origin-access-control", dist({ origins: [{ originId: "api", domainName: "origin.shop.example.com", customOriginConfig: { originProtocolPolicy: "https-only" } }] }));
+    });
+    it("cloudfront-origin-access-control-signs: an access control that never signs only works on a public bucket", () => {
+        const oac = (signingBehavior?: string) => res("aws:cloudfront/originAccessControl:OriginAccessControl", { name: "static", originAccessControlOriginType: "s3", signingProtocol: "sigv4", signingBehavior });
+        violates("cloudfront-origin-access-control-signs", oac("never"), /not signed/);
+        violates("cloudfront-origin-access-control-signs", oac(undefined));
+        passes("cloudfront-origin-access-control-signs", [oac("always"), oac("no-override")]);
+    });
+    it("s3-cloudfront-grant-scoped: CloudFront's read names one distribution", () => {
+        const grant = (condition?: Record<string, unknown>) => res("aws:s3/bucketPolicy:BucketPolicy", {
+            bucket: "static",
+            policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "cloudfront.amazonaws.com" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::static/*", Condition: condition }],
+            }),
+        });
+        violates("s3-cloudfront-grant-scoped", grant(), /without an AWS:SourceArn/);
+        violates("s3-cloudfront-grant-scoped", grant({ StringEquals: { "AWS:SourceAccount": "111122223333" } }), /without an AWS:SourceArn/);
+        violates("s3-cloudfront-grant-scoped", grant({ ArnLike: { "AWS:SourceArn": "arn:aws:cloudfront::111122223333:distribution/*" } }), /wildcards/);
+        // A negated operator admits every other distribution.
+        violates("s3-cloudfront-grant-scoped", grant({ StringNotEquals: { "AWS:SourceArn": "arn:aws:cloudfront::111122223333:distribution/E2QWRUHAPOMQZL" } }), /without an AWS:SourceArn/);
+        passes("s3-cloudfront-grant-scoped", [
+            grant({ StringEquals: { "AWS:SourceArn": "arn:aws:cloudfront::111122223333:distribution/E2QWRUHAPOMQZL" } }),
+            res("aws:s3/bucketPolicy:BucketPolicy", { bucket: "logs", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs/*" }] }) }),
+        ]);
+    });
+    it("cloudfront-access-logging: standard logging v2 through a delivery source, or legacy logging", () => {
+        const d = res(DIST, secureDistribution, { outputs: { arn: "arn:aws:cloudfront::1:distribution/E1" } });
+        violates("cloudfront-access-logging", d, /no access logging/);
+        passes("cloudfront-access-logging", [d, res("aws:cloudwatch/logDeliverySource:LogDeliverySource", { name: "edge", logType: "ACCESS_LOGS", resourceArn: UNKNOWN }, { dependsOn: [d] })]);
+        passes("cloudfront-access-logging", [d, res("aws:cloudwatch/logDeliverySource:LogDeliverySource", { name: "edge", logType: "ACCESS_LOGS", resourceArn: "arn:aws:cloudfront::1:distribution/E1" })]);
+        passes("cloudfront-access-logging", res(DIST, { ...secureDistribution, loggingConfig: { bucket: "logs.s3.amazonaws.com" } }));
+        // A delivery source of another distribution, or of another log type, logs nothing for this one.
+        violates("cloudfront-access-logging", [d, res("aws:cloudwatch/logDeliverySource:LogDeliverySource", { name: "other", logType: "ACCESS_LOGS", resourceArn: "arn:aws:cloudfront::1:distribution/E2" })]);
     });
     it("waf-managed-rules: required groups present and blocking (not count-only), from rules or ruleJson", () => {
         violates("waf-managed-rules", res(ACL, { scope: "CLOUDFRONT", rules: [rate] }), /AWSManagedRulesCommonRuleSet/);

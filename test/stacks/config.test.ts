@@ -79,6 +79,15 @@ describe("stacks/config", () => {
             expect(problemsOf(raw({ environment: "prod", apiImageArchitectures: '["x86"]' })).join("\n")).to.match(/apiImageArchitectures.*"x86" is not allowed/);
         });
 
+        it("CloudFront: dev serves from the cheapest edges, prod from every region's market (India included); Shield Advanced off; WAF and Athena limits", () => {
+            expect(dev.cdn).to.deep.equal({ priceClass: "PriceClass_100", shieldAdvanced: false, wafRateLimitPer5Minutes: 2000 });
+            expect(prod.cdn).to.deep.equal({ priceClass: "PriceClass_200", shieldAdvanced: false, wafRateLimitPer5Minutes: 2000 });
+            expect(prod.analytics.athenaBytesScannedCutoffMib).to.equal(1024);
+            const custom = parsePlatformConfig(raw({ environment: "prod", cloudFrontPriceClass: "PriceClass_All", shieldAdvanced: "true", wafRateLimitPer5Minutes: "500", athenaBytesScannedCutoffMib: "100" }));
+            expect(custom.cdn).to.deep.equal({ priceClass: "PriceClass_All", shieldAdvanced: true, wafRateLimitPer5Minutes: 500 });
+            expect(custom.analytics.athenaBytesScannedCutoffMib).to.equal(100);
+        });
+
         it("lets the stack file override a profile default", () => {
             const custom = parsePlatformConfig(raw({ environment: "dev", natGateways: "one-per-az", dbMultiAz: "true", karpenterCpuLimit: "48" }));
             expect(custom.network.natGateways).to.equal("one-per-az");
@@ -128,6 +137,12 @@ describe("stacks/config", () => {
             ["an API image on the mutable latest tag", raw({ environment: "dev", apiImage: "123456789012.dkr.ecr.ap-south-1.amazonaws.com/shop-api:latest" }), /apiImage: .* uses the mutable tag latest/],
             ["an API image without a tag", raw({ environment: "dev", apiImage: "shop-api" }), /apiImage: "shop-api" is not an image reference/],
             ["a catalogue feed over plain http", raw({ environment: "dev", catalogueFeedUrl: "http://feeds.example.com/x.json" }), /catalogueFeedUrl: .* is not an https URL/],
+            ["a domain that is not a DNS name", raw({ environment: "dev", domain: "https://shop.example.com" }), /ecommerce-platform:domain: "https:\/\/shop.example.com" is not a DNS name/],
+            ["a hosted zone id that is not one", raw({ environment: "dev", hostedZoneId: "shop.example.com" }), /ecommerce-platform:hostedZoneId: "shop.example.com" is not a Route 53 hosted zone id/],
+            ["an edge stack that is not a stack name", raw({ environment: "dev", edgeStack: "prod stack" }), /ecommerce-platform:edgeStack: "prod stack" is not a stack name/],
+            ["a price class CloudFront does not have", raw({ environment: "dev", cloudFrontPriceClass: "PriceClass_300" }), /cloudFrontPriceClass: "PriceClass_300" is not allowed; use one of PriceClass_100, PriceClass_200, PriceClass_All/],
+            ["a WAF rate limit below WAF's minimum", raw({ environment: "dev", wafRateLimitPer5Minutes: "5" }), /wafRateLimitPer5Minutes: 5 is out of range; allowed 10\.\.2000000000/],
+            ["an Athena cutoff below Athena's minimum", raw({ environment: "dev", athenaBytesScannedCutoffMib: "1" }), /athenaBytesScannedCutoffMib: 1 is out of range; allowed 10\.\./],
             ["a list that is not JSON", raw({ environment: "dev", systemNodeInstanceTypes: "m7g.large" }), /systemNodeInstanceTypes: expected a list/],
             ["a key in the wrong case", raw({ environment: "dev" }, { keys: ["environment", "dbMultiAZ"] }), /^ecommerce-platform:dbMultiAZ: is not a key this program reads; did you mean dbMultiAz\?$/],
             ["a misspelt key", raw({ environment: "dev" }, { keys: ["karpenterCpuLimt"] }), /ecommerce-platform:karpenterCpuLimt: is not a key this program reads; did you mean karpenterCpuLimit\?/],

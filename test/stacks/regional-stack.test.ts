@@ -3,16 +3,11 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { EKS_AMI_ALIASES } from "../../components/catalogue";
 import { validateCustomResource } from "../support/crd-validator";
-import { ofType, plannedStack, PlannedStack } from "../support/plans";
+import { ofType, plannedStack, PlannedStack, single } from "../support/plans";
 
 const ROOT = join(__dirname, "..", "..");
 const STACKS = readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
 
-function single(stack: PlannedStack, type: string) {
-    const found = ofType(stack, type);
-    expect(found, type).to.have.length(1);
-    return found[0];
-}
 
 describe("stacks/region (the offline plan of every shipped stack)", function () {
     this.timeout(180_000);

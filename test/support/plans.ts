@@ -1,3 +1,4 @@
+import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -61,6 +62,13 @@ export function plannedStack(stack: string, mode: "plan" | "preview" = "plan"): 
 
 export function ofType(stack: PlannedStack, type: string): CapturedResource[] {
     return stack.resources.filter((r) => r.type === type);
+}
+
+/** The one resource of a type; fails the test when there is not exactly one. */
+export function single(stack: PlannedStack, type: string): CapturedResource {
+    const found = ofType(stack, type);
+    expect(found, type).to.have.length(1);
+    return found[0];
 }
 
 /** URNs a resource waits for, directly or through what those wait for (the export's `dependencies`, followed). */
