@@ -21,7 +21,7 @@ export interface AppServices {
   orders: OrderRepository;
   search: SearchEngine;
   verifier: TokenVerifier;
-  /** Present only in embedded/dev mode; exposes POST /dev/token. */
+  /** Present only with DEV_TOKENS=enabled (embedded database, no OIDC_ISSUER); exposes POST /dev/token. */
   devIssuer: DevIssuer | undefined;
   readinessChecks: ReadinessCheck[];
   metrics: ServiceMetrics;

@@ -52,6 +52,11 @@ export interface AppConfig {
   oidc: OidcConfig | undefined;
   /** Audience of tokens minted by the embedded dev issuer (and expected from Keycloak by default). */
   tokenAudience: string;
+  /**
+   * POST /dev/token, which mints a token for any subject and role: only with DEV_TOKENS=enabled, which is refused next to
+   * OIDC_ISSUER, DATABASE_URL or NODE_ENV=production (a token mint must never face real data or real users).
+   */
+  devTokens: boolean;
   analyticsBucket: string | undefined;
   outboxPollIntervalMs: number;
   outboxBatchSize: number;
@@ -159,6 +164,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (jwksUrl && !issuer) read.problems.push("OIDC_JWKS_URL needs OIDC_ISSUER");
   const tokenAudience = read.string("OIDC_AUDIENCE", "shop-api");
+  const devTokens = read.oneOf("DEV_TOKENS", ["enabled", "disabled"] as const) === "enabled";
+  if (devTokens) {
+    // Fails closed: the setting is refused (the process does not start) rather than silently ignored.
+    for (const name of ["DATABASE_URL", "OIDC_ISSUER"]) {
+      if (read.optionalString(name)) read.problems.push(`DEV_TOKENS=enabled and ${name} are set together: dev tokens mint any user and role, so they run only on the embedded database without an identity provider; unset one of them`);
+    }
+    if (read.optionalString("NODE_ENV") === "production") read.problems.push("DEV_TOKENS=enabled and NODE_ENV=production are set together; unset one of them");
+  }
   if (read.optionalString("DATABASE_IAM_REGION") && read.optionalString("DATABASE_SECRET_ARN")) {
     read.problems.push("DATABASE_IAM_REGION and DATABASE_SECRET_ARN are two ways to get the database password: set one");
   }
@@ -190,6 +203,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     elasticsearchCredentials: read.credentials("ES_USERNAME", "ES_PASSWORD"),
     oidc: issuer ? { issuer, audience: tokenAudience, jwksUrl: jwksUrl ?? `${issuer}/protocol/openid-connect/certs` } : undefined,
     tokenAudience,
+    devTokens,
     analyticsBucket: read.optionalString("ANALYTICS_BUCKET"),
     outboxPollIntervalMs: read.integer("OUTBOX_POLL_INTERVAL_MS", 500, 10, 60_000),
     outboxBatchSize: read.integer("OUTBOX_BATCH_SIZE", 50, 1, 1000),

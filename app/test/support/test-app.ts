@@ -31,8 +31,8 @@ export async function startTestApp(
     runtime,
     config,
     async tokenFor(subject, roles = [], ttlSeconds = 600) {
-      const issuer = runtime.services.devIssuer;
-      if (!issuer) throw new Error("the dev issuer is only available without OIDC_ISSUER");
+      const issuer = runtime.localIssuer;
+      if (!issuer) throw new Error("the local issuer is only available without OIDC_ISSUER");
       return issuer.issue({ subject, roles, ttlSeconds });
     },
     async close() {
