@@ -60,6 +60,10 @@ export interface AppConfig {
   analyticsBucket: string | undefined;
   outboxPollIntervalMs: number;
   outboxBatchSize: number;
+  /** Delivery attempts after which an event Kafka keeps refusing is set aside. */
+  outboxMaxAttempts: number;
+  /** Published outbox rows are purged after this many hours. */
+  outboxRetentionHours: number;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   /** Time between SIGTERM and closing the listener, while /readyz already says 503 (endpoint removal lag). */
@@ -207,6 +211,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     analyticsBucket: read.optionalString("ANALYTICS_BUCKET"),
     outboxPollIntervalMs: read.integer("OUTBOX_POLL_INTERVAL_MS", 500, 10, 60_000),
     outboxBatchSize: read.integer("OUTBOX_BATCH_SIZE", 50, 1, 1000),
+    outboxMaxAttempts: read.integer("OUTBOX_MAX_ATTEMPTS", 10, 1, 1000),
+    outboxRetentionHours: read.integer("OUTBOX_RETENTION_HOURS", 168, 1, 24 * 366),
     bodyLimitBytes: read.integer("BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     shutdownTimeoutMs: read.integer("SHUTDOWN_TIMEOUT_MS", 25_000, 1000, 600_000),
     shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),

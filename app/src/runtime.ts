@@ -11,6 +11,7 @@ import { createMetrics } from "./http/metrics";
 import { OrderRepository } from "./orders/order-repository";
 import { KafkaPublisher } from "./outbox/kafka-publisher";
 import { LogPublisher } from "./outbox/log-publisher";
+import { registerOutboxGauges } from "./outbox/outbox-metrics";
 import { OutboxRelay } from "./outbox/outbox-relay";
 import type { Publisher } from "./outbox/publisher";
 import { RedisProductCache, noProductCache } from "./products/product-cache";
@@ -62,6 +63,7 @@ async function chooseVerifier(config: AppConfig, log: Logger): Promise<TokenSetu
 export async function createRuntime(config: AppConfig, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const db = await openDatabase(config, log);
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? true });
+  registerOutboxGauges(metrics.registry, db);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisCluster) : undefined;
   redis?.on("error", (error: Error) => log.warn({ err: error }, "redis connection error"));
 
@@ -76,7 +78,13 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
   const relay = new OutboxRelay(
     db,
     publisher,
-    { batchSize: config.outboxBatchSize, pollIntervalMs: config.outboxPollIntervalMs, backoff: { baseMs: 200, maxMs: 30_000 } },
+    {
+      batchSize: config.outboxBatchSize,
+      pollIntervalMs: config.outboxPollIntervalMs,
+      backoff: { baseMs: 200, maxMs: 30_000 },
+      maxAttempts: config.outboxMaxAttempts,
+      retentionMs: config.outboxRetentionHours * 3_600_000,
+    },
     log,
     metrics,
   );
