@@ -66,6 +66,8 @@ export interface AppConfig {
   outboxRetentionHours: number;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** Browser origins (scheme://host[:port]) allowed to call the API cross-origin; empty: none. */
+  corsAllowedOrigins: string[];
   /** Time between SIGTERM and closing the listener, while /readyz already says 503 (endpoint removal lag). */
   shutdownDelayMs: number;
 }
@@ -216,9 +218,28 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: read.integer("BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     shutdownTimeoutMs: read.integer("SHUTDOWN_TIMEOUT_MS", 25_000, 1000, 600_000),
     shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
+    corsAllowedOrigins: read.list("CORS_ALLOWED_ORIGINS") ?? [],
   };
+  for (const origin of config.corsAllowedOrigins) {
+    const problem = originProblem(origin);
+    if (problem) read.problems.push(`CORS_ALLOWED_ORIGINS: "${origin}" ${problem}`);
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+/** A browser origin as browsers send it: https://host[:port] (http only on loopback), nothing after the port. */
+function originProblem(origin: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return "is not an origin such as https://shop.example.com";
+  }
+  if (parsed.origin !== origin) return `is not an origin as a browser sends it (scheme://host[:port], no path or trailing slash): use "${parsed.origin}"`;
+  if (parsed.protocol === "https:") return undefined;
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(parsed.hostname);
+  return parsed.protocol === "http:" && loopback ? undefined : "must use https: (plain http only for localhost)";
 }
 
 /** https, or http to an in-cluster Service name or loopback. Unparsable URLs are reported by EnvReader.url. */

@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import type { DevIssuer } from "./dev-issuer";
 
 const devTokenSchema = {
+  // Development only: kept out of the OpenAPI document, which describes the API as deployed.
+  hide: true,
   body: {
     type: "object",
     properties: {

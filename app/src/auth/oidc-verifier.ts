@@ -39,7 +39,7 @@ export function createOidcVerifier(oidc: OidcConfig, options: OidcVerifierOption
         } catch (described) {
           if (described instanceof TokenRejectedError) throw described;
           // The key set could not be fetched: our dependency failed, not the client's token.
-          throw new HttpError(503, "identity_provider_unavailable", "cannot verify tokens right now");
+          throw new HttpError(503, "identity-provider-unavailable", "cannot verify tokens right now");
         }
       }
     },

@@ -95,4 +95,12 @@ export const migrations: Migration[] = [
       CREATE INDEX outbox_published_idx ON outbox (published_at) WHERE published_at IS NOT NULL;
     `,
   },
+  {
+    id: "005_listing_order",
+    sql: `
+      -- The catalogue lists by name (then id, so the order is total); a customer's orders list newest first.
+      CREATE INDEX products_name_id_idx ON products (name, id);
+      CREATE INDEX orders_user_created_idx ON orders (user_id, created_at DESC, id DESC);
+    `,
+  },
 ];

@@ -24,7 +24,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const config = loadConfig(env);
   const runtime = await createRuntime(config, silentLog, { processMetrics: false, ...(publisher ? { publisher } : {}) });
-  const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: undefined, ...appOptions });
+  const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: undefined, corsAllowedOrigins: config.corsAllowedOrigins, ...appOptions });
   await app.ready();
   return {
     app,
