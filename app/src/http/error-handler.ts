@@ -34,7 +34,8 @@ function classify(error: FastifyError | HttpError | Error): { status: number; sl
   if (status !== undefined && status >= 400 && status < 500) {
     return { status, slug: genericSlug(status) ?? "bad-request", message: fastifyError.message };
   }
-  return { status: status !== undefined && status >= 500 ? status : 500, slug: "internal", message: "internal error" };
+  const serverStatus = status !== undefined && status >= 500 ? status : 500;
+  return { status: serverStatus, slug: serverStatus === 500 ? "internal" : (genericSlug(serverStatus) ?? "internal"), message: "internal error" };
 }
 
 /** The path of the request (no query string: it can carry anything), as the problem's `instance`. */
