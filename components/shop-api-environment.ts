@@ -76,7 +76,16 @@ export function kafkaCredentialsEnv(secretName: string): EnvVar[] {
     ];
 }
 
-export function shopApiEnvironment(connections: ShopApiConnections, db: { role: string; name: string; region: string }): ShopApiEnvironment {
+/** What the API tells browsers: the storefront origins it answers CORS requests from (none by default). */
+export interface ShopApiBrowserAccess {
+    corsAllowedOrigins: string[];
+}
+
+export function shopApiEnvironment(
+    connections: ShopApiConnections,
+    db: { role: string; name: string; region: string },
+    browser: ShopApiBrowserAccess = { corsAllowedOrigins: [] },
+): ShopApiEnvironment {
     const env: EnvVar[] = [
         { name: "NODE_ENV", value: "production" },
         { name: "LOG_LEVEL", value: "info" },
@@ -111,6 +120,8 @@ export function shopApiEnvironment(connections: ShopApiConnections, db: { role: 
     if (connections.oidcIssuer) env.push({ name: "OIDC_ISSUER", value: connections.oidcIssuer });
     if (connections.oidcIssuer && connections.oidcJwksUrl) env.push({ name: "OIDC_JWKS_URL", value: connections.oidcJwksUrl });
     if (connections.analyticsBucket) env.push({ name: "ANALYTICS_BUCKET", value: connections.analyticsBucket });
+    // Comma-separated, as app/src/config.ts reads it; the platform config validated each origin already.
+    if (browser.corsAllowedOrigins.length > 0) env.push({ name: "CORS_ALLOWED_ORIGINS", value: browser.corsAllowedOrigins.join(",") });
     if (privateCas.length > 0) env.push({ name: "NODE_EXTRA_CA_CERTS", value: `${TRUST_MOUNT}/ca.pem` });
 
     return {

@@ -60,6 +60,8 @@ export interface ShopApiArgs {
     callerNamespaces?: string[];
     /** Catalogue feed the product-fetch CronJob imports. Default: the demo feed baked into the image. */
     catalogueFeedUrl?: string;
+    /** Browser origins the API answers CORS requests from (CORS_ALLOWED_ORIGINS). Default []: none. */
+    corsAllowedOrigins?: string[];
     /**
      * The search indexer (products topic into Elasticsearch) with its own Kafka credentials, allowed to read that topic
      * only. Needs the Kafka and Elasticsearch connections. Default: none (search then finds what a reindex wrote).
@@ -192,7 +194,7 @@ export class ShopApi extends pulumi.ComponentResource {
             automountServiceAccountToken: false,
         }, inNamespace);
 
-        const environment = shopApiEnvironment({ ...args.connections, database: args.database }, { role: DB_ROLE, name: DB_NAME, region: args.region });
+        const environment = shopApiEnvironment({ ...args.connections, database: args.database }, { role: DB_ROLE, name: DB_NAME, region: args.region }, { corsAllowedOrigins: args.corsAllowedOrigins ?? [] });
         // Credentials reach the pods through this Secret; the Deployment only references it.
         const secretEnv = new k8s.core.v1.Secret(`${name}-env`, {
             metadata: { name: ENV_SECRET, namespace, labels },
@@ -315,7 +317,9 @@ export class ShopApi extends pulumi.ComponentResource {
             },
         }, inNamespace);
         const verifyJwt = gateway.jwtPlugin ? [gateway.jwtPlugin] : [];
-        route("public", ["/v1/products", "/v1/search"], ["GET", "HEAD", "OPTIONS"], []);
+        // OPTIONS: browsers' CORS preflights carry no token. They reach the API through the public route (every path under
+        // /v1/products, admin writes included) and the orders route, whose JWT plugin skips preflights (run_on_preflight).
+        route("public", ["/v1/products", "/v1/search", "/openapi.json"], ["GET", "HEAD", "OPTIONS"], []);
         route("orders", ["/v1/orders"], ["GET", "POST", "OPTIONS"], verifyJwt);
         route("admin", ["/v1/products"], ["POST", "PUT", "DELETE"], verifyJwt);
         // What the region's Route 53 health check requests: through the NLB and Kong to a Ready API pod (Kong balances

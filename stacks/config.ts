@@ -87,6 +87,11 @@ export interface PlatformConfig {
         imageArchitectures: (typeof ARCHITECTURES)[number][];
         /** Catalogue feed (https URL) the product-fetch CronJob imports; empty: the demo feed shipped in the image. */
         catalogueFeedUrl: string;
+        /**
+         * Browser origins (storefronts on another origin) the API answers CORS requests from, exactly as browsers send
+         * them (https://shop.example.com). Default []: no cross-origin browser access. Set per stack.
+         */
+        corsAllowedOrigins: string[];
     };
     monitoring: {
         /** Where alarms go; empty means the SNS topic has no subscriber yet. */
@@ -144,7 +149,7 @@ export const CONFIG_KEYS = [
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
-    "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl",
+    "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
     "authHostname", "logRetentionDays", "secretRotationEpoch",
     "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
 ] as const;
@@ -238,6 +243,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             image: read.string("apiImage", "", imageReferenceProblem),
             imageArchitectures: read.oneOfList("apiImageArchitectures", ARCHITECTURES, [...ARCHITECTURES]),
             catalogueFeedUrl: read.string("catalogueFeedUrl", "", (v) => v === "" || /^https:\/\/[^\s]+$/.test(v) ? undefined : `"${v}" is not an https URL`),
+            corsAllowedOrigins: read.list("corsAllowedOrigins", [], browserOriginProblem),
         },
         monitoring: {
             alertEmail: read.string("alertEmail", "", (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : `"${v}" is not an e-mail address`),
@@ -337,6 +343,17 @@ function imageReferenceProblem(value: string): string | undefined {
     const tag = /^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(value)?.[1];
     if (!tag) return `"${value}" is not an image reference such as 123456789012.dkr.ecr.ap-south-1.amazonaws.com/shop-api:1.4.2`;
     return tag === "latest" ? `"${value}" uses the mutable tag latest; pin a version tag or a digest` : undefined;
+}
+
+/**
+ * A storefront origin as browsers send it in `Origin`: https, a host name, an optional port, nothing else (a trailing
+ * slash or a path never matches, and a wildcard would let any site call the API with a user's token).
+ */
+function browserOriginProblem(value: string): string | undefined {
+    if (value === "*") return `"*" would let any web site call the API from a browser; name the storefront origins`;
+    return /^https:\/\/(?=.{1,253}(:|$))([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:\d{1,5})?$/.test(value)
+        ? undefined
+        : `"${value}" is not a browser origin such as https://shop.example.com (https, lower case, no path or trailing slash)`;
 }
 
 function instanceTypeProblem(value: string): string | undefined {

@@ -48,6 +48,7 @@ export function composeShopApi({ config, cluster, database, services, databaseBo
         maxReplicas: sizes.shopApi.maxReplicas,
         strictZoneSpread: sizes.strictZoneSpread,
         catalogueFeedUrl: config.api.catalogueFeedUrl || undefined,
+        corsAllowedOrigins: config.api.corsAllowedOrigins,
         database: { ...database.endpoint, bootstrap: databaseBootstrap },
         connections: {
             redis: { host: redis.host, port: redis.port, ...redis.users[SHOP_API_REDIS_ACL.username], caCertPem: redis.caCertPem, cluster: true },

@@ -6,6 +6,9 @@ import { AccessLog } from "./http/access-log";
 import { installErrorHandling, respondToConnectionError, respondToError } from "./http/error-handler";
 import { registerHealthRoutes, type ReadinessCheck } from "./http/health-routes";
 import { installJsonBodyParser } from "./http/json-body";
+import { PROBLEM_CONTENT_TYPE, installProblemResponses, problemSchema } from "./http/problem";
+import { registerOpenApi, registerOpenApiRoute } from "./http/openapi";
+import { registerCors } from "./http/cors";
 import { installRequestMetrics, type ServiceMetrics } from "./http/metrics";
 import { requestIdFor } from "./http/request-id";
 import { validatorCompiler } from "./http/validation";
@@ -21,7 +24,7 @@ export interface AppServices {
   orders: OrderRepository;
   search: SearchEngine;
   verifier: TokenVerifier;
-  /** Present only in embedded/dev mode; exposes POST /dev/token. */
+  /** Present only with DEV_TOKENS=enabled (embedded database, no OIDC_ISSUER); exposes POST /dev/token. */
   devIssuer: DevIssuer | undefined;
   readinessChecks: ReadinessCheck[];
   metrics: ServiceMetrics;
@@ -34,7 +37,12 @@ export interface AppOptions {
   logger: FastifyBaseLogger | undefined;
   /** Deadline for receiving a whole request, headers and body (408 after it); default 30 s. */
   requestTimeoutMs?: number;
+  /** Browser origins allowed to call the API (CORS); empty: no cross-origin access. */
+  corsAllowedOrigins: string[];
 }
+
+/** The API's version in the OpenAPI document. */
+export const API_VERSION = "1.0.0";
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -60,11 +68,12 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
     frameworkErrors: (error, request, reply) => {
       const body = respondToError(error, request, reply);
       // Written raw: this hook is generic over route types, so the typed reply.send cannot be used.
-      reply.raw.writeHead(reply.statusCode, { "content-type": "application/json; charset=utf-8", "x-request-id": request.id });
+      reply.raw.writeHead(reply.statusCode, { "content-type": PROBLEM_CONTENT_TYPE, "x-request-id": request.id });
       reply.raw.end(JSON.stringify(body));
     },
   });
   app.setValidatorCompiler(validatorCompiler);
+  app.addSchema(problemSchema);
   // JSON only: without this Fastify would hand text/plain bodies to the routes as strings.
   app.removeContentTypeParser("text/plain");
   installJsonBodyParser(app);
@@ -76,15 +85,22 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
 
   installErrorHandling(app);
   installRequestMetrics(app, services.metrics);
+  installProblemResponses(app);
+  registerOpenApi(app, API_VERSION);
+  if (options.corsAllowedOrigins.length > 0) registerCors(app, options.corsAllowedOrigins);
 
-  registerHealthRoutes(app, services.readinessChecks, services.isDraining);
-  app.get("/metrics", async (_request, reply) => {
-    const body = await services.metrics.registry.metrics();
-    return reply.type(services.metrics.registry.contentType).send(body);
+  // In a plugin, so the routes are added after the plugins above have loaded (they see every route through onRoute).
+  app.register(async (api) => {
+    registerHealthRoutes(api, services.readinessChecks, services.isDraining);
+    api.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+      const body = await services.metrics.registry.metrics();
+      return reply.type(services.metrics.registry.contentType).send(body);
+    });
+    registerProductRoutes(api, services.products, services.verifier);
+    registerSearchRoutes(api, services.search);
+    registerOrderRoutes(api, services.orders, services.verifier);
+    if (services.devIssuer) registerDevTokenRoute(api, services.devIssuer);
+    registerOpenApiRoute(api);
   });
-  registerProductRoutes(app, services.products, services.verifier);
-  registerSearchRoutes(app, services.search);
-  registerOrderRoutes(app, services.orders, services.verifier);
-  if (services.devIssuer) registerDevTokenRoute(app, services.devIssuer);
   return app;
 }

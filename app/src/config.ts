@@ -52,11 +52,22 @@ export interface AppConfig {
   oidc: OidcConfig | undefined;
   /** Audience of tokens minted by the embedded dev issuer (and expected from Keycloak by default). */
   tokenAudience: string;
+  /**
+   * POST /dev/token, which mints a token for any subject and role: only with DEV_TOKENS=enabled, which is refused next to
+   * OIDC_ISSUER, DATABASE_URL or NODE_ENV=production (a token mint must never face real data or real users).
+   */
+  devTokens: boolean;
   analyticsBucket: string | undefined;
   outboxPollIntervalMs: number;
   outboxBatchSize: number;
+  /** Delivery attempts after which an event Kafka keeps refusing is set aside. */
+  outboxMaxAttempts: number;
+  /** Published outbox rows are purged after this many hours. */
+  outboxRetentionHours: number;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** Browser origins (scheme://host[:port]) allowed to call the API cross-origin; empty: none. */
+  corsAllowedOrigins: string[];
   /** Time between SIGTERM and closing the listener, while /readyz already says 503 (endpoint removal lag). */
   shutdownDelayMs: number;
 }
@@ -159,6 +170,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (jwksUrl && !issuer) read.problems.push("OIDC_JWKS_URL needs OIDC_ISSUER");
   const tokenAudience = read.string("OIDC_AUDIENCE", "shop-api");
+  const devTokens = read.oneOf("DEV_TOKENS", ["enabled", "disabled"] as const) === "enabled";
+  if (devTokens) {
+    // Fails closed: the setting is refused (the process does not start) rather than silently ignored.
+    for (const name of ["DATABASE_URL", "OIDC_ISSUER"]) {
+      if (read.optionalString(name)) read.problems.push(`DEV_TOKENS=enabled and ${name} are set together: dev tokens mint any user and role, so they run only on the embedded database without an identity provider; unset one of them`);
+    }
+    if (read.optionalString("NODE_ENV") === "production") read.problems.push("DEV_TOKENS=enabled and NODE_ENV=production are set together; unset one of them");
+  }
   if (read.optionalString("DATABASE_IAM_REGION") && read.optionalString("DATABASE_SECRET_ARN")) {
     read.problems.push("DATABASE_IAM_REGION and DATABASE_SECRET_ARN are two ways to get the database password: set one");
   }
@@ -190,15 +209,37 @@ export function loadConfig(env: Env = process.env): AppConfig {
     elasticsearchCredentials: read.credentials("ES_USERNAME", "ES_PASSWORD"),
     oidc: issuer ? { issuer, audience: tokenAudience, jwksUrl: jwksUrl ?? `${issuer}/protocol/openid-connect/certs` } : undefined,
     tokenAudience,
+    devTokens,
     analyticsBucket: read.optionalString("ANALYTICS_BUCKET"),
     outboxPollIntervalMs: read.integer("OUTBOX_POLL_INTERVAL_MS", 500, 10, 60_000),
     outboxBatchSize: read.integer("OUTBOX_BATCH_SIZE", 50, 1, 1000),
+    outboxMaxAttempts: read.integer("OUTBOX_MAX_ATTEMPTS", 10, 1, 1000),
+    outboxRetentionHours: read.integer("OUTBOX_RETENTION_HOURS", 168, 1, 24 * 366),
     bodyLimitBytes: read.integer("BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     shutdownTimeoutMs: read.integer("SHUTDOWN_TIMEOUT_MS", 25_000, 1000, 600_000),
     shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
+    corsAllowedOrigins: read.list("CORS_ALLOWED_ORIGINS") ?? [],
   };
+  for (const origin of config.corsAllowedOrigins) {
+    const problem = originProblem(origin);
+    if (problem) read.problems.push(`CORS_ALLOWED_ORIGINS: "${origin}" ${problem}`);
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+/** A browser origin as browsers send it: https://host[:port] (http only on loopback), nothing after the port. */
+function originProblem(origin: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return "is not an origin such as https://shop.example.com";
+  }
+  if (parsed.origin !== origin) return `is not an origin as a browser sends it (scheme://host[:port], no path or trailing slash): use "${parsed.origin}"`;
+  if (parsed.protocol === "https:") return undefined;
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(parsed.hostname);
+  return parsed.protocol === "http:" && loopback ? undefined : "must use https: (plain http only for localhost)";
 }
 
 /** https, or http to an in-cluster Service name or loopback. Unparsable URLs are reported by EnvReader.url. */

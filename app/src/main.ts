@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const { log, flush } = createLogger(config.logLevel);
   flushLogs = flush;
   const runtime = await createRuntime(config, log);
-  const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: log });
+  const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: log, corsAllowedOrigins: config.corsAllowedOrigins });
   await app.listen({ port: config.port, host: config.host });
   runtime.relay.start();
   log.info({ database: runtime.db.kind, search: runtime.services.search.name }, "shop-api ready");

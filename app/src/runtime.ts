@@ -11,6 +11,7 @@ import { createMetrics } from "./http/metrics";
 import { OrderRepository } from "./orders/order-repository";
 import { KafkaPublisher } from "./outbox/kafka-publisher";
 import { LogPublisher } from "./outbox/log-publisher";
+import { registerOutboxGauges } from "./outbox/outbox-metrics";
 import { OutboxRelay } from "./outbox/outbox-relay";
 import type { Publisher } from "./outbox/publisher";
 import { RedisProductCache, noProductCache } from "./products/product-cache";
@@ -25,6 +26,8 @@ export interface Runtime {
   db: Db;
   publisher: Publisher;
   relay: OutboxRelay;
+  /** The in-process token issuer when no OIDC_ISSUER is configured (reachable over HTTP only with DEV_TOKENS=enabled). */
+  localIssuer: DevIssuer | undefined;
   /** Makes /readyz answer 503 so the load balancer stops sending new traffic. */
   startDraining(): void;
   /** Stops the relay and closes every connection; call after the HTTP server has drained. */
@@ -37,21 +40,30 @@ export interface RuntimeOverrides {
   processMetrics?: boolean;
 }
 
-async function chooseVerifier(config: AppConfig, log: Logger): Promise<{ verifier: TokenVerifier; devIssuer?: DevIssuer }> {
-  if (config.oidc) return { verifier: createOidcVerifier(config.oidc) };
-  const devIssuer = await DevIssuer.create(config.tokenAudience);
-  if (config.production) {
-    // No way to obtain a token exists in this case, so every authenticated route answers 401.
-    log.warn("NODE_ENV=production without OIDC_ISSUER: POST /dev/token is disabled and no token will verify");
-    return { verifier: devIssuer };
+interface TokenSetup {
+  verifier: TokenVerifier;
+  /** The in-process issuer when no OIDC_ISSUER is set (tests mint tokens with it directly). */
+  localIssuer?: DevIssuer;
+  /** The issuer POST /dev/token uses; only with DEV_TOKENS=enabled. */
+  devIssuer?: DevIssuer;
+}
+
+async function chooseVerifier(config: AppConfig, log: Logger): Promise<TokenSetup> {
+  if (config.oidc) return { verifier: createOidcVerifier(config.oidc, { log }) };
+  const localIssuer = await DevIssuer.create(config.tokenAudience);
+  if (!config.devTokens) {
+    // Fails closed: no way to obtain a token exists, so every authenticated route answers 401.
+    log.warn("no OIDC_ISSUER and DEV_TOKENS is not enabled: no token will verify (authenticated routes answer 401)");
+    return { verifier: localIssuer, localIssuer };
   }
-  log.info("no OIDC_ISSUER: dev tokens are available from POST /dev/token");
-  return { verifier: devIssuer, devIssuer };
+  log.warn("DEV_TOKENS=enabled: POST /dev/token mints tokens for any user and role; never use this with real data");
+  return { verifier: localIssuer, localIssuer, devIssuer: localIssuer };
 }
 
 export async function createRuntime(config: AppConfig, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const db = await openDatabase(config, log);
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? true });
+  registerOutboxGauges(metrics.registry, db);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisCluster) : undefined;
   redis?.on("error", (error: Error) => log.warn({ err: error }, "redis connection error"));
 
@@ -60,13 +72,19 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
   const search = config.elasticsearchUrl
     ? createElasticsearchSearch(config.elasticsearchUrl, config.elasticsearchIndex, config.elasticsearchCredentials)
     : createPostgresSearch(db);
-  const { verifier, devIssuer } = await chooseVerifier(config, log);
+  const { verifier, localIssuer, devIssuer } = await chooseVerifier(config, log);
 
   const publisher = overrides.publisher ?? (config.kafka ? KafkaPublisher.fromConfig(config.kafka) : new LogPublisher(log));
   const relay = new OutboxRelay(
     db,
     publisher,
-    { batchSize: config.outboxBatchSize, pollIntervalMs: config.outboxPollIntervalMs, backoff: { baseMs: 200, maxMs: 30_000 } },
+    {
+      batchSize: config.outboxBatchSize,
+      pollIntervalMs: config.outboxPollIntervalMs,
+      backoff: { baseMs: 200, maxMs: 30_000 },
+      maxAttempts: config.outboxMaxAttempts,
+      retentionMs: config.outboxRetentionHours * 3_600_000,
+    },
     log,
     metrics,
   );
@@ -81,6 +99,7 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
     db,
     publisher,
     relay,
+    localIssuer,
     services: {
       products,
       orders: new OrderRepository(db),

@@ -42,7 +42,7 @@ describe("graceful shutdown: SIGTERM under load loses no request", () => {
   it("answers every in-flight request completely, then exits 0", async function () {
     this.timeout(60_000);
     // Debug level logs each request's arrival, which tells the test when all are in flight.
-    const server = await spawnBundledServer({ LOG_LEVEL: "debug" });
+    const server = await spawnBundledServer({ LOG_LEVEL: "debug", DEV_TOKENS: "enabled" });
     const token = JSON.parse(
       (await httpRequest(server.port, { method: "POST", path: "/dev/token", headers: { "content-type": "application/json" }, body: '{"sub":"loadtest"}' })).body,
     ).access_token as string;

@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import type { InjectOptions } from "fastify";
 import { SignJWT, generateKeyPair } from "jose";
+import { problemType, type ProblemDetails } from "../src/http/problem";
 import type { Product } from "../src/products/product";
 import { bearer, startTestApp, type TestApp } from "./support/test-app";
 
 /**
- * Every request here is a client fault. The contract: a 4xx with an error code and a human-readable
- * reason, never a 5xx, never a stack trace.
+ * Every request here is a client fault. The contract: a 4xx as RFC 9457 problem details (a problem type
+ * and a human-readable reason), never a 5xx, never a stack trace.
  */
 describe("hostile input never causes a 5xx", () => {
   let t: TestApp;
@@ -63,7 +64,7 @@ describe("hostile input never causes a 5xx", () => {
     ["unsigned token (alg none)", async () => ({ url: `/v1/orders/${productId}`, headers: bearer(unsignedToken()) }), 401],
     ["expired token", async () => ({ url: `/v1/orders/${productId}`, headers: bearer(await expiredToken(t)) }), 401],
     ["unknown route", async () => ({ url: "/v1/../../etc/passwd" }), 404],
-    ["unsupported method", async () => ({ method: "PATCH", url: "/v1/products" }), 404],
+    ["unsupported method on a known path", async () => ({ method: "PUT", url: "/v1/orders" }), 405],
     // PostgreSQL text cannot hold U+0000, and UTF-8 has no form for an unpaired surrogate.
     ["NUL character in a product name", async () => ({ method: "POST", url: "/v1/products", headers: bearer(admin), payload: { sku: "NUL-1", name: "a\u0000b", priceCents: 1 } }), 400],
     ["NUL character in a replacement description", async () => ({ method: "PUT", url: `/v1/products/${productId}`, headers: bearer(admin), payload: { sku: "NUL-2", name: "n", description: "\u0000", priceCents: 1 } }), 400],
@@ -83,9 +84,13 @@ describe("hostile input never causes a 5xx", () => {
       const response = await t.app.inject(await build());
       expect(response.statusCode, response.body).to.be.within(400, 499);
       if (expected) expect(response.statusCode, response.body).to.equal(expected);
-      const body = response.json<{ error: string; message: string }>();
-      expect(body.error).to.be.a("string").and.not.equal("internal");
-      expect(body.message).to.be.a("string").and.have.length.greaterThan(3);
+      expect(response.headers["content-type"]).to.match(/^application\/problem\+json/);
+      const body = response.json<ProblemDetails>();
+      expect(body.type).to.be.a("string").and.match(/^tag:shop-api,2026:problems\//).and.not.equal(problemType("internal"));
+      expect(body.status).to.equal(response.statusCode);
+      expect(body.title).to.be.a("string");
+      expect(body.detail).to.be.a("string").and.have.length.greaterThan(3);
+      expect(body.instance).to.be.a("string").and.match(/^\//);
       expect(response.body).to.not.match(/at .*\.ts:\d+|node_modules/);
     });
   }
@@ -107,21 +112,21 @@ describe("hostile input never causes a 5xx", () => {
     it(`rejects ${title} in validation, before the database`, async () => {
       const response = await t.app.inject({ url });
       expect(response.statusCode, response.body).to.equal(400);
-      expect(response.json<{ error: string }>().error).to.equal("validation_failed");
+      expect(response.json<ProblemDetails>().type).to.equal(problemType("validation"));
     });
   }
 
   it("names the forbidden key instead of calling valid JSON invalid", async () => {
     const proto = await t.app.inject({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items":[],"__proto__":{"admin":true}}' });
     expect(proto.statusCode).to.equal(400);
-    expect(proto.json<{ message: string }>().message).to.contain("__proto__");
+    expect(proto.json<ProblemDetails>().detail).to.contain("__proto__");
     const escaped = await t.app.inject({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items":[{"\\u005f_proto__":{}}]}' });
-    expect(escaped.json<{ message: string }>().message).to.contain("__proto__");
+    expect(escaped.json<ProblemDetails>().detail).to.contain("__proto__");
     const constructor = await t.app.inject({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items":[],"constructor":{"prototype":{"admin":true}}}' });
     expect(constructor.statusCode).to.equal(400);
-    expect(constructor.json<{ message: string }>().message).to.contain("constructor");
+    expect(constructor.json<ProblemDetails>().detail).to.contain("constructor");
     const syntax = await t.app.inject({ method: "POST", url: "/v1/orders", headers: orderHeaders(), payload: '{"items": [' });
-    expect(syntax.json<{ message: string }>().message).to.match(/not valid JSON/);
+    expect(syntax.json<ProblemDetails>().detail).to.match(/not valid JSON/);
   });
 
   it("still accepts UTF-8 JSON with an explicit charset or a byte order mark", async () => {

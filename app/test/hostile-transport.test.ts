@@ -1,6 +1,7 @@
 import { connect } from "node:net";
 import { expect } from "chai";
 import { bearer, startTestApp, type TestApp } from "./support/test-app";
+import { problemType, type ProblemDetails, type ProblemSlug } from "../src/http/problem";
 
 interface RawExchange {
   status: number;
@@ -37,10 +38,10 @@ function exchange(port: number, request: Buffer | string, giveUpAfterMs = 25_000
   });
 }
 
-function expectErrorBody(body: string, error: string): void {
-  const parsed = JSON.parse(body) as { error: string; message: string; requestId: string };
-  expect(parsed.error, body).to.equal(error);
-  expect(parsed.message).to.be.a("string").and.have.length.greaterThan(3);
+function expectErrorBody(body: string, problem: ProblemSlug): void {
+  const parsed = JSON.parse(body) as ProblemDetails;
+  expect(parsed.type, body).to.equal(problemType(problem));
+  expect(parsed.detail).to.be.a("string").and.have.length.greaterThan(3);
   expect(parsed.requestId).to.be.a("string").and.not.empty;
 }
 
@@ -62,7 +63,7 @@ describe("hostile input at the transport (a real listening server)", () => {
     const head = `POST /v1/products HTTP/1.1\r\nhost: x\r\nauthorization: ${bearer(admin).authorization}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n`;
     const answer = await exchange(port, `${head}{"sku":"SLOW-1"`);
     expect(answer.status, answer.body).to.equal(408);
-    expectErrorBody(answer.body, "request_timeout");
+    expectErrorBody(answer.body, "request-timeout");
     // The app's 1 s deadline, not Node's 60 s headersTimeout; generous, so a busy CI machine cannot make it flaky.
     expect(answer.elapsedMs).to.be.below(20_000);
   });
@@ -70,19 +71,19 @@ describe("hostile input at the transport (a real listening server)", () => {
   it("answers headers that never end with 408", async () => {
     const answer = await exchange(port, "GET /v1/products HTTP/1.1\r\nhost: x\r\nx-slow: ");
     expect(answer.status, answer.body).to.equal(408);
-    expectErrorBody(answer.body, "request_timeout");
+    expectErrorBody(answer.body, "request-timeout");
   });
 
   it("answers a token above Node's header size limit with 431 and a JSON reason", async () => {
     const answer = await exchange(port, `GET /v1/orders/00000000-0000-4000-8000-000000000000 HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${"a".repeat(20_000)}.b.c\r\n\r\n`);
     expect(answer.status, answer.body).to.equal(431);
-    expectErrorBody(answer.body, "headers_too_large");
+    expectErrorBody(answer.body, "headers-too-large");
   });
 
   it("answers malformed HTTP with 400 and a JSON reason", async () => {
     const answer = await exchange(port, "GET /v1/products HTTP/1.1\r\nhost: x\r\nnot a header\r\n\r\n");
     expect(answer.status, answer.body).to.equal(400);
-    expectErrorBody(answer.body, "bad_request");
+    expectErrorBody(answer.body, "bad-request");
   });
 
   it("rejects a body that is not UTF-8 instead of storing replacement characters", async () => {
@@ -90,7 +91,7 @@ describe("hostile input at the transport (a real listening server)", () => {
     const head = `POST /v1/products HTTP/1.1\r\nhost: x\r\nconnection: close\r\nauthorization: ${bearer(admin).authorization}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
     const answer = await exchange(port, Buffer.concat([Buffer.from(head), body]));
     expect(answer.status, answer.body).to.equal(400);
-    expectErrorBody(answer.body, "bad_request");
+    expectErrorBody(answer.body, "bad-request");
   });
 
   it("keeps serving afterwards", async () => {

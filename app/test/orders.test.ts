@@ -58,7 +58,8 @@ describe("orders (embedded PGlite, fastify.inject)", () => {
     await placeOrder(alice, "order-key-0003", [{ productId, quantity: 1 }]);
     const reused = await placeOrder(alice, "order-key-0003", [{ productId, quantity: 4 }]);
     expect(reused.statusCode).to.equal(422);
-    expect(reused.json().message).to.contain("Idempotency-Key");
+    expect(reused.json()).to.include({ type: "tag:shop-api,2026:problems/idempotency-key-reused" });
+    expect(reused.json().detail).to.contain("Idempotency-Key");
   });
 
   it("scopes Idempotency-Keys per user", async () => {
@@ -83,8 +84,10 @@ describe("orders (embedded PGlite, fastify.inject)", () => {
     const before = await countOrders();
     const unknown = await placeOrder(alice, "order-key-0004", [{ productId: "00000000-0000-4000-8000-000000000000", quantity: 1 }]);
     expect(unknown.statusCode).to.equal(422);
+    expect(unknown.json().type).to.equal("tag:shop-api,2026:problems/unknown-product");
     const greedy = await placeOrder(alice, "order-key-0005", [{ productId: (products[0] as Product).id, quantity: 100 }]);
     expect(greedy.statusCode).to.equal(409);
+    expect(greedy.json().type).to.equal("tag:shop-api,2026:problems/out-of-stock");
     expect(await countOrders()).to.equal(before);
     // The failed key was not consumed: the same key can be used once the basket is fixed.
     const fixed = await placeOrder(alice, "order-key-0005", [{ productId: (products[0] as Product).id, quantity: 1 }]);

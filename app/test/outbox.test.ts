@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import type { Producer } from "kafkajs";
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, type Producer } from "kafkajs";
 import type { Order } from "../src/orders/order";
 import { backoffDelayMs } from "../src/outbox/backoff";
 import { RecentEventIds, processOnce } from "../src/outbox/dedupe";
-import { KafkaPublisher, type ProducerLike } from "../src/outbox/kafka-publisher";
+import { KafkaPublisher, classifyKafkaError, type ProducerLike } from "../src/outbox/kafka-publisher";
+import { BrokerUnavailableError } from "../src/outbox/publisher";
 import { OutboxRelay } from "../src/outbox/outbox-relay";
 import { ORDERS_TOPIC } from "../src/outbox/topics";
 import type { Product } from "../src/products/product";
@@ -121,6 +122,16 @@ describe("Kafka publisher (kafkajs behind ProducerLike; no broker here)", () => 
       value: JSON.stringify({ a: 1 }),
       headers: { "event-id": "e1", "event-type": "order.placed" },
     });
+  });
+
+  it("tells a broker outage (retries exhausted on connection errors) from a refused message", async () => {
+    const outage = new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError("Connection error: connect ECONNREFUSED 10.0.0.1:9094"), { retryCount: 3, retryTime: 1000 });
+    expect(classifyKafkaError(outage)).to.be.instanceOf(BrokerUnavailableError);
+    const refused = new KafkaJSProtocolError("The request included a message larger than the max message size the server will accept");
+    expect(classifyKafkaError(refused)).to.equal(refused);
+    const failing: ProducerLike = { connect: async () => undefined, disconnect: async () => undefined, sendBatch: async () => Promise.reject(outage) };
+    const error = await new KafkaPublisher(failing).publish([{ id: "e1", topic: "t", key: "k", type: "x", payload: {} }]).catch((caught: unknown) => caught);
+    expect(error).to.be.instanceOf(BrokerUnavailableError);
   });
 
   it("reconnects on the next call after a failed connect", async () => {

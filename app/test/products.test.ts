@@ -41,7 +41,7 @@ describe("products (embedded PGlite, fastify.inject)", () => {
     expect(page.items).to.have.length(20);
     const tooMany = await t.app.inject({ url: "/v1/products?limit=101" });
     expect(tooMany.statusCode).to.equal(400);
-    expect(tooMany.json().message).to.contain("limit");
+    expect(tooMany.json().detail).to.contain("limit");
   });
 
   it("gets one product by id and answers 404 for an unknown id", async () => {
@@ -51,7 +51,7 @@ describe("products (embedded PGlite, fastify.inject)", () => {
     expect(found.json<Product>().sku).to.equal(first?.sku);
     const missing = await t.app.inject({ url: "/v1/products/00000000-0000-4000-8000-000000000000" });
     expect(missing.statusCode).to.equal(404);
-    expect(missing.json().error).to.equal("not_found");
+    expect(missing.json().type).to.equal("tag:shop-api,2026:problems/not-found");
   });
 
   it("lets only admins create, update and delete products", async () => {

@@ -75,7 +75,8 @@ describe("components/api-gateway (Kong)", () => {
     it("verifies Keycloak JWTs: the jwt plugin keys on iss, a consumer credential holds the realm's public key", () => {
         const jwt = plugin(prod, "jwt-keycloak");
         expect(jwt.plugin).to.equal("jwt");
-        expect(jwt.config).to.include({ key_claim_name: "iss" });
+        // CORS preflights carry no token: the plugin lets OPTIONS through (kong/plugins/jwt/handler.lua checks run_on_preflight).
+        expect(jwt.config).to.include({ key_claim_name: "iss", run_on_preflight: false });
         expect(jwt.config.claims_to_verify).to.deep.equal(["exp"]);
         const credential = prod.one("kubernetes:core/v1:Secret").inputs as Spec;
         expect(credential.metadata.labels).to.deep.equal({ "konghq.com/credential": "jwt" });

@@ -129,6 +129,31 @@ describe("components/shop-api", () => {
         expect(byName["shop-api-admin"].metadata.annotations).to.include({ "konghq.com/plugins": "jwt-keycloak", "konghq.com/methods": "POST,PUT,DELETE" });
     });
 
+    it("passes the storefront origins to the API (CORS_ALLOWED_ORIGINS) and nothing when there are none", async () => {
+        const withCors = await declared("apitest-cors", () => new ShopApi("apitest-cors", { ...baseArgs, namespace: "shop-cors", corsAllowedOrigins: ["https://shop.example.com", "https://m.shop.example.com"] }));
+        const env = Object.fromEntries(pod(withCors).containers[0].env.map((e) => [e.name, e.value]));
+        expect(env.CORS_ALLOWED_ORIGINS).to.equal("https://shop.example.com,https://m.shop.example.com");
+        expect(pod(prod).containers[0].env.map((e) => e.name)).to.not.include("CORS_ALLOWED_ORIGINS");
+    });
+
+    it("lets CORS preflights (OPTIONS, no token) through Kong to every path a JWT route serves", () => {
+        type Ingress = { metadata: { annotations: Record<string, string> }; spec: { rules: { http: { paths: { path: string }[] } }[] } };
+        const routes = prod.ofType("kubernetes:networking.k8s.io/v1:Ingress").map((i) => i.inputs as Ingress).map((ingress) => ({
+            paths: ingress.spec.rules.flatMap((rule) => rule.http.paths.map((p) => p.path)),
+            methods: ingress.metadata.annotations["konghq.com/methods"].split(","),
+            jwt: (ingress.metadata.annotations["konghq.com/plugins"] ?? "").includes("jwt-keycloak"),
+        }));
+        // The jwt plugin runs on OPTIONS unless told not to (components/api-gateway.ts sets run_on_preflight: false,
+        // checked in test/components/api-gateway.test.ts); either way an OPTIONS route must exist for every guarded path.
+        for (const guarded of routes.filter((route) => route.jwt)) {
+            for (const path of guarded.paths) {
+                const preflightRoute = routes.find((route) => route.methods.includes("OPTIONS") && route.paths.some((p) => path.startsWith(p)));
+                expect(preflightRoute, `no route takes OPTIONS for ${path}`).to.not.equal(undefined);
+            }
+        }
+        expect(routes.find((route) => route.paths.includes("/openapi.json"))).to.deep.include({ jwt: false, methods: ["GET", "HEAD", "OPTIONS"] });
+    });
+
     it("runs product fetching and analysis as CronJobs from the same image, never overlapping", () => {
         const cronJobs = prod.ofType("kubernetes:batch/v1:CronJob").map((c) => c.inputs.spec as { concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: PodSpec } } } });
         expect(cronJobs).to.have.length(2);

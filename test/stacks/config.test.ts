@@ -105,6 +105,14 @@ describe("stacks/config", () => {
             expect(parsePlatformConfig(raw({ environment: "prod", clusterPublicAccessCidrs: '["198.51.100.7/32"]' })).cluster.publicAccessCidrs).to.deep.equal(["198.51.100.7/32"]);
         });
 
+        it("allows no cross-origin browser access unless the stack names its storefront origins", () => {
+            expect(parsePlatformConfig(raw({ environment: "prod" })).api.corsAllowedOrigins).to.deep.equal([]);
+            const origins = '["https://shop.example.com", "https://www.shop.example.com:8443"]';
+            expect(parsePlatformConfig(raw({ environment: "prod", corsAllowedOrigins: origins })).api.corsAllowedOrigins).to.deep.equal(["https://shop.example.com", "https://www.shop.example.com:8443"]);
+            const project = yaml.load(readFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+            expect(project.config["ecommerce-platform:corsAllowedOrigins"].default).to.deep.equal([]);
+        });
+
         it("Pulumi.yaml declares clusterPublicAccessCidrs with default [] (the CLI refuses a stack without it otherwise); no shipped stack opens the endpoint", () => {
             const project = yaml.load(readFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
             expect(project.config["ecommerce-platform:clusterPublicAccessCidrs"].default).to.deep.equal([]);
@@ -136,6 +144,9 @@ describe("stacks/config", () => {
             ["storage ceiling below the initial size", raw({ environment: "dev", dbAllocatedStorageGib: "200", dbMaxAllocatedStorageGib: "100" }), /dbMaxAllocatedStorageGib: 100 is below dbAllocatedStorageGib 200/],
             ["an API image on the mutable latest tag", raw({ environment: "dev", apiImage: "123456789012.dkr.ecr.ap-south-1.amazonaws.com/shop-api:latest" }), /apiImage: .* uses the mutable tag latest/],
             ["an API image without a tag", raw({ environment: "dev", apiImage: "shop-api" }), /apiImage: "shop-api" is not an image reference/],
+            ["a CORS wildcard", raw({ environment: "dev", corsAllowedOrigins: '["*"]' }), /corsAllowedOrigins: "\*" would let any web site call the API/],
+            ["a CORS origin with a trailing slash", raw({ environment: "dev", corsAllowedOrigins: '["https://shop.example.com/"]' }), /corsAllowedOrigins: "https:\/\/shop.example.com\/" is not a browser origin/],
+            ["a CORS origin over plain http", raw({ environment: "dev", corsAllowedOrigins: '["http://shop.example.com"]' }), /corsAllowedOrigins: "http:\/\/shop.example.com" is not a browser origin/],
             ["a catalogue feed over plain http", raw({ environment: "dev", catalogueFeedUrl: "http://feeds.example.com/x.json" }), /catalogueFeedUrl: .* is not an https URL/],
             ["a domain that is not a DNS name", raw({ environment: "dev", domain: "https://shop.example.com" }), /ecommerce-platform:domain: "https:\/\/shop.example.com" is not a DNS name/],
             ["a hosted zone id that is not one", raw({ environment: "dev", hostedZoneId: "shop.example.com" }), /ecommerce-platform:hostedZoneId: "shop.example.com" is not a Route 53 hosted zone id/],

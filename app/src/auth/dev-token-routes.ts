@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import type { DevIssuer } from "./dev-issuer";
 
 const devTokenSchema = {
+  // Development only: kept out of the OpenAPI document, which describes the API as deployed.
+  hide: true,
   body: {
     type: "object",
     properties: {
@@ -15,8 +17,8 @@ const devTokenSchema = {
 } as const;
 
 /**
- * POST /dev/token mints a token from the process's throwaway key. Registered only when no OIDC_ISSUER
- * is configured and NODE_ENV is not production (see runtime.ts), so it cannot exist next to Keycloak.
+ * POST /dev/token mints a token from the process's throwaway key. Registered only with DEV_TOKENS=enabled,
+ * which config.ts refuses next to OIDC_ISSUER, DATABASE_URL or NODE_ENV=production.
  */
 export function registerDevTokenRoute(app: FastifyInstance, issuer: DevIssuer): void {
   app.post<{ Body: { sub: string; roles: string[]; ttlSeconds: number } }>(

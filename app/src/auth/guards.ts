@@ -10,8 +10,15 @@ declare module "fastify" {
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
+const TOKEN_GUARD = Symbol("shop-api.token-guard");
+
+/** Whether a route hook is the bearer-token guard (the OpenAPI document marks such routes as secured). */
+export function requiresToken(hook: unknown): boolean {
+  return typeof hook === "function" && TOKEN_GUARD in hook;
+}
+
 export function authenticate(verifier: TokenVerifier): onRequestAsyncHookHandler {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return Object.assign(async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
     if (!header) {
       reply.header("www-authenticate", 'Bearer realm="shop"');
@@ -25,7 +32,7 @@ export function authenticate(verifier: TokenVerifier): onRequestAsyncHookHandler
       if (error instanceof TokenRejectedError) throw unauthorized(error.message);
       throw error;
     }
-  };
+  }, { [TOKEN_GUARD]: true });
 }
 
 export function requireRole(role: string): onRequestAsyncHookHandler {

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /**
- * Prints a dev token from a locally running API (embedded mode, no OIDC_ISSUER):
+ * Prints a dev token from a locally running API (embedded mode, started with DEV_TOKENS=enabled):
  *   npm run token -w app -- --sub alice --role admin
  * The signing key lives only in the server process, so the token is minted there, via POST /dev/token.
  */
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const body = (await response.json()) as { access_token?: string; message?: string };
   if (!response.ok || !body.access_token) {
     throw new Error(`POST ${values.url}/dev/token answered ${response.status}: ${body.message ?? "no token"} ` +
-      "(dev tokens exist only without OIDC_ISSUER and outside NODE_ENV=production)");
+      "(dev tokens exist only with DEV_TOKENS=enabled, on the embedded database)");
   }
   console.log(body.access_token);
 }

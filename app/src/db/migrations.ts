@@ -81,4 +81,26 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    id: "004_outbox_leases",
+    sql: `
+      -- Claims are leases (the relay publishes outside any transaction); a row Kafka keeps refusing is set aside.
+      ALTER TABLE outbox ADD COLUMN lease_until timestamptz;
+      ALTER TABLE outbox ADD COLUMN dead_at timestamptz;
+      DROP INDEX outbox_unpublished_idx;
+      CREATE INDEX outbox_pending_idx ON outbox (created_at, id) WHERE published_at IS NULL AND dead_at IS NULL;
+      -- Per-key order: a row waits while an older row of its topic and key is pending.
+      CREATE INDEX outbox_pending_key_idx ON outbox (topic, message_key, created_at) WHERE published_at IS NULL AND dead_at IS NULL;
+      -- Retention purge of published rows.
+      CREATE INDEX outbox_published_idx ON outbox (published_at) WHERE published_at IS NOT NULL;
+    `,
+  },
+  {
+    id: "005_listing_order",
+    sql: `
+      -- The catalogue lists by name (then id, so the order is total); a customer's orders list newest first.
+      CREATE INDEX products_name_id_idx ON products (name, id);
+      CREATE INDEX orders_user_created_idx ON orders (user_id, created_at DESC, id DESC);
+    `,
+  },
 ];

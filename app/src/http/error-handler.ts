@@ -2,13 +2,9 @@ import { randomUUID } from "node:crypto";
 import { STATUS_CODES as HTTP_REASON_PHRASES, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { HttpError } from "./http-error";
-
-export interface ErrorBody {
-  error: string;
-  message: string;
-  requestId: string;
-}
+import { HttpError, notFound } from "./http-error";
+import { PROBLEM_CONTENT_TYPE, genericSlug, problemDetails, type ProblemDetails, type ProblemSlug } from "./problem";
+import { trackRouteMethods } from "./route-methods";
 
 // PostgreSQL errors a client can provoke with a well-formed but impossible value.
 const CLIENT_PG_ERRORS: Record<string, string> = {
@@ -19,23 +15,6 @@ const CLIENT_PG_ERRORS: Record<string, string> = {
   "54000": "the request is too complex",
 };
 
-const STATUS_CODES: Record<number, string> = {
-  400: "bad_request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  406: "not_acceptable",
-  408: "request_timeout",
-  409: "conflict",
-  413: "payload_too_large",
-  414: "uri_too_long",
-  415: "unsupported_media_type",
-  422: "unprocessable",
-  429: "too_many_requests",
-  431: "headers_too_large",
-};
-
 // Error messages can quote the request (a 5 kB path segment); clients get a bounded reason.
 const MAX_REASON_LENGTH = 300;
 
@@ -43,28 +22,36 @@ function truncate(message: string): string {
   return message.length <= MAX_REASON_LENGTH ? message : `${message.slice(0, MAX_REASON_LENGTH)}…`;
 }
 
-function classify(error: FastifyError | HttpError | Error): { status: number; code: string; message: string } {
-  if (error instanceof HttpError) return { status: error.statusCode, code: error.code, message: error.message };
+function classify(error: FastifyError | HttpError | Error): { status: number; slug: ProblemSlug; message: string } {
+  if (error instanceof HttpError) return { status: error.statusCode, slug: error.problem, message: error.message };
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return { status: 400, code: "validation_failed", message: fastifyError.message };
+    return { status: 400, slug: "validation", message: fastifyError.message };
   }
   const pgMessage = "code" in error && typeof error.code === "string" ? CLIENT_PG_ERRORS[error.code] : undefined;
-  if (pgMessage) return { status: 400, code: "bad_request", message: pgMessage };
+  if (pgMessage) return { status: 400, slug: "bad-request", message: pgMessage };
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return { status, code: STATUS_CODES[status] ?? "client_error", message: fastifyError.message };
+    return { status, slug: genericSlug(status) ?? "bad-request", message: fastifyError.message };
   }
-  return { status: status !== undefined && status >= 500 ? status : 500, code: "internal", message: "internal error" };
+  const serverStatus = status !== undefined && status >= 500 ? status : 500;
+  return { status: serverStatus, slug: serverStatus === 500 ? "internal" : (genericSlug(serverStatus) ?? "internal"), message: "internal error" };
 }
 
-/** Logs the error, sets the status and returns the body: shared by the route and router error paths. */
-export function respondToError(error: FastifyError | HttpError | Error, request: FastifyRequest, reply: FastifyReply): ErrorBody {
-  const { status, code, message } = classify(error);
+/** The path of the request (no query string: it can carry anything), as the problem's `instance`. */
+function instanceOf(url: string): string {
+  return truncate(url.split("?")[0] ?? "/");
+}
+
+/** Logs the error, sets the status and content type and returns the problem: shared by the route and router error paths. */
+export function respondToError(error: FastifyError | HttpError | Error, request: FastifyRequest, reply: FastifyReply): ProblemDetails {
+  const { status, slug, message } = classify(error);
   if (status >= 500) request.log.error({ err: error }, "request failed");
-  else request.log.info({ status, code, reason: truncate(message) }, "request rejected");
-  reply.status(status);
-  return { error: code, message: truncate(message), requestId: request.id };
+  else request.log.info({ status, problem: slug, reason: truncate(message) }, "request rejected");
+  reply.status(status).type(PROBLEM_CONTENT_TYPE);
+  // A 5xx other than 500 (503 from a dependency) keeps its status; its type is the generic one of that status.
+  const problem = problemDetails(slug, truncate(message), instanceOf(request.url), request.id);
+  return problem.status === status ? problem : { ...problem, status };
 }
 
 /**
@@ -77,13 +64,15 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.send(respondToError(error, request, reply));
   });
 
+  const allowedMethods = trackRouteMethods(app);
   app.setNotFoundHandler((request, reply) => {
-    const body: ErrorBody = {
-      error: "not_found",
-      message: `no route for ${request.method} ${request.url.split("?")[0]}`,
-      requestId: request.id,
-    };
-    return reply.status(404).send(body);
+    const path = request.url.split("?")[0] ?? "/";
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) {
+      reply.header("allow", allowed.join(", "));
+      throw new HttpError(405, "method-not-allowed", `${request.method} is not supported on ${truncate(path)}; allowed: ${allowed.join(", ")}`);
+    }
+    throw notFound(`no route for ${request.method} ${path}`);
   });
 }
 
@@ -110,16 +99,13 @@ export function respondToConnectionError(error: ConnectionError, socket: Socket,
   if (error.code === "ECONNRESET" || socket.destroyed) return;
   const known = CONNECTION_ERRORS[error.code];
   const status = known?.status ?? 400;
-  const body: ErrorBody = {
-    error: STATUS_CODES[status] ?? "client_error",
-    message: known?.message ?? `malformed HTTP request (${error.code})`,
-    requestId: randomUUID(),
-  };
-  log?.info({ status, code: body.error, reason: body.message, reqId: body.requestId }, "request rejected");
+  const slug = genericSlug(status) ?? "bad-request";
+  const body = problemDetails(slug, known?.message ?? `malformed HTTP request (${error.code})`, "/", randomUUID());
+  log?.info({ status, problem: slug, reason: body.detail, reqId: body.requestId }, "request rejected");
   if (socket.writable && !responseStarted(socket)) {
     const json = JSON.stringify(body);
     socket.write(
-      `HTTP/1.1 ${status} ${HTTP_REASON_PHRASES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} ${HTTP_REASON_PHRASES[status]}\r\nconnection: close\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
         `content-length: ${Buffer.byteLength(json)}\r\nx-request-id: ${body.requestId}\r\n\r\n${json}`,
     );
   }

@@ -6,6 +6,7 @@ export interface ServiceMetrics {
   httpDuration: Histogram<"method" | "route" | "status_code">;
   outboxPublished: Counter<"topic">;
   outboxFailures: Counter<"topic">;
+  outboxSetAside: Counter<"topic">;
   cacheLookups: Counter<"result">;
 }
 
@@ -31,6 +32,12 @@ export function createMetrics(options: { processMetrics: boolean }): ServiceMetr
     outboxFailures: new Counter({
       name: "outbox_publish_failures_total",
       help: "Failed outbox publish attempts (each is retried with backoff)",
+      labelNames: ["topic"],
+      registers: [registry],
+    }),
+    outboxSetAside: new Counter({
+      name: "outbox_events_set_aside_total",
+      help: "Outbox events set aside (dead_at) after repeated failures; they need an operator",
       labelNames: ["topic"],
       registers: [registry],
     }),

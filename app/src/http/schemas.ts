@@ -3,11 +3,9 @@
 /** A UUID in either letter case, handed to the route in its canonical lower-case form. */
 export const uuidSchema = { type: "string", format: "uuid", lowercase: true } as const;
 
-export const errorSchema = {
-  type: "object",
-  properties: { error: { type: "string" }, message: { type: "string" }, requestId: { type: "string" } },
-  required: ["error", "message"],
-} as const;
+
+/** An error response in a route schema: RFC 9457 problem details (see problem.ts; served as application/problem+json). */
+export const errorSchema = { $ref: "Problem#" } as const;
 
 export const idParams = {
   type: "object",

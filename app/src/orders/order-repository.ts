@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db, Queryable } from "../db/db";
-import { conflict, unprocessable } from "../http/http-error";
+import { problem } from "../http/http-error";
 import { appendEvent } from "../outbox/outbox-writer";
 import { ORDERS_TOPIC } from "../outbox/topics";
 import type { Order, OrderItem, OrderLine } from "./order";
@@ -26,6 +26,18 @@ interface ItemRow {
   sku: string;
   quantity: number;
   unit_price_cents: number;
+}
+
+/** Position in a customer's order history, newest first: created_at in microseconds (exact), then id. */
+export interface OrderPosition {
+  createdMicros: number;
+  id: string;
+}
+
+export interface OrderPage {
+  items: Order[];
+  /** Where the next page starts, when there is one. */
+  next: OrderPosition | undefined;
 }
 
 export class OrderRepository {
@@ -81,18 +93,58 @@ export class OrderRepository {
     return this.load(this.db, orderId, userId);
   }
 
+  /** The customer's orders, newest first (ties by id), one page at a time. */
+  async listOwned(userId: string, limit: number, after: OrderPosition | undefined): Promise<OrderPage> {
+    const columns = "id, user_id, request_hash, status, total_cents, created_at, (extract(epoch FROM created_at) * 1000000)::bigint AS created_micros";
+    // One extra row tells whether another page exists. The microsecond key is exact (a JS Date keeps milliseconds only).
+    const result = after
+      ? await this.db.query<OrderRow & { created_micros: number }>(
+          `SELECT ${columns} FROM orders
+            WHERE user_id = $1 AND (created_at, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid)
+            ORDER BY created_at DESC, id DESC LIMIT $4`,
+          [userId, after.createdMicros, after.id, limit + 1],
+        )
+      : await this.db.query<OrderRow & { created_micros: number }>(
+          `SELECT ${columns} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+          [userId, limit + 1],
+        );
+    const rows = result.rows.slice(0, limit);
+    const items = await this.itemsOf(this.db, rows.map((row) => row.id));
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((row) => toOrder(row, items.get(row.id) ?? [])),
+      next: result.rows.length > limit && last ? { createdMicros: Number(last.created_micros), id: last.id } : undefined,
+    };
+  }
+
+  private async itemsOf(session: Queryable, orderIds: string[]): Promise<Map<string, OrderItem[]>> {
+    const byOrder = new Map<string, OrderItem[]>();
+    if (orderIds.length === 0) return byOrder;
+    const items = await session.query<ItemRow & { order_id: string }>(
+      "SELECT order_id, product_id, sku, quantity, unit_price_cents FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, product_id",
+      [orderIds],
+    );
+    for (const item of items.rows) {
+      byOrder.set(item.order_id, [
+        ...(byOrder.get(item.order_id) ?? []),
+        { productId: item.product_id, sku: item.sku, quantity: item.quantity, unitPriceCents: item.unit_price_cents },
+      ]);
+    }
+    return byOrder;
+  }
+
   private async replay(tx: Queryable, userId: string, idempotencyKey: string, requestHash: string): Promise<PlacedOrder> {
     const existing = await tx.query<OrderRow>(
       "SELECT id, user_id, request_hash, status, total_cents, created_at FROM orders WHERE user_id = $1 AND idempotency_key = $2",
       [userId, idempotencyKey],
     );
     const row = existing.rows[0];
-    if (!row) throw conflict("a request with this Idempotency-Key is still in progress; retry");
+    if (!row) throw problem("idempotency-key-in-progress", "a request with this Idempotency-Key is still in progress; retry");
     if (row.request_hash !== requestHash) {
-      throw unprocessable("Idempotency-Key was already used with a different request body");
+      throw problem("idempotency-key-reused", "Idempotency-Key was already used with a different request body");
     }
     const order = await this.load(tx, row.id, userId);
-    if (!order) throw conflict("a request with this Idempotency-Key is still in progress; retry");
+    if (!order) throw problem("idempotency-key-in-progress", "a request with this Idempotency-Key is still in progress; retry");
     return { order, replayed: true };
   }
 
@@ -109,8 +161,8 @@ export class OrderRepository {
       if (!row) {
         const exists = await tx.query("SELECT 1 FROM products WHERE id = $1", [line.productId]);
         throw exists.rows.length === 0
-          ? unprocessable(`product ${line.productId} does not exist`)
-          : conflict(`not enough stock for product ${line.productId}`);
+          ? problem("unknown-product", `product ${line.productId} does not exist`)
+          : problem("out-of-stock", `not enough stock for product ${line.productId}`);
       }
       items.push({ productId: line.productId, sku: row.sku, quantity: line.quantity, unitPriceCents: row.price_cents });
     }
@@ -124,21 +176,16 @@ export class OrderRepository {
     );
     const row = orders.rows[0];
     if (!row) return undefined;
-    const items = await session.query<ItemRow>(
-      "SELECT product_id, sku, quantity, unit_price_cents FROM order_items WHERE order_id = $1 ORDER BY product_id",
-      [orderId],
-    );
-    return {
-      id: row.id,
-      status: row.status,
-      totalCents: Number(row.total_cents),
-      items: items.rows.map((item) => ({
-        productId: item.product_id,
-        sku: item.sku,
-        quantity: item.quantity,
-        unitPriceCents: item.unit_price_cents,
-      })),
-      createdAt: new Date(row.created_at).toISOString(),
-    };
+    return toOrder(row, (await this.itemsOf(session, [row.id])).get(row.id) ?? []);
   }
+}
+
+function toOrder(row: OrderRow, items: OrderItem[]): Order {
+  return {
+    id: row.id,
+    status: row.status,
+    totalCents: Number(row.total_cents),
+    items,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
 }

@@ -2,11 +2,16 @@ import type { FastifyInstance } from "fastify";
 import { authenticate, principalOf } from "../auth/guards";
 import type { TokenVerifier } from "../auth/principal";
 import { badRequest, notFound } from "../http/http-error";
-import { errorSchema, idParams, uuidSchema } from "../http/schemas";
+import { decodeCursor, encodeCursor, nextLink, pageQuerystring, pageSchema } from "../http/pagination";
+import { problemResponses } from "../http/problem";
+import { idParams, uuidSchema } from "../http/schemas";
 import type { OrderLine } from "./order";
-import type { OrderRepository } from "./order-repository";
+import type { OrderPosition, OrderRepository } from "./order-repository";
 
 const MAX_LINES = 50;
+const MAX_PAGE_SIZE = 100;
+const CURSOR_VERSION = "o1";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const orderSchema = {
   type: "object",
@@ -57,10 +62,36 @@ const placeOrderSchema = {
     required: ["items"],
     additionalProperties: false,
   },
-  response: { 200: orderSchema, 201: orderSchema, 400: errorSchema, 409: errorSchema, 422: errorSchema },
+  response: {
+    200: orderSchema,
+    201: orderSchema,
+    ...problemResponses({
+      400: ["validation", "bad-request"],
+      401: ["unauthorized"],
+      409: ["out-of-stock", "idempotency-key-in-progress"],
+      422: ["unknown-product", "idempotency-key-reused"],
+    }),
+  },
 } as const;
 
-const getOrderSchema = { params: idParams, response: { 200: orderSchema, 404: errorSchema } } as const;
+const listOrdersSchema = {
+  description: "The signed-in customer's own orders (by the token's subject), newest first.",
+  querystring: pageQuerystring(MAX_PAGE_SIZE),
+  response: {
+    200: pageSchema(orderSchema),
+    ...problemResponses({ 400: ["validation", "bad-request"], 401: ["unauthorized"] }),
+  },
+} as const;
+
+const getOrderSchema = {
+  params: idParams,
+  response: { 200: orderSchema, ...problemResponses({ 401: ["unauthorized"], 404: ["not-found"] }) },
+} as const;
+
+function positionOf(cursor: string): OrderPosition | undefined {
+  const key = decodeCursor(CURSOR_VERSION, cursor, ([micros, id]) => Number.isSafeInteger(micros) && typeof id === "string" && UUID.test(id));
+  return key ? { createdMicros: key[0] as number, id: key[1] as string } : undefined;
+}
 
 export function registerOrderRoutes(app: FastifyInstance, orders: OrderRepository, verifier: TokenVerifier): void {
   const signedIn = authenticate(verifier);
@@ -79,6 +110,19 @@ export function registerOrderRoutes(app: FastifyInstance, orders: OrderRepositor
         .header("location", `/v1/orders/${placed.order.id}`)
         .header("idempotent-replayed", String(placed.replayed))
         .send(placed.order);
+    },
+  );
+
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
+    "/v1/orders",
+    { schema: listOrdersSchema, onRequest: signedIn },
+    async (request, reply) => {
+      const { limit, cursor } = request.query;
+      const after = cursor === undefined ? undefined : positionOf(cursor);
+      if (cursor !== undefined && after === undefined) throw badRequest("cursor is not valid");
+      const page = await orders.listOwned(principalOf(request).subject, limit, after);
+      const nextCursor = page.next ? encodeCursor(CURSOR_VERSION, [page.next.createdMicros, page.next.id]) : undefined;
+      return { items: page.items, nextCursor: nextCursor ?? null, next: nextLink(request, reply, nextCursor) };
     },
   );
 

@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Message, type Producer, type SASLOptions } from "kafkajs";
 import type { KafkaConfig } from "../config";
-import type { OutboxMessage, Publisher } from "./publisher";
+import { BrokerUnavailableError, type OutboxMessage, type Publisher } from "./publisher";
 
 /** The slice of a kafkajs producer the publisher needs; tests substitute a fake broker. */
 export type ProducerLike = Pick<Producer, "connect" | "disconnect" | "sendBatch">;
@@ -11,6 +11,29 @@ export function toKafkaMessage(message: OutboxMessage): Message {
     value: JSON.stringify(message.payload),
     headers: { "event-id": message.id, "event-type": message.type },
   };
+}
+
+/** kafkajs errors that say the cluster is unreachable, not that a message or topic is refused. */
+const UNREACHABLE = new Set([
+  "KafkaJSConnectionError",
+  "KafkaJSConnectionClosedError",
+  "KafkaJSRequestTimeoutError",
+  "KafkaJSBrokerNotFound",
+  "KafkaJSNoBrokerAvailableError",
+  "KafkaJSMetadataNotLoaded",
+  "KafkaJSSASLAuthenticationError",
+  "KafkaJSTimeout",
+]);
+
+/**
+ * Tells a broker outage from a refused message. kafkajs wraps the last failure of its retries in
+ * KafkaJSNumberOfRetriesExceeded (itself marked non-retriable), so the cause is what counts.
+ */
+export function classifyKafkaError(error: unknown): unknown {
+  let root = error;
+  while (root instanceof Error && root.name === "KafkaJSNumberOfRetriesExceeded" && root.cause !== undefined) root = root.cause;
+  if (root instanceof Error && UNREACHABLE.has(root.name)) return new BrokerUnavailableError(root.message, { cause: error });
+  return error;
 }
 
 /** kafkajs types each mechanism separately; the narrowing happens here. */
@@ -56,17 +79,21 @@ export class KafkaPublisher implements Publisher {
     // A failed connect is forgotten so the next relay round tries again.
     this.connected ??= this.producer.connect().catch((error: unknown) => {
       this.connected = undefined;
-      throw error;
+      throw new BrokerUnavailableError(`cannot connect to Kafka: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
     await this.connected;
     const byTopic = new Map<string, Message[]>();
     for (const message of messages) {
       byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), toKafkaMessage(message)]);
     }
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
-    });
+    await this.producer
+      .sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+      })
+      .catch((error: unknown) => {
+        throw classifyKafkaError(error);
+      });
   }
 
   async close(): Promise<void> {

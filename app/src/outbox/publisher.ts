@@ -15,3 +15,14 @@ export interface Publisher {
   publish(messages: OutboxMessage[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * The broker could not be reached at all (connection refused, timeouts, no broker, authentication): nothing about the
+ * messages themselves. The relay backs off and never sets a message aside for it.
+ */
+export class BrokerUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "BrokerUnavailableError";
+  }
+}

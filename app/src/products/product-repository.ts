@@ -3,10 +3,16 @@ import { appendEvent } from "../outbox/outbox-writer";
 import { PRODUCTS_TOPIC } from "../outbox/topics";
 import { PRODUCT_COLUMNS, toProduct, type Product, type ProductInput, type ProductRow } from "./product";
 
+/** Position in the catalogue's listing order: by name, then id (names are not unique). */
+export interface ProductPosition {
+  name: string;
+  id: string;
+}
+
 export interface ProductPage {
   items: Product[];
-  /** Id of the last item when another page exists. */
-  lastIdIfMore: string | undefined;
+  /** Where the next page starts, when there is one. */
+  next: ProductPosition | undefined;
 }
 
 export type UpsertOutcome = { change: "created" | "updated"; id: string } | { change: "unchanged" };
@@ -34,17 +40,18 @@ function pgCode(error: unknown): string | undefined {
 export class ProductRepository {
   constructor(private readonly db: Db) {}
 
-  async list(limit: number, afterId: string | undefined): Promise<ProductPage> {
+  /** A page of the catalogue in name order (ties by id), after `after` (keyset pagination on products_name_id_idx). */
+  async list(limit: number, after: ProductPosition | undefined): Promise<ProductPage> {
     // One extra row tells whether another page exists without a count(*).
-    const result = afterId
+    const result = after
       ? await this.db.query<ProductRow>(
-          `SELECT ${PRODUCT_COLUMNS} FROM products WHERE id > $1 ORDER BY id LIMIT $2`,
-          [afterId, limit + 1],
+          `SELECT ${PRODUCT_COLUMNS} FROM products WHERE (name, id) > ($1, $2::uuid) ORDER BY name, id LIMIT $3`,
+          [after.name, after.id, limit + 1],
         )
-      : await this.db.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products ORDER BY id LIMIT $1`, [limit + 1]);
+      : await this.db.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products ORDER BY name, id LIMIT $1`, [limit + 1]);
     const items = result.rows.slice(0, limit).map(toProduct);
-    const more = result.rows.length > limit;
-    return { items, lastIdIfMore: more ? items[items.length - 1]?.id : undefined };
+    const last = items[items.length - 1];
+    return { items, next: result.rows.length > limit && last ? { name: last.name, id: last.id } : undefined };
   }
 
   async get(id: string): Promise<Product | undefined> {

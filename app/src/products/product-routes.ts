@@ -2,10 +2,10 @@ import type { FastifyInstance } from "fastify";
 import { authenticate, requireRole } from "../auth/guards";
 import { ROLES } from "../auth/roles";
 import type { TokenVerifier } from "../auth/principal";
-import { badRequest, conflict, notFound } from "../http/http-error";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { badRequest, notFound, problem } from "../http/http-error";
+import { decodeCursor, encodeCursor, nextLink } from "../http/pagination";
 import type { ProductInput } from "./product";
-import { DuplicateSkuError, ProductInUseError } from "./product-repository";
+import { DuplicateSkuError, ProductInUseError, type ProductPosition } from "./product-repository";
 import {
   createProductSchema,
   deleteProductSchema,
@@ -19,8 +19,17 @@ interface IdParams {
   id: string;
 }
 
+const CURSOR_VERSION = "p2";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function positionOf(cursor: string): ProductPosition | undefined {
+  const key = decodeCursor(CURSOR_VERSION, cursor, ([name, id]) => typeof name === "string" && typeof id === "string" && UUID.test(id));
+  return key ? { name: key[0] as string, id: key[1] as string } : undefined;
+}
+
 function translateWriteError(error: unknown): never {
-  if (error instanceof DuplicateSkuError || error instanceof ProductInUseError) throw conflict(error.message);
+  if (error instanceof DuplicateSkuError) throw problem("duplicate-sku", error.message);
+  if (error instanceof ProductInUseError) throw problem("product-in-use", error.message);
   throw error;
 }
 
@@ -30,12 +39,13 @@ export function registerProductRoutes(app: FastifyInstance, products: ProductSer
   app.get<{ Querystring: { limit: number; cursor?: string } }>(
     "/v1/products",
     { schema: listProductsSchema },
-    async (request) => {
+    async (request, reply) => {
       const { limit, cursor } = request.query;
-      const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
-      if (cursor !== undefined && afterId === undefined) throw badRequest("cursor is not valid");
-      const page = await products.list(limit, afterId);
-      return { items: page.items, nextCursor: page.lastIdIfMore ? encodeCursor(page.lastIdIfMore) : null };
+      const after = cursor === undefined ? undefined : positionOf(cursor);
+      if (cursor !== undefined && after === undefined) throw badRequest("cursor is not valid");
+      const page = await products.list(limit, after);
+      const nextCursor = page.next ? encodeCursor(CURSOR_VERSION, [page.next.name, page.next.id]) : undefined;
+      return { items: page.items, nextCursor: nextCursor ?? null, next: nextLink(request, reply, nextCursor) };
     },
   );
 

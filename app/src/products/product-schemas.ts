@@ -1,3 +1,4 @@
+import { pageQuerystring, pageSchema } from "../http/pagination";
 import { errorSchema, idParams } from "../http/schemas";
 
 export const MAX_PAGE_SIZE = 100;
@@ -36,20 +37,10 @@ export const productInputSchema = {
 } as const;
 
 export const listProductsSchema = {
-  querystring: {
-    type: "object",
-    properties: {
-      limit: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 },
-      cursor: { type: "string", minLength: 1, maxLength: 200 },
-    },
-    additionalProperties: false,
-  },
+  description: "The catalogue by product name (ties by id), one page at a time.",
+  querystring: pageQuerystring(MAX_PAGE_SIZE),
   response: {
-    200: {
-      type: "object",
-      properties: { items: { type: "array", items: productSchema }, nextCursor: { type: ["string", "null"] } },
-      required: ["items", "nextCursor"],
-    },
+    200: pageSchema(productSchema),
     400: errorSchema,
   },
 } as const;

@@ -1,6 +1,6 @@
 import type { Product, ProductInput } from "./product";
 import type { ProductCache } from "./product-cache";
-import type { ProductPage, ProductRepository } from "./product-repository";
+import type { ProductPage, ProductPosition, ProductRepository } from "./product-repository";
 
 /** Cache-aside reads of single products; writes go to the database first, then evict the cached copy. */
 export class ProductService {
@@ -10,8 +10,8 @@ export class ProductService {
     private readonly recordLookup: (result: "hit" | "miss") => void = () => undefined,
   ) {}
 
-  list(limit: number, afterId: string | undefined): Promise<ProductPage> {
-    return this.repository.list(limit, afterId);
+  list(limit: number, after: ProductPosition | undefined): Promise<ProductPage> {
+    return this.repository.list(limit, after);
   }
 
   /** The product's JSON document (see ProductCache), or undefined when there is no such product. */

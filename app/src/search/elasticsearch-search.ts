@@ -33,9 +33,9 @@ export function createElasticsearchSearch(
           },
         });
       } catch {
-        throw new HttpError(503, "search_unavailable", "search is unavailable right now");
+        throw new HttpError(503, "search-unavailable", "search is unavailable right now");
       }
-      if (answer.status < 200 || answer.status > 299) throw new HttpError(503, "search_unavailable", `search backend answered ${answer.status}`);
+      if (answer.status < 200 || answer.status > 299) throw new HttpError(503, "search-unavailable", `search backend answered ${answer.status}`);
       const body = (answer.body ?? {}) as EsResponse;
       return (body.hits?.hits ?? []).map((hit) => ({
         id: hit._source?.id ?? hit._id,

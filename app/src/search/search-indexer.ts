@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Product } from "../products/product";
-import type { ProductRepository } from "../products/product-repository";
+import type { ProductPosition, ProductRepository } from "../products/product-repository";
 import type { ApplyOutcome, ProductChange, ProductIndex } from "./product-index";
 
 /** The parts of a Kafka message the indexer reads (kafkajs' KafkaMessage has them all). */
@@ -82,13 +82,13 @@ export async function indexProductEvents(index: ProductIndex, messages: ProductE
  */
 export async function reindexProducts(repository: ProductRepository, index: ProductIndex, pageSize = 500): Promise<ApplyOutcome> {
   const total: ApplyOutcome = { indexed: 0, deleted: 0, stale: 0 };
-  let after: string | undefined;
+  let after: ProductPosition | undefined;
   do {
     const page = await repository.list(pageSize, after);
     const outcome = await index.apply(page.items.map((product) => ({ kind: "upsert" as const, product })));
     total.indexed += outcome.indexed;
     total.stale += outcome.stale;
-    after = page.lastIdIfMore;
+    after = page.next;
   } while (after !== undefined);
   return total;
 }

@@ -24,15 +24,15 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const config = loadConfig(env);
   const runtime = await createRuntime(config, silentLog, { processMetrics: false, ...(publisher ? { publisher } : {}) });
-  const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: undefined, ...appOptions });
+  const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: undefined, corsAllowedOrigins: config.corsAllowedOrigins, ...appOptions });
   await app.ready();
   return {
     app,
     runtime,
     config,
     async tokenFor(subject, roles = [], ttlSeconds = 600) {
-      const issuer = runtime.services.devIssuer;
-      if (!issuer) throw new Error("the dev issuer is only available without OIDC_ISSUER");
+      const issuer = runtime.localIssuer;
+      if (!issuer) throw new Error("the local issuer is only available without OIDC_ISSUER");
       return issuer.issue({ subject, roles, ttlSeconds });
     },
     async close() {
