@@ -2,7 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { networkSizeProblem } from "../components/network-layout";
 import { ConfigError, ConfigReader, RawValues, cidrProblem, closestKey } from "./config-parser";
 import { ENVIRONMENTS, Environment, PROFILES } from "./profiles";
-import { AWS_REGIONS, isAwsRegion } from "./regions";
+import { EKS_UNSUPPORTED_ZONE_IDS } from "../components/availability-zones";
+import { AWS_REGIONS, eksZoneCount, isAwsRegion } from "./regions";
 
 export const CAPACITY_TYPES = ["spot", "on-demand"] as const;
 export const ARCHITECTURES = ["arm64", "amd64"] as const;
@@ -130,7 +131,14 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         if (!(LOG_RETENTION_DAYS as readonly number[]).includes(days)) read.fail(name, `${days} is not a CloudWatch retention period; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
         return days;
     };
-    const availableZones = AWS_REGIONS[region] ?? 3;
+    // EKS refuses a cluster's subnets in some zones: only the others count (components/availability-zones.ts).
+    const eksZones = eksZoneCount(region);
+    const zoneCount = read.integer("availabilityZoneCount", 3, 2, 6);
+    if (zoneCount > eksZones) {
+        const refused = EKS_UNSUPPORTED_ZONE_IDS[region] ?? [];
+        read.fail("availabilityZoneCount", `${zoneCount}${read.raw("availabilityZoneCount") === undefined ? " (the default)" : ""} is more than the ${eksZones} zones of ${region} ` +
+            `where EKS accepts a cluster's subnets${refused.length > 0 ? ` (EKS refuses zone ${refused.join(", ")})` : ""}; allowed 2..${eksZones}`);
+    }
 
     const config: PlatformConfig = {
         project: raw.project,
@@ -141,7 +149,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         costCentre: read.string("costCentre", "ecommerce", (v) => /^[A-Za-z0-9_.:/=+@ -]{1,128}$/.test(v) ? undefined : "must be 1-128 characters valid in an AWS tag value"),
         network: {
             cidrBlock: read.string("vpcCidr", undefined, (v) => cidrProblem(v, 16, 20)),
-            availabilityZoneCount: read.integer("availabilityZoneCount", 3, 2, Math.max(2, Math.min(availableZones, 6))),
+            availabilityZoneCount: zoneCount,
             natGateways: read.oneOf("natGateways", NAT_STRATEGIES, profile.natGateways),
             flowLogRetentionDays: retention("flowLogRetentionDays", profile.flowLogRetentionDays),
         },

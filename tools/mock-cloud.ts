@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
+import { getAvailabilityZones, zonesOf } from "./aws-zones";
 import { awsxVpcModel } from "./models/awsx-vpc";
 import { eksClusterModel } from "./models/eks-cluster";
 import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
@@ -142,15 +143,11 @@ const COMPONENT_MODELS: Record<string, (ctx: ModelContext) => ComponentExpansion
     "eks:index:Cluster": eksClusterModel,
 };
 
-/** Zones a new account sees per region (AWS "Regions and Zones"); most regions have three. */
-const ZONE_COUNTS: Record<string, number> = { "us-east-1": 6, "us-west-1": 2, "us-west-2": 4, "ap-northeast-2": 4 };
-export function zonesOf(region: string): string[] {
-    return Array.from({ length: ZONE_COUNTS[region] ?? 3 }, (_, i) => `${region}${"abcdef"[i]}`);
-}
-
 /** A modelled component's children with their mock state, waiting for the recorder to place them under its URN. */
 export interface ExpandedChild { type: string; name: string; key: string; parent?: string; custom: boolean; id?: string; inputs: State; outputs: State; dependsOn: string[] }
 export interface Expansion { children: ExpandedChild[]; registeredOutputs: State; provider?: string }
+
+const SUBNET = "aws:ec2/subnet:Subnet";
 
 const INVOKES: Record<string, (inputs: State, region: string) => State> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
@@ -163,10 +160,7 @@ const INVOKES: Record<string, (inputs: State, region: string) => State> = {
         proxyEndpoint: `https://${String(inputs.registryId ?? MOCK_ACCOUNT_ID)}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2000-01-01T12:00:00Z", id: region,
     }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
-    "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
-        const names = zonesOf(region);
-        return { names, zoneIds: names.map((_, i) => `mock-az${i + 1}`), id: region };
-    },
+    "aws:index/getAvailabilityZones:getAvailabilityZones": getAvailabilityZones,
 };
 
 /** The status the AWS Load Balancer Controller writes into a LoadBalancer Service: the NLB's (placeholder) DNS name. */
@@ -214,6 +208,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
     private readonly declarations = new Map<string, string>();
     private readonly componentProviders = new Map<string, string>();
     private readonly expansions = new Map<string, Expansion>();
+    /** Subnets the cloud created (directly or as a component's children): id -> zone name. */
+    private readonly subnetZones = new Map<string, string>();
 
     /**
      * preview: answer as a first `pulumi preview` on an empty account does. Registrations echo the program's inputs and
@@ -265,12 +261,27 @@ export class MockCloud implements pulumi.runtime.Mocks {
         if (model) return { id: undefined, state: this.expand(args.type, args.name, args.inputs, model) };
         const hasId = args.custom || args.type.startsWith("pulumi:providers:");
         const id = args.id || this.idOf(args.type, args.name);
+        if (args.type === SUBNET && !args.id) this.createSubnet(id, args.inputs, this.regionOf(args.provider));
         const state = this.stateOf(args.type, args.name, args.inputs, id, args.provider);
         // A read (`Service.get`) of a LoadBalancer Service: the AWS Load Balancer Controller has written the NLB's name.
         if (args.id && args.type === "kubernetes:core/v1:Service") Object.assign(state, loadBalancerStatus(args.id, this.regionOf(args.provider)));
         // An empty id is how the monitor reports "not created yet": the SDK resolves `id` as unknown.
         if (this.preview) return { id: hasId ? args.id || "" : undefined, state: previewState(state, args.inputs) };
         return { id: hasId ? id : undefined, state };
+    }
+
+    /**
+     * EC2 CreateSubnet: the zone must be one of the account's, else InvalidParameterValue (message as EC2 words it).
+     * Remembered so EKS can tell which zone a cluster's subnet is in.
+     */
+    private createSubnet(id: string, inputs: State, region: string): void {
+        const zone = inputs.availabilityZone;
+        if (typeof zone !== "string") return;
+        const names = zonesOf(region).map((z) => z.name);
+        if (!names.includes(zone)) {
+            throw new Error(`InvalidParameterValue: Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${names.join(", ")}.`);
+        }
+        this.subnetZones.set(id, zone);
     }
 
     private idOf(type: string, name: string): string {
@@ -329,13 +340,19 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const provider = this.componentProviders.get(key);
         const region = this.regionOf(provider);
         const preview = this.preview;
+        const zones = zonesOf(region);
         const expansion = model({
-            name, inputs, region, zones: zonesOf(region),
+            name, inputs, region, zones: zones.map((z) => z.name),
             id: (t, n) => (preview ? UNKNOWN : this.idOf(t, n)),
             cloud: (value) => (preview ? UNKNOWN : value),
+            zoneOfSubnet: (subnetId) => {
+                const zone = zones.find((z) => z.name === this.subnetZones.get(subnetId));
+                return zone && { name: zone.name, zoneId: zone.zoneId };
+            },
         });
         const children = expansion.children.map((c): ExpandedChild => {
             const id = c.custom && !preview ? this.idOf(c.type, c.name) : undefined;
+            if (c.type === SUBNET) this.createSubnet(id ?? "", onWire(c.inputs) as State, region);
             // Program inputs passed through reach the model as the SDK's Unknown objects; the export writes the marker.
             const inputs = onWire(c.inputs) as State;
             const state = { ...this.stateOf(c.type, c.name, inputs, id ?? "", provider), ...(onWire(c.computed) as State) };

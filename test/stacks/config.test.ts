@@ -138,7 +138,11 @@ describe("stacks/config", () => {
             ["an empty Grafana password with Grafana on", raw({ environment: "prod" }, { secrets: { keycloakAdminPassword: secret }, emptySecrets: ["grafanaAdminPassword"] }), /grafanaAdminPassword: is a required secret while grafanaEnabled is true but its value is empty/],
             ["a VPC too small for its zones", raw({ environment: "dev", vpcCidr: "10.0.0.0/20", availabilityZoneCount: "3" }),
                 /ecommerce-platform:vpcCidr: 10.0.0.0\/20 with ecommerce-platform:availabilityZoneCount 3 cannot hold the subnets: .*private \/23 is below the \/22 minimum.*use at most 2 zones with a \/20, or a \/19 or larger VPC for 3 zones/],
-            ["six zones in a /19", raw({ environment: "dev", vpcCidr: "10.0.0.0/19", availabilityZoneCount: "6" }, { region: "us-east-1" }), /vpcCidr: .*availabilityZoneCount 6 cannot hold the subnets.*or a \/18 or larger VPC/],
+            ["five zones in a /19", raw({ environment: "dev", vpcCidr: "10.0.0.0/19", availabilityZoneCount: "5" }, { region: "us-east-1" }), /vpcCidr: .*availabilityZoneCount 5 cannot hold the subnets.*or a \/18 or larger VPC/],
+            ["all six zones of us-east-1 (EKS refuses use1-az3)", raw({ environment: "dev", availabilityZoneCount: "6" }, { region: "us-east-1" }),
+                /^ecommerce-platform:availabilityZoneCount: 6 is more than the 5 zones of us-east-1 where EKS accepts a cluster's subnets \(EKS refuses zone use1-az3\); allowed 2..5$/],
+            ["the default three zones in us-west-1, which has two", raw({ environment: "dev" }, { region: "us-west-1" }),
+                /availabilityZoneCount: 3 \(the default\) is more than the 2 zones of us-west-1 where EKS accepts a cluster's subnets \(EKS refuses zone usw1-az2\); allowed 2..2/],
         ];
         for (const [what, input, message] of cases) {
             it(what, () => {
@@ -146,8 +150,10 @@ describe("stacks/config", () => {
             });
         }
 
-        it("accepts the layouts awsx can lay out, up to six zones in a /16 where the region has them", () => {
-            expect(parsePlatformConfig(raw({ environment: "dev", availabilityZoneCount: "6" }, { region: "us-east-1" })).network.availabilityZoneCount).to.equal(6);
+        it("accepts the layouts awsx can lay out, up to the zones EKS accepts in the region (5 of us-east-1's 6, all 3 of ca-central-1's)", () => {
+            expect(parsePlatformConfig(raw({ environment: "dev", availabilityZoneCount: "5" }, { region: "us-east-1" })).network.availabilityZoneCount).to.equal(5);
+            expect(parsePlatformConfig(raw({ environment: "dev", availabilityZoneCount: "3" }, { region: "ca-central-1" })).network.availabilityZoneCount).to.equal(3);
+            expect(parsePlatformConfig(raw({ environment: "dev", availabilityZoneCount: "2" }, { region: "us-west-1" })).network.availabilityZoneCount).to.equal(2);
             expect(parsePlatformConfig(raw({ environment: "dev", vpcCidr: "10.0.0.0/20", availabilityZoneCount: "2" })).network.cidrBlock).to.equal("10.0.0.0/20");
         });
 
