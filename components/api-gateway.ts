@@ -93,6 +93,8 @@ export class ApiGateway extends pulumi.ComponentResource {
     readonly publicHostname: pulumi.Output<string>;
     /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
     readonly namespaceResource: k8s.core.v1.Namespace;
+    /** The Kong release: it installs Kong's CRDs, so every KongPlugin, KongConsumer and Kong route waits for it. */
+    readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: ApiGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:gateway:ApiGateway", name, {}, opts);
@@ -164,6 +166,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                 deployment: { test: { enabled: false } },
             },
         }, { ...child, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
+        this.release = release;
         const afterKong = { ...child, dependsOn: [release] };
         const classAnnotation = { "kubernetes.io/ingress.class": INGRESS_CLASS };
 

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import * as tls from "@pulumi/tls";
 import { IMAGES, imageParts } from "./catalogue";
 import type { DatabaseEndpoint } from "./database";
 import { DatabaseBootstrap } from "./database-bootstrap";
@@ -54,7 +53,33 @@ export interface IdentityArgs {
     strictZoneSpread?: boolean;
     /** Changing this value generates its passwords anew (RandomPassword keeper; config `secretRotationEpoch`). Default "1". */
     rotationEpoch?: string;
+    /**
+     * The realm's RS256 signing key (a `tls.PrivateKey`). The composition generates it, because the gateway verifies
+     * tokens with its public half and Keycloak's Kong objects must wait for the gateway: owning it here would be a cycle.
+     */
+    signingKey: RealmSigningKey;
+    /**
+     * What installs Kong's CRDs (the gateway's Helm release): the KongPlugins and Kong Ingresses of Keycloak wait for
+     * it, as the API server refuses a KongPlugin before its CRD exists ("no matches for kind KongPlugin").
+     */
+    gatewayReady: pulumi.Resource;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The parts of a `tls.PrivateKey` the realm needs. */
+export interface RealmSigningKey {
+    privateKeyPemPkcs8: pulumi.Output<string>;
+    publicKeyPem: pulumi.Output<string>;
+}
+
+/** Where Keycloak's token issuer lives; the gateway needs it before Identity exists (see IdentityArgs.gatewayReady). */
+export interface IssuerLocation {
+    /** Default "identity". */
+    namespace?: string;
+    /** Default "" (the in-cluster service address). */
+    hostname?: string;
+    /** Default "shop". */
+    realm?: string;
 }
 
 const RELEASE = "keycloak";
@@ -95,6 +120,14 @@ const RDS_CA_DIR = "/opt/keycloak/rds-ca";
 /** The RDS CA bundle's ConfigMap in Keycloak's namespace (see components/rds-ca.ts). */
 const RDS_CA_CONFIGMAP = "keycloak-rds-ca";
 
+const serviceHostOf = (namespace: string) => `${RELEASE}-http.${namespace}.svc.cluster.local`;
+const baseUrlOf = (namespace: string, hostname: string | undefined) => (hostname ? `https://${hostname}${HTTP_PATH}` : `http://${serviceHostOf(namespace)}${HTTP_PATH}`);
+
+/** Token issuer of a realm (the `iss` claim): what Identity.issuerUrl will be for the same arguments. */
+export function keycloakIssuerUrl({ namespace = "identity", hostname, realm = "shop" }: IssuerLocation): string {
+    return `${baseUrlOf(namespace, hostname)}/realms/${realm}`;
+}
+
 /**
  * Keycloak for identity and SSO (codecentric keycloakx chart, quay.io/keycloak image): its own database and role on
  * the RDS instance (DatabaseBootstrap Job), the bootstrap admin from a Pulumi secret via a Kubernetes Secret, and the
@@ -123,9 +156,9 @@ export class Identity extends pulumi.ComponentResource {
         this.namespace = args.namespace ?? "identity";
         const realm = args.realm ?? "shop";
         const replicas = args.replicas ?? 1;
-        this.serviceHost = `${RELEASE}-http.${this.namespace}.svc.cluster.local`;
-        const baseUrl = args.hostname ? `https://${args.hostname}${HTTP_PATH}` : `http://${this.serviceHost}${HTTP_PATH}`;
-        this.issuerUrl = `${baseUrl}/realms/${realm}`;
+        this.serviceHost = serviceHostOf(this.namespace);
+        const baseUrl = baseUrlOf(this.namespace, args.hostname);
+        this.issuerUrl = keycloakIssuerUrl({ namespace: this.namespace, hostname: args.hostname, realm });
         this.jwksUrl = `http://${this.serviceHost}${HTTP_PATH}/realms/${realm}/protocol/openid-connect/certs`;
 
         const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
@@ -143,9 +176,9 @@ export class Identity extends pulumi.ComponentResource {
             stringData: { username: "admin", password: pulumi.secret(args.adminPassword) },
         }, inNamespace);
 
-        // The realm's signing key: generated once, kept in Pulumi state as a secret, handed to Keycloak's import through
-        // environment placeholders, so the realm file itself is plain configuration that tests and reviews can read.
-        const signingKey = new tls.PrivateKey(`${name}-realm-signing`, { algorithm: "RSA", rsaBits: 2048 }, child);
+        // The realm's signing key (args.signingKey) reaches Keycloak's import through environment placeholders, so the
+        // realm file itself is plain configuration that tests and reviews can read.
+        const signingKey = args.signingKey;
         const apiClientSecret = new random.RandomPassword(`${name}-api-client`, { length: 40, special: false, keepers: { rotationEpoch: args.rotationEpoch ?? "1" } }, child);
         const realmJson = JSON.stringify(shopRealm({
             realm,
@@ -237,7 +270,7 @@ export class Identity extends pulumi.ComponentResource {
             },
         }, { ...child, dependsOn: [database.job, admin, realmImport, realmSecrets, rdsCa] });
 
-        this.routes(name, realm, args, { ...child, dependsOn: [release] });
+        this.routes(name, realm, args, { ...child, dependsOn: [release, args.gatewayReady] });
         this.realmSettingsJob(name, realm, args.hostname ? `http://${this.serviceHost}${HTTP_PATH}` : baseUrl, { ...child, dependsOn: [release] });
 
         this.realmPublicKeyPem = signingKey.publicKeyPem;

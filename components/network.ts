@@ -3,6 +3,7 @@ import * as awsx from "@pulumi/awsx";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
+import { eksAvailabilityZoneNames } from "./availability-zones";
 import { assumeRolePolicy } from "./iam-documents";
 import { networkSizeProblem, platformSubnetSpecs, subnetMasks, type SubnetMasks } from "./network-layout";
 import { explicitAwsProvider } from "./remote-providers";
@@ -27,7 +28,10 @@ export interface NetworkArgs {
      * (S3_SERVICE_BUCKETS). Traffic to buckets in other regions does not use the endpoint and is not affected.
      */
     s3EndpointExternalBuckets?: string[];
-    /** Availability zones to spread subnets over; more zones make each zone's subnets smaller (see cidrBlock). Default 3. */
+    /**
+     * Availability zones to spread subnets over; more zones make each zone's subnets smaller (see cidrBlock). They are
+     * the region's first zones where EKS accepts a cluster's subnets (components/availability-zones.ts). Default 3.
+     */
     availabilityZoneCount?: number;
     /** "single" NAT gateway (dev, cheap) or "one-per-az" (prod, survives a zone outage). Default "one-per-az". */
     natGateways?: "single" | "one-per-az";
@@ -61,10 +65,16 @@ export class Network extends pulumi.ComponentResource {
         if (sizeProblem) throw new Error(`${name}: ${sizeProblem}`);
         this.subnetMasks = subnetMasks(Number(args.cidrBlock.split("/")[1]), this.availabilityZoneCount);
         const [publicSpec, privateSpec] = platformSubnetSpecs(this.subnetMasks);
+        const awsProviders = explicitAwsProvider(this);
 
+        // awsx's own default (numberOfAvailabilityZones) takes the region's first zones, whichever EKS refuses among
+        // them (use1-az3 may be us-east-1a..c in an account). awsx types the names as a plain list: the SDK resolves
+        // this promise before it registers the component, and the invoke answers in a preview too, so awsx always
+        // receives the list itself.
+        const zoneNames = eksAvailabilityZoneNames(this.availabilityZoneCount, { parent: this, provider: awsProviders[0] });
         const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
             cidrBlock: args.cidrBlock,
-            numberOfAvailabilityZones: this.availabilityZoneCount,
+            availabilityZoneNames: zoneNames as unknown as string[],
             enableDnsHostnames: true,
             enableDnsSupport: true,
             subnetStrategy: "Auto",
@@ -89,7 +99,7 @@ export class Network extends pulumi.ComponentResource {
                 policy: s3GatewayEndpointPolicy(args.region, args.accountId, args.s3EndpointExternalBuckets ?? []),
             }],
             tags: { Name: `${name}-vpc` },
-        }, { parent: this, providers: explicitAwsProvider(this) });
+        }, { parent: this, providers: awsProviders });
 
         // AWS gives every VPC a default security group that admits all traffic between its members and all egress;
         // anything launched without a group lands in it. Adopting it with no rules closes it (CIS AWS 5.4, FSBP EC2.2).

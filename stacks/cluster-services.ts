@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import { ApiGateway } from "../components/api-gateway";
 import type { Cluster } from "../components/cluster";
 import type { BootstrapPlacement, Database } from "../components/database";
-import { Identity } from "../components/identity";
+import { Identity, keycloakIssuerUrl } from "../components/identity";
 import { Kafka } from "../components/kafka";
 import { LogShipping } from "../components/log-shipping";
 import { Monitoring } from "../components/monitoring";
@@ -78,7 +79,25 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         dependsOn: [...dependsOn, search.elasticsearch],
     }, opts);
 
-    const identity = new Identity(`${prefix}-identity`, {
+    // Keycloak's KongPlugins and Kong routes need Kong's CRDs (the gateway's release), and the gateway verifies tokens
+    // with the realm's key: the key is generated here and handed to both, so the gateway comes first.
+    const identityName = `${prefix}-identity`;
+    const realmSigningKey = new tls.PrivateKey(`${identityName}-realm-signing`, { algorithm: "RSA", rsaBits: 2048 }, {
+        parent: opts.parent,
+        // It was Identity's child: the alias keeps the key (and every token it signed) across the move.
+        aliases: [{ parent: pulumi.createUrn(identityName, "ecommerce:identity:Identity", opts.parent) }],
+    });
+    const issuer = keycloakIssuerUrl({ hostname: config.services.authHostname });
+    const gateway = new ApiGateway(`${prefix}-gateway`, {
+        minReplicas: sizes.kong.minReplicas,
+        maxReplicas: sizes.kong.maxReplicas,
+        jwtIssuer: { issuer, publicKeyPem: realmSigningKey.publicKeyPem },
+        tls: { certificateArn: gatewayCertificateArn },
+        vpcCidr: config.network.cidrBlock,
+        strictZoneSpread,
+        dependsOn: onPools,
+    }, opts);
+    const identity = new Identity(identityName, {
         replicas: sizes.keycloak.replicas,
         adminPassword: config.secrets.keycloakAdminPassword,
         hostname: config.services.authHostname,
@@ -90,17 +109,11 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         vpcCidr: config.network.cidrBlock,
         strictZoneSpread,
         rotationEpoch,
+        signingKey: realmSigningKey,
+        gatewayReady: gateway.release,
         dependsOn: onPools,
     }, opts);
-    const gateway = new ApiGateway(`${prefix}-gateway`, {
-        minReplicas: sizes.kong.minReplicas,
-        maxReplicas: sizes.kong.maxReplicas,
-        jwtIssuer: { issuer: identity.issuerUrl, publicKeyPem: identity.realmPublicKeyPem },
-        tls: { certificateArn: gatewayCertificateArn },
-        vpcCidr: config.network.cidrBlock,
-        strictZoneSpread,
-        dependsOn: onPools,
-    }, opts);
+    if (identity.issuerUrl !== issuer) throw new Error(`the gateway trusts issuer ${issuer}, but Keycloak issues ${identity.issuerUrl}`);
 
     const monitoring = new Monitoring(`${prefix}-monitoring`, {
         clusterName: cluster.clusterName,

@@ -3,7 +3,8 @@ import { loadBalancerZoneProblem } from "../components/edge/load-balancer-zones"
 import { networkSizeProblem } from "../components/network-layout";
 import { ConfigError, ConfigReader, RawValues, cidrProblem, closestKey } from "./config-parser";
 import { ENVIRONMENTS, Environment, PROFILES } from "./profiles";
-import { AWS_REGIONS, isAwsRegion } from "./regions";
+import { EKS_UNSUPPORTED_ZONE_IDS } from "../components/availability-zones";
+import { AWS_REGIONS, eksZoneCount, isAwsRegion } from "./regions";
 
 export const CAPACITY_TYPES = ["spot", "on-demand"] as const;
 export const ARCHITECTURES = ["arm64", "amd64"] as const;
@@ -171,13 +172,20 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         if (!(LOG_RETENTION_DAYS as readonly number[]).includes(days)) read.fail(name, `${days} is not a CloudWatch retention period; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
         return days;
     };
-    const availableZones = AWS_REGIONS[region] ?? 3;
     const domain = read.string("domain", undefined, (v) => dnsNameProblem(v, "shop.example.com"));
     const edgeStack = read.string("edgeStack", "", (v) => v === "" || /^[A-Za-z0-9_.-]{1,100}$/.test(v)
         ? (v === raw.stack ? `"${v}" is this stack; leave edgeStack empty in the stack that owns the edge` : undefined)
         : `"${v}" is not a stack name such as prod`);
     const hostedZoneId = read.string("hostedZoneId", "", (v) => v === "" || /^Z[A-Z0-9]{1,31}$/.test(v) ? undefined : `"${v}" is not a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ`);
     if (edgeStack !== "" && hostedZoneId !== "") read.fail("hostedZoneId", `only the stack that owns the edge reads it; this stack takes the zone from its edge stack ${edgeStack}`);
+    // EKS refuses a cluster's subnets in some zones: only the others count (components/availability-zones.ts).
+    const eksZones = eksZoneCount(region);
+    const zoneCount = read.integer("availabilityZoneCount", 3, 2, 6);
+    if (zoneCount > eksZones) {
+        const refused = EKS_UNSUPPORTED_ZONE_IDS[region] ?? [];
+        read.fail("availabilityZoneCount", `${zoneCount}${read.raw("availabilityZoneCount") === undefined ? " (the default)" : ""} is more than the ${eksZones} zones of ${region} ` +
+            `where EKS accepts a cluster's subnets${refused.length > 0 ? ` (EKS refuses zone ${refused.join(", ")})` : ""}; allowed 2..${eksZones}`);
+    }
 
     const config: PlatformConfig = {
         project: raw.project,
@@ -188,7 +196,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         costCentre: read.string("costCentre", "ecommerce", (v) => /^[A-Za-z0-9_.:/=+@ -]{1,128}$/.test(v) ? undefined : "must be 1-128 characters valid in an AWS tag value"),
         network: {
             cidrBlock: read.string("vpcCidr", undefined, (v) => cidrProblem(v, 16, 20)),
-            availabilityZoneCount: read.integer("availabilityZoneCount", 3, 2, Math.max(2, Math.min(availableZones, 6))),
+            availabilityZoneCount: zoneCount,
             natGateways: read.oneOf("natGateways", NAT_STRATEGIES, profile.natGateways),
             flowLogRetentionDays: retention("flowLogRetentionDays", profile.flowLogRetentionDays),
         },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MockCloud, UNKNOWN, type Expansion } from "./mock-cloud";
+import { MockCloud, UNKNOWN, withAdditions, type Expansion } from "./mock-cloud";
 import { isChildRef } from "./models/model";
 import { SELF_MANAGED_ORGANIZATION, type ProjectStacks } from "./stack-references";
 
@@ -136,11 +136,11 @@ export class Recorder {
 
     private record(req: RegisterRequest, response: RegisterResponse): void {
         const raw = req.getObject()?.toJavaScript() ?? {};
-        const inputs = toExportShape(raw) as Record<string, unknown>;
-        const outputs = toExportShape(response.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-        // The AWS provider computes tagsAll (default tags merged in) during its check, so real state carries it in inputs.
-        if (outputs.tagsAll !== undefined) inputs.tagsAll = outputs.tagsAll;
         const type = req.getType();
+        // The provider's Check adds autonamed names and tagsAll (see MockCloud.checkAdditions); the engine stores the
+        // checked inputs, in a preview too, and the analyzer receives them.
+        const inputs = toExportShape(withAdditions(raw, this.cloud.takeCheckAdditions(type, req.getName()))) as Record<string, unknown>;
+        const outputs = toExportShape(response.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
         const urn = response.getUrn();
         const secretKeys = secretMapKeys(raw);
         if (Object.keys(secretKeys).length > 0) this.secretKeys[urn] = secretKeys;
@@ -191,7 +191,6 @@ function expandedResources(componentUrn: string, expansion: Expansion): Captured
     return expansion.children.map((child) => {
         const outputs = toExportShape(resolveRefs(child.outputs, urns)) as Record<string, unknown>;
         const inputs = toExportShape(child.inputs) as Record<string, unknown>;
-        if (outputs.tagsAll !== undefined) inputs.tagsAll = outputs.tagsAll;
         return {
             urn: urns.get(child.key)!,
             custom: child.custom,

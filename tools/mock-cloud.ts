@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
+import { getAvailabilityZones, zonesOf } from "./aws-zones";
 import { awsxVpcModel } from "./models/awsx-vpc";
 import { eksClusterModel } from "./models/eks-cluster";
 import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
@@ -213,15 +214,19 @@ const COMPONENT_MODELS: Record<string, (ctx: ModelContext) => ComponentExpansion
     "eks:index:Cluster": eksClusterModel,
 };
 
-/** Zones a new account sees per region (AWS "Regions and Zones"); most regions have three. */
-const ZONE_COUNTS: Record<string, number> = { "us-east-1": 6, "us-west-1": 2, "us-west-2": 4, "ap-northeast-2": 4 };
-export function zonesOf(region: string): string[] {
-    return Array.from({ length: ZONE_COUNTS[region] ?? 3 }, (_, i) => `${region}${"abcdef"[i]}`);
-}
-
 /** A modelled component's children with their mock state, waiting for the recorder to place them under its URN. */
 export interface ExpandedChild { type: string; name: string; key: string; parent?: string; custom: boolean; id?: string; inputs: State; outputs: State; dependsOn: string[] }
 export interface Expansion { children: ExpandedChild[]; registeredOutputs: State; provider?: string }
+
+const SUBNET = "aws:ec2/subnet:Subnet";
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** Inputs with Check's additions merged in (metadata key by key, so the program's labels and annotations stay). */
+export function withAdditions(inputs: State, additions: State): State {
+    const merged: State = { ...inputs, ...additions };
+    if (isRecord(additions.metadata)) merged.metadata = { ...(isRecord(inputs.metadata) ? inputs.metadata : {}), ...additions.metadata };
+    return merged;
+}
 
 const INVOKES: Record<string, (inputs: State, region: string) => State> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
@@ -234,10 +239,7 @@ const INVOKES: Record<string, (inputs: State, region: string) => State> = {
         proxyEndpoint: `https://${String(inputs.registryId ?? MOCK_ACCOUNT_ID)}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2000-01-01T12:00:00Z", id: region,
     }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
-    "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
-        const names = zonesOf(region);
-        return { names, zoneIds: names.map((_, i) => `mock-az${i + 1}`), id: region };
-    },
+    "aws:index/getAvailabilityZones:getAvailabilityZones": getAvailabilityZones,
 };
 
 const STACK_REFERENCE = "pulumi:pulumi:StackReference";
@@ -289,6 +291,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
     private readonly declarations = new Map<string, string>();
     private readonly componentProviders = new Map<string, string>();
     private readonly expansions = new Map<string, Expansion>();
+    /** Subnets the cloud created (directly or as a component's children): id -> zone name. */
+    private readonly subnetZones = new Map<string, string>();
+    /** What Check added to each registration's inputs, by "type::name", until the recorder takes it. */
+    private readonly checked = new Map<string, State>();
 
     /**
      * preview: answer as a first `pulumi preview` on an empty account does. Registrations echo the program's inputs and
@@ -342,13 +348,18 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const hasId = args.custom || args.type.startsWith("pulumi:providers:");
         // A zone's placeholder id follows its domain, so the owner's plan and its stack references agree on it.
         let id = args.id || (args.type === ZONE ? mockZoneId(String(args.inputs.name)) : this.idOf(args.type, args.name));
-        const state = this.stateOf(args.type, args.name, args.inputs, id, args.provider);
+        if (args.type === SUBNET && !args.id) this.createSubnet(id, args.inputs, this.regionOf(args.provider));
+        // A read (`.get`) is no registration: nothing is checked, nothing added to inputs.
+        const additions = args.id ? {} : this.checkAdditions(args.type, args.name, args.inputs, args.provider);
+        this.checked.set(`${args.type}::${args.name}`, additions);
+        const inputs = withAdditions(args.inputs, additions);
+        const state = this.stateOf(args.type, args.name, inputs, id, args.provider);
         const idField = ID_FROM_STATE[args.type];
         if (idField && !args.id && typeof state[idField] === "string") id = state[idField] as string;
         // A read (`Service.get`) of a LoadBalancer Service: the AWS Load Balancer Controller has written the NLB's name.
         if (args.id && args.type === "kubernetes:core/v1:Service") Object.assign(state, loadBalancerStatus(args.id, this.regionOf(args.provider)));
         // An empty id is how the monitor reports "not created yet": the SDK resolves `id` as unknown.
-        if (this.preview) return { id: hasId ? args.id || "" : undefined, state: previewState(state, args.inputs) };
+        if (this.preview) return { id: hasId ? args.id || "" : undefined, state: previewState(state, inputs) };
         return { id: hasId ? id : undefined, state };
     }
 
@@ -362,6 +373,60 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const name = String(args.inputs.name ?? args.id ?? args.name);
         if (!this.stacks) throw new Error(`stack reference "${name}": this mock cloud serves no stack references (no project stacks given)`);
         return { id: name, state: { name, outputs: this.stacks.outputsOf(name), secretOutputNames: [] } };
+    }
+
+    /**
+     * What the provider's Check adds to the program's inputs, in a preview as in an update (the engine then stores
+     * them as the resource's inputs and hands them to the analyzer):
+     *  - pulumi-aws (pulumi-terraform-bridge pkg/tfbridge/provider.go Check -> makeTerraformInputs, whose defaults run
+     *    info.AutoName's ComputeAutoNameDefault): an autonamed `name` = resource name + "-" + 7 hex characters from
+     *    the engine's random seed, unless the program set `name` or `namePrefix` (Terraform then names it at create);
+     *    and `tagsAll`, the provider's default tags merged with the resource's own;
+     *  - pulumi-kubernetes (provider/pkg/provider/provider.go Check -> metadata.AssignNameIfAutonamable): a new
+     *    object without metadata.name or generateName gets name + "-" + 8 hex characters and the annotation
+     *    `pulumi.com/autonamed: "true"`.
+     * `generated` is the name a component model already gave its child (upstream's own autoName).
+     */
+    checkAdditions(type: string, name: string, inputs: State, provider: string | undefined, generated?: unknown): State {
+        const seed = hexOf(type, name);
+        const additions: State = {};
+        if (type.startsWith("aws:")) {
+            if (this.isAutonamed(type) && inputs.name === undefined && inputs.namePrefix === undefined) {
+                additions.name = typeof generated === "string" ? generated : `${name}-${seed.slice(0, 7)}`;
+            }
+            if (this.isTaggable(type)) {
+                const defaults = (provider && this.providerTags.get(provider)) ?? {};
+                additions.tagsAll = isUnknown(inputs.tags) ? UNKNOWN : { ...defaults, ...(inputs.tags as Record<string, string> | undefined) };
+            }
+        }
+        const metadata = isRecord(inputs.metadata) ? inputs.metadata : {};
+        if (type.startsWith("kubernetes:") && type !== HELM_RELEASE && metadata.name === undefined && metadata.generateName === undefined) {
+            const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+            additions.metadata = { name: `${name}-${seed.slice(0, 8)}`, annotations: { ...annotations, "pulumi.com/autonamed": "true" } };
+        }
+        return additions;
+    }
+
+    /** What Check added to a registration's inputs (see checkAdditions), once, for the recorder. */
+    takeCheckAdditions(type: string, name: string): State {
+        const key = `${type}::${name}`;
+        const additions = this.checked.get(key) ?? {};
+        this.checked.delete(key);
+        return additions;
+    }
+
+    /**
+     * EC2 CreateSubnet: the zone must be one of the account's, else InvalidParameterValue (message as EC2 words it).
+     * Remembered so EKS can tell which zone a cluster's subnet is in.
+     */
+    private createSubnet(id: string, inputs: State, region: string): void {
+        const zone = inputs.availabilityZone;
+        if (typeof zone !== "string") return;
+        const names = zonesOf(region).map((z) => z.name);
+        if (!names.includes(zone)) {
+            throw new Error(`InvalidParameterValue: Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${names.join(", ")}.`);
+        }
+        this.subnetZones.set(id, zone);
     }
 
     private idOf(type: string, name: string): string {
@@ -382,17 +447,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
         if (type.startsWith("aws:")) {
             const service = type.split(":")[1].split("/")[0];
             state.arn ??= arn(ctx, service, `${slug}/${name}`);
-            if (this.isAutonamed(type)) state.name ??= `${name}-${seed.slice(0, 7)}`;
-            if (this.isTaggable(type)) {
-                const defaults = (provider && this.providerTags.get(provider)) ?? {};
-                state.tagsAll = isUnknown(inputs.tags) ? UNKNOWN : { ...defaults, ...(inputs.tags as Record<string, string> | undefined) };
-            }
+            // Terraform names a resource from its prefix when it creates it (unknown in a preview).
+            if (this.isAutonamed(type) && typeof inputs.namePrefix === "string") state.name ??= `${inputs.namePrefix}${seed.slice(0, 26)}`;
         }
-        if (type.startsWith("kubernetes:") && type !== "kubernetes:helm.sh/v3:Release") {
-            const metadata = (state.metadata ?? {}) as State;
-            state.metadata = { ...metadata, name: metadata.name ?? `${name}-${seed.slice(0, 8)}` };
-        }
-        if (type === "kubernetes:helm.sh/v3:Release") {
+        if (type === HELM_RELEASE) {
             state.status = { name: inputs.name ?? name, namespace: inputs.namespace, version: inputs.version, status: "deployed" };
         }
         Object.assign(state, OUTPUTS[type]?.(name, inputs, ctx));
@@ -420,15 +478,22 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const provider = this.componentProviders.get(key);
         const region = this.regionOf(provider);
         const preview = this.preview;
+        const zones = zonesOf(region);
         const expansion = model({
-            name, inputs, region, zones: zonesOf(region),
+            name, inputs, region, zones: zones.map((z) => z.name),
             id: (t, n) => (preview ? UNKNOWN : this.idOf(t, n)),
             cloud: (value) => (preview ? UNKNOWN : value),
+            zoneOfSubnet: (subnetId) => {
+                const zone = zones.find((z) => z.name === this.subnetZones.get(subnetId));
+                return zone && { name: zone.name, zoneId: zone.zoneId };
+            },
         });
         const children = expansion.children.map((c): ExpandedChild => {
             const id = c.custom && !preview ? this.idOf(c.type, c.name) : undefined;
+            if (c.type === SUBNET) this.createSubnet(id ?? "", onWire(c.inputs) as State, region);
             // Program inputs passed through reach the model as the SDK's Unknown objects; the export writes the marker.
-            const inputs = onWire(c.inputs) as State;
+            const given = onWire(c.inputs) as State;
+            const inputs = c.custom ? withAdditions(given, this.checkAdditions(c.type, c.name, given, provider, c.computed.name)) : given;
             const state = { ...this.stateOf(c.type, c.name, inputs, id ?? "", provider), ...(onWire(c.computed) as State) };
             const outputs = preview ? previewState(state, inputs) : state;
             return { type: c.type, name: c.name, key: c.key, parent: c.parent, custom: c.custom, id, inputs, outputs, dependsOn: c.dependsOn };

@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as tls from "@pulumi/tls";
 import { CHARTS } from "../../components/catalogue";
 import { BOOTSTRAP_SCRIPT } from "../../components/database-bootstrap";
-import { API_CLIENT_ID, Identity, REALM_SECURITY, REALM_SETTINGS_SCRIPT, WEB_CLIENT_ID, shopRealm } from "../../components/identity";
+import { API_CLIENT_ID, Identity, keycloakIssuerUrl, REALM_SECURITY, REALM_SETTINGS_SCRIPT, WEB_CLIENT_ID, shopRealm } from "../../components/identity";
 import { rdsCaBundle } from "../../components/rds-ca";
 import { validateCustomResource } from "../support/crd-validator";
 import { declared, Registered } from "../support/mock-runtime";
@@ -12,6 +14,9 @@ const SECRET_ARN = "arn:aws:secretsmanager:ap-south-1:000000000000:secret:rds!db
 
 function declareIdentity(name: string, replicas: number, hostname: string): Promise<Registered> {
     return declared(name, () => new Identity(name, {
+        signingKey: new tls.PrivateKey(`${name}-realm-signing`, { algorithm: "RSA", rsaBits: 2048 }),
+        // Stands in for the gateway's Kong release (what installs Kong's CRDs).
+        gatewayReady: new k8s.core.v1.ConfigMap(`${name}-gateway-ready`, { metadata: { name: "gateway-ready" } }),
         namespace: `${name}-ns`,
         replicas,
         adminPassword: pulumi.secret("keycloak-admin-test-password"),
@@ -133,6 +138,16 @@ describe("components/identity (Keycloak)", () => {
         const issuer = (r: Registered) => r.one("ecommerce:identity:Identity").outputs.issuerUrl;
         expect(issuer(prod)).to.equal("https://auth.example.com/auth/realms/shop");
         expect(issuer(dev)).to.equal("http://keycloak-http.idtest-dev-ns.svc.cluster.local/auth/realms/shop");
+        // What the gateway is given before Identity exists.
+        expect(keycloakIssuerUrl({ namespace: "idtest-prod-ns", hostname: "auth.example.com" })).to.equal(issuer(prod));
+        expect(keycloakIssuerUrl({ namespace: "idtest-dev-ns", hostname: "" })).to.equal(issuer(dev));
+    });
+
+    it("creates its KongPlugins and Kong Ingresses only after the gateway's release (which installs Kong's CRDs)", () => {
+        const gateway = prod.named("idtest-prod-gateway-ready").urn;
+        const kongObjects = [...prod.ofType("kubernetes:configuration.konghq.com/v1:KongPlugin"), ...prod.ofType("kubernetes:networking.k8s.io/v1:Ingress")];
+        expect(kongObjects).to.have.length(4);
+        for (const object of kongObjects) expect(object.dependencies, object.urn).to.include(gateway);
     });
 
     it("publishes only the shop realm and static resources through Kong, and refuses the admin side and the master realm", () => {

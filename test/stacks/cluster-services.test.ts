@@ -45,6 +45,24 @@ describe("stacks: cluster services in the offline plan", function () {
         }
     });
 
+    it("tears a LoadBalancer Service down while the load balancer controller still runs (so its NLB goes before the VPC)", () => {
+        // pulumi-kubernetes helm_release.go Delete: an atomic (or not skipAwait) release uninstalls with Wait, and Helm
+        // 3.20 (pkg/action/uninstall.go, kube/wait.go waitForDeletedResources) polls until every deleted object is
+        // NotFound: the Service's finalizer service.k8s.aws/resources is only lifted by the controller once the NLB is
+        // gone. Pulumi deletes dependents first, so the release must depend on the controller's release.
+        for (const stack of [prod, dev]) {
+            const controller = ofType(stack, RELEASE).find((r) => r.inputs.chart === CHARTS.awsLoadBalancerController.chart)!;
+            const withLoadBalancer = ofType(stack, RELEASE).filter((r) => JSON.stringify(r.inputs.values ?? {}).includes('"type":"LoadBalancer"'));
+            expect(withLoadBalancer.map((r) => r.inputs.chart)).to.deep.equal([CHARTS.kong.chart]);
+            for (const release of withLoadBalancer) {
+                expect(release.inputs.atomic === true || release.inputs.skipAwait !== true, `${release.urn} waits on uninstall`).to.equal(true);
+                expect(dependencyClosure(stack, release), release.urn).to.include(controller.urn);
+            }
+            const services = ofType(stack, "kubernetes:core/v1:Service").filter((s) => (s.inputs.spec as Spec | undefined)?.type === "LoadBalancer");
+            for (const service of services) expect(dependencyClosure(stack, service), service.urn).to.include(controller.urn);
+        }
+    });
+
     it("pins every Helm release of the plan to an exact version from the catalogue", () => {
         const pinned = new Map<string, string>(Object.values(CHARTS).map((c) => [c.chart, c.version]));
         for (const r of ofType(prod, RELEASE)) {

@@ -174,7 +174,11 @@ describe("stacks/config", () => {
             ["an auth host outside the domain", raw({ environment: "dev", authHostname: "auth.other.example" }), /authHostname: "auth.other.example" is outside ecommerce-platform:domain shop.example.com/],
             ["a region without a published NLB hosted zone id", raw({ environment: "dev" }, { region: "me-south-1" }),
                 /aws:region: me-south-1 has no Network Load Balancer hosted zone id in components\/edge\/load-balancer-zones.ts/],
-            ["six zones in a /19", raw({ environment: "dev", vpcCidr: "10.0.0.0/19", availabilityZoneCount: "6" }, { region: "us-east-1" }), /vpcCidr: .*availabilityZoneCount 6 cannot hold the subnets.*or a \/18 or larger VPC/],
+            ["five zones in a /19", raw({ environment: "dev", vpcCidr: "10.0.0.0/19", availabilityZoneCount: "5" }, { region: "us-east-1" }), /vpcCidr: .*availabilityZoneCount 5 cannot hold the subnets.*or a \/18 or larger VPC/],
+            ["all six zones of us-east-1 (EKS refuses use1-az3)", raw({ environment: "dev", availabilityZoneCount: "6" }, { region: "us-east-1" }),
+                /^ecommerce-platform:availabilityZoneCount: 6 is more than the 5 zones of us-east-1 where EKS accepts a cluster's subnets \(EKS refuses zone use1-az3\); allowed 2..5$/],
+            ["the default three zones in us-west-1, which has two", raw({ environment: "dev" }, { region: "us-west-1" }),
+                /availabilityZoneCount: 3 \(the default\) is more than the 2 zones of us-west-1 where EKS accepts a cluster's subnets \(EKS refuses zone usw1-az2\); allowed 2..2/],
         ];
         for (const [what, input, message] of cases) {
             it(what, () => {
@@ -182,8 +186,10 @@ describe("stacks/config", () => {
             });
         }
 
-        it("accepts the layouts awsx can lay out, up to six zones in a /16 where the region has them", () => {
-            expect(parsePlatformConfig(raw({ environment: "dev", availabilityZoneCount: "6" }, { region: "us-east-1" })).network.availabilityZoneCount).to.equal(6);
+        it("accepts the layouts awsx can lay out, up to the zones EKS accepts in the region (5 of us-east-1's 6, all 3 of ca-central-1's)", () => {
+            expect(parsePlatformConfig(raw({ environment: "dev", availabilityZoneCount: "5" }, { region: "us-east-1" })).network.availabilityZoneCount).to.equal(5);
+            expect(parsePlatformConfig(raw({ environment: "dev", availabilityZoneCount: "3" }, { region: "ca-central-1" })).network.availabilityZoneCount).to.equal(3);
+            expect(parsePlatformConfig(raw({ environment: "dev", availabilityZoneCount: "2" }, { region: "us-west-1" })).network.availabilityZoneCount).to.equal(2);
             expect(parsePlatformConfig(raw({ environment: "dev", vpcCidr: "10.0.0.0/20", availabilityZoneCount: "2" })).network.cidrBlock).to.equal("10.0.0.0/20");
         });
 

@@ -186,6 +186,7 @@ function planOf(stack: string) {
 /* everything that refers to them, all consistent. Each breakage changes one thing and must yield one violation.  */
 
 const NAMESPACE_URN = "urn:pulumi:synthetic::wiring::kubernetes:core/v1:Namespace::app";
+const releaseUrn = (name: string) => `urn:pulumi:synthetic::wiring::kubernetes:helm.sh/v3:Release::${name}`;
 const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "offline-plan:secret" };
 const WEB_ROLE = "arn:aws:iam::000000000000:role/web";
 const CNI_ROLE = "arn:aws:iam::000000000000:role/cni";
@@ -298,8 +299,8 @@ class Synthetic {
         });
         this.add("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", {
             metadata: { name: "web", namespace: "app" }, spec: { selector: { matchLabels: { app: "web" } }, endpoints: [{ port: "http" }] },
-        });
-        this.add("kubernetes:configuration.konghq.com/v1:KongPlugin", { metadata: { name: "auth", namespace: "app" }, plugin: "jwt" });
+        }, [NAMESPACE_URN, releaseUrn("prometheus")]);
+        this.add("kubernetes:configuration.konghq.com/v1:KongPlugin", { metadata: { name: "auth", namespace: "app" }, plugin: "jwt" }, [NAMESPACE_URN, releaseUrn("kong")]);
         this.add("kubernetes:networking.k8s.io/v1:Ingress", {
             metadata: { name: "web", namespace: "app", annotations: { "konghq.com/plugins": "auth" } },
             spec: { ingressClassName: "kong", rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { name: "http" } } } }] } }] },
@@ -307,8 +308,10 @@ class Synthetic {
         this.add("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", {
             metadata: { name: "broker", namespace: "app" },
             spec: { replicas: 1, roles: ["broker"], storage: { type: "jbod", volumes: [{ id: 0, type: "persistent-claim", size: "1Gi", class: "fast" }] } },
-        });
+        }, [NAMESPACE_URN, releaseUrn("strimzi")]);
         this.add("kubernetes:helm.sh/v3:Release", { name: "kong", chart: "kong", namespace: "app", values: { ingressController: { enabled: true } } }, [NAMESPACE_URN], {}, "kong");
+        this.add("kubernetes:helm.sh/v3:Release", { name: "strimzi", chart: "oci://quay.io/strimzi-helm/strimzi-kafka-operator", namespace: "app", values: {} }, [NAMESPACE_URN], {}, "strimzi");
+        this.add("kubernetes:helm.sh/v3:Release", { name: "prometheus", chart: "kube-prometheus-stack", namespace: "app", values: {} }, [NAMESPACE_URN], {}, "prometheus");
     }
 
     add(type: string, inputs: Json, dependencies = [NAMESPACE_URN], outputs: Json = {}, urnName?: string): CapturedResource {
@@ -324,6 +327,12 @@ class Synthetic {
         const found = this.resources.filter((r) => r.type.endsWith(`:${kind}`) && ((r.inputs.metadata as { name?: string } | undefined)?.name ?? r.inputs.name ?? r.inputs.addonName) === name);
         if (found.length !== 1) throw new Error(`synthetic plan: ${found.length} ${kind} ${name}`);
         return found[0].inputs;
+    }
+
+    /** The one resource of that type and name. */
+    resource(kind: string, name: string): CapturedResource {
+        const inputs = this.get(kind, name);
+        return this.resources.find((r) => r.inputs === inputs)!;
     }
 
     /** The pod spec of a workload. */
@@ -343,6 +352,39 @@ const specOf = (plan: Synthetic, kind: string, name: string) => plan.get(kind, n
 
 /** One change each, and the one violation it must cause. */
 const BREAKAGES: { check: CheckName; breaks: string; mutate: (plan: Synthetic) => void; expected: RegExp }[] = [
+    {
+        check: "custom resources wait for the release or CRD that installs their CRDs", breaks: "a KongPlugin waits only for its namespace, not the kong release (Keycloak's plugins did)",
+        mutate: (p) => { p.resource("KongPlugin", "auth").dependencies = [NAMESPACE_URN]; },
+        expected: /KongPlugin app\/auth: a KongPlugin of group configuration.konghq.com, but does not depend on \[synthetic\] Helm release app\/kong \(kong\), which installs its CRDs/,
+    },
+    {
+        check: "custom resources wait for the release or CRD that installs their CRDs", breaks: "no release of the plan installs a custom resource's CRDs",
+        mutate: (p) => { p.resources.splice(p.resources.findIndex((r) => r.urn === releaseUrn("strimzi")), 1); },
+        expected: /KafkaNodePool app\/broker: a KafkaNodePool of group kafka.strimzi.io, whose CRDs no Helm release or CustomResourceDefinition of the plan installs \(charts that do: strimzi-kafka-operator\)/,
+    },
+    {
+        check: "custom resources wait for the release or CRD that installs their CRDs", breaks: "the release installing the CRDs is told to skip them",
+        mutate: (p) => { p.get("Release", "kong").skipCrds = true; },
+        expected: /KongPlugin app\/auth: a KongPlugin of group configuration.konghq.com, whose CRDs no Helm release/,
+    },
+    {
+        check: "custom resources wait for the release or CRD that installs their CRDs", breaks: "a custom resource of a group no known chart serves",
+        mutate: (p) => { p.add("kubernetes:example.com/v1:Widget", { metadata: { name: "w", namespace: "app" } }); },
+        expected: /Widget app\/w: a Widget of group example.com, .*no known chart installs them: add it to CRD_CHARTS/,
+    },
+    {
+        check: "custom resources wait for the release or CRD that installs their CRDs", breaks: "a chart that renders a RedisCluster is installed without waiting for the redis-operator release",
+        mutate: (p) => {
+            p.add("kubernetes:helm.sh/v3:Release", { name: "redis-operator", chart: "redis-operator", namespace: "app", values: {} }, [NAMESPACE_URN], {}, "redis-operator");
+            p.add("kubernetes:helm.sh/v3:Release", { name: "cache", chart: "redis-cluster", namespace: "app", values: {} }, [NAMESPACE_URN], {}, "cache");
+        },
+        expected: /Helm release app\/cache \(cache\): its chart renders custom resources of group redis.redis.opstreelabs.in, but does not depend on .*Helm release app\/redis-operator/,
+    },
+    {
+        check: "custom resources wait for the release or CRD that installs their CRDs", breaks: "chart values enable a ServiceMonitor before the Prometheus operator's CRDs",
+        mutate: (p) => { p.get("Release", "strimzi").values = { serviceMonitor: { enabled: true } }; },
+        expected: /Helm release app\/strimzi \(strimzi\): its chart renders custom resources of group monitoring.coreos.com, but does not depend on .*Helm release app\/prometheus/,
+    },
     {
         check: "Services select serving pods on existing ports", breaks: "a Service selects no pods",
         mutate: (p) => { specOf(p, "Service", "web").selector = { app: "wbe" }; }, expected: /Service app\/web: selector .* matches no Deployment/,

@@ -778,6 +778,119 @@ export function checkNoDownloads(index: PlanIndex): string[] {
     return problems;
 }
 
+/** API groups the API server serves itself; every other group is served by a CustomResourceDefinition. */
+const BUILT_IN_GROUPS = new Set([
+    "core", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io",
+    "apiextensions.k8s.io", "admissionregistration.k8s.io", "coordination.k8s.io", "node.k8s.io", "discovery.k8s.io", "certificates.k8s.io",
+    "events.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io", "apiregistration.k8s.io",
+]);
+
+/** A chart that installs the CRDs of some API groups, and when its values (or the release) switch that off. */
+interface CrdChart {
+    groups: string[];
+    /** Whether these values still install the CRDs (Helm's crds/ directory is skipped only by skipCrds). */
+    installs?: (values: Json) => boolean;
+}
+
+/**
+ * Which charts install the CRDs of which groups, at the versions pinned in components/catalogue.ts: a chart's crds/
+ * directory (Helm installs it unless skipCrds) or a CRD subchart switched by values.
+ */
+export const CRD_CHARTS: Record<string, CrdChart> = {
+    // karpenter chart, crds/ (NodePool, NodeClaim; EC2NodeClass); the karpenter-crd chart holds the same as templates.
+    "karpenter": { groups: ["karpenter.sh", "karpenter.k8s.aws"] },
+    "karpenter-crd": { groups: ["karpenter.sh", "karpenter.k8s.aws"] },
+    // strimzi-kafka-operator chart, crds/ (Kafka, KafkaNodePool, KafkaTopic, KafkaUser, ...; StrimziPodSet in core.strimzi.io).
+    "strimzi-kafka-operator": { groups: ["kafka.strimzi.io", "core.strimzi.io"] },
+    // eck-operator chart: the eck-operator-crds subchart, enabled by installCRDs (default true).
+    "eck-operator": {
+        groups: ["elasticsearch.k8s.elastic.co", "kibana.k8s.elastic.co", "beat.k8s.elastic.co", "agent.k8s.elastic.co", "apm.k8s.elastic.co", "logstash.k8s.elastic.co", "maps.k8s.elastic.co", "enterprisesearch.k8s.elastic.co", "autoscaling.k8s.elastic.co", "stackconfigpolicy.k8s.elastic.co"],
+        installs: (values) => values.installCRDs !== false,
+    },
+    "eck-operator-crds": { groups: ["elasticsearch.k8s.elastic.co", "kibana.k8s.elastic.co"] },
+    // kong chart, crds/custom-resource-definitions.yaml (KongPlugin, KongClusterPlugin, KongConsumer, ...).
+    "kong": { groups: ["configuration.konghq.com"] },
+    // kube-prometheus-stack: the crds subchart, enabled by crds.enabled (default true).
+    "kube-prometheus-stack": { groups: ["monitoring.coreos.com"], installs: (values) => asMap(values.crds).enabled !== false },
+    "prometheus-operator-crds": { groups: ["monitoring.coreos.com"] },
+    // OT redis-operator chart, crds/ (Redis, RedisCluster, RedisReplication, RedisSentinel).
+    "redis-operator": { groups: ["redis.redis.opstreelabs.in"] },
+    // external-secrets chart: templates/crds, switched by installCRDs (default true).
+    "external-secrets": { groups: ["external-secrets.io", "generators.external-secrets.io"], installs: (values) => values.installCRDs !== false },
+};
+
+/** Charts that render custom resources themselves: their release fails the same way before the CRD exists. */
+const CHART_RENDERS: Record<string, (values: Json) => string[]> = {
+    // OT redis-cluster chart, templates/redis-cluster.yaml: a RedisCluster (redis.redis.opstreelabs.in/v1beta2).
+    "redis-cluster": () => ["redis.redis.opstreelabs.in"],
+};
+
+/** The API group of a Kubernetes type token (`kubernetes:<group>/<version>:<Kind>`; the core group is "core"). */
+function apiGroupOf(type: string): string | undefined {
+    const match = /^kubernetes:([^:]+)\/[^/:]+:[^:]+$/.exec(type);
+    return match?.[1];
+}
+
+/** Values that enable a Prometheus-operator object (serviceMonitor, podMonitor, prometheusRule with enabled: true). */
+function rendersMonitoring(values: Json): boolean {
+    let found = false;
+    walk(values, (node) => {
+        for (const key of ["serviceMonitor", "podMonitor", "prometheusRule"]) if (asMap(node[key]).enabled === true) found = true;
+    });
+    return found;
+}
+
+/**
+ * Every custom resource (every object of a group a CRD serves), and every release whose chart renders one, waits,
+ * directly or transitively, for the Helm release or CustomResourceDefinition that installs that group's CRDs. Without
+ * it a first `pulumi up` may create it first, and the API server answers "no matches for kind X in version Y".
+ */
+export function checkCrdOrdering(index: PlanIndex): string[] {
+    const problems: string[] = [];
+    const installers = (group: string): { urn: string; label: string }[] => [
+        ...index.releases.filter((release) => {
+            const chart = CRD_CHARTS[release.chart];
+            return chart?.groups.includes(group) && release.resource.inputs.skipCrds !== true && (chart.installs?.(release.values) ?? true);
+        }).map((release) => ({ urn: release.resource.urn, label: release.label })),
+        ...index.kind("CustomResourceDefinition").filter((crd) => asMap(crd.inputs.spec).group === group).map((crd) => ({ urn: crd.resource.urn, label: crd.label })),
+    ];
+    const closure = (resource: CapturedResource): Set<string> => {
+        const seen = new Set<string>();
+        const pending = [...resource.dependencies];
+        while (pending.length > 0) {
+            const urn = pending.pop()!;
+            if (seen.has(urn)) continue;
+            seen.add(urn);
+            pending.push(...(index.byUrn.get(urn)?.dependencies ?? []));
+        }
+        return seen;
+    };
+    const require = (resource: CapturedResource, label: string, what: string, group: string) => {
+        const candidates = installers(group).filter((installer) => installer.urn !== resource.urn);
+        if (candidates.length === 0) {
+            const known = Object.entries(CRD_CHARTS).filter(([, chart]) => chart.groups.includes(group)).map(([chart]) => chart);
+            problems.push(`${label}: ${what} of group ${group}, whose CRDs no Helm release or CustomResourceDefinition of the plan installs (${known.length > 0 ? `charts that do: ${known.join(", ")}` : "no known chart installs them: add it to CRD_CHARTS"})`);
+            return;
+        }
+        const waits = closure(resource);
+        if (!candidates.some((installer) => waits.has(installer.urn))) {
+            problems.push(`${label}: ${what} of group ${group}, but does not depend on ${candidates.map((c) => c.label).join(" or ")}, which installs its CRDs ("no matches for kind" on a first up)`);
+        }
+    };
+    for (const object of index.objects) {
+        const group = apiGroupOf(object.resource.type);
+        if (group && !BUILT_IN_GROUPS.has(group)) require(object.resource, object.label, `a ${object.kind}`, group);
+    }
+    for (const release of index.releases) {
+        const groups = new Set([...(CHART_RENDERS[release.chart]?.(release.values) ?? []), ...(rendersMonitoring(release.values) ? ["monitoring.coreos.com"] : [])]);
+        for (const group of groups) {
+            if (CRD_CHARTS[release.chart]?.groups.includes(group)) continue;
+            require(release.resource, release.label, "its chart renders custom resources", group);
+        }
+    }
+    return problems;
+}
+
 export const CHECKS = {
     "Services select serving pods on existing ports": checkServices,
     "PDBs, NetworkPolicies, HPAs and ServiceMonitors select something": checkSelectors,
@@ -790,6 +903,7 @@ export const CHECKS = {
     "namespaced objects live in a declared namespace they depend on": checkNamespaces,
     "trusted CA files are in the image or mounted from a declared ConfigMap or Secret key": checkCaFiles,
     "no container downloads from outside the cluster at start": checkNoDownloads,
+    "custom resources wait for the release or CRD that installs their CRDs": checkCrdOrdering,
 } as const;
 
 export type CheckName = keyof typeof CHECKS;

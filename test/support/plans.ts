@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CapturedResource } from "../../tools/capture";
@@ -83,4 +83,16 @@ export function dependencyClosure(stack: PlannedStack, resource: CapturedResourc
         pending.push(...(byUrn.get(urn)?.dependencies ?? []));
     }
     return seen;
+}
+
+/** A throwaway stack file in the project root (the plan reads stacks from there, as the Pulumi CLI does). */
+export function withStackFile<T>(body: string, check: (stack: string) => T): T {
+    const stack = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const file = join(ROOT, `Pulumi.${stack}.yaml`);
+    writeFileSync(file, body);
+    try {
+        return check(stack);
+    } finally {
+        rmSync(file, { force: true });
+    }
 }

@@ -1,21 +1,5 @@
 import { expect } from "chai";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { plannedStack, runPlan } from "../support/plans";
-
-const ROOT = join(__dirname, "..", "..");
-
-/** A throwaway stack file in the project root (the plan reads stacks from there, as the Pulumi CLI does). */
-function withStackFile(body: string, check: (stack: string) => void): void {
-    const stack = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    const file = join(ROOT, `Pulumi.${stack}.yaml`);
-    writeFileSync(file, body);
-    try {
-        check(stack);
-    } finally {
-        rmSync(file, { force: true });
-    }
-}
+import { plannedStack, runPlan, withStackFile } from "../support/plans";
 
 describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report FILE])", function () {
     this.timeout(180_000);

@@ -102,6 +102,31 @@ describe("tools/plan --preview (a first `pulumi preview` on an empty account)", 
         expect(one(preview, "aws:iam/role:Role", "-lb-controller-controller").inputs.assumeRolePolicy).to.equal(UNKNOWN);
     });
 
+    it("knows autonamed names in preview, in the inputs as the providers' Check adds them; ids and ARNs stay unknown", () => {
+        const preview = plannedStack("prod", "preview");
+        const plan = new Map(plannedStack("prod").resources.map((r) => [r.urn, r]));
+        const urnName = (r: CapturedResource) => r.urn.split("::").pop()!;
+        // pulumi-aws (terraform-bridge AutoName in Check): resource name, "-", 7 hex characters.
+        const role = one(preview, "aws:iam/role:Role", "-lb-controller-controller");
+        expect(role.inputs.name).to.match(new RegExp(`^${urnName(role)}-[0-9a-f]{7}$`));
+        expect(role.outputs.name).to.equal(role.inputs.name);
+        expect(role.outputs.arn).to.equal(UNKNOWN);
+        expect(plan.get(role.urn)!.inputs.name).to.equal(role.inputs.name);
+        // A component's child too: @pulumi/eks's service role is autonamed by the aws provider.
+        const serviceRole = one(preview, "aws:iam/role:Role", "-eksRole-role");
+        expect(serviceRole.inputs.name).to.match(/-eksRole-role-[0-9a-f]{7}$/).and.equal(plan.get(serviceRole.urn)!.inputs.name);
+        // pulumi-kubernetes (AssignNameIfAutonamable in Check): resource name, "-", 8 hex characters, and the annotation.
+        const job = ofType(preview, "kubernetes:batch/v1:Job").find((j) => (j.inputs.metadata as { labels?: Record<string, string> }).labels?.["app.kubernetes.io/name"] === "keycloak-realm-settings")!;
+        const metadata = job.inputs.metadata as { name: string; annotations: Record<string, string>; namespace: string };
+        expect(metadata.name).to.match(new RegExp(`^${urnName(job)}-[0-9a-f]{8}$`));
+        expect(metadata.annotations).to.include({ "pulumi.com/autonamed": "true" });
+        expect(metadata.namespace).to.equal("identity");
+        expect((job.outputs.metadata as { name: string }).name).to.equal(metadata.name);
+        expect((plan.get(job.urn)!.inputs.metadata as { name: string }).name).to.equal(metadata.name);
+        // A name the program gives is never replaced.
+        expect(one(preview, "aws:eks/cluster:Cluster").inputs.name).to.equal("ecommerce-platform-prod");
+    });
+
     it("hands unknowns to the policies as the analyzer does: a rule that reads one is advisory 'can't run during preview'", () => {
         const preview = plannedStack("prod", "preview");
         const violations = runPolicies(preview.resources);

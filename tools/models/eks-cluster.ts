@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { eksZoneRefusal } from "../aws-zones";
 import { child, isUnknown, known, mergeTags, ref, UNKNOWN, type ComponentExpansion, type ModelChild, type ModelContext } from "./model";
 
 /**
@@ -129,6 +130,12 @@ export function eksClusterModel(ctx: ModelContext): ComponentExpansion {
     const clusterEgress = child(T.rule, `${name}-eksClusterInternetEgressRule`, { ...egress, securityGroupId: id(clusterGroup) }, { dependsOn: [clusterGroup.key] });
 
     const clusterName = args.name ?? autoName(`${name}-eksCluster`);
+    // CreateCluster: EKS places its network interfaces in these subnets and refuses some zones (a first preview
+    // cannot know the subnets' ids, and neither can a real one).
+    const subnetZones = (Array.isArray(subnetIds) ? subnetIds : []).filter((s): s is string => typeof s === "string" && !isUnknown(s))
+        .map((s) => ctx.zoneOfSubnet?.(s)).filter((z): z is { name: string; zoneId: string } => z !== undefined);
+    const refusal = eksZoneRefusal(clusterName, ctx.region, subnetZones);
+    if (refusal) throw new Error(refusal);
     const oidcId = hash(`${ctx.region}/${clusterName}`, 32).toUpperCase();
     const issuer = ctx.cloud(`https://oidc.eks.${ctx.region}.amazonaws.com/id/${oidcId}`);
     const endpoint = ctx.cloud(`https://MOCK${oidcId.slice(0, 16)}.gr7.${ctx.region}.eks.amazonaws.com`);

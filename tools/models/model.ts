@@ -70,6 +70,8 @@ export interface ModelContext {
     id(type: string, name: string): string;
     /** Passes a cloud-assigned value through: itself after `up`, unknown in a preview. */
     cloud<T>(value: T): T | typeof UNKNOWN;
+    /** The zone (name and zone id) of a subnet the cloud created; undefined for one it does not know. */
+    zoneOfSubnet?(subnetId: string): { name: string; zoneId: string } | undefined;
 }
 
 export function ref(key: string): ChildRef {

@@ -32,6 +32,13 @@ describe("tools/models/awsx-vpc (awsx 3.9 subnetStrategy Auto)", () => {
         expect(() => layoutSubnets("v", "10.0.0.0/20", ZONES, SPECS)).to.throw(/VPC has 1024 addresses, but subnets require 9216/);
     });
 
+    it("takes availabilityZoneNames as given, and refuses them with numberOfAvailabilityZones, as awsx's vpc.ts does", () => {
+        const { numberOfAvailabilityZones: _count, ...named } = { ...program, availabilityZoneNames: ["ap-south-1c", "ap-south-1a"] };
+        const zonesOfSubnets = awsxVpcModel(context(named)).children.filter((c) => c.type === "aws:ec2/subnet:Subnet").map((c) => c.inputs.availabilityZone);
+        expect([...new Set(zonesOfSubnets)]).to.deep.equal(["ap-south-1c", "ap-south-1a"]);
+        expect(() => awsxVpcModel(context({ ...named, numberOfAvailabilityZones: 2 }))).to.throw("Only one of [availabilityZoneNames] and [numberOfAvailabilityZones] can be specified");
+    });
+
     it("refuses more zones than the region has, as awsx's getDefaultAzs does", () => {
         expect(() => awsxVpcModel(context({ ...program, numberOfAvailabilityZones: 4 }))).to.throw(/does not have at least 4 Availability Zones/);
     });

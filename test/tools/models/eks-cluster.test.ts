@@ -8,15 +8,28 @@ const program: EksClusterInputs = {
     enabledClusterLogTypes: ["api", "audit"], authenticationMode: "API", createOidcProvider: true, skipDefaultNodeGroup: true,
     bootstrapSelfManagedAddons: false, useDefaultVpcCni: true, corednsAddonOptions: { enabled: false }, kubeProxyAddonOptions: { enabled: false },
 };
-function context(inputs: EksClusterInputs, preview = false): ModelContext {
+function context(inputs: EksClusterInputs, preview = false, region = "ap-south-1"): ModelContext {
+    const subnetZones: Record<string, { name: string; zoneId: string }> = {
+        u1: { name: "us-east-1a", zoneId: "use1-az6" }, u2: { name: "us-east-1c", zoneId: "use1-az1" },
+        p1: { name: "us-east-1a", zoneId: "use1-az6" }, p2: { name: "us-east-1b", zoneId: "use1-az3" },
+    };
     return {
-        name: "c", inputs: { ...inputs }, region: "ap-south-1", zones: [],
+        name: "c", inputs: { ...inputs }, region, zones: [], zoneOfSubnet: (id) => (region === "us-east-1" ? subnetZones[id] : undefined),
         id: (type, name) => (preview ? UNKNOWN : `${type.split(":").pop()}-${name}`), cloud: (v) => (preview ? UNKNOWN : v),
     };
 }
 const ofType = (inputs: EksClusterInputs, type: string) => eksClusterModel(context(inputs)).children.filter((c) => c.type === type);
 
 describe("tools/models/eks-cluster (@pulumi/eks 4.3 createCore/createCluster)", () => {
+    it("refuses a control-plane subnet in a zone EKS does not support (use1-az3), as CreateCluster does", () => {
+        expect(() => eksClusterModel(context(program, false, "us-east-1"))).to.throw(
+            "UnsupportedAvailabilityZoneException: Cannot create cluster 'shop' because us-east-1b, the targeted availability zone, does not currently have sufficient capacity to support the cluster. " +
+            "Retry and choose from these availability zones: us-east-1a, us-east-1c, us-east-1d, us-east-1e, us-east-1f");
+        expect(() => eksClusterModel(context({ ...program, privateSubnetIds: ["p1"] }, false, "us-east-1"))).to.not.throw();
+        // In a first preview the subnets' ids are unknown: neither a real preview nor the model can tell their zones.
+        expect(() => eksClusterModel(context({ ...program, privateSubnetIds: UNKNOWN as unknown as string[] }, true, "us-east-1"))).to.not.throw();
+    });
+
     it("declares the control plane with the component's settings: private endpoint, KMS secrets, logs, access entries", () => {
         const [cluster] = ofType(program, "aws:eks/cluster:Cluster");
         expect(cluster.name).to.equal("c-eksCluster");
