@@ -80,6 +80,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         replicas: sizes.keycloak.replicas,
         adminPassword: config.secrets.keycloakAdminPassword,
         hostname: config.services.authHostname,
+        selfRegistration: config.services.keycloakSelfRegistration,
         database: { ...database.endpoint, bootstrap: databaseBootstrap },
         region: config.region,
         oidc: cluster.oidc,

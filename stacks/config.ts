@@ -57,6 +57,8 @@ export interface PlatformConfig {
         authHostname: string;
         /** Days Elasticsearch keeps shipped container logs before the lifecycle policy deletes them. */
         logRetentionDays: number;
+        /** Whether shoppers may create their own accounts in the shop realm (Keycloak self-registration). */
+        keycloakSelfRegistration: boolean;
     };
     api: {
         /** Prebuilt image reference (CI pushes it, pinned by tag or digest); empty: `pulumi up` builds app/ itself. */
@@ -111,7 +113,7 @@ export const CONFIG_KEYS = [
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl",
-    "authHostname", "logRetentionDays", "secretRotationEpoch",
+    "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
 
@@ -180,6 +182,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         services: {
             authHostname: read.string("authHostname", "", (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : `"${v}" is not a DNS host name such as auth.shop.example.com`),
             logRetentionDays: read.integer("logRetentionDays", profile.logRetentionDays, 1, 3650),
+            keycloakSelfRegistration: read.boolean("keycloakSelfRegistration", false),
         },
         api: {
             image: read.string("apiImage", "", imageReferenceProblem),
