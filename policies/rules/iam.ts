@@ -3,7 +3,7 @@
  * (an IRSA role trusts ONE Kubernetes service account, never a wildcard), and resource policies (queues, topics,
  * file systems, repositories, secrets, search domains) that are not open to every principal.
  */
-import { describeGrantee, forEachStatement, isPublicAllow, reportPublicStatements, Statement } from "../lib/iam";
+import { coversAction, describeGrantee, forEachStatement, isPublicAllow, reportPublicStatements, Statement } from "../lib/iam";
 import { Rule, resourceRule } from "../lib/policy";
 import { asRecord, forEachKnown, itemReaders, knownStrings, Props } from "../lib/values";
 
@@ -113,12 +113,15 @@ export const iamNoAdminManagedPolicy = resourceRule<ManagedConfig>({
     },
 });
 
-const WEB_IDENTITY_ACTIONS = ["sts:assumerolewithwebidentity", "sts:*", "*"];
-
+/**
+ * An Allow for a federated (OIDC) principal whose actions reach sts:AssumeRoleWithWebIdentity however they are
+ * spelt: the exact name, any glob covering it (`sts:AssumeRole*`, `sts:*`, `*`, `sts:assumerolewith?ebidentity`,
+ * any case), or a NotAction that does not exclude it.
+ */
 function isWebIdentity(s: Statement): boolean {
     // Cognito identity pools also use web identity, with their own (aud/amr) scoping: not judged here.
     const oidc = s.federated.some((f) => f !== "cognito-identity.amazonaws.com");
-    return s.effect === "Allow" && oidc && s.actions.some((a) => WEB_IDENTITY_ACTIONS.includes(a.toLowerCase()));
+    return s.effect === "Allow" && oidc && coversAction(s, "sts:AssumeRoleWithWebIdentity");
 }
 
 /** The conditions of a statement on `<issuer>:<claim>` (sub, aud), by operator. */

@@ -120,6 +120,22 @@ describe("policies/iam", () => {
         it("reports an unknown trust document advisory", () => {
             unknownIsAdvisory("iam-irsa-trust-scoped", res(ROLE, { assumeRolePolicy: UNKNOWN }));
         });
+        it("judges every action spelling that reaches sts:AssumeRoleWithWebIdentity: globs, any case, NotAction", () => {
+            const trust = (action: Record<string, unknown>) => res(ROLE, { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Federated: PROVIDER_ARN }, ...action }) });
+            for (const Action of ["sts:AssumeRole*", "sts:AssumeRoleWith*", "STS:ASSUMEROLEWITHWEBIDENTITY", "sts:AssumeRoleWith?ebIdentity", "sts:*WebIdentity", ["sts:TagSession", "sts:Assume*"]]) {
+                violates("iam-irsa-trust-scoped", trust({ Action }), /no :sub condition/);
+            }
+            // NotAction grants every action it does not list: unless it lists AssumeRoleWithWebIdentity, that one too.
+            violates("iam-irsa-trust-scoped", trust({ NotAction: "sts:TagSession" }), /no :sub condition/);
+            violates("iam-irsa-trust-scoped", trust({ NotAction: ["iam:*", "sts:AssumeRoleWithSAML"] }), /no StringEquals :aud/);
+            // Patterns that do not cover it, and a NotAction that excludes it, leave nothing to judge.
+            passes("iam-irsa-trust-scoped", [
+                trust({ Action: "sts:AssumeRoleWithSAML" }),
+                trust({ Action: ["sts:TagSession", "sts:AssumeRole?"] }),
+                trust({ NotAction: "sts:AssumeRoleWith*" }),
+                trust({ NotAction: ["sts:AssumeRoleWithWebIdentity"] }),
+            ]);
+        });
     });
 
     it("iam-trust-no-public-principal: NotPrincipal and conditions that restrict nothing", () => {
