@@ -128,7 +128,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     const api = composeShopApi({ config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, opts: withCluster });
 
     composeNetworkPolicies({
-        network: clusterNetwork(config.network.cidrBlock),
+        network: clusterNetwork(config.network.cidrBlock, network.availabilityZoneCount),
         services, api, apiNamespace: SHOP_NAMESPACE, bootstrap,
         opts: { provider: cluster.provider },
     });
