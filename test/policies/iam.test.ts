@@ -195,4 +195,32 @@ describe("policies/iam", () => {
             res(ROLE, { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }) }),
         ]);
     });
+
+    describe("iam-rds-master-secret-time-bound", () => {
+        const MASTER = "arn:aws:secretsmanager:ap-south-1:123456789012:secret:rds!db-1a2b3c4d-aaaa-bbbb-cccc-1234567890ab-Xy12Zq";
+        const policy = (statement: Record<string, unknown>) => res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: doc({ Effect: "Allow", ...statement }) });
+        const until = { DateLessThan: { "aws:CurrentTime": "2026-12-08T12:00:00Z" } };
+        it("flags a standing grant on an RDS master secret: by name, by wildcard, by action glob or NotAction", () => {
+            violates("iam-rds-master-secret-time-bound", policy({ Action: "secretsmanager:GetSecretValue", Resource: MASTER }), /RDS master secret.*no DateLessThan aws:CurrentTime/);
+            violates("iam-rds-master-secret-time-bound", policy({ Action: "secretsmanager:Get*", Resource: "arn:aws:secretsmanager:ap-south-1:123456789012:secret:rds!*" }));
+            violates("iam-rds-master-secret-time-bound", policy({ Action: "secretsmanager:*", Resource: "*" }));
+            violates("iam-rds-master-secret-time-bound", policy({ NotAction: "iam:*", Resource: "arn:aws:secretsmanager:*:*:secret:*" }));
+            // A condition that does not end the grant.
+            violates("iam-rds-master-secret-time-bound", policy({ Action: "secretsmanager:GetSecretValue", Resource: MASTER, Condition: { DateGreaterThan: { "aws:CurrentTime": "2026-01-01T00:00:00Z" } } }));
+            violates("iam-rds-master-secret-time-bound", res(ROLE, { assumeRolePolicy: "{}", inlinePolicies: [{ name: "p", policy: doc({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: MASTER }) }] }));
+        });
+        it("passes a grant that ends, other secrets, other actions, and Deny", () => {
+            passes("iam-rds-master-secret-time-bound", [
+                policy({ Action: "secretsmanager:GetSecretValue", Resource: MASTER, Condition: until }),
+                policy({ Action: "secretsmanager:GetSecretValue", Resource: MASTER, Condition: { StringEquals: { "aws:ResourceTag/app": "x" }, DateLessThanEquals: { "aws:CurrentTime": "2026-12-08T12:00:00Z" } } }),
+                policy({ Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:ap-south-1:123456789012:secret:shop-api-*" }),
+                policy({ Action: "secretsmanager:DescribeSecret", Resource: MASTER }),
+                policy({ Action: "kms:Decrypt", Resource: "*" }),
+                res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: doc({ Effect: "Deny", Action: "secretsmanager:*", Resource: MASTER }) }),
+            ]);
+        });
+        it("reports an unknown policy advisory", () => {
+            unknownIsAdvisory("iam-rds-master-secret-time-bound", res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: UNKNOWN }));
+        });
+    });
 });
