@@ -147,11 +147,12 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
         // The master secret is readable only in a window that opens when the Job's template changes (the Job is then
         // replaced and runs again) and closes `masterSecretAccessHours` later: the role keeps no standing access, and
         // a pod that assumes it after the Job ran gets AccessDenied. The window starts when Pulumi creates the Offset
-        // (time provider: base_rfc3339 defaults to the creation time; a new trigger replaces it).
+        // (time provider: base_rfc3339 defaults to the creation time; a new trigger replaces it), and only once what
+        // the Job waits for (namespaces, node pools) exists, so a long first deploy cannot use the window up.
         const accessWindow = new time.Offset(`${name}-master-secret-window`, {
             offsetHours: args.masterSecretAccessHours ?? 2,
             triggers: { jobTemplate: valueChecksum(template) },
-        }, child);
+        }, { ...child, dependsOn: jobDependsOn });
         const role = new ServiceAccountRole(`${name}-bootstrap`, {
             oidc: args.oidc,
             namespace: jobNamespace,

@@ -228,6 +228,8 @@ describe("components/identity (Keycloak)", () => {
         it("opens the bootstrap role's access to the master secret only for two hours after the Job's template last changed", () => {
             const offset = prod.one("time:index/offset:Offset");
             expect(offset.inputs.offsetHours).to.equal(2);
+            // The window opens once the Job's prerequisites exist (its namespace here), not while they are still created.
+            expect(offset.dependencies).to.include(prod.one("kubernetes:core/v1:Namespace").urn);
             expect(offset.inputs.triggers).to.deep.equal({ jobTemplate: sha256(canonicalJson(bootstrapJob(prod).spec.template)) });
             const policy = JSON.parse(String(prod.ofType("aws:iam/rolePolicy:RolePolicy")[0].inputs.policy)) as { Statement: Spec[] };
             expect(policy.Statement).to.have.length(2);
