@@ -4,13 +4,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { IMAGES, imageParts } from "./catalogue";
 import type { DatabaseEndpoint } from "./database";
-import { DatabaseBootstrap } from "./database-bootstrap";
+import { DatabaseBootstrap, PASSWORD_SHA256_ANNOTATION } from "./database-bootstrap";
 import { helmRelease } from "./helm-release";
 import { platformNamespace } from "./namespace";
 import { RDS_CA_FILE, rdsCaConfigMap, rdsCaVolume } from "./rds-ca";
 import { zoneSpread } from "./scheduling";
 import { OidcIdentity } from "./service-account-role";
-import { needsDisruptionBudget, resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
+import { needsDisruptionBudget, resources, restrictedContainerSecurityContext, restrictedPodSecurityContext, secretChecksum } from "./workload-defaults";
 
 export interface IdentityArgs {
     /** Namespace of Keycloak and its bootstrap Job. Default "identity". */
@@ -87,8 +87,8 @@ const HTTP_PATH = "/auth";
 export const API_CLIENT_ID = "shop-api";
 export const WEB_CLIENT_ID = "shop-web";
 /**
- * Realm roles of the shop realm. The API requires these names (app/src/auth/roles.ts); test/contracts keeps the two
- * equal, because the app and the platform are separate packages that share no code.
+ * Realm roles of the shop realm. The API requires these names (app/src/auth/roles.ts); test/stacks/realm-contract.test.ts
+ * keeps the two equal, because the app and the platform are separate packages that share no code.
  */
 export const SHOP_REALM_ROLES = { customer: "customer", admin: "admin" } as const;
 /**
@@ -267,11 +267,19 @@ export class Identity extends pulumi.ComponentResource {
                 serviceAccount: { automountServiceAccountToken: false },
                 metrics: { enabled: true },
                 health: { enabled: true },
+                // Keycloak reads its database password at start: a rotated one rolls the pods. The release waits for
+                // the bootstrap Job (dependsOn below), which a new password re-runs, so PostgreSQL has it first.
+                ...(database.passwordSha256 ? { podAnnotations: { [PASSWORD_SHA256_ANNOTATION]: database.passwordSha256 } } : {}),
             },
         }, { ...child, dependsOn: [database.job, admin, realmImport, realmSecrets, rdsCa] });
 
         this.routes(name, realm, args, { ...child, dependsOn: [release, args.gatewayReady] });
-        this.realmSettingsJob(name, realm, args.hostname ? `http://${this.serviceHost}${HTTP_PATH}` : baseUrl, { ...child, dependsOn: [release] });
+        this.realmSettingsJob(name, {
+            realm,
+            serverUrl: args.hostname ? `http://${this.serviceHost}${HTTP_PATH}` : baseUrl,
+            selfRegistration: args.selfRegistration ?? false,
+            apiClientSecretSha256: secretChecksum(apiClientSecret.result),
+        }, { ...child, dependsOn: [release, realmSecrets] });
 
         this.realmPublicKeyPem = signingKey.publicKeyPem;
         this.registerOutputs({ issuerUrl: this.issuerUrl, jwksUrl: this.jwksUrl });
@@ -324,15 +332,18 @@ export class Identity extends pulumi.ComponentResource {
 
     /**
      * Keycloak imports a realm only when it does not exist and never imports the master realm, so the security settings
-     * (REALM_SECURITY) and the roles the API requires reach every realm through its admin REST API, in-cluster: a Job
-     * with kcadm.sh from the same image, re-run whenever the settings change (their hash names the pod template).
+     * (REALM_SECURITY, and self-registration in the shop realm), the roles the API requires and the API client's
+     * current secret reach every realm through its admin REST API, in-cluster: a Job with kcadm.sh from the same image,
+     * re-run whenever the settings or the client secret change (their hashes annotate the pod template, so a new
+     * template replaces the Job).
      * It logs in with the client credentials in the optional `keycloak-automation` Secret once an operator has created
      * one (README: replacing the startup admin), with the startup admin until then.
      */
-    private realmSettingsJob(name: string, realm: string, serverUrl: string, opts: pulumi.CustomResourceOptions): void {
+    private realmSettingsJob(name: string, job: RealmSettingsInputs, opts: pulumi.CustomResourceOptions): void {
+        const { realm, serverUrl } = job;
         const settings: Record<string, string> = {
             "master.json": JSON.stringify(REALM_SECURITY),
-            [`${realm}.json`]: JSON.stringify(REALM_SECURITY),
+            [`${realm}.json`]: JSON.stringify({ ...REALM_SECURITY, registrationAllowed: job.selfRegistration }),
         };
         const checksum = createHash("sha256").update(JSON.stringify(settings)).digest("hex").slice(0, 16);
         const configMap = new k8s.core.v1.ConfigMap(`${name}-realm-settings`, {
@@ -346,7 +357,10 @@ export class Identity extends pulumi.ComponentResource {
                 backoffLimit: 10,
                 activeDeadlineSeconds: 1800,
                 template: {
-                    metadata: { labels: { "app.kubernetes.io/name": "keycloak-realm-settings" }, annotations: { "ecommerce-platform/settings-sha256": checksum } },
+                    metadata: {
+                        labels: { "app.kubernetes.io/name": "keycloak-realm-settings" },
+                        annotations: { "ecommerce-platform/settings-sha256": checksum, [CLIENT_SECRET_SHA256_ANNOTATION]: job.apiClientSecretSha256 },
+                    },
                     spec: {
                         restartPolicy: "OnFailure",
                         automountServiceAccountToken: false,
@@ -363,6 +377,8 @@ export class Identity extends pulumi.ComponentResource {
                                 { name: "KC_SERVER", value: serverUrl },
                                 { name: "SHOP_REALM", value: realm },
                                 { name: "SHOP_ROLES", value: Object.values(SHOP_REALM_ROLES).join(" ") },
+                                { name: "API_CLIENT_ID", value: API_CLIENT_ID },
+                                { name: "API_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: "keycloak-realm-secrets", key: "apiClientSecret" } } },
                                 { name: "HOME", value: "/tmp" },
                                 { name: "JAVA_OPTS_APPEND", value: "-Djava.io.tmpdir=/tmp" },
                                 optionalSecret("KC_ADMIN_USER", "keycloak-admin", "username"),
@@ -381,9 +397,22 @@ export class Identity extends pulumi.ComponentResource {
     }
 }
 
+/** Pod-template annotation of the realm-settings Job with the SHA-256 of the API client's secret: a rotation re-runs it. */
+export const CLIENT_SECRET_SHA256_ANNOTATION = "ecommerce-platform/client-secret-sha256";
+
+interface RealmSettingsInputs {
+    realm: string;
+    /** Keycloak's in-cluster base URL (with /auth). */
+    serverUrl: string;
+    selfRegistration: boolean;
+    apiClientSecretSha256: pulumi.Output<string>;
+}
+
 /**
  * Logs in to the master realm (automation client if its Secret exists, else the startup admin), applies each
- * /settings/<realm>.json to its realm and creates the shop realm's roles that are missing. Idempotent.
+ * /settings/<realm>.json to its realm, creates the shop realm's roles that are missing, and sets the API client's
+ * secret to the one in the `keycloak-realm-secrets` Secret (the import sets it only when the realm is new). The secret
+ * reaches kcadm on standard input, never on a command line (it is alphanumeric: no JSON escaping). Idempotent.
  */
 export const REALM_SETTINGS_SCRIPT = `set -eu
 KCADM="/opt/keycloak/bin/kcadm.sh"
@@ -401,6 +430,13 @@ done
 for role in $SHOP_ROLES; do
   "$KCADM" get "roles/$role" -r "$SHOP_REALM" --config "$CONFIG" > /dev/null 2>&1 || "$KCADM" create roles -r "$SHOP_REALM" --config "$CONFIG" -s "name=$role"
 done
+client="$("$KCADM" get clients -r "$SHOP_REALM" --config "$CONFIG" -q "clientId=$API_CLIENT_ID" --fields id --format csv --noquotes)"
+if [ -z "$client" ]; then
+  echo "client $API_CLIENT_ID not found in realm $SHOP_REALM" >&2
+  exit 1
+fi
+printf '{"secret":"%s"}' "$API_CLIENT_SECRET" | "$KCADM" update "clients/$client" -r "$SHOP_REALM" --config "$CONFIG" -f -
+echo "secret of client $API_CLIENT_ID set"
 `;
 
 /** The base64 body of a PEM block on one line. */

@@ -1,11 +1,10 @@
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { IMAGES, imageParts } from "./catalogue";
 import { helmRelease } from "./helm-release";
 import { platformNamespace } from "./namespace";
 import { STATEFUL_TOLERATIONS, SYSTEM_TOLERATIONS } from "./scheduling";
-import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
+import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext, secretChecksum } from "./workload-defaults";
 
 export interface LogShippingArgs {
     /** Namespace of Fluent Bit and the lifecycle Job. Default "logging". */
@@ -98,7 +97,7 @@ export class LogShipping extends pulumi.ComponentResource {
         ];
         // Pods read the password at start: a rotated one must roll the DaemonSet, so its hash is a pod annotation.
         // A SHA-256 of a 32-character random password reveals nothing, so it need not stay a secret.
-        const credentialsChecksum = pulumi.unsecret(pulumi.output(es.password).apply((password) => createHash("sha256").update(password).digest("hex")));
+        const credentialsChecksum = secretChecksum(es.password);
 
         const lifecycle = new k8s.batch.v1.Job(`${name}-ilm`, {
             metadata: { namespace: this.namespace, labels: { "app.kubernetes.io/name": "log-lifecycle" } },

@@ -47,6 +47,10 @@ export interface MonitoringArgs {
 const CLOUDWATCH_NAMESPACE = "amazon-cloudwatch";
 const CLOUDWATCH_SERVICE_ACCOUNT = "cloudwatch-agent";
 const GRAFANA_SECRET = "grafana-admin";
+/** kube-prometheus-stack components (top-level value keys, chart 88.5.3) with no reachable target on EKS. */
+export const UNSCRAPED_COMPONENTS = ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"] as const;
+/** Their rule groups (`defaultRules.rules.*`); the chart also gates each on the component's `enabled`. */
+export const UNSCRAPED_RULE_GROUPS = ["kubeControllerManager", "kubeSchedulerAlerting", "kubeSchedulerRecording", "etcd", "kubeProxy"] as const;
 
 /**
  * Monitoring: CloudWatch Container Insights through the amazon-cloudwatch-observability EKS add-on (IRSA role),
@@ -170,6 +174,13 @@ export class Monitoring extends pulumi.ComponentResource {
             namespace: namespaceName,
             values: {
                 nodeExporter: { enabled: false },
+                // EKS runs the control plane out of the cluster's reach: no scheduler, controller-manager or etcd target
+                // exists, so their scrapes and rules would only raise KubeSchedulerDown/KubeControllerManagerDown/etcd
+                // alerts for ever. kube-proxy (an EKS add-on in kube-system) is off too: its metrics port 10249 is not
+                // among the scrapes the monitoring NetworkPolicy allows, its health is the nodes' (Container Insights
+                // alarms), and KubeProxyDown/TargetDown would fire permanently.
+                ...Object.fromEntries(UNSCRAPED_COMPONENTS.map((component) => [component, { enabled: false }])),
+                defaultRules: { rules: Object.fromEntries(UNSCRAPED_RULE_GROUPS.map((group) => [group, false])) },
                 prometheusOperator: {
                     resources: resources("100m", "256Mi", { memory: "512Mi" }),
                     nodeSelector: SYSTEM_NODE_LABEL,

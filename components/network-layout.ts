@@ -111,6 +111,17 @@ export function awsxSubnetLayout(
     return { subnets: subnets.map(({ type, zone, cidrBlock }) => ({ type, zone, cidrBlock })) };
 }
 
+/**
+ * The CIDRs of the platform's private subnets (nodes, pods and the database subnet group), one per zone in zone order,
+ * as awsx lays them out for this VPC and zone count. Throws on a layout awsx or AWS would refuse (networkSizeProblem).
+ */
+export function privateSubnetCidrs(vpcCidr: string, zones: number): string[] {
+    const problem = networkSizeProblem(vpcCidr, zones);
+    if (problem) throw new Error(`${vpcCidr}: ${problem}`);
+    const { subnets } = awsxSubnetLayout(vpcCidr, zones, platformSubnetSpecs(subnetMasks(parseCidr(vpcCidr).prefix, zones)));
+    return subnets.filter((s) => s.type === "Private").map((s) => s.cidrBlock);
+}
+
 /** The subnet specs this platform hands awsx, in awsx's order: public first, then private. */
 export function platformSubnetSpecs(masks: SubnetMasks): { type: "Public" | "Private"; cidrMask: number }[] {
     return [{ type: "Public", cidrMask: masks.publicPrefix }, { type: "Private", cidrMask: masks.privatePrefix }];

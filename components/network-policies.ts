@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { privateSubnetCidrs } from "./network-layout";
 
 /**
  * The building blocks of the platform's NetworkPolicies, in one place: a namespace-wide default deny (ingress and
@@ -74,6 +75,11 @@ export function internet(): Peer {
 export interface ClusterNetwork {
     /** The VPC's CIDR: RDS, the API server's private endpoint ENIs, load balancers and nodes live in it. */
     vpcCidr: string;
+    /**
+     * The private subnets' CIDRs (components/network-layout.ts): the database subnet group spans them, so RDS (its
+     * primary and, after a Multi-AZ failover, its standby) is always at an address in one of them, never in a public one.
+     */
+    privateSubnetCidrs: string[];
     /** The ClusterIP of the `kubernetes` Service (what in-cluster clients dial). */
     kubernetesServiceIp: string;
 }
@@ -88,8 +94,8 @@ export function defaultKubernetesServiceIp(vpcCidr: string): string {
     return a === 172 && b >= 16 && b <= 31 ? "10.100.0.1" : "172.20.0.1";
 }
 
-export function clusterNetwork(vpcCidr: string): ClusterNetwork {
-    return { vpcCidr, kubernetesServiceIp: defaultKubernetesServiceIp(vpcCidr) };
+export function clusterNetwork(vpcCidr: string, availabilityZoneCount: number): ClusterNetwork {
+    return { vpcCidr, privateSubnetCidrs: privateSubnetCidrs(vpcCidr, availabilityZoneCount), kubernetesServiceIp: defaultKubernetesServiceIp(vpcCidr) };
 }
 
 /**

@@ -56,8 +56,11 @@ export interface ShopApiArgs {
      * the catalogue are public; orders and catalogue writes need a token. Default "kong" without a JWT plugin.
      */
     gateway?: { ingressClassName: string; jwtPlugin?: string };
-    /** Namespaces allowed to call the API: the gateway's and the metrics scraper's. Default ["kong", "monitoring"]. */
-    callerNamespaces?: string[];
+    /**
+     * The only pods allowed to call the API (its NetworkPolicy ingress): each a namespace and the labels of its pods,
+     * e.g. the gateway's proxy pods and Prometheus. No default: any other pod of those namespaces stays out.
+     */
+    callers: { namespace: string; pods: Record<string, string> }[];
     /** Catalogue feed the product-fetch CronJob imports. Default: the demo feed baked into the image. */
     catalogueFeedUrl?: string;
     /** Browser origins the API answers CORS requests from (CORS_ALLOWED_ORIGINS). Default []: none. */
@@ -293,7 +296,10 @@ export class ShopApi extends pulumi.ComponentResource {
                 podSelector: { matchLabels: apiLabels },
                 policyTypes: ["Ingress"],
                 ingress: [{
-                    from: (args.callerNamespaces ?? ["kong", "monitoring"]).map((caller) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": caller } } })),
+                    from: args.callers.map((caller) => ({
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": caller.namespace } },
+                        podSelector: { matchLabels: caller.pods },
+                    })),
                     ports: [{ protocol: "TCP", port: SHOP_API_PORT }],
                 }],
             },

@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
 /**
  * Workload defaults every pod the platform declares (directly or through chart values) starts from: the restricted
  * Pod Security Standard's security contexts, explicit requests and limits, and a PDB rule. Charts spell these keys
@@ -50,4 +53,28 @@ export function restrictedContainerSecurityContext(options: { readOnlyRootFilesy
 /** A PodDisruptionBudget only makes sense with more than one replica: with one it would block every node drain. */
 export function needsDisruptionBudget(replicas: number): boolean {
     return replicas > 1;
+}
+
+/**
+ * SHA-256 (hex) of a generated secret, for pod-template annotations that roll or re-run pods when it rotates. The hash
+ * of a long random value reveals nothing, so it is not kept secret (a secret annotation would hide the whole object).
+ * Computed inside an apply: the plaintext never leaves the Output.
+ */
+export function secretChecksum(secret: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.unsecret(pulumi.output(secret).apply((value) => createHash("sha256").update(value).digest("hex")));
+}
+
+/**
+ * SHA-256 (hex) of a JSON-serialisable value whose parts may be Outputs (a pod template, say), over its canonical JSON
+ * (keys sorted at every level), so the same object declared in another order hashes the same.
+ */
+export function valueChecksum<T>(value: pulumi.Input<T>): pulumi.Output<string> {
+    return pulumi.unsecret(pulumi.output(value).apply((resolved: pulumi.Unwrap<T>) => createHash("sha256").update(canonicalJson(resolved)).digest("hex")));
+}
+
+/** JSON with object keys sorted at every level (undefined members dropped, as JSON.stringify does). */
+export function canonicalJson(value: unknown): string {
+    return JSON.stringify(value, (_key, inner: unknown) => (inner && typeof inner === "object" && !Array.isArray(inner)
+        ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : inner));
 }

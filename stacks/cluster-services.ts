@@ -103,6 +103,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         hostname: config.services.authHostname,
         // CloudFront reaches the realm with its origin's name as Host; the regional name serves direct checks.
         publicHosts: [config.services.authHostname, config.edge.originHostname, config.edge.regionalHostname],
+        selfRegistration: config.services.keycloakSelfRegistration,
         database: { ...database.endpoint, bootstrap: databaseBootstrap },
         region: config.region,
         oidc: cluster.oidc,

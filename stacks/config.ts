@@ -80,6 +80,8 @@ export interface PlatformConfig {
         authHostname: string;
         /** Days Elasticsearch keeps shipped container logs before the lifecycle policy deletes them. */
         logRetentionDays: number;
+        /** Whether shoppers may create their own accounts in the shop realm (Keycloak self-registration). */
+        keycloakSelfRegistration: boolean;
     };
     api: {
         /** Prebuilt image reference (CI pushes it, pinned by tag or digest); empty: `pulumi up` builds app/ itself. */
@@ -151,7 +153,7 @@ export const CONFIG_KEYS = [
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
-    "authHostname", "logRetentionDays", "secretRotationEpoch",
+    "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
     "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
@@ -246,6 +248,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             authHostname: read.string("authHostname", domain, (v) => domain === "" ? undefined : dnsNameProblem(v, "auth.shop.example.com")
                 ?? (v === domain || v.endsWith(`.${domain}`) ? undefined : `"${v}" is outside ${read.key("domain")} ${domain}; use ${domain} or a name under it`)),
             logRetentionDays: read.integer("logRetentionDays", profile.logRetentionDays, 1, 3650),
+            keycloakSelfRegistration: read.boolean("keycloakSelfRegistration", false),
         },
         api: {
             image: read.string("apiImage", "", imageReferenceProblem),

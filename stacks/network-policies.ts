@@ -24,8 +24,8 @@ export interface NetworkPolicyInputs {
  * Pods as the charts and operators label them (templates at the pinned versions in components/catalogue.ts). The
  * wiring test models the same pods (test/stacks/kubernetes-wiring.test.ts) and proves each selector matches them.
  */
-/** kong chart, _helpers.tpl "kong.selectorLabels" (release "kong"). */
-const KONG = { "app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": "kong" };
+/** kong chart, _helpers.tpl "kong.selectorLabels" (release "kong"): the proxy pods (the ingress controller runs in them). */
+export const KONG = { "app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": "kong" };
 const KONG_PORTS = { proxy: KONG_PROXY_PORT, status: 8100, admissionWebhook: 8080 };
 /** keycloakx chart, _helpers.tpl "keycloak.selectorLabels" (release "keycloak"). */
 const KEYCLOAK = { "app.kubernetes.io/name": "keycloakx", "app.kubernetes.io/instance": "keycloak" };
@@ -63,7 +63,7 @@ const ECK_WEBHOOK = 9443;
 const FLUENT_BIT = { "app.kubernetes.io/name": "fluent-bit", "app.kubernetes.io/instance": "fluent-bit" };
 const LOG_LIFECYCLE = { "app.kubernetes.io/name": "log-lifecycle" };
 /** kube-prometheus-stack: Prometheus (operator-set label) and the Prometheus operator (chart labels). */
-const PROMETHEUS = { "app.kubernetes.io/name": "prometheus" };
+export const PROMETHEUS = { "app.kubernetes.io/name": "prometheus" };
 const PROMETHEUS_OPERATOR = { app: "kube-prometheus-stack-operator" };
 /** The operator's admission webhook (container port "https"). */
 const PROMETHEUS_OPERATOR_WEBHOOK = 10250;
@@ -86,7 +86,8 @@ const to = (peers: FlowRule["peers"], ports: PortSpec[]): FlowRule => ({ peers, 
 export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, opts }: NetworkPolicyInputs): void {
     const { redis, kafka, search, gateway, identity, monitoring, logs } = services;
     const aws = to([internet()], tcp(443));
-    const database = to([cidr(network.vpcCidr)], tcp(POSTGRES_PORT));
+    // RDS lives in the private subnets (its subnet group): PostgreSQL anywhere else in the VPC stays closed.
+    const database = to(network.privateSubnetCidrs.map((block) => cidr(block)), tcp(POSTGRES_PORT));
     const k = strimzi(kafka.clusterName);
 
     // The API, its CronJobs and the indexer share an image and its settings: each may open what those settings name.

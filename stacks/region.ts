@@ -159,7 +159,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     });
 
     composeNetworkPolicies({
-        network: clusterNetwork(config.network.cidrBlock),
+        network: clusterNetwork(config.network.cidrBlock, network.availabilityZoneCount),
         services, api, apiNamespace: SHOP_NAMESPACE, bootstrap,
         opts: { provider: cluster.provider },
     });

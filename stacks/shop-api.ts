@@ -6,6 +6,7 @@ import { ShopApi } from "../components/shop-api";
 import { SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
 import type { ClusterServices } from "./cluster-services";
 import type { PlatformConfig } from "./config";
+import { KONG, PROMETHEUS } from "./network-policies";
 import { SERVICE_SIZES } from "./service-sizes";
 
 export interface ShopApiInputs {
@@ -59,8 +60,11 @@ export function composeShopApi({ config, cluster, database, services, databaseBo
             analyticsBucket,
         },
         gateway: { ingressClassName: gateway.ingressClassName, jwtPlugin: gateway.jwtPluginName },
-        // Prometheus (namespace "monitoring") scrapes the API only where it runs; elsewhere no such namespace exists.
-        callerNamespaces: [gateway.namespace, ...(monitoring.prometheusStack ? ["monitoring"] : [])],
+        // Kong's proxy pods, and Prometheus where it runs (elsewhere no such namespace exists): no other pod of theirs.
+        callers: [
+            { namespace: gateway.namespace, pods: KONG },
+            ...(monitoring.prometheusStack ? [{ namespace: monitoring.namespace, pods: PROMETHEUS }] : []),
+        ],
         searchIndexer: { kafkaSecretName: indexerKafkaSecret, consumerGroup: INDEXER_KAFKA_USER },
         prometheusOperator: monitoring.prometheusStack,
         dependsOn: nodePools,

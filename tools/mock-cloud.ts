@@ -156,10 +156,15 @@ const OUTPUTS: Record<string, OutputMock> = {
     "aws:glue/catalogDatabase:CatalogDatabase": (name, inputs, ctx) => ({ arn: arn(ctx, "glue", `database/${String(inputs.name ?? name)}`), catalogId: MOCK_ACCOUNT_ID }),
     "aws:glue/catalogTable:CatalogTable": (name, inputs, ctx) => ({ arn: arn(ctx, "glue", `table/${String(inputs.databaseName)}/${String(inputs.name ?? name)}`), catalogId: MOCK_ACCOUNT_ID }),
     "aws:athena/workgroup:Workgroup": (name, inputs, ctx) => ({ arn: arn(ctx, "athena", `workgroup/${String(inputs.name ?? name)}`) }),
-    // Generated values are visibly placeholders; the program must still treat them as secrets.
-    "random:index/randomPassword:RandomPassword": (_name, _inputs, ctx) => ({
-        result: `mock-password-${ctx.hex().slice(0, 16)}`, bcryptHash: `$2a$10$mock${ctx.hex("bcrypt").slice(0, 49)}`,
-    }),
+    // Generated values are visibly placeholders; the program must still treat them as secrets. New keepers replace the
+    // resource and so generate a new value, here as for real.
+    "random:index/randomPassword:RandomPassword": (_name, inputs, ctx) => {
+        const generation = inputs.keepers === undefined ? "" : JSON.stringify(inputs.keepers);
+        return { result: `mock-password-${ctx.hex(generation).slice(0, 16)}`, bcryptHash: `$2a$10$mock${ctx.hex(`bcrypt${generation}`).slice(0, 49)}` };
+    },
+    // The time provider's offset from the moment it is created (terraform-provider-time: base_rfc3339 defaults to
+    // now). The base is a visibly fake instant long past, so an expiry read from the plan is never mistaken for a real one.
+    "time:index/offset:Offset": (_name, inputs) => timeOffset(inputs),
     "tls:index/privateKey:PrivateKey": (_name, _inputs, ctx) => ({
         privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\nMOCK${ctx.hex("key")}\n-----END RSA PRIVATE KEY-----\n`,
         privateKeyPemPkcs8: `-----BEGIN PRIVATE KEY-----\nMOCK${ctx.hex("key")}\n-----END PRIVATE KEY-----\n`,
@@ -177,6 +182,25 @@ const OUTPUTS: Record<string, OutputMock> = {
         certPem: `-----BEGIN CERTIFICATE-----\nMOCK${ctx.hex("cert")}\n-----END CERTIFICATE-----\n`,
     }),
 };
+
+/** The mock's creation instant of every time resource (the real provider uses the current time). */
+export const MOCK_NOW = "2000-01-01T00:00:00Z";
+
+/** time_offset's computed attributes: base + offsets, in RFC 3339 (UTC, no fraction) and broken down. */
+function timeOffset(inputs: State): State {
+    const base = typeof inputs.baseRfc3339 === "string" ? inputs.baseRfc3339 : MOCK_NOW;
+    const offset = (key: string) => Number(inputs[key] ?? 0);
+    const at = new Date(base);
+    at.setUTCFullYear(at.getUTCFullYear() + offset("offsetYears"), at.getUTCMonth() + offset("offsetMonths"), at.getUTCDate() + offset("offsetDays"));
+    at.setUTCHours(at.getUTCHours() + offset("offsetHours"), at.getUTCMinutes() + offset("offsetMinutes"), at.getUTCSeconds() + offset("offsetSeconds"));
+    return {
+        baseRfc3339: base,
+        rfc3339: at.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        unix: Math.floor(at.getTime() / 1000),
+        year: at.getUTCFullYear(), month: at.getUTCMonth() + 1, day: at.getUTCDate(),
+        hour: at.getUTCHours(), minute: at.getUTCMinutes(), second: at.getUTCSeconds(),
+    };
+}
 
 /** Id prefixes of well-known AWS resources, so ids read like what they stand for. */
 const ID_PREFIXES: Record<string, string> = {

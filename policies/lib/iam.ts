@@ -78,6 +78,24 @@ function statementOf(read: () => Record<string, unknown> | undefined): Statement
     };
 }
 
+/**
+ * Whether an IAM pattern (`*` any run of characters, `?` one character) matches `value`. IAM compares actions
+ * case-insensitively (`caseInsensitive`) and resource ARNs case-sensitively.
+ */
+export function matchesIamPattern(pattern: string, value: string, caseInsensitive: boolean): boolean {
+    const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    return new RegExp(`^${source}$`, caseInsensitive ? "is" : "s").test(value);
+}
+
+/**
+ * Whether a statement's action part covers `action`: one of its Action patterns matches it, or it has a NotAction
+ * (every action but those listed) that none of whose patterns excludes it. Effect, principal and resource aside.
+ */
+export function coversAction(s: Statement, action: string): boolean {
+    if (s.actions.some((pattern) => matchesIamPattern(pattern, action, true))) return true;
+    return s.notActions.length > 0 && !s.notActions.some((pattern) => matchesIamPattern(pattern, action, true));
+}
+
 /** The statements of a document (throws only when the document or its Statement list is itself unknown). */
 export function statementsOf(doc: unknown): Statement[] {
     const parsed = asRecord(parseJsonDocument(doc));

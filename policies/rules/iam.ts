@@ -3,7 +3,7 @@
  * (an IRSA role trusts ONE Kubernetes service account, never a wildcard), and resource policies (queues, topics,
  * file systems, repositories, secrets, search domains) that are not open to every principal.
  */
-import { describeGrantee, forEachStatement, isPublicAllow, reportPublicStatements, Statement } from "../lib/iam";
+import { coversAction, describeGrantee, forEachStatement, isPublicAllow, matchesIamPattern, reportPublicStatements, Statement } from "../lib/iam";
 import { Rule, resourceRule } from "../lib/policy";
 import { asRecord, forEachKnown, itemReaders, knownStrings, Props } from "../lib/values";
 
@@ -113,12 +113,15 @@ export const iamNoAdminManagedPolicy = resourceRule<ManagedConfig>({
     },
 });
 
-const WEB_IDENTITY_ACTIONS = ["sts:assumerolewithwebidentity", "sts:*", "*"];
-
+/**
+ * An Allow for a federated (OIDC) principal whose actions reach sts:AssumeRoleWithWebIdentity however they are
+ * spelt: the exact name, any glob covering it (`sts:AssumeRole*`, `sts:*`, `*`, `sts:assumerolewith?ebidentity`,
+ * any case), or a NotAction that does not exclude it.
+ */
 function isWebIdentity(s: Statement): boolean {
     // Cognito identity pools also use web identity, with their own (aud/amr) scoping: not judged here.
     const oidc = s.federated.some((f) => f !== "cognito-identity.amazonaws.com");
-    return s.effect === "Allow" && oidc && s.actions.some((a) => WEB_IDENTITY_ACTIONS.includes(a.toLowerCase()));
+    return s.effect === "Allow" && oidc && coversAction(s, "sts:AssumeRoleWithWebIdentity");
 }
 
 /** The conditions of a statement on `<issuer>:<claim>` (sub, aud), by operator. */
@@ -227,4 +230,38 @@ export const resourcePolicyNotPublic = resourceRule({
     validate: (props, args, report) => reportPublicStatements(props[RESOURCE_POLICY_KEYS[args.type]], "Resource policy", report),
 });
 
-export const iamRules: Rule[] = [iamNoAdminPolicy, iamNoAdminManagedPolicy, iamIrsaTrustScoped, iamTrustNoPublicPrincipal, resourcePolicyNotPublic];
+/**
+ * Whether a Resource pattern covers RDS-managed master secrets (`secret:rds!db-…` / `rds!cluster-…`): it names one,
+ * or its wildcards match such a name. The pattern's own partition, region and account stand in for the sample's, so
+ * only its service and secret-name parts decide.
+ */
+function coversRdsMasterSecret(resource: string): boolean {
+    if (resource.includes(":secret:rds!")) return true;
+    const parts = resource.split(":");
+    const sample = `arn:${parts[1] ?? "aws"}:secretsmanager:${parts[3] ?? ""}:${parts[4] ?? ""}:secret:rds!db-00000000-0000-0000-0000-000000000000-AbCdEf`;
+    return matchesIamPattern(resource, sample, false);
+}
+
+/** A condition that ends the grant: DateLessThan(Equals) on aws:CurrentTime (or aws:EpochTime). */
+function hasExpiry(s: Statement): boolean {
+    return Object.entries(s.condition).some(([operator, body]) => /^DateLessThan(Equals)?$/i.test(operator)
+        && Object.keys(body).some((key) => ["aws:currenttime", "aws:epochtime"].includes(key.toLowerCase())));
+}
+
+export const iamRdsMasterSecretTimeBound = resourceRule({
+    name: "iam-rds-master-secret-time-bound",
+    description: "Identity policies that let a principal read an RDS-managed master secret (secretsmanager:GetSecretValue on a rds! secret, or a wildcard covering one) end the grant with a DateLessThan aws:CurrentTime condition: bootstrap access, not standing superuser access.",
+    enforcementLevel: "advisory",
+    types: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", ROLE, PERMISSION_SET_INLINE_POLICY],
+    validate: (props, args, report) =>
+        forEachKnown(documentsOf(args.type, props), (read) =>
+            forEachStatement(read(), (s) => {
+                if (s.effect !== "Allow" || !coversAction(s, "secretsmanager:GetSecretValue")) return;
+                const covering = s.resources.filter(coversRdsMasterSecret);
+                if (covering.length === 0 || hasExpiry(s)) return;
+                report(`Allows secretsmanager:GetSecretValue on ${covering.join(", ")} (an RDS master secret) with no DateLessThan aws:CurrentTime condition: standing database superuser access.`);
+            }),
+        ),
+});
+
+export const iamRules: Rule[] = [iamNoAdminPolicy, iamNoAdminManagedPolicy, iamIrsaTrustScoped, iamTrustNoPublicPrincipal, resourcePolicyNotPublic, iamRdsMasterSecretTimeBound];

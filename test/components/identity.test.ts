@@ -1,10 +1,12 @@
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
 import { CHARTS } from "../../components/catalogue";
-import { BOOTSTRAP_SCRIPT } from "../../components/database-bootstrap";
-import { API_CLIENT_ID, Identity, keycloakIssuerUrl, REALM_SECURITY, REALM_SETTINGS_SCRIPT, WEB_CLIENT_ID, shopRealm } from "../../components/identity";
+import { BOOTSTRAP_SCRIPT, PASSWORD_SHA256_ANNOTATION } from "../../components/database-bootstrap";
+import { API_CLIENT_ID, CLIENT_SECRET_SHA256_ANNOTATION, Identity, type IdentityArgs, keycloakIssuerUrl, REALM_SECURITY, REALM_SETTINGS_SCRIPT, WEB_CLIENT_ID, shopRealm } from "../../components/identity";
+import { canonicalJson } from "../../components/workload-defaults";
 import { rdsCaBundle } from "../../components/rds-ca";
 import { validateCustomResource } from "../support/crd-validator";
 import { declared, Registered } from "../support/mock-runtime";
@@ -12,7 +14,9 @@ import { declared, Registered } from "../support/mock-runtime";
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const SECRET_ARN = "arn:aws:secretsmanager:ap-south-1:000000000000:secret:rds!db-test";
 
-function declareIdentity(name: string, replicas: number, hostname: string): Promise<Registered> {
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+function declareIdentity(name: string, replicas: number, hostname: string, extra: Partial<IdentityArgs> = {}): Promise<Registered> {
     return declared(name, () => new Identity(name, {
         signingKey: new tls.PrivateKey(`${name}-realm-signing`, { algorithm: "RSA", rsaBits: 2048 }),
         // Stands in for the gateway's Kong release (what installs Kong's CRDs).
@@ -25,15 +29,18 @@ function declareIdentity(name: string, replicas: number, hostname: string): Prom
         region: "ap-south-1",
         oidc: { providerArn: "arn:aws:iam::000000000000:oidc-provider/oidc.example", providerUrl: "oidc.example" },
         vpcCidr: "10.20.0.0/16",
+        ...extra,
     }));
 }
 
 describe("components/identity (Keycloak)", () => {
     let prod: Registered;
     let dev: Registered;
+    let rotated: Registered;
     before(async () => {
         prod = await declareIdentity("idtest-prod", 2, "auth.example.com");
         dev = await declareIdentity("idtest-dev", 1, "");
+        rotated = await declareIdentity("idtest-rotated", 1, "", { rotationEpoch: "2", selfRegistration: true });
     });
     const values = (r: Registered) => r.one("kubernetes:helm.sh/v3:Release").inputs.values as Spec;
     const secret = (r: Registered, name: string) => r.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Spec).name === name)!.inputs as Spec;
@@ -123,7 +130,8 @@ describe("components/identity (Keycloak)", () => {
     it("applies the same security settings to every realm, the master realm included, with a Job that reruns when they change", () => {
         const settings = configMap(prod, "keycloak-realm-settings").data as Record<string, string>;
         expect(Object.keys(settings).sort()).to.deep.equal(["master.json", "shop.json"]);
-        for (const realm of Object.values(settings)) expect(JSON.parse(realm)).to.deep.equal(REALM_SECURITY);
+        expect(JSON.parse(settings["master.json"])).to.deep.equal(REALM_SECURITY);
+        expect(JSON.parse(settings["shop.json"])).to.deep.equal({ ...REALM_SECURITY, registrationAllowed: false });
         const job = jobNamed(prod, "keycloak-realm-settings");
         const container = job.spec.template.spec.containers[0];
         expect(container.command[2]).to.equal(REALM_SETTINGS_SCRIPT);
@@ -185,5 +193,65 @@ describe("components/identity (Keycloak)", () => {
         const key = realm.components["org.keycloak.keys.KeyProvider"][0];
         expect(key).to.include({ providerId: "rsa" });
         expect(key.config).to.deep.include({ algorithm: ["RS256"], privateKey: ["PEM"] });
+    });
+
+    describe("rotation (secretRotationEpoch)", () => {
+        const password = (r: Registered, name: string) => String(r.ofType("random:index/randomPassword:RandomPassword").find((p) => p.urn.endsWith(`::${name}`))!.outputs.result);
+        const bootstrapJob = (r: Registered) => jobNamed(r, "keycloak-db-bootstrap");
+
+        it("re-runs the database bootstrap Job when Keycloak's password changes: its template carries the password's SHA-256", () => {
+            for (const [r, name] of [[prod, "idtest-prod"], [rotated, "idtest-rotated"]] as const) {
+                const annotations = bootstrapJob(r).spec.template.metadata.annotations;
+                expect(annotations[PASSWORD_SHA256_ANNOTATION], name).to.equal(sha256(password(r, `${name}-db-password`)));
+            }
+            // Another epoch is another password, so another template: Kubernetes Jobs are immutable, Pulumi replaces it.
+            expect(rotated.ofType("random:index/randomPassword:RandomPassword").find((p) => p.urn.endsWith("::idtest-rotated-db-password"))!.inputs.keepers).to.deep.equal({ rotationEpoch: "2" });
+            expect(bootstrapJob(rotated).spec.template.metadata.annotations[PASSWORD_SHA256_ANNOTATION])
+                .to.not.equal(bootstrapJob(prod).spec.template.metadata.annotations[PASSWORD_SHA256_ANNOTATION]);
+            // Only the hash: the password itself is nowhere in the Job.
+            expect(JSON.stringify(bootstrapJob(prod))).to.not.include(password(prod, "idtest-prod-db-password"));
+        });
+
+        it("rolls Keycloak with the same hash, and only after the bootstrap Job has given PostgreSQL the new password", () => {
+            for (const [r, name] of [[prod, "idtest-prod"], [rotated, "idtest-rotated"]] as const) {
+                expect(values(r).podAnnotations, name).to.deep.equal({ [PASSWORD_SHA256_ANNOTATION]: sha256(password(r, `${name}-db-password`)) });
+                const job = r.ofType("kubernetes:batch/v1:Job").find((j) => j.urn.endsWith(`::${name}-db-bootstrap`))!;
+                expect(r.one("kubernetes:helm.sh/v3:Release").dependencies, name).to.include(job.urn);
+            }
+        });
+
+        it("re-runs the realm-settings Job when the API client's secret changes, and that Job sets the secret on the existing client", () => {
+            for (const [r, name] of [[prod, "idtest-prod"], [rotated, "idtest-rotated"]] as const) {
+                const job = jobNamed(r, "keycloak-realm-settings");
+                expect(job.spec.template.metadata.annotations[CLIENT_SECRET_SHA256_ANNOTATION], name).to.equal(sha256(password(r, `${name}-api-client`)));
+                expect(job.spec.template.spec.containers[0].env).to.deep.include.members([
+                    { name: "API_CLIENT_ID", value: API_CLIENT_ID },
+                    { name: "API_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: "keycloak-realm-secrets", key: "apiClientSecret" } } },
+                ]);
+            }
+            // Looked up by clientId, updated by id, the value on standard input (never on a command line).
+            expect(REALM_SETTINGS_SCRIPT).to.include('get clients -r "$SHOP_REALM" --config "$CONFIG" -q "clientId=$API_CLIENT_ID" --fields id --format csv --noquotes');
+            expect(REALM_SETTINGS_SCRIPT).to.match(/printf '\{"secret":"%s"\}' "\$API_CLIENT_SECRET" \| "\$KCADM" update "clients\/\$client" -r "\$SHOP_REALM" --config "\$CONFIG" -f -/);
+            expect(REALM_SETTINGS_SCRIPT).to.not.match(/-s "?secret=/);
+        });
+
+        it("applies self-registration to the existing shop realm too (the import only reaches a new realm)", () => {
+            expect(JSON.parse(configMap(rotated, "keycloak-realm-settings").data["shop.json"])).to.include({ registrationAllowed: true });
+            expect(JSON.parse(configMap(rotated, "keycloak-realm-settings").data["master.json"])).to.not.have.property("registrationAllowed");
+        });
+
+        it("opens the bootstrap role's access to the master secret only for two hours after the Job's template last changed", () => {
+            const offset = prod.one("time:index/offset:Offset");
+            expect(offset.inputs.offsetHours).to.equal(2);
+            // The window opens once the Job's prerequisites exist (its namespace here), not while they are still created.
+            expect(offset.dependencies).to.include(prod.one("kubernetes:core/v1:Namespace").urn);
+            expect(offset.inputs.triggers).to.deep.equal({ jobTemplate: sha256(canonicalJson(bootstrapJob(prod).spec.template)) });
+            const policy = JSON.parse(String(prod.ofType("aws:iam/rolePolicy:RolePolicy")[0].inputs.policy)) as { Statement: Spec[] };
+            expect(policy.Statement).to.have.length(2);
+            for (const statement of policy.Statement) {
+                expect(statement.Condition.DateLessThan, statement.Sid).to.deep.equal({ "aws:CurrentTime": offset.outputs.rfc3339 });
+            }
+            expect(offset.outputs.rfc3339).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+        });
     });
 });

@@ -86,4 +86,14 @@ describe("components/monitoring", () => {
         expect(values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).to.equal("gp3");
         expect((prod.one("kubernetes:core/v1:Namespace").inputs.metadata as Spec).labels["pod-security.kubernetes.io/enforce"]).to.equal("restricted");
     });
+
+    it("scrapes and alerts on no control-plane component EKS hides, nor kube-proxy (no permanently firing *Down alerts)", () => {
+        const values = prod.one("kubernetes:helm.sh/v3:Release").inputs.values as Spec;
+        for (const component of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) expect(values[component], component).to.deep.equal({ enabled: false });
+        expect(values.defaultRules).to.deep.equal({
+            rules: { kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false, kubeProxy: false },
+        });
+        // What EKS does expose stays on: the API server, the kubelets and CoreDNS.
+        for (const component of ["kubeApiServer", "kubelet", "coreDns"]) expect(values[component], component).to.equal(undefined);
+    });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Network } from "../../components/network";
-import { awsxSubnetLayout, networkSizeProblem, platformSubnetSpecs, subnetMasks } from "../../components/network-layout";
+import { awsxSubnetLayout, networkSizeProblem, platformSubnetSpecs, privateSubnetCidrs, subnetMasks } from "../../components/network-layout";
 import { declared, mockRuntime, Registered } from "../support/mock-runtime";
 
 describe("components/network", () => {
@@ -175,5 +175,11 @@ describe("components/network", () => {
             expect(() => new Network("nettest-impossible", { cidrBlock: "10.9.0.0/20", region: "ap-south-1", accountId: "123456789012", clusterName: "shop", availabilityZoneCount: 3 }))
                 .to.throw(/a \/20 VPC over 3 zones .* private \/23 is below the \/22 minimum/);
         });
+    });
+
+    it("names the private subnets' CIDRs (where RDS and the pods live) as awsx lays them out, for the NetworkPolicies", () => {
+        expect(privateSubnetCidrs("10.20.0.0/16", 3)).to.deep.equal(["10.20.32.0/19", "10.20.96.0/19", "10.20.160.0/19"]);
+        expect(privateSubnetCidrs("10.30.0.0/18", 2)).to.deep.equal(["10.30.16.0/20", "10.30.48.0/20"]);
+        expect(() => privateSubnetCidrs("10.9.0.0/24", 3)).to.throw(/10\.9\.0\.0\/24: a \/24 VPC over 3 zones .* below the \/22 minimum/);
     });
 });

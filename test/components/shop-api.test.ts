@@ -21,6 +21,7 @@ const baseArgs: ShopApiArgs = {
         oidcIssuer: "https://shop.example.com/realms/shop",
     },
     gateway: { ingressClassName: "kong", jwtPlugin: "jwt-keycloak" },
+    callers: [{ namespace: "kong", pods: { "app.kubernetes.io/name": "kong" } }, { namespace: "monitoring", pods: { "app.kubernetes.io/name": "prometheus" } }],
 };
 
 describe("components/shop-api", () => {
@@ -113,9 +114,13 @@ describe("components/shop-api", () => {
         expect(prod.one("kubernetes:apps/v1:Deployment").dependencies).to.include(job.urn);
     });
 
-    it("admits traffic only from the gateway and the metrics scraper", () => {
-        const policy = prod.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec as { ingress: { from: { namespaceSelector: { matchLabels: Record<string, string> } }[] }[] };
-        expect(policy.ingress[0].from.map((f) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"])).to.deep.equal(["kong", "monitoring"]);
+    it("admits traffic only from the gateway's and the metrics scraper's pods, not from every pod of their namespaces", () => {
+        const policy = prod.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec as { ingress: { from: Record<string, { matchLabels: Record<string, string> }>[] }[] };
+        expect(policy.ingress).to.have.length(1);
+        expect(policy.ingress[0].from).to.deep.equal([
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kong" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "kong" } } },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } },
+        ]);
     });
 
     it("publishes catalogue reads openly through Kong and requires a verified JWT for orders and catalogue writes", () => {

@@ -120,6 +120,22 @@ describe("policies/iam", () => {
         it("reports an unknown trust document advisory", () => {
             unknownIsAdvisory("iam-irsa-trust-scoped", res(ROLE, { assumeRolePolicy: UNKNOWN }));
         });
+        it("judges every action spelling that reaches sts:AssumeRoleWithWebIdentity: globs, any case, NotAction", () => {
+            const trust = (action: Record<string, unknown>) => res(ROLE, { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Federated: PROVIDER_ARN }, ...action }) });
+            for (const Action of ["sts:AssumeRole*", "sts:AssumeRoleWith*", "STS:ASSUMEROLEWITHWEBIDENTITY", "sts:AssumeRoleWith?ebIdentity", "sts:*WebIdentity", ["sts:TagSession", "sts:Assume*"]]) {
+                violates("iam-irsa-trust-scoped", trust({ Action }), /no :sub condition/);
+            }
+            // NotAction grants every action it does not list: unless it lists AssumeRoleWithWebIdentity, that one too.
+            violates("iam-irsa-trust-scoped", trust({ NotAction: "sts:TagSession" }), /no :sub condition/);
+            violates("iam-irsa-trust-scoped", trust({ NotAction: ["iam:*", "sts:AssumeRoleWithSAML"] }), /no StringEquals :aud/);
+            // Patterns that do not cover it, and a NotAction that excludes it, leave nothing to judge.
+            passes("iam-irsa-trust-scoped", [
+                trust({ Action: "sts:AssumeRoleWithSAML" }),
+                trust({ Action: ["sts:TagSession", "sts:AssumeRole?"] }),
+                trust({ NotAction: "sts:AssumeRoleWith*" }),
+                trust({ NotAction: ["sts:AssumeRoleWithWebIdentity"] }),
+            ]);
+        });
     });
 
     it("iam-trust-no-public-principal: NotPrincipal and conditions that restrict nothing", () => {
@@ -178,5 +194,33 @@ describe("policies/iam", () => {
             res(ROLE, { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-123" } } }) }),
             res(ROLE, { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }) }),
         ]);
+    });
+
+    describe("iam-rds-master-secret-time-bound", () => {
+        const MASTER = "arn:aws:secretsmanager:ap-south-1:123456789012:secret:rds!db-1a2b3c4d-aaaa-bbbb-cccc-1234567890ab-Xy12Zq";
+        const policy = (statement: Record<string, unknown>) => res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: doc({ Effect: "Allow", ...statement }) });
+        const until = { DateLessThan: { "aws:CurrentTime": "2026-12-08T12:00:00Z" } };
+        it("flags a standing grant on an RDS master secret: by name, by wildcard, by action glob or NotAction", () => {
+            violates("iam-rds-master-secret-time-bound", policy({ Action: "secretsmanager:GetSecretValue", Resource: MASTER }), /RDS master secret.*no DateLessThan aws:CurrentTime/);
+            violates("iam-rds-master-secret-time-bound", policy({ Action: "secretsmanager:Get*", Resource: "arn:aws:secretsmanager:ap-south-1:123456789012:secret:rds!*" }));
+            violates("iam-rds-master-secret-time-bound", policy({ Action: "secretsmanager:*", Resource: "*" }));
+            violates("iam-rds-master-secret-time-bound", policy({ NotAction: "iam:*", Resource: "arn:aws:secretsmanager:*:*:secret:*" }));
+            // A condition that does not end the grant.
+            violates("iam-rds-master-secret-time-bound", policy({ Action: "secretsmanager:GetSecretValue", Resource: MASTER, Condition: { DateGreaterThan: { "aws:CurrentTime": "2026-01-01T00:00:00Z" } } }));
+            violates("iam-rds-master-secret-time-bound", res(ROLE, { assumeRolePolicy: "{}", inlinePolicies: [{ name: "p", policy: doc({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: MASTER }) }] }));
+        });
+        it("passes a grant that ends, other secrets, other actions, and Deny", () => {
+            passes("iam-rds-master-secret-time-bound", [
+                policy({ Action: "secretsmanager:GetSecretValue", Resource: MASTER, Condition: until }),
+                policy({ Action: "secretsmanager:GetSecretValue", Resource: MASTER, Condition: { StringEquals: { "aws:ResourceTag/app": "x" }, DateLessThanEquals: { "aws:CurrentTime": "2026-12-08T12:00:00Z" } } }),
+                policy({ Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:ap-south-1:123456789012:secret:shop-api-*" }),
+                policy({ Action: "secretsmanager:DescribeSecret", Resource: MASTER }),
+                policy({ Action: "kms:Decrypt", Resource: "*" }),
+                res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: doc({ Effect: "Deny", Action: "secretsmanager:*", Resource: MASTER }) }),
+            ]);
+        });
+        it("reports an unknown policy advisory", () => {
+            unknownIsAdvisory("iam-rds-master-secret-time-bound", res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: UNKNOWN }));
+        });
     });
 });

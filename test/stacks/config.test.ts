@@ -68,6 +68,13 @@ describe("stacks/config", () => {
             expect(() => parsePlatformConfig(raw({ environment: "prod", dbMonitoringIntervalSeconds: "45" }))).to.throw(/dbMonitoringIntervalSeconds: 45 is not an interval RDS offers/);
         });
 
+        it("keeps Keycloak self-registration off unless the stack turns it on, and refuses a non-boolean", () => {
+            expect(dev.services.keycloakSelfRegistration).to.equal(false);
+            expect(prod.services.keycloakSelfRegistration).to.equal(false);
+            expect(parsePlatformConfig(raw({ environment: "prod", keycloakSelfRegistration: "true" })).services.keycloakSelfRegistration).to.equal(true);
+            expect(() => parsePlatformConfig(raw({ environment: "dev", keycloakSelfRegistration: "yes" }))).to.throw(/keycloakSelfRegistration/);
+        });
+
         it("creates the account-wide spot service-linked role only in the stack that says it owns it (two stacks of one account would collide)", () => {
             expect(dev.autoscaling.spotServiceLinkedRole).to.equal(false);
             expect(parsePlatformConfig(raw({ environment: "prod", karpenterSpotServiceLinkedRole: "true" })).autoscaling.spotServiceLinkedRole).to.equal(true);

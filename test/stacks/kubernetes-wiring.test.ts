@@ -618,7 +618,13 @@ function flowTable(index: PlanIndex): FlowTable {
     const vpc = vpcs[0].inputs.cidrBlock;
     const model = new NetworkModel(index, strimziPolicies(index), addressIn(vpc, 256 + 10));
     const at = (ip: string, label: string): Endpoint => ({ address: { ip, label } });
-    const rds = at(addressIn(vpc, 2 * 256 + 20), "RDS (private subnet)");
+    // RDS sits in the database subnet group, the private subnets: after a Multi-AZ failover at an address in another
+    // zone's, so a client must reach every one of them. The public subnets hold no database.
+    const subnets = (kind: "Public" | "Private") => index.plan.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && (r.inputs.tags as Json | undefined)?.SubnetType === kind)
+        .map((r) => ({ cidr: String(r.inputs.cidrBlock), name: String(r.urn.split("::").pop()) }));
+    if (subnets("Private").length === 0 || subnets("Public").length === 0) throw new Error(`[${index.plan.stack}] expected public and private subnets in the plan`);
+    const rds = subnets("Private").map((subnet) => at(addressIn(subnet.cidr, 2 * 256 + 20), `RDS (private subnet ${subnet.name})`));
+    const publicSubnetHost = subnets("Public").map((subnet) => at(addressIn(subnet.cidr, 20), `PostgreSQL in public subnet ${subnet.name}`));
     const apiServers = [at(defaultKubernetesServiceIp(vpc), "kubernetes Service ClusterIP"), at(addressIn(vpc, 3 * 256 + 30), "API server endpoint ENI")];
     const node = at(addressIn(vpc, 4 * 256 + 40), "a node (kubelet)");
     const controlPlane = at(addressIn(vpc, 3 * 256 + 31), "control-plane ENI (webhook caller)");
@@ -646,6 +652,7 @@ function flowTable(index: PlanIndex): FlowTable {
 
     // Service addresses in pod specs and chart values: the source connects to the Service's pods on its target port.
     const rdsAddress = index.plan.resources.find((r) => r.type === "aws:rds/instance:Instance")?.outputs.address;
+    const databaseClients: Pod[] = [];
     const sources: { pods: Pod[]; body: unknown; label: string }[] = [
         ...index.allPodTemplates().map((t) => ({ pods: model.pods.filter((p) => p.source === t.owner.resource.urn), body: t.spec, label: t.owner.label })),
         ...index.releases.map((r) => ({ pods: podsOfRelease(r), body: r.values, label: r.label })),
@@ -658,7 +665,10 @@ function flowTable(index: PlanIndex): FlowTable {
                 need(source.pods, targets, [port], `${address.name}.${address.namespace}.svc in ${source.label}`);
             }
         }
-        if (typeof rdsAddress === "string" && mentions(source.body, rdsAddress)) need(source.pods, [rds], [5432], `PostgreSQL (RDS) in ${source.label}`);
+        if (typeof rdsAddress === "string" && mentions(source.body, rdsAddress)) {
+            need(source.pods, rds, [5432], `PostgreSQL (RDS) in ${source.label}`);
+            databaseClients.push(...source.pods);
+        }
         // Redis credentials and address travel in a Secret; the client is configured by REDIS_URL. Cluster mode: any node.
         if (mentions(source.body, "REDIS_URL")) need(source.pods, [...podsOf("redis", { role: "leader" }), ...podsOf("redis", { role: "follower" })], [6379], `Redis Cluster (REDIS_URL) in ${source.label}`);
     }
@@ -751,7 +761,11 @@ function flowTable(index: PlanIndex): FlowTable {
     deny(shopApi, [aws], [80], "plain HTTP to the internet");
     deny(keycloak, [...leaders, ...followers], [6379], "identity has no business with Redis");
     deny(keycloak, [aws], [443], "Keycloak needs no internet");
-    deny(kong, [rds], [5432], "the gateway never talks to the database");
+    deny(kong, rds, [5432], "the gateway never talks to the database");
+    if (databaseClients.length === 0) throw new Error(`[${index.plan.stack}] no pod mentions the RDS address`);
+    deny([...new Set(databaseClients)], publicSubnetHost, [5432], "PostgreSQL only where RDS is: the private subnets");
+    deny(byName("grafana"), shopApi, [8080], "only Prometheus scrapes the API in the monitoring namespace");
+    deny(byName("kube-state-metrics"), shopApi, [8080], "only Prometheus scrapes the API in the monitoring namespace");
     deny(kong, brokers, [9094], "only the shop's namespace may use the SCRAM listener");
     deny(fluentBit, shopApi, [8080], "the log shipper calls nothing but Elasticsearch and the API server");
     deny([client], grafana, [3000], "Grafana is not on the internet");
