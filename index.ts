@@ -29,3 +29,6 @@ export const regionalApiUrl = region.regionalApiUrl;
 export const healthCheckId = region.healthCheckId;
 // The global edge and the data lake, in the stack that owns them (undefined elsewhere).
 export const edge = region.edge;
+// The realm signing key every region of the environment imports from the edge owner (stacks/realm-signing-key.ts).
+export const realmSigningKeyPkcs8 = region.realmSigningKeyPkcs8;
+export const realmPublicKeyPem = region.realmPublicKeyPem;

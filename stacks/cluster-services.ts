@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { ApiGateway } from "../components/api-gateway";
 import type { Cluster } from "../components/cluster";
 import type { BootstrapPlacement, Database } from "../components/database";
-import { Identity, keycloakIssuerUrl } from "../components/identity";
+import { Identity, keycloakIssuerUrl, type RealmSigningKey } from "../components/identity";
 import { Kafka } from "../components/kafka";
 import { LogShipping } from "../components/log-shipping";
 import { Monitoring } from "../components/monitoring";
@@ -11,6 +10,7 @@ import { RedisCluster } from "../components/redis-cluster";
 import { Search } from "../components/search";
 import { SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
 import type { PlatformConfig } from "./config";
+import { realmSigningKey } from "./realm-signing-key";
 import { SERVICE_SIZES } from "./service-sizes";
 
 export interface ClusterServicesInputs {
@@ -31,6 +31,8 @@ export interface ClusterServicesInputs {
     nodePools: pulumi.Resource[];
     /** The regional certificate the gateway's NLB terminates TLS with (api.<region>.<domain>, origin.<domain>). */
     gatewayCertificateArn: pulumi.Input<string>;
+    /** The edge owner's outputs (every stack but the owner): the realm signing key comes from there. */
+    edgeOwner?: pulumi.StackReference;
     /** Providers for AWS and the cluster's Kubernetes API. */
     opts: pulumi.ComponentResourceOptions;
 }
@@ -43,6 +45,8 @@ export interface ClusterServices {
     identity: Identity;
     monitoring: Monitoring;
     logs: LogShipping;
+    /** The realm's signing key: generated here in the edge owner, imported from it everywhere else. */
+    realmSigningKey: RealmSigningKey;
 }
 
 /**
@@ -50,7 +54,7 @@ export interface ClusterServices {
  * (search and logs), Keycloak behind Kong (identity and gateway), and monitoring. Sizes come from the environment
  * (stacks/service-sizes.ts); the few user-facing knobs from config.
  */
-export function composeClusterServices({ config, cluster, database, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, gatewayCertificateArn, opts }: ClusterServicesInputs): ClusterServices {
+export function composeClusterServices({ config, cluster, database, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, gatewayCertificateArn, edgeOwner, opts }: ClusterServicesInputs): ClusterServices {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const strictZoneSpread = sizes.strictZoneSpread;
@@ -82,16 +86,13 @@ export function composeClusterServices({ config, cluster, database, accountId, d
     // Keycloak's KongPlugins and Kong routes need Kong's CRDs (the gateway's release), and the gateway verifies tokens
     // with the realm's key: the key is generated here and handed to both, so the gateway comes first.
     const identityName = `${prefix}-identity`;
-    const realmSigningKey = new tls.PrivateKey(`${identityName}-realm-signing`, { algorithm: "RSA", rsaBits: 2048 }, {
-        parent: opts.parent,
-        // It was Identity's child: the alias keeps the key (and every token it signed) across the move.
-        aliases: [{ parent: pulumi.createUrn(identityName, "ecommerce:identity:Identity", opts.parent) }],
-    });
+    // One key per environment: the owner's, so a token verifies in every region (stacks/realm-signing-key.ts).
+    const signingKey = realmSigningKey(config, edgeOwner, { parent: opts.parent });
     const issuer = keycloakIssuerUrl({ hostname: config.services.authHostname });
     const gateway = new ApiGateway(`${prefix}-gateway`, {
         minReplicas: sizes.kong.minReplicas,
         maxReplicas: sizes.kong.maxReplicas,
-        jwtIssuer: { issuer, publicKeyPem: realmSigningKey.publicKeyPem },
+        jwtIssuer: { issuer, publicKeyPem: signingKey.publicKeyPem },
         tls: { certificateArn: gatewayCertificateArn },
         vpcCidr: config.network.cidrBlock,
         strictZoneSpread,
@@ -110,7 +111,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         vpcCidr: config.network.cidrBlock,
         strictZoneSpread,
         rotationEpoch,
-        signingKey: realmSigningKey,
+        signingKey,
         gatewayReady: gateway.release,
         dependsOn: onPools,
     }, opts);
@@ -130,5 +131,5 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         dependsOn: onPools,
     }, opts);
 
-    return { redis, kafka, search, gateway, identity, monitoring, logs };
+    return { redis, kafka, search, gateway, identity, monitoring, logs, realmSigningKey: signingKey };
 }

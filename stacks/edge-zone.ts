@@ -4,12 +4,20 @@ import type { PlatformConfig } from "./config";
 
 /** The outputs the edge-owning stack exports for the environment's other stacks (index.ts). */
 export const EDGE_OUTPUTS = { domain: "domain", hostedZoneId: "hostedZoneId", originHostname: "originHostname", publicUrl: "publicUrl" } as const;
+/**
+ * The realm signing key the owner exports so every region's Keycloak signs, and every region's gateway and API verify,
+ * with one key: a token issued in one region verifies in all (stacks/realm-signing-key.ts). The private half is a
+ * secret output.
+ */
+export const REALM_KEY_OUTPUTS = { privateKeyPemPkcs8: "realmSigningKeyPkcs8", publicKeyPem: "realmPublicKeyPem" } as const;
 
 /** The environment's public hosted zone, as this stack reaches it. */
 export interface EdgeZone {
     zoneId: pulumi.Output<string>;
     /** Name servers to delegate the domain to; only the owner knows them. */
     nameServers?: pulumi.Output<string[]>;
+    /** The edge owner's outputs, in every stack but the owner. */
+    owner?: pulumi.StackReference;
 }
 
 /**
@@ -33,5 +41,5 @@ export function edgeZone(config: PlatformConfig, opts: pulumi.ComponentResourceO
         }
         return String(id);
     });
-    return { zoneId };
+    return { zoneId, owner };
 }

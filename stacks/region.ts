@@ -50,6 +50,9 @@ export interface RegionalStackOutputs {
     healthCheckId: pulumi.Output<string>;
     /** The global edge, in the stack that owns it. */
     edge?: EdgeOutputs;
+    /** The realm signing key the environment's other regions import (owner only; the private half a secret). */
+    realmSigningKeyPkcs8?: pulumi.Output<string>;
+    realmPublicKeyPem?: pulumi.Output<string>;
 }
 
 /** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
@@ -151,6 +154,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         dependsOn: [...nodesReady, loadBalancerController, storage],
         nodePools,
         gatewayCertificateArn: certificate.certificateArn,
+        edgeOwner: zone.owner,
         opts: withCluster,
     });
 
@@ -194,6 +198,8 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         regionalApiUrl: endpoint.regionalUrl,
         healthCheckId: endpoint.healthCheckId,
         edge,
+        realmSigningKeyPkcs8: config.edge.ownsEdge ? pulumi.secret(services.realmSigningKey.privateKeyPemPkcs8) : undefined,
+        realmPublicKeyPem: config.edge.ownsEdge ? services.realmSigningKey.publicKeyPem : undefined,
     };
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { mockTlsKey } from "./mock-keys";
 import { readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import { getAvailabilityZones, zonesOf } from "./aws-zones";
@@ -165,13 +166,7 @@ const OUTPUTS: Record<string, OutputMock> = {
     // The time provider's offset from the moment it is created (terraform-provider-time: base_rfc3339 defaults to
     // now). The base is a visibly fake instant long past, so an expiry read from the plan is never mistaken for a real one.
     "time:index/offset:Offset": (_name, inputs) => timeOffset(inputs),
-    "tls:index/privateKey:PrivateKey": (_name, _inputs, ctx) => ({
-        privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\nMOCK${ctx.hex("key")}\n-----END RSA PRIVATE KEY-----\n`,
-        privateKeyPemPkcs8: `-----BEGIN PRIVATE KEY-----\nMOCK${ctx.hex("key")}\n-----END PRIVATE KEY-----\n`,
-        publicKeyPem: `-----BEGIN PUBLIC KEY-----\nMOCK${ctx.hex("pub")}\n-----END PUBLIC KEY-----\n`,
-        publicKeyOpenssh: `ssh-rsa MOCK${ctx.hex("pub").slice(0, 32)}\n`,
-        publicKeyFingerprintSha256: `SHA256:mock${ctx.hex("fp").slice(0, 20)}`,
-    }),
+    "tls:index/privateKey:PrivateKey": (name) => mockTlsKey("tls:index/privateKey:PrivateKey", name),
     "tls:index/selfSignedCert:SelfSignedCert": (_name, _inputs, ctx) => ({
         certPem: `-----BEGIN CERTIFICATE-----\nMOCKCA${ctx.hex("cert")}\n-----END CERTIFICATE-----\n`,
     }),
@@ -396,7 +391,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     private stackReference(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
         const name = String(args.inputs.name ?? args.id ?? args.name);
         if (!this.stacks) throw new Error(`stack reference "${name}": this mock cloud serves no stack references (no project stacks given)`);
-        return { id: name, state: { name, outputs: this.stacks.outputsOf(name), secretOutputNames: [] } };
+        return { id: name, state: { name, outputs: this.stacks.outputsOf(name), secretOutputNames: this.stacks.secretOutputNames } };
     }
 
     /**

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { mockTlsKey } from "./mock-keys";
 import { readStackSettings } from "./stack-config";
 
 /**
@@ -28,7 +29,12 @@ export interface ProjectStacks {
     outputsOf(name: string): Record<string, string>;
     /** Existing hosted zones by id: those a stack file names with `hostedZoneId`, under that stack's domain. */
     hostedZones(): Record<string, string>;
+    /** Outputs an owner exports as secrets (the engine lists them in the reference's `secretOutputNames`). */
+    secretOutputNames: string[];
 }
+
+/** The realm key outputs of an edge owner (index.ts realmSigningKeyPkcs8, realmPublicKeyPem; stacks/realm-signing-key.ts). */
+const REALM_KEY = { privateKeyPemPkcs8: "realmSigningKeyPkcs8", publicKeyPem: "realmPublicKeyPem" } as const;
 
 export function projectStacks(root: string, project: string, organization: string): ProjectStacks {
     const configOf = (stack: string) => readStackSettings(stack, root).config;
@@ -51,7 +57,12 @@ export function projectStacks(root: string, project: string, organization: strin
         const hostedZoneId = edgeStack
             ? outputsOf(`${organization}/${project}/${edgeStack}`, [...seen, stack]).hostedZoneId
             : config[key("hostedZoneId")] || mockZoneId(domain);
-        return { domain, hostedZoneId, originHostname: `origin.${domain}`, publicUrl: `https://${domain}` };
+        const edgeOutputs = { domain, hostedZoneId, originHostname: `origin.${domain}`, publicUrl: `https://${domain}` };
+        if (edgeStack) return edgeOutputs;
+        // The owner's realm key: the placeholder the mock cloud gives its tls.PrivateKey, so the regions import the
+        // very key the owner's own plan shows.
+        const realmKey = mockTlsKey("tls:index/privateKey:PrivateKey", `${config[key("environment")]}-identity-realm-signing`);
+        return { ...edgeOutputs, [REALM_KEY.privateKeyPemPkcs8]: realmKey.privateKeyPemPkcs8, [REALM_KEY.publicKeyPem]: realmKey.publicKeyPem };
     };
 
     const hostedZones = (): Record<string, string> => {
@@ -70,5 +81,5 @@ export function projectStacks(root: string, project: string, organization: strin
         return zones;
     };
 
-    return { outputsOf: (name) => outputsOf(name), hostedZones };
+    return { outputsOf: (name) => outputsOf(name), hostedZones, secretOutputNames: [REALM_KEY.privateKeyPemPkcs8] };
 }

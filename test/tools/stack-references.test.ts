@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EDGE_OUTPUTS } from "../../stacks/edge-zone";
+import { EDGE_OUTPUTS, REALM_KEY_OUTPUTS } from "../../stacks/edge-zone";
 import { MockCloud } from "../../tools/mock-cloud";
 import { mockZoneId, projectStacks, SELF_MANAGED_ORGANIZATION } from "../../tools/stack-references";
 import { ofType, plannedStack } from "../support/plans";
@@ -46,9 +46,12 @@ describe("tools/stack-references (the project's other stacks, as the offline eng
     const stacks = () => projectStacks(fixture.dir, "shop", "organization");
 
     it("serves an owner's domain, zone (a placeholder until created, or the configured one), origin name and public URL", () => {
-        expect(stacks().outputsOf("organization/shop/owner")).to.deep.equal({
+        expect(stacks().outputsOf("organization/shop/owner")).to.deep.include({
             domain: "shop.example.com", hostedZoneId: mockZoneId("shop.example.com"), originHostname: "origin.shop.example.com", publicUrl: "https://shop.example.com",
         });
+        // and the realm signing key every other region imports (the private half a secret output)
+        expect(stacks().outputsOf("organization/shop/owner")).to.have.keys("domain", "hostedZoneId", "originHostname", "publicUrl", "realmSigningKeyPkcs8", "realmPublicKeyPem");
+        expect(stacks().outputsOf("organization/shop/chained")).to.not.have.property("realmPublicKeyPem");
         expect(stacks().outputsOf("organization/shop/existing").hostedZoneId).to.equal("Z0EXISTING");
         expect(mockZoneId("shop.example.com")).to.match(/^Z0MOCK[0-9A-F]{15}$/);
     });
@@ -74,7 +77,7 @@ describe("tools/stack-references (the project's other stacks, as the offline eng
         const read = cloud.newResource({ type: "pulumi:pulumi:StackReference", name: "prod-edge-owner", inputs: { name: "organization/shop/owner" }, custom: true, id: "organization/shop/owner" });
         expect(read).to.deep.equal({
             id: "organization/shop/owner",
-            state: { name: "organization/shop/owner", outputs: stacks().outputsOf("organization/shop/owner"), secretOutputNames: [] },
+            state: { name: "organization/shop/owner", outputs: stacks().outputsOf("organization/shop/owner"), secretOutputNames: ["realmSigningKeyPkcs8"] },
         });
         expect(cloud.call({ token: "aws:route53/getZone:getZone", inputs: { zoneId: "Z0EXISTING", privateZone: false } })).to.include({ name: "other.example.com.", zoneId: "Z0EXISTING" });
         expect(() => cloud.call({ token: "aws:route53/getZone:getZone", inputs: { zoneId: "Z0NOPE" } })).to.throw(/no matching Route 53 Hosted Zone found/);
@@ -85,7 +88,22 @@ describe("tools/stack-references (the project's other stacks, as the offline eng
     it("serves exactly what the edge owner's program exports (compared with prod's planned stack outputs)", () => {
         const served = projectStacks(ROOT, "ecommerce-platform", SELF_MANAGED_ORGANIZATION).outputsOf("organization/ecommerce-platform/prod");
         const exported = ofType(plannedStack("prod"), "pulumi:pulumi:Stack")[0].outputs as Record<string, string>;
-        expect(Object.keys(served).sort()).to.deep.equal(Object.values(EDGE_OUTPUTS).sort());
-        for (const key of Object.values(EDGE_OUTPUTS)) expect(served[key], key).to.equal(exported[key]);
+        expect(Object.keys(served).sort()).to.deep.equal([...Object.values(EDGE_OUTPUTS), ...Object.values(REALM_KEY_OUTPUTS)].sort());
+        for (const key of [...Object.values(EDGE_OUTPUTS), REALM_KEY_OUTPUTS.publicKeyPem]) expect(served[key], key).to.equal(exported[key]);
+        // The private half is a secret output: the export holds ciphertext, the reference the owner's key itself.
+        const ownerKey = ofType(plannedStack("prod"), "tls:index/privateKey:PrivateKey").find((k) => k.urn.endsWith("::prod-identity-realm-signing"))!;
+        expect(served[REALM_KEY_OUTPUTS.publicKeyPem]).to.equal(ownerKey.outputs.publicKeyPem);
+    });
+
+    it("gives every prod region the owner's realm signing key, so a token issued in one region verifies in all", () => {
+        for (const region of ["prod-us-east-1", "prod-eu-west-1"]) {
+            const planned = plannedStack(region);
+            // No key of its own: Keycloak, the gateway and the API take the owner's through the stack reference.
+            expect(ofType(planned, "tls:index/privateKey:PrivateKey").filter((k) => k.urn.includes("realm-signing")), region).to.deep.equal([]);
+            const outputs = ofType(planned, "pulumi:pulumi:Stack")[0].outputs as Record<string, unknown>;
+            expect(outputs.tokenIssuer, region).to.equal("https://shop.example.com/auth/realms/shop");
+        }
+        const owner = ofType(plannedStack("prod"), "tls:index/privateKey:PrivateKey").filter((k) => k.urn.includes("realm-signing"));
+        expect(owner).to.have.length(1);
     });
 });
