@@ -66,6 +66,18 @@ type Callback<T> = (err: Error | null, response?: T) => void;
 interface MonitorLike {
     registerResource(req: RegisterRequest, callback: Callback<RegisterResponse>): void;
     registerResourceOutputs(req: OutputsRequest, callback: Callback<unknown>): void;
+    newUrn(parent: string, type: string, name: string): string;
+}
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * The engine leaves the root stack out of a URN's type chain (pulumi/pulumi pkg/resource/deploy/deployment.go
+ * generateURN: "don't use the root stack type"), so a top-level resource is `urn:pulumi:<stack>::<project>::<type>::<name>`.
+ * The SDK's mock monitor prefixes `pulumi:pulumi:Stack$`; aliases, URN lists and policy messages must see the real shape.
+ */
+function engineParent(parent: string): string {
+    return parent && parent.split("::")[2]?.split("$").pop() === ROOT_STACK_TYPE ? "" : parent;
 }
 
 /**
@@ -94,6 +106,8 @@ export class Recorder {
         const recorder = new Recorder(region, preview, { project, stack }, stacks);
         await pulumi.runtime.setMocks(recorder.cloud, project, stack, preview, organization);
         const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+        const newUrn = monitor.newUrn.bind(monitor);
+        monitor.newUrn = (parent, type, name) => newUrn(engineParent(parent), type, name);
         const register = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req, callback) => {
             const label = `${req.getType()} ${req.getName()}`;

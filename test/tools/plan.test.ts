@@ -70,6 +70,15 @@ describe("tools/plan (CONTRACT: npm run plan -- <stack> [--out FILE] [--report F
         expect(plannedStack("prod").exitCode).to.equal(0);
     });
 
+    it("writes URNs as the engine generates them: no root stack type in a top-level resource's type chain", () => {
+        const planned = plannedStack("dev");
+        const stack = planned.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
+        const topLevel = planned.resources.filter((r) => r.parent === stack.urn);
+        expect(topLevel.length).to.be.greaterThan(5);
+        for (const resource of topLevel) expect(resource.urn, resource.urn).to.equal(`urn:pulumi:dev::ecommerce-platform::${resource.type}::${resource.urn.split("::").pop()}`);
+        expect(planned.resources.some((r) => r.urn.includes("pulumi:pulumi:Stack$"))).to.equal(false);
+    });
+
     it("tells the deployer that a private EKS endpoint must be reachable from where `pulumi up` runs", () => {
         const planned = plannedStack("dev");
         expect(planned.stdout).to.include("Before a real deploy:").and.to.include("the EKS API endpoint is private");
