@@ -58,6 +58,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     const clusterName = clusterNameOf(config);
     const awsProvider = new aws.Provider(`${prefix}-aws`, awsProviderArgs(config));
     const withAws = { providers: { aws: awsProvider } };
+    const protect = config.lifecycle.protectStatefulResources;
     const account = getCallerIdentityOutput({}, { provider: awsProvider });
 
     const network = new Network(`${prefix}-network`, {
@@ -68,6 +69,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         natGateways: config.network.natGateways,
         flowLogRetentionDays: config.network.flowLogRetentionDays,
         clusterName,
+        protect,
     }, withAws);
 
     const systemArchitecture = config.cluster.systemNodes.instanceTypes.every(isGravitonType) ? "arm64" : "amd64";
@@ -82,6 +84,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         logRetentionDays: config.cluster.logRetentionDays,
         systemNodes: config.cluster.systemNodes,
         systemNodeArchitecture: systemArchitecture,
+        protect,
     }, withAws);
     const withCluster = { providers: { aws: awsProvider, kubernetes: cluster.provider } };
     const nodesReady = [cluster.systemNodeGroup];
@@ -118,6 +121,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         deletionProtection: config.database.deletionProtection,
         backupRetentionDays: config.database.backupRetentionDays,
         monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
+        protect,
     }, withAws);
 
     const storage = new SharedStorage(`${prefix}-storage`, {
@@ -125,6 +129,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         privateSubnetIds: Array.from({ length: network.availabilityZoneCount }, (_, zone) => network.privateSubnetId(zone)),
         clientSecurityGroupId: cluster.nodeSecurityGroupId,
         retainData: config.isProduction,
+        protect,
     }, withCluster);
 
     // Finding: the master secret's role must not be usable from an application namespace; its Jobs run apart.
