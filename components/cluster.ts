@@ -68,6 +68,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly oidc: OidcIdentity;
     /** Security group every node (system and Karpenter) carries; databases and file systems admit only it. */
     readonly nodeSecurityGroupId: pulumi.Output<string>;
+    /** The cluster security group the eks component creates for the control plane (nodes reach the API through it). */
+    readonly clusterSecurityGroupId: pulumi.Output<string>;
     readonly secretsKeyArn: pulumi.Output<string>;
     /** Resolves once nodes can run pods: depend on it before installing workloads. */
     readonly systemNodeGroup: awsEks.NodeGroup;
@@ -118,6 +120,7 @@ export class Cluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.oidc = { providerArn: cluster.oidcProviderArn, providerUrl: cluster.oidcProviderUrl };
         this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
+        this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
         this.secretsKeyArn = secretsKey.arn;
         // deleteUnreachable: when the cluster is already gone (a destroy interrupted after EKS deleted it, or deleted by
         // hand), its Kubernetes objects leave the state instead of failing the destroy on an unreachable API server.

@@ -48,6 +48,18 @@ export interface RegionalStackOutputs {
     regionalApiUrl: string;
     /** The Route 53 health check that takes this region out of latency routing. */
     healthCheckId: pulumi.Output<string>;
+    /** IRSA for roles other stacks or operators create: the cluster's OIDC provider and its issuer (https://...). */
+    oidcProviderArn: pulumi.Input<string>;
+    oidcIssuerUrl: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Output<string[]>;
+    publicSubnetIds: pulumi.Output<string[]>;
+    /** The SNS topic the alarms publish to: subscribe a pager or a chat integration to it. */
+    alarmTopicArn: pulumi.Output<string>;
+    /** The IAM role of Karpenter's nodes (what an EC2NodeClass names; what a bucket policy admits for node reads). */
+    karpenterNodeRoleName: pulumi.Output<string>;
+    /** The control plane's security group, and the group every node carries (what a database admits). */
+    clusterSecurityGroupId: pulumi.Output<string>;
+    nodeSecurityGroupId: pulumi.Output<string>;
     /** The global edge, in the stack that owns it. */
     edge?: EdgeOutputs;
 }
@@ -198,6 +210,14 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         publicUrl: config.edge.publicUrl,
         regionalApiUrl: endpoint.regionalUrl,
         healthCheckId: endpoint.healthCheckId,
+        oidcProviderArn: cluster.oidc.providerArn,
+        oidcIssuerUrl: cluster.oidc.providerUrl,
+        privateSubnetIds: network.privateSubnetIds,
+        publicSubnetIds: network.publicSubnetIds,
+        alarmTopicArn: services.monitoring.alarmTopicArn,
+        karpenterNodeRoleName: autoscaling.nodeRoleName,
+        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+        nodeSecurityGroupId: cluster.nodeSecurityGroupId,
         edge,
     };
 }
