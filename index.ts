@@ -27,6 +27,16 @@ export const originHostname = region.originHostname;
 export const publicUrl = region.publicUrl;
 export const regionalApiUrl = region.regionalApiUrl;
 export const healthCheckId = region.healthCheckId;
+// What operators and other stacks need: IRSA trust (OIDC provider and issuer), subnets, the alarm topic, Karpenter's node
+// role and the security groups.
+export const oidcProviderArn = region.oidcProviderArn;
+export const oidcIssuerUrl = region.oidcIssuerUrl;
+export const privateSubnetIds = region.privateSubnetIds;
+export const publicSubnetIds = region.publicSubnetIds;
+export const alarmTopicArn = region.alarmTopicArn;
+export const karpenterNodeRoleName = region.karpenterNodeRoleName;
+export const clusterSecurityGroupId = region.clusterSecurityGroupId;
+export const nodeSecurityGroupId = region.nodeSecurityGroupId;
 // The global edge and the data lake, in the stack that owns them (undefined elsewhere).
 export const edge = region.edge;
 // The realm signing key every region of the environment imports from the edge owner (stacks/realm-signing-key.ts).

@@ -153,7 +153,8 @@ export class ApiGateway extends pulumi.ComponentResource {
                     http: { enabled: true, servicePort: PUBLIC_TLS_PORT, containerPort: KONG_PROXY_PORT },
                     tls: { enabled: false },
                 },
-                replicaCount: minReplicas,
+                // No replicaCount: with autoscaling on, the chart's Deployment has no spec.replicas (kong 3.4.1
+                // templates/deployment.yaml, `if not .Values.autoscaling.enabled`), the HPA owns the count.
                 autoscaling: {
                     enabled: true, minReplicas, maxReplicas,
                     metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],

@@ -45,6 +45,13 @@ export interface ClusterArgs {
     systemNodes?: SystemNodeGroupArgs;
     /** The architecture of the system node instance types; must match them. Default "arm64". */
     systemNodeArchitecture?: "arm64" | "amd64";
+    /**
+     * Pulumi `protect` on the secrets KMS key and the `eks:index:Cluster` component: a replacement or deletion fails until `pulumi state unprotect`. The engine hands it to
+     * the eks provider's Construct and every child inherits it (the `aws:eks/cluster:Cluster` included); retainOnDelete
+     * would reach the component only, never its children. Default false
+     * (the composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -61,6 +68,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly oidc: OidcIdentity;
     /** Security group every node (system and Karpenter) carries; databases and file systems admit only it. */
     readonly nodeSecurityGroupId: pulumi.Output<string>;
+    /** The cluster security group the eks component creates for the control plane (nodes reach the API through it). */
+    readonly clusterSecurityGroupId: pulumi.Output<string>;
     readonly secretsKeyArn: pulumi.Output<string>;
     /** Resolves once nodes can run pods: depend on it before installing workloads. */
     readonly systemNodeGroup: awsEks.NodeGroup;
@@ -74,7 +83,7 @@ export class Cluster extends pulumi.ComponentResource {
             description: `Envelope encryption of Kubernetes secrets in ${args.clusterName}`,
             enableKeyRotation: true,
             deletionWindowInDays: 30,
-        }, child);
+        }, { ...child, protect: args.protect });
         new kms.Alias(`${name}-secrets`, { name: `alias/${args.clusterName}-secrets`, targetKeyId: secretsKey.keyId }, child);
 
         // EKS would create this group itself with no expiry; owning it sets the retention and cost.
@@ -106,13 +115,16 @@ export class Cluster extends pulumi.ComponentResource {
             useDefaultVpcCni: true,
             corednsAddonOptions: { enabled: false },
             kubeProxyAddonOptions: { enabled: false },
-        }, { ...child, providers: explicitAwsProvider(this), dependsOn: [controlPlaneLogs] });
+        }, { ...child, providers: explicitAwsProvider(this), dependsOn: [controlPlaneLogs], protect: args.protect });
 
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.oidc = { providerArn: cluster.oidcProviderArn, providerUrl: cluster.oidcProviderUrl };
         this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
+        this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
         this.secretsKeyArn = secretsKey.arn;
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, child);
+        // deleteUnreachable: when the cluster is already gone (a destroy interrupted after EKS deleted it, or deleted by
+        // hand), its Kubernetes objects leave the state instead of failing the destroy on an unreachable API server.
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: true }, child);
 
         const cni = new ServiceAccountRole(`${name}-vpc-cni`, {
             oidc: this.oidc, namespace: "kube-system", serviceAccount: "aws-node",

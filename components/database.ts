@@ -32,6 +32,11 @@ export interface DatabaseArgs {
      * RDS assumes; one of 1, 5, 10, 15, 30, 60. 0 turns it off (no role is created). Default 0.
      */
     monitoringIntervalSeconds?: number;
+    /**
+     * Pulumi `protect` on the instance and its KMS key: a replacement or deletion fails until `pulumi state unprotect`. Default false (the
+     * composition turns it on from config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 /** The intervals RDS accepts for Enhanced Monitoring (0 = off). */
@@ -108,7 +113,7 @@ export class Database extends pulumi.ComponentResource {
             description: `Storage, Performance Insights and master secret of ${name}`,
             enableKeyRotation: true,
             deletionWindowInDays: 30,
-        }, child);
+        }, { ...child, protect: args.protect });
 
         const subnets = new rds.SubnetGroup(`${name}-subnets`, {
             subnetIds: args.privateSubnetIds,
@@ -182,7 +187,7 @@ export class Database extends pulumi.ComponentResource {
             monitoringInterval: interval,
             monitoringRoleArn: monitoringRole?.arn,
             caCertIdentifier: "rds-ca-rsa2048-g1",
-        }, child);
+        }, { ...child, protect: args.protect });
 
         this.address = instance.address;
         this.instanceIdentifier = instance.identifier;

@@ -48,6 +48,12 @@ export interface KafkaArgs {
      * on the system nodes, does not). Default none.
      */
     nodePools?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Pulumi `protect` on the namespace, the Kafka and its KafkaNodePools: a replacement or deletion (which would take
+     * the volumes' claims with it) fails until `pulumi state unprotect`. Default false (the composition sets it from
+     * config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 export const DEFAULT_TOPICS: KafkaTopicSpec[] = [
@@ -100,7 +106,7 @@ export class Kafka extends pulumi.ComponentResource {
         const minInSync = Math.max(1, replication - 1);
 
         // Restricted: the operator runs with the "restricted" pod security provider, so every pod it creates passes.
-        const namespace = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
+        const namespace = platformNamespace(this.namespace, "restricted", { ...child, protect: args.protect }, `${name}-namespace`);
         this.namespaceResource = namespace;
         const operator = helmRelease(`${name}-strimzi`, {
             releaseName: "strimzi",
@@ -116,7 +122,7 @@ export class Kafka extends pulumi.ComponentResource {
                 podDisruptionBudget: { enabled: (args.operatorReplicas ?? 1) > 1 },
             },
         }, { ...child, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
-        const crOpts = { ...child, dependsOn: [operator, ...(args.nodePools ?? [])] };
+        const crOpts = { ...child, dependsOn: [operator, ...(args.nodePools ?? [])], protect: args.protect };
         const clusterLabel = { "strimzi.io/cluster": this.clusterName };
         const ownPods = { podSelector: { matchLabels: clusterLabel } };
         const clusterCa = this.clusterCa(name, namespace);
@@ -200,7 +206,7 @@ export class Kafka extends pulumi.ComponentResource {
                     template: { pod: { tolerations: STATEFUL_TOLERATIONS } },
                 },
             },
-        }, { ...child, dependsOn: [operator, ...pools, ...clusterCa.secrets] });
+        }, { ...child, dependsOn: [operator, ...pools, ...clusterCa.secrets], protect: args.protect });
 
         const topics = args.topics ?? DEFAULT_TOPICS;
         for (const topic of topics) {

@@ -42,6 +42,11 @@ export interface MonitoringArgs {
     /** Prometheus and Grafana replicas. Default 1. */
     replicas?: number;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Pulumi `protect` on the alarm topic's KMS key: a replacement or deletion fails until `pulumi state unprotect`.
+     * Default false (the composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 const CLOUDWATCH_NAMESPACE = "amazon-cloudwatch";
@@ -100,7 +105,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     Condition: { StringEquals: { "aws:SourceAccount": account } },
                 },
             ])),
-        }, child);
+        }, { ...child, protect: args.protect });
         const topic = new sns.Topic(`${name}-alarms`, {
             displayName: `Alarms of ${args.clusterName}`,
             kmsMasterKeyId: key.arn,

@@ -39,6 +39,12 @@ export interface NetworkArgs {
     flowLogRetentionDays?: number;
     /** Cluster name for the subnet discovery tags of the load balancer controller and Karpenter. */
     clusterName: string;
+    /**
+     * Pulumi `protect` on the awsx VPC: a replacement or deletion fails until `pulumi state unprotect`. The engine hands it to awsx's Construct and
+     * every child (VPC, subnets, gateways, routes) inherits it, so a change that would replace any of them stops too. Default false
+     * (the composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 /**
@@ -99,7 +105,7 @@ export class Network extends pulumi.ComponentResource {
                 policy: s3GatewayEndpointPolicy(args.region, args.accountId, args.s3EndpointExternalBuckets ?? []),
             }],
             tags: { Name: `${name}-vpc` },
-        }, { parent: this, providers: awsProviders });
+        }, { parent: this, providers: awsProviders, protect: args.protect });
 
         // AWS gives every VPC a default security group that admits all traffic between its members and all egress;
         // anything launched without a group lands in it. Adopting it with no rules closes it (CIS AWS 5.4, FSBP EC2.2).

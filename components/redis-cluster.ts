@@ -39,6 +39,12 @@ export interface RedisClusterArgs {
      * on the system nodes, does not). Default none.
      */
     nodePools?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Pulumi `protect` on the namespace and the Helm release that renders the RedisCluster: a replacement or deletion (which would take
+     * the volumes' claims with it) fails until `pulumi state unprotect`. Default false (the composition sets it from
+     * config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 /** A Redis ACL user for one client: what it may touch and run, nothing else (`-@all` first). */
@@ -105,7 +111,7 @@ export class RedisCluster extends pulumi.ComponentResource {
 
         // Baseline: the operator renders the pods; every container context below is restricted-compliant, and the
         // namespace warns if one is not.
-        const namespace = platformNamespace(this.namespace, "baseline", child, `${name}-namespace`);
+        const namespace = platformNamespace(this.namespace, "baseline", { ...child, protect: args.protect }, `${name}-namespace`);
         this.namespaceResource = namespace;
         const inNamespace = { ...child, dependsOn: [namespace] };
 
@@ -229,7 +235,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     nodeConfVolumeClaimTemplate: { spec: { storageClassName: STORAGE_CLASSES.block, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
                 },
             },
-        }, { ...inNamespace, dependsOn: [operator, secret, acl, tlsSecret, ...(args.nodePools ?? [])] });
+        }, { ...inNamespace, dependsOn: [operator, secret, acl, tlsSecret, ...(args.nodePools ?? [])], protect: args.protect });
 
         this.host = `${CLUSTER_NAME}-leader.${this.namespace}.svc.cluster.local`;
         this.passwordSecretName = secret.metadata.name;

@@ -32,6 +32,12 @@ export interface SearchArgs {
      * on the system nodes, does not). Default none.
      */
     nodePools?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Pulumi `protect` on the data namespace and the Elasticsearch (the operator's namespace holds no data): a replacement or deletion (which would take
+     * the volumes' claims with it) fails until `pulumi state unprotect`. Default false (the composition sets it from
+     * config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 const ECK = { es: "elasticsearch.k8s.elastic.co/v1", kibana: "kibana.k8s.elastic.co/v1" };
@@ -84,7 +90,7 @@ export class Search extends pulumi.ComponentResource {
 
         const operatorNs = platformNamespace(operatorNamespace, "restricted", child, `${name}-operator-namespace`);
         // Baseline: ECK renders the Elasticsearch pods (its init containers are not restricted-clean everywhere).
-        const namespace = platformNamespace(this.namespace, "baseline", child, `${name}-namespace`);
+        const namespace = platformNamespace(this.namespace, "baseline", { ...child, protect: args.protect }, `${name}-namespace`);
         this.operatorNamespace = operatorNamespace;
         this.namespaceResource = namespace;
         this.operatorNamespaceResource = operatorNs;
@@ -195,7 +201,7 @@ export class Search extends pulumi.ComponentResource {
                     }],
                 }],
             },
-        }, { ...child, dependsOn: [operator, httpCert, writer, lifecycle, searchClient, roles, ...(args.nodePools ?? [])] });
+        }, { ...child, dependsOn: [operator, httpCert, writer, lifecycle, searchClient, roles, ...(args.nodePools ?? [])], protect: args.protect });
 
         const kibanaReplicas = args.kibanaReplicas ?? 1;
         const kibanaLabels = { "kibana.k8s.elastic.co/name": CLUSTER };

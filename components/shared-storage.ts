@@ -20,6 +20,11 @@ export interface SharedStorageArgs {
     clientSecurityGroupId: pulumi.Input<string>;
     /** Keep volumes when their claims are deleted, and back EFS up with AWS Backup. Default true. */
     retainData?: boolean;
+    /**
+     * Pulumi `protect` on the EFS file system: a replacement or deletion fails until `pulumi state unprotect`. Default false
+     * (the composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 const NFS_PORT = 2049;
@@ -43,7 +48,7 @@ export class SharedStorage extends pulumi.ComponentResource {
             throughputMode: "elastic",
             lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }, { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" }],
             tags: { Name: `${name}-efs` },
-        }, child);
+        }, { ...child, protect: args.protect });
         new efs.BackupPolicy(`${name}-efs`, {
             fileSystemId: fileSystem.id,
             backupPolicy: { status: retain ? "ENABLED" : "DISABLED" },

@@ -45,12 +45,20 @@ export interface ShopApiArgs {
     connections: Omit<ShopApiConnections, "database">;
     /** Namespace of the API and its jobs. Default "shop". */
     namespace?: string;
-    /** Minimum replicas (also the HPA floor). Default 2. */
+    /**
+     * The HPA's floor. The Deployment itself sets no `spec.replicas`: the HPA owns the count, and a value in the
+     * manifest would be re-applied on every update, scaling a busy API back down. Default 2.
+     */
     replicas?: number;
     /** HPA ceiling. Default 10. */
     maxReplicas?: number;
     /** Require spreading replicas across zones (prod). Default true. */
     strictZoneSpread?: boolean;
+    /**
+     * Let `pulumi destroy` delete the image repository with its images; without it ECR refuses to delete a non-empty
+     * repository (RepositoryNotEmptyException) and the destroy stops. Default false (config ecrForceDelete: dev true).
+     */
+    forceDeleteRepository?: boolean;
     /**
      * The API gateway: its ingress class and the plugin that verifies JWTs before a request reaches the API. Reads of
      * the catalogue are public; orders and catalogue writes need a token. Default "kong" without a JWT plugin.
@@ -123,7 +131,7 @@ export class ShopApi extends pulumi.ComponentResource {
             imageTagMutabilityExclusionFilters: [{ filter: BUILD_CACHE_TAG, filterType: "WILDCARD" }],
             imageScanningConfiguration: { scanOnPush: true },
             encryptionConfigurations: [{ encryptionType: "KMS" }],
-            forceDelete: false,
+            forceDelete: args.forceDeleteRepository ?? false,
         }, child);
         new ecr.LifecyclePolicy(`${name}-repo`, {
             repository: repository.name,
@@ -234,8 +242,10 @@ export class ShopApi extends pulumi.ComponentResource {
 
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
             metadata: { name: "shop-api", namespace, labels: apiLabels },
+            // No spec.replicas: the HPA below owns it. With server-side apply a field the manifest leaves out is not
+            // Pulumi's, so an update never resets what the HPA scaled to; a new Deployment starts at one pod and the HPA
+            // raises it to minReplicas at once (below the floor it scales without waiting for metrics).
             spec: {
-                replicas,
                 selector: { matchLabels: apiLabels },
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                 template: {

@@ -61,10 +61,11 @@ export function composeClusterServices({ config, cluster, database, accountId, d
     const onPools = [...dependsOn, ...nodePools];
     // Keeper of every generated password: bumping config secretRotationEpoch rotates them all in one `pulumi up`.
     const rotationEpoch = config.secretRotationEpoch;
+    const protect = config.lifecycle.protectStatefulResources;
 
     // The API connects as its own ACL user, limited to its cache keys and commands.
-    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL], rotationEpoch, strictZoneSpread, dependsOn, nodePools }, opts);
-    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, clientNamespaces: kafkaClientNamespaces, dependsOn, nodePools }, opts);
+    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL], rotationEpoch, strictZoneSpread, dependsOn, nodePools, protect }, opts);
+    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, clientNamespaces: kafkaClientNamespaces, dependsOn, nodePools, protect }, opts);
 
     const search = new Search(`${prefix}-search`, {
         nodes: sizes.elasticsearch.nodes,
@@ -75,6 +76,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         strictZoneSpread,
         dependsOn,
         nodePools,
+        protect,
     }, opts);
     const logs = new LogShipping(`${prefix}-logs`, {
         elasticsearch: { host: search.host, port: search.port, caCertPem: search.caCertPem, ...search.logWriter, lifecycle: search.logLifecycle },
@@ -129,6 +131,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         replicas: sizes.monitoring.replicas,
         prometheusVolumeSize: sizes.monitoring.prometheusVolumeSize,
         dependsOn: onPools,
+        protect,
     }, opts);
 
     return { redis, kafka, search, gateway, identity, monitoring, logs, realmSigningKey: signingKey };

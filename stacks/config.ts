@@ -29,6 +29,12 @@ export interface PlatformConfig {
         flowLogRetentionDays: number;
     };
     cluster: {
+        /**
+         * The EKS cluster's name, which names its KMS alias, log group, discovery tags and IAM policies too. Default
+         * <project>-<environment>-<region>: from config, never from the stack name, so `pulumi stack rename` replaces
+         * nothing. Stacks created before this rule pin their earlier name (<project>-<stack>) in their stack file.
+         */
+        name: string;
         kubernetesVersion: string;
         /** Default []: the API server endpoint is private only. A non-empty list makes it public to exactly those ranges. */
         publicAccessCidrs: string[];
@@ -113,6 +119,12 @@ export interface PlatformConfig {
         /** Athena stops (and bills no further) any query of the workgroup that scans more than this. */
         athenaBytesScannedCutoffMib: number;
     };
+    lifecycle: {
+        /** `protect` on stateful resources: a replacement or deletion fails until unprotected. Profile: prod on, dev off. */
+        protectStatefulResources: boolean;
+        /** `pulumi destroy` deletes the ECR repository with its images. Profile: dev on; refused in prod. */
+        ecrForceDelete: boolean;
+    };
     /**
      * Keeper of every password the program generates (Redis, Elasticsearch file-realm users, Kafka SCRAM users,
      * database roles): a new value rotates them all in one `pulumi up`, and checksum annotations roll the pods.
@@ -148,13 +160,14 @@ export interface RawConfig {
 /** Every non-secret project config key the program reads; Pulumi.yaml declares the same set (a test holds them equal). */
 export const CONFIG_KEYS = [
     "environment", "costCentre", "vpcCidr", "availabilityZoneCount", "natGateways", "flowLogRetentionDays",
-    "kubernetesVersion", "clusterPublicAccessCidrs", "clusterAdminRoleArns", "clusterLogRetentionDays",
+    "clusterName", "kubernetesVersion", "clusterPublicAccessCidrs", "clusterAdminRoleArns", "clusterLogRetentionDays",
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
     "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
     "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
+    "protectStatefulResources", "ecrForceDelete",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
 
@@ -203,6 +216,10 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             flowLogRetentionDays: retention("flowLogRetentionDays", profile.flowLogRetentionDays),
         },
         cluster: {
+            // EKS: 1-100 characters, a letter or digit first, then letters, digits, hyphens and underscores.
+            name: read.string("clusterName", "", (v) => v === "" || /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(v)
+                ? undefined : `"${v}" is not an EKS cluster name (1-100 letters, digits, "-" or "_", starting with a letter or digit)`)
+                || `${raw.project}-${environment}-${region}`.slice(0, 100),
             kubernetesVersion: read.string("kubernetesVersion", "1.33", (v) => /^1\.(2[89]|3\d)$/.test(v) ? undefined : `"${v}" is not a supported EKS version; use 1.28 to 1.39 as "1.33"`),
             // Private by default: a public endpoint is an explicit choice of named egress ranges.
             publicAccessCidrs: read.list("clusterPublicAccessCidrs", [], (cidr) =>
@@ -270,6 +287,10 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             // Athena's smallest cutoff is 10 MB; 1 TiB is the largest the pack's advisory rule accepts by default.
             athenaBytesScannedCutoffMib: read.integer("athenaBytesScannedCutoffMib", 1024, 10, 1_048_576),
         },
+        lifecycle: {
+            protectStatefulResources: read.boolean("protectStatefulResources", profile.protectStatefulResources),
+            ecrForceDelete: read.boolean("ecrForceDelete", profile.ecrForceDelete),
+        },
         secretRotationEpoch: read.string("secretRotationEpoch", "1", (v) => /^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : `"${v}" must be 1-64 letters, digits, ".", "_" or "-" (a counter or a date such as 2026-12-01)`),
         secrets: {
             keycloakAdminPassword: raw.secrets.keycloakAdminPassword as pulumi.Output<string>,
@@ -287,6 +308,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         read.fail("dbMaxAllocatedStorageGib", `${db.maxAllocatedStorageGib} is below dbAllocatedStorageGib ${db.allocatedStorageGib}`);
     }
     if (config.isProduction && !db.deletionProtection) read.fail("dbDeletionProtection", "must be true in prod: a stray `pulumi destroy` must not drop the shop's data");
+    if (config.isProduction && config.lifecycle.ecrForceDelete) read.fail("ecrForceDelete", "must be false in prod: the images of past releases are what a rollback deploys");
     if (![0, 1, 5, 10, 15, 30, 60].includes(db.monitoringIntervalSeconds)) {
         read.fail("dbMonitoringIntervalSeconds", `${db.monitoringIntervalSeconds} is not an interval RDS offers; use 0 (off), 1, 5, 10, 15, 30 or 60`);
     }

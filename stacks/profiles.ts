@@ -29,6 +29,10 @@ export interface EnvironmentProfile {
     logRetentionDays: number;
     cloudFrontPriceClass: "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
     shieldAdvanced: boolean;
+    /** Pulumi `protect` on stateful resources (database, keys, file system, cluster, VPC, data namespaces and CRs). */
+    protectStatefulResources: boolean;
+    /** Delete the API's ECR repository with its images on `pulumi destroy`. */
+    ecrForceDelete: boolean;
 }
 
 export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
@@ -59,6 +63,9 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         // Edges in North America, Europe and Israel only: the cheapest class; developers elsewhere see more latency.
         cloudFrontPriceClass: "PriceClass_100",
         shieldAdvanced: false,
+        // A dev stack is torn down and rebuilt: nothing may block `pulumi destroy`.
+        protectStatefulResources: false,
+        ecrForceDelete: true,
     },
     prod: {
         // One NAT gateway per AZ: a zone failure must not cut the other zones off the internet.
@@ -88,5 +95,9 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         cloudFrontPriceClass: "PriceClass_200",
         // A one-year, organisation-wide paid subscription must exist first (README): turned on per stack, never by default.
         shieldAdvanced: false,
+        // Replacing or deleting the shop's data takes an explicit `pulumi state unprotect` (README, "Protection").
+        protectStatefulResources: true,
+        // Images of past releases are what a rollback deploys.
+        ecrForceDelete: false,
     },
 };

@@ -48,6 +48,18 @@ export interface RegionalStackOutputs {
     regionalApiUrl: string;
     /** The Route 53 health check that takes this region out of latency routing. */
     healthCheckId: pulumi.Output<string>;
+    /** IRSA for roles other stacks or operators create: the cluster's OIDC provider and its issuer (https://...). */
+    oidcProviderArn: pulumi.Input<string>;
+    oidcIssuerUrl: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Output<string[]>;
+    publicSubnetIds: pulumi.Output<string[]>;
+    /** The SNS topic the alarms publish to: subscribe a pager or a chat integration to it. */
+    alarmTopicArn: pulumi.Output<string>;
+    /** The IAM role of Karpenter's nodes (what an EC2NodeClass names; what a bucket policy admits for node reads). */
+    karpenterNodeRoleName: pulumi.Output<string>;
+    /** The control plane's security group, and the group every node carries (what a database admits). */
+    clusterSecurityGroupId: pulumi.Output<string>;
+    nodeSecurityGroupId: pulumi.Output<string>;
     /** The global edge, in the stack that owns it. */
     edge?: EdgeOutputs;
     /** The realm signing key the environment's other regions import (owner only; the private half a secret). */
@@ -61,6 +73,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     const clusterName = clusterNameOf(config);
     const awsProvider = new aws.Provider(`${prefix}-aws`, awsProviderArgs(config));
     const withAws = { providers: { aws: awsProvider } };
+    const protect = config.lifecycle.protectStatefulResources;
     const account = getCallerIdentityOutput({}, { provider: awsProvider });
 
     const network = new Network(`${prefix}-network`, {
@@ -71,6 +84,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         natGateways: config.network.natGateways,
         flowLogRetentionDays: config.network.flowLogRetentionDays,
         clusterName,
+        protect,
     }, withAws);
 
     const systemArchitecture = config.cluster.systemNodes.instanceTypes.every(isGravitonType) ? "arm64" : "amd64";
@@ -85,6 +99,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         logRetentionDays: config.cluster.logRetentionDays,
         systemNodes: config.cluster.systemNodes,
         systemNodeArchitecture: systemArchitecture,
+        protect,
     }, withAws);
     const withCluster = { providers: { aws: awsProvider, kubernetes: cluster.provider } };
     const nodesReady = [cluster.systemNodeGroup];
@@ -121,6 +136,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         deletionProtection: config.database.deletionProtection,
         backupRetentionDays: config.database.backupRetentionDays,
         monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
+        protect,
     }, withAws);
 
     const storage = new SharedStorage(`${prefix}-storage`, {
@@ -128,6 +144,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         privateSubnetIds: Array.from({ length: network.availabilityZoneCount }, (_, zone) => network.privateSubnetId(zone)),
         clientSecurityGroupId: cluster.nodeSecurityGroupId,
         retainData: config.isProduction,
+        protect,
     }, withCluster);
 
     // Finding: the master secret's role must not be usable from an application namespace; its Jobs run apart.
@@ -197,6 +214,14 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         publicUrl: config.edge.publicUrl,
         regionalApiUrl: endpoint.regionalUrl,
         healthCheckId: endpoint.healthCheckId,
+        oidcProviderArn: cluster.oidc.providerArn,
+        oidcIssuerUrl: cluster.oidc.providerUrl,
+        privateSubnetIds: network.privateSubnetIds,
+        publicSubnetIds: network.publicSubnetIds,
+        alarmTopicArn: services.monitoring.alarmTopicArn,
+        karpenterNodeRoleName: autoscaling.nodeRoleName,
+        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+        nodeSecurityGroupId: cluster.nodeSecurityGroupId,
         edge,
         realmSigningKeyPkcs8: config.edge.ownsEdge ? pulumi.secret(services.realmSigningKey.privateKeyPemPkcs8) : undefined,
         realmPublicKeyPem: config.edge.ownsEdge ? services.realmSigningKey.publicKeyPem : undefined,

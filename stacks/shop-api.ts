@@ -48,6 +48,7 @@ export function composeShopApi({ config, cluster, database, services, databaseBo
         replicas: sizes.shopApi.replicas,
         maxReplicas: sizes.shopApi.maxReplicas,
         strictZoneSpread: sizes.strictZoneSpread,
+        forceDeleteRepository: config.lifecycle.ecrForceDelete,
         catalogueFeedUrl: config.api.catalogueFeedUrl || undefined,
         corsAllowedOrigins: config.api.corsAllowedOrigins,
         database: { ...database.endpoint, bootstrap: databaseBootstrap },

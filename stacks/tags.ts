@@ -12,9 +12,12 @@ export function platformTags(config: PlatformConfig): Record<string, string> {
     };
 }
 
-/** Names derived from the stack, so two stacks in one account never collide. */
+/**
+ * The cluster's name: from config (environment and region, or the stack file's clusterName), never from
+ * `pulumi.getStack()`, so `pulumi stack rename` changes no physical name and replaces nothing.
+ */
 export function clusterNameOf(config: PlatformConfig): string {
-    return `${config.project}-${config.stack}`.slice(0, 100);
+    return config.cluster.name;
 }
 
 /**

@@ -18,6 +18,9 @@ export interface CapturedResource {
     parent?: string;
     dependencies: string[];
     provider?: string;
+    /** Written only when true, as the engine's state does (omitempty). */
+    protect?: boolean;
+    retainOnDelete?: boolean;
 }
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -59,6 +62,7 @@ interface StructLike { toJavaScript(): Record<string, unknown> }
 interface RegisterRequest {
     getType(): string; getName(): string; getParent(): string; getCustom(): boolean; getObject(): StructLike | undefined;
     getDependenciesList(): string[]; getProvider(): string; getProvidersMap(): { get(key: string): string | undefined };
+    getProtect(): boolean | undefined; getRetainondelete(): boolean | undefined;
 }
 interface RegisterResponse { getUrn(): string; getId(): string; getObject(): StructLike | undefined }
 interface OutputsRequest { getUrn(): string; getOutputs(): StructLike | undefined }
@@ -161,6 +165,7 @@ export class Recorder {
         // A provider not created yet has an unknown id in preview; the SDK then references it as "<urn>::<unknown>".
         if (type.startsWith("pulumi:providers:")) this.cloud.rememberProvider(urn, response.getId() || UNKNOWN, inputs);
         const expansion = this.cloud.takeExpansion(type, req.getName());
+        const protect = req.getProtect() === true;
         this.resources.push({
             urn,
             custom: req.getCustom(),
@@ -173,8 +178,10 @@ export class Recorder {
             parent: req.getParent() || undefined,
             dependencies: [...new Set(req.getDependenciesList())],
             provider: req.getProvider() || undefined,
+            ...(protect ? { protect } : {}),
+            ...(req.getRetainondelete() === true ? { retainOnDelete: true } : {}),
         });
-        if (expansion) this.resources.push(...expandedResources(urn, expansion));
+        if (expansion) this.resources.push(...expandedResources(urn, expansion, protect));
     }
 }
 
@@ -199,8 +206,14 @@ function resolveRefs(value: unknown, urns: Map<string, string>): unknown {
     return value;
 }
 
-/** The component's children in export shape: parented under it (or a sibling), on the component's aws provider. */
-function expandedResources(componentUrn: string, expansion: Expansion): CapturedResource[] {
+/**
+ * The component's children in export shape: parented under it (or a sibling), on the component's aws provider. They
+ * inherit the component's `protect`: the engine sends it in the Construct request (pkg/resource/deploy/source_eval.go,
+ * ConstructOptions.Protect), the provider's SDK puts it on the component's options (@pulumi/pulumi provider/server.js,
+ * `protect: req.getProtect()`), and every child without its own takes its parent's (resource.js, `opts.protect =
+ * parent.__protect`). retainOnDelete travels to the component the same way but no child inherits it.
+ */
+function expandedResources(componentUrn: string, expansion: Expansion, protect: boolean): CapturedResource[] {
     const urns = expansionUrns(componentUrn, expansion);
     return expansion.children.map((child) => {
         const outputs = toExportShape(resolveRefs(child.outputs, urns)) as Record<string, unknown>;
@@ -215,6 +228,7 @@ function expandedResources(componentUrn: string, expansion: Expansion): Captured
             parent: child.parent ? urns.get(child.parent) : componentUrn,
             dependencies: child.dependsOn.map((key) => urns.get(key)!).filter(Boolean),
             provider: child.type.startsWith("aws:") ? expansion.provider : undefined,
+            ...(protect ? { protect } : {}),
         };
     });
 }

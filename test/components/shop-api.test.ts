@@ -41,9 +41,10 @@ describe("components/shop-api", () => {
         });
     });
 
-    it("runs at least two replicas in prod, spread across zones, hardened and non-root", () => {
-        const deployment = prod.one("kubernetes:apps/v1:Deployment").inputs.spec as { replicas: number };
-        expect(deployment.replicas).to.equal(3);
+    it("runs at least two replicas in prod (the HPA's floor; the Deployment leaves the count to it), spread across zones, hardened and non-root", () => {
+        const deployment = prod.one("kubernetes:apps/v1:Deployment").inputs.spec as { replicas?: number };
+        expect(deployment).not.to.have.property("replicas");
+        expect(prod.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec).to.have.property("minReplicas", 3);
         const spec = pod(prod);
         expect(spec.topologySpreadConstraints?.[0]).to.include({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" });
         expect(spec.securityContext).to.include({ runAsNonRoot: true, runAsUser: 65532 });

@@ -68,6 +68,21 @@ describe("stacks/config", () => {
             expect(() => parsePlatformConfig(raw({ environment: "prod", dbMonitoringIntervalSeconds: "45" }))).to.throw(/dbMonitoringIntervalSeconds: 45 is not an interval RDS offers/);
         });
 
+        it("protects stateful resources and keeps the image repository in prod; dev neither protects nor keeps them, and prod refuses ecrForceDelete", () => {
+            expect(prod.lifecycle).to.deep.equal({ protectStatefulResources: true, ecrForceDelete: false });
+            expect(dev.lifecycle).to.deep.equal({ protectStatefulResources: false, ecrForceDelete: true });
+            expect(parsePlatformConfig(raw({ environment: "prod", protectStatefulResources: "false" })).lifecycle.protectStatefulResources).to.equal(false);
+            expect(() => parsePlatformConfig(raw({ environment: "prod", ecrForceDelete: "true" }))).to.throw(/ecrForceDelete: must be false in prod/);
+            expect(() => parsePlatformConfig(raw({ environment: "dev", protectStatefulResources: "yes" }))).to.throw(/protectStatefulResources/);
+        });
+
+        it("names the cluster from environment and region, never from the stack name, unless clusterName pins a name", () => {
+            expect(dev.cluster.name).to.equal("ecommerce-platform-dev-ap-south-1");
+            expect(parsePlatformConfig(raw({ environment: "dev" }, { stack: "renamed" })).cluster.name).to.equal("ecommerce-platform-dev-ap-south-1");
+            expect(parsePlatformConfig(raw({ environment: "dev", clusterName: "ecommerce-platform-dev" })).cluster.name).to.equal("ecommerce-platform-dev");
+            expect(() => parsePlatformConfig(raw({ environment: "dev", clusterName: "-bad name" }))).to.throw(/clusterName: "-bad name" is not an EKS cluster name/);
+        });
+
         it("keeps Keycloak self-registration off unless the stack turns it on, and refuses a non-boolean", () => {
             expect(dev.services.keycloakSelfRegistration).to.equal(false);
             expect(prod.services.keycloakSelfRegistration).to.equal(false);
