@@ -6,6 +6,7 @@ import { AccessLog } from "./http/access-log";
 import { installErrorHandling, respondToConnectionError, respondToError } from "./http/error-handler";
 import { registerHealthRoutes, type ReadinessCheck } from "./http/health-routes";
 import { installJsonBodyParser } from "./http/json-body";
+import { lazyRequestLogger } from "./http/lazy-request-logger";
 import { installRequestMetrics, type ServiceMetrics } from "./http/metrics";
 import { requestIdFor } from "./http/request-id";
 import { validatorCompiler } from "./http/validation";
@@ -41,7 +42,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export function buildApp(services: AppServices, options: AppOptions): FastifyInstance {
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: lazyRequestLogger } : { logger: false }),
     bodyLimit: options.bodyLimitBytes,
     logController: new AccessLog(),
     genReqId: requestIdFor,

@@ -81,4 +81,15 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    id: "004_product_versions",
+    sql: `
+      -- version: bumped by every change of a product, stock included (admin writes, orders, imports). It versions
+      -- cache entries (a late fill cannot overwrite a newer state) and is the product's ETag.
+      -- feed_stock: the stock the catalogue feed gave at its last import, so a new import applies the feed's
+      -- change to the shop's stock instead of overwriting what orders took since.
+      ALTER TABLE products ADD COLUMN version bigint NOT NULL DEFAULT 1;
+      ALTER TABLE products ADD COLUMN feed_stock integer;
+    `,
+  },
 ];

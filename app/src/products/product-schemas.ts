@@ -35,6 +35,39 @@ export const productInputSchema = {
   additionalProperties: false,
 } as const;
 
+const writableFields = {
+  sku: productInputSchema.properties.sku,
+  name: productInputSchema.properties.name,
+  description: { type: "string", maxLength: 4000, storableText: true },
+  priceCents: productInputSchema.properties.priceCents,
+  stock: { type: "integer", minimum: 0, maximum: 1_000_000_000 },
+} as const;
+
+/** PUT: the full representation, nothing defaulted (a missing stock must not silently become 0). */
+export const productReplacementSchema = {
+  type: "object",
+  properties: writableFields,
+  required: ["sku", "name", "description", "priceCents", "stock"],
+  additionalProperties: false,
+} as const;
+
+/** PATCH: any of the fields; stock as a new value (needs If-Match) or as a delta (safe next to concurrent orders). */
+export const productPatchSchema = {
+  type: "object",
+  properties: {
+    ...writableFields,
+    stockDelta: { type: "integer", minimum: -1_000_000_000, maximum: 1_000_000_000 },
+  },
+  minProperties: 1,
+  additionalProperties: false,
+} as const;
+
+/** If-Match on writes: its entity tags are parsed by the route (entity-tags.ts), its length bounded here. */
+const conditionalHeaders = {
+  type: "object",
+  properties: { "if-match": { type: "string", maxLength: 1000 } },
+} as const;
+
 export const listProductsSchema = {
   querystring: {
     type: "object",
@@ -55,6 +88,7 @@ export const listProductsSchema = {
 } as const;
 
 export const getProductSchema = {
+  // No headers schema: validating every request's headers costs the hot path; a malformed If-None-Match is ignored.
   params: idParams,
   response: { 200: productSchema, 400: errorSchema, 404: errorSchema },
 } as const;
@@ -64,10 +98,18 @@ export const createProductSchema = {
   response: { 201: productSchema },
 } as const;
 
-export const updateProductSchema = {
+export const replaceProductSchema = {
   params: idParams,
-  body: productInputSchema,
-  response: { 200: productSchema },
+  headers: conditionalHeaders,
+  body: productReplacementSchema,
+  response: { 200: productSchema, 404: errorSchema, 409: errorSchema, 412: errorSchema, 428: errorSchema },
 } as const;
 
-export const deleteProductSchema = { params: idParams } as const;
+export const patchProductSchema = {
+  params: idParams,
+  headers: conditionalHeaders,
+  body: productPatchSchema,
+  response: { 200: productSchema, 404: errorSchema, 409: errorSchema, 412: errorSchema, 428: errorSchema },
+} as const;
+
+export const deleteProductSchema = { params: idParams, headers: conditionalHeaders } as const;
