@@ -96,12 +96,18 @@ describe("integration: product cache (real PostgreSQL and Redis)", function () {
     });
 
     it("shows it on every API process: the in-process copies are dropped through Redis pub/sub", async () => {
-      const other = await startTestApp({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl });
+      // A long in-process TTL: only the pub/sub message can make the new stock visible there.
+      const other = await startTestApp({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, CACHE_LOCAL_TTL_MS: "60000" });
       try {
         const product = await createProduct(t, "CACHE-STOCK-2", 10);
         // Both processes hold the product in memory (and in Redis).
         expect(await stockSeenBy(t, product.id)).to.equal(10);
         expect(await stockSeenBy(other, product.id)).to.equal(10);
+        // The other process answers from its own memory: not even Redis' copy is needed.
+        await waitFor(() => redis.exists(RedisProductCache.key(product.id)), (found) => found === 1);
+        await redis.del(RedisProductCache.key(product.id));
+        await t.runtime.db.query("UPDATE products SET name = 'changed directly' WHERE id = $1", [product.id]);
+        expect((await other.app.inject({ url: `/v1/products/${product.id}` })).json<Product>().name).to.equal("Product CACHE-STOCK-2");
         await order(t, product.id, 4, "cache-stock-2-key");
         await waitFor(() => stockSeenBy(other, product.id), (stock) => stock === 6);
         expect(await stockSeenBy(t, product.id)).to.equal(6);

@@ -6,6 +6,8 @@ import { NearProductCache } from "./near-product-cache";
 import { RedisProductCache, type ProductCache } from "./product-cache";
 import { followProductInvalidations } from "./product-invalidations";
 
+const SUBSCRIBE_WAIT_MS = 1000;
+
 export interface ProductCacheSettings {
   ttlSeconds: number;
   /** 0: no in-process layer (jobs, which only invalidate). */
@@ -43,6 +45,9 @@ export async function createProductCacheStack(
   if (settings.nearTtlMs <= 0) return { cache: shared, breaker, close: async () => breaker.close() };
   const near = new NearProductCache(shared, { ttlMs: settings.nearTtlMs });
   const invalidations = await followProductInvalidations(redis, near, log);
+  // Briefly, so a pod starts with its in-process layer on; a Redis that is down must not hold up the
+  // start for longer (the layer switches on whenever the subscription comes up).
+  await Promise.race([invalidations.subscribed, new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref())]);
   return {
     cache: near,
     breaker,

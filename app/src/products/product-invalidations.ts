@@ -17,7 +17,7 @@ export async function followProductInvalidations(
   redis: RedisClient,
   near: NearProductCache,
   log: BaseLogger,
-): Promise<{ close(): Promise<void> }> {
+): Promise<{ subscribed: Promise<void>; close(): Promise<void> }> {
   const subscriber: RedisClient = redis instanceof Cluster ? redis.duplicate() : redis.duplicate();
   const down = () => near.setLive(false);
   subscriber.on("error", (error: Error) => log.debug({ err: error }, "product invalidation subscriber error"));
@@ -29,16 +29,23 @@ export async function followProductInvalidations(
     const parsed = MESSAGE.exec(message);
     if (parsed) near.evicted(parsed[1] as string, Number(parsed[2]));
   });
+  let markSubscribed: () => void = () => undefined;
+  const subscribed = new Promise<void>((resolve) => {
+    markSubscribed = resolve;
+  });
   const subscribe = () =>
     subscriber.subscribe(PRODUCT_INVALIDATION_CHANNEL).then(
-      () => near.setLive(true),
+      () => {
+        near.setLive(true);
+        markSubscribed();
+      },
       (error: unknown) => log.warn({ err: error }, "product invalidation subscription failed; the in-process cache is off"),
     );
   // ioredis subscribes again by itself after a reconnect (autoResubscribe); "ready" follows it.
   subscriber.on("ready", () => void subscribe());
-  // Without waiting: a Redis that is down at start must not delay it; the cache stays off until it answers.
   void subscribe();
   return {
+    subscribed,
     async close() {
       near.setLive(false);
       await closeRedis(subscriber);

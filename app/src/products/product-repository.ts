@@ -165,11 +165,14 @@ export class ProductRepository {
    */
   async upsertBySku(input: ProductInput): Promise<UpsertOutcome> {
     return this.db.transaction(async (tx) => {
+      // The first figure the feed gives for a product it did not create is only a baseline: recording it
+      // changes nothing anyone sees (no version, no event), so it must not count as an update.
+      await tx.query("UPDATE products SET feed_stock = $2 WHERE sku = $1 AND feed_stock IS NULL", [input.sku, input.stock]);
       const result = await tx.query<ProductRow & { inserted: boolean }>(
         `INSERT INTO products (sku, name, description, price_cents, stock, feed_stock) VALUES ($1, $2, $3, $4, $5, $5)
          ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
            price_cents = EXCLUDED.price_cents,
-           stock = greatest(0, products.stock + EXCLUDED.stock - coalesce(products.feed_stock, EXCLUDED.stock)),
+           stock = greatest(0, products.stock + EXCLUDED.stock - products.feed_stock),
            feed_stock = EXCLUDED.stock, updated_at = now(), version = products.version + 1
          WHERE (products.name, products.description, products.price_cents, products.feed_stock)
            IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.price_cents, EXCLUDED.stock)
