@@ -54,6 +54,8 @@ export interface RedisAclUser {
     keyPatterns: string[];
     /** Commands allowed (ACL `+command`, a subcommand as "cluster|slots"). At least one. */
     commands: string[];
+    /** Pub/Sub channels it may publish and subscribe to (ACL `&pattern`). Default none. */
+    channelPatterns?: string[];
 }
 
 export const REDIS_PORT = 6379;
@@ -246,14 +248,16 @@ export class RedisCluster extends pulumi.ComponentResource {
 
 /**
  * One ACL file line: `reset` first so nothing is inherited, the password as its SHA-256 (`#hex`, never in clear in
- * the file), then keys, no Pub/Sub channels unless all keys are allowed, and only the listed commands.
+ * the file), then keys, Pub/Sub channels (all when all keys are allowed, else only the listed ones), and only the
+ * listed commands. Commands a Lua script runs are checked against the same user (keys and channels included).
  */
 export function aclLine(user: RedisAclUser, password: string): string {
     const hash = createHash("sha256").update(password).digest("hex");
     const everything = user.keyPatterns.includes("*");
     const commands = user.commands.map((command) => `+${command}`);
+    const channels = everything ? ["&*"] : ["resetchannels", ...(user.channelPatterns ?? []).map((pattern) => `&${pattern}`)];
     return ["user", user.username, "reset", "on", `#${hash}`, ...user.keyPatterns.map((pattern) => `~${pattern}`),
-        everything ? "&*" : "resetchannels", ...(everything ? [] : ["-@all"]), ...commands].join(" ");
+        ...channels, ...(everything ? [] : ["-@all"]), ...commands].join(" ");
 }
 
 /** Names clients and nodes reach Redis by: the leader and follower services and every pod's headless name. */

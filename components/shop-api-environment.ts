@@ -34,14 +34,19 @@ export interface EnvVar {
 }
 
 /**
- * The API's Redis ACL user: its cache keys only (app/src/products/product-cache.ts writes `shop:product:v1:<id>`) and
- * the commands the cache and ioredis's cluster client send: GET/SET/DEL, PING (readiness), CLUSTER SLOTS (topology)
- * and CLUSTER INFO (the cluster client's ready check). AUTH and QUIT need no grant.
+ * The API's Redis ACL user: its cache keys only (app/src/products/product-cache.ts keeps `shop:product:v2:<id>`), its
+ * invalidation channel (PRODUCT_INVALIDATION_CHANNEL there), and the commands the cache and ioredis's cluster client
+ * send: GET; EVALSHA, and EVAL when the script is not loaded yet (ioredis' defined commands), whose scripts run GET,
+ * SET and PUBLISH, checked against this same user; SUBSCRIBE (the in-process cache's invalidations); PING; CLUSTER
+ * SLOTS (topology) and CLUSTER INFO (the cluster client's ready check). DEL only for pods of the previous release
+ * during a rolling update (they evicted with it). AUTH and QUIT need no grant. The fetch-products job uses the same
+ * user.
  */
 export const SHOP_API_REDIS_ACL: RedisAclUser = {
     username: "shop-api",
     keyPatterns: ["shop:*"],
-    commands: ["get", "set", "del", "ping", "cluster|slots", "cluster|info"],
+    channelPatterns: ["shop:product:invalidations"],
+    commands: ["get", "set", "del", "evalsha", "eval", "publish", "subscribe", "ping", "cluster|slots", "cluster|info"],
 };
 
 export const ENV_SECRET = "shop-api-env";

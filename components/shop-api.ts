@@ -337,7 +337,7 @@ export class ShopApi extends pulumi.ComponentResource {
         // /v1/products, admin writes included) and the orders route, whose JWT plugin skips preflights (run_on_preflight).
         route("public", ["/v1/products", "/v1/search", "/openapi.json"], ["GET", "HEAD", "OPTIONS"], []);
         route("orders", ["/v1/orders"], ["GET", "POST", "OPTIONS"], verifyJwt);
-        route("admin", ["/v1/products"], ["POST", "PUT", "DELETE"], verifyJwt);
+        route("admin", ["/v1/products"], ["POST", "PUT", "PATCH", "DELETE"], verifyJwt);
         // What the region's Route 53 health check requests: through the NLB and Kong to a Ready API pod (Kong balances
         // over Ready endpoints only, so with none it answers 503). Exact, GET only: /readyz and /metrics stay internal.
         route("health", [PUBLIC_HEALTH_PATH], ["GET"], [], "Exact");

@@ -9,6 +9,7 @@ import { installJsonBodyParser } from "./http/json-body";
 import { PROBLEM_CONTENT_TYPE, installProblemResponses, problemSchema } from "./http/problem";
 import { registerOpenApi, registerOpenApiRoute } from "./http/openapi";
 import { registerCors } from "./http/cors";
+import { lazyRequestLogger } from "./http/lazy-request-logger";
 import { installRequestMetrics, type ServiceMetrics } from "./http/metrics";
 import { requestIdFor } from "./http/request-id";
 import { validatorCompiler } from "./http/validation";
@@ -49,7 +50,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export function buildApp(services: AppServices, options: AppOptions): FastifyInstance {
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: lazyRequestLogger } : { logger: false }),
     bodyLimit: options.bodyLimitBytes,
     logController: new AccessLog(),
     genReqId: requestIdFor,

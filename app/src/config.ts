@@ -43,6 +43,8 @@ export interface AppConfig {
   /** Redis in cluster mode (ElastiCache/Redis Cluster): the client follows MOVED redirects. */
   redisCluster: boolean;
   cacheTtlSeconds: number;
+  /** In-process product cache in front of Redis (invalidated through Redis pub/sub); 0 turns it off. */
+  cacheLocalTtlMs: number;
   kafka: KafkaConfig | undefined;
   /** Consumer group of the search indexer (`jobs index-search`). */
   searchIndexerGroup: string;
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"]),
     redisCluster: read.boolean("REDIS_CLUSTER", false),
     cacheTtlSeconds: read.integer("CACHE_TTL_SECONDS", 60, 1, 86_400),
+    cacheLocalTtlMs: read.integer("CACHE_LOCAL_TTL_MS", 2000, 0, 60_000),
     kafka: brokers
       ? {
           brokers,

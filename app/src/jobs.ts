@@ -7,9 +7,10 @@ import { parseFeed, readFeedSource } from "./jobs/catalogue-feed";
 import { computeDailyAggregate, previousUtcDay } from "./jobs/daily-aggregates";
 import { importCatalogue } from "./jobs/import-catalogue";
 import { createLogger } from "./logger";
-import { RedisProductCache, noProductCache } from "./products/product-cache";
+import { noProductCache } from "./products/product-cache";
+import { createProductCacheStack } from "./products/product-cache-setup";
 import { ProductRepository } from "./products/product-repository";
-import { connectRedis } from "./redis-client";
+import { closeRedis, connectRedis } from "./redis-client";
 import { createKafka } from "./outbox/kafka-publisher";
 import { ProductIndex } from "./search/product-index";
 import { reindexProducts } from "./search/search-indexer";
@@ -74,14 +75,16 @@ async function fetchProducts(config: AppConfig, log: Logger, source: string): Pr
   for (const rejection of feed.rejected) log.warn(rejection, "feed entry rejected");
   const db = await openDatabase(config, log);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisCluster) : undefined;
+  // No in-process layer: the job only invalidates, and its invalidations reach the API's processes by pub/sub.
+  const cacheStack = redis ? await createProductCacheStack(redis, { ttlSeconds: config.cacheTtlSeconds, nearTtlMs: 0 }, log) : undefined;
   try {
-    const cache = redis ? new RedisProductCache(redis, config.cacheTtlSeconds, log) : noProductCache;
-    const summary = await importCatalogue(new ProductRepository(db), cache, feed.entries);
+    const summary = await importCatalogue(new ProductRepository(db), cacheStack?.cache ?? noProductCache, feed.entries);
     log.info({ ...summary, rejected: feed.rejected.length, source }, "catalogue imported");
     // Rejected entries fail the run so a broken feed alerts; the valid ones are already in.
     return feed.rejected.length > 0 ? 1 : 0;
   } finally {
-    await redis?.quit();
+    await cacheStack?.close();
+    if (redis) await closeRedis(redis);
     await db.close();
   }
 }

@@ -2,8 +2,10 @@ import { Cluster, Redis, type RedisOptions } from "ioredis";
 
 export type RedisClient = Redis | Cluster;
 
-// A slow or absent cache must cost milliseconds, never a stuck request.
-const commonOptions: RedisOptions = { commandTimeout: 500, maxRetriesPerRequest: 1, connectTimeout: 2000 };
+// A slow or absent cache must cost milliseconds, never a stuck request. Calls are bounded by the
+// circuit breaker's deadline (cache/circuit-breaker.ts) rather than ioredis' commandTimeout, which arms
+// a timer per command.
+const commonOptions: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 2000 };
 
 /**
  * One Redis node, or a Redis Cluster (REDIS_CLUSTER=true) reached through any of its nodes; the
@@ -29,4 +31,14 @@ export function connectRedis(url: string, cluster: boolean): RedisClient {
       ...(tls ? { tls: { servername: parsed.hostname } } : {}),
     },
   });
+}
+
+/**
+ * QUIT, or a plain disconnect when Redis does not answer it soon: a hung Redis must not hold up a
+ * shutdown (QUIT waits for its reply like any command).
+ */
+export async function closeRedis(client: RedisClient): Promise<void> {
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+  await Promise.race([client.quit().catch(() => undefined), timeout]);
+  client.disconnect();
 }

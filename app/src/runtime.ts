@@ -14,11 +14,13 @@ import { LogPublisher } from "./outbox/log-publisher";
 import { registerOutboxGauges } from "./outbox/outbox-metrics";
 import { OutboxRelay } from "./outbox/outbox-relay";
 import type { Publisher } from "./outbox/publisher";
-import { RedisProductCache, noProductCache } from "./products/product-cache";
+import { createCacheMetrics } from "./cache/cache-metrics";
+import { noProductCache } from "./products/product-cache";
+import { createProductCacheStack } from "./products/product-cache-setup";
 import { ProductRepository } from "./products/product-repository";
 import { ProductService } from "./products/product-service";
 import { createElasticsearchSearch } from "./search/elasticsearch-search";
-import { connectRedis } from "./redis-client";
+import { closeRedis, connectRedis } from "./redis-client";
 import { createPostgresSearch } from "./search/postgres-search";
 
 export interface Runtime {
@@ -67,8 +69,17 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
   const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisCluster) : undefined;
   redis?.on("error", (error: Error) => log.warn({ err: error }, "redis connection error"));
 
-  const cache = redis ? new RedisProductCache(redis, config.cacheTtlSeconds, log) : noProductCache;
-  const products = new ProductService(new ProductRepository(db), cache, (result) => metrics.cacheLookups.inc({ result }));
+  const cacheStack = redis
+    ? await createProductCacheStack(
+        redis,
+        { ttlSeconds: config.cacheTtlSeconds, nearTtlMs: config.cacheLocalTtlMs },
+        log,
+        createCacheMetrics(metrics.registry),
+      )
+    : undefined;
+  const products = new ProductService(new ProductRepository(db), cacheStack?.cache ?? noProductCache, {
+    recordLookup: (result) => metrics.cacheLookups.inc({ result }),
+  });
   const search = config.elasticsearchUrl
     ? createElasticsearchSearch(config.elasticsearchUrl, config.elasticsearchIndex, config.elasticsearchCredentials)
     : createPostgresSearch(db);
@@ -89,10 +100,10 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
     metrics,
   );
 
-  // Kafka and Elasticsearch are deliberately not readiness checks: orders keep being accepted into
-  // the outbox while Kafka is down, and only search degrades without Elasticsearch.
+  // Readiness checks only what a request cannot do without. Not Redis: reads fall back to the database
+  // (a circuit breaker then skips Redis), so a Redis outage must not take every pod out of the load
+  // balancer. Not Kafka: orders keep being accepted into the outbox. Not Elasticsearch: only search degrades.
   const readinessChecks: ReadinessCheck[] = [{ name: "database", check: async () => void (await db.query("SELECT 1")) }];
-  if (redis) readinessChecks.push({ name: "redis", check: async () => void (await redis.ping()) });
 
   let draining = false;
   return {
@@ -102,7 +113,8 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
     localIssuer,
     services: {
       products,
-      orders: new OrderRepository(db),
+      // Orders change stock: the cached products are superseded once the order has committed.
+      orders: new OrderRepository(db, (changes) => products.changed(changes)),
       search,
       verifier,
       devIssuer,
@@ -116,7 +128,8 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
     async close() {
       await relay.stop();
       await publisher.close().catch((error: unknown) => log.warn({ err: error }, "publisher close failed"));
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await cacheStack?.close();
+      if (redis) await closeRedis(redis);
       await db.close();
     },
   };

@@ -45,6 +45,19 @@ describe("API contract: problem details, 405, CORS, pagination, OpenAPI", () => 
       expect(problemOf(inUse)).to.deep.include({ type: problemType("product-in-use"), status: 409, instance: `/v1/products/${id}` });
     });
 
+    it("gives conditional product writes their own types: precondition-required, precondition-failed, insufficient-stock", async () => {
+      const created = await t.app.inject({ method: "POST", url: "/v1/products", headers: bearer(admin), payload: { sku: "PD-2", name: "Problem shelf", priceCents: 100, stock: 2 } });
+      const { id } = created.json<Product>();
+      const etag = String(created.headers.etag);
+      const full = { sku: "PD-2", name: "Problem shelf", description: "", priceCents: 100, stock: 5 };
+      const write = (method: "PUT" | "PATCH", payload: object, ifMatch?: string) =>
+        t.app.inject({ method, url: `/v1/products/${id}`, headers: { ...bearer(admin), ...(ifMatch ? { "if-match": ifMatch } : {}) }, payload });
+      expect(problemOf(await write("PUT", full))).to.deep.include({ type: problemType("precondition-required"), status: 428 });
+      expect((await write("PATCH", { name: "Problem shelf 2" }, etag)).statusCode).to.equal(200);
+      expect(problemOf(await write("PUT", full, etag))).to.deep.include({ type: problemType("precondition-failed"), status: 412 });
+      expect(problemOf(await write("PATCH", { stockDelta: -3 }))).to.deep.include({ type: problemType("insufficient-stock"), status: 409 });
+    });
+
     it("answers unauthorized, forbidden, not found and validation with their own types and the request id", async () => {
       const customer = await t.tokenFor("carl");
       const cases: [{ method?: "GET" | "DELETE"; url: string; headers?: Record<string, string> }, string, number][] = [
@@ -71,6 +84,12 @@ describe("API contract: problem details, 405, CORS, pagination, OpenAPI", () => 
       const order = await t.app.inject({ method: "POST", url: "/v1/orders/00000000-0000-4000-8000-000000000000" });
       expect(order.statusCode).to.equal(405);
       expect(order.headers.allow).to.equal("GET, HEAD");
+      const product = await t.app.inject({ method: "POST", url: "/v1/products/00000000-0000-4000-8000-000000000000" });
+      expect(product.statusCode).to.equal(405);
+      expect(product.headers.allow).to.equal("DELETE, GET, HEAD, PATCH, PUT");
+      const catalogue = await t.app.inject({ method: "PATCH", url: "/v1/products" });
+      expect(catalogue.statusCode).to.equal(405);
+      expect(catalogue.headers.allow).to.equal("GET, HEAD, POST");
       expect((await t.app.inject({ method: "GET", url: "/v1/nothing-here" })).statusCode).to.equal(404);
     });
   });
@@ -93,6 +112,17 @@ describe("API contract: problem details, 405, CORS, pagination, OpenAPI", () => 
       const read = await t.app.inject({ url: "/v1/products?limit=1", headers: { origin: storefront } });
       expect(read.headers["access-control-allow-origin"]).to.equal(storefront);
       expect(String(read.headers["access-control-expose-headers"]).toLowerCase()).to.contain("etag").and.contain("location").and.contain("link");
+    });
+
+    it("lets a storefront's admin tool send a conditional PATCH (preflight for PATCH with If-Match)", async () => {
+      const answer = await t.app.inject({
+        method: "OPTIONS",
+        url: "/v1/products/00000000-0000-4000-8000-000000000000",
+        headers: { origin: storefront, "access-control-request-method": "PATCH", "access-control-request-headers": "authorization, content-type, if-match" },
+      });
+      expect(answer.statusCode).to.equal(204);
+      expect(answer.headers["access-control-allow-origin"]).to.equal(storefront);
+      expect(String(answer.headers["access-control-allow-methods"])).to.contain("PATCH");
     });
 
     it("gives no Access-Control-Allow-Origin to another origin", async () => {
@@ -132,6 +162,32 @@ describe("API contract: problem details, 405, CORS, pagination, OpenAPI", () => 
       expect(names).to.have.length(total!);
       const sorted = (await t.runtime.db.query<{ name: string }>("SELECT name FROM products ORDER BY name, id")).rows.map((row) => row.name);
       expect(names).to.deep.equal(sorted);
+    });
+
+    it("revalidates a page by its weak ETag (304 with the same Link), and changes the tag when the page's order does", async () => {
+      const first = await t.app.inject({ url: "/v1/products?limit=3" });
+      const page = first.json<Page<Product>>();
+      const etag = String(first.headers.etag);
+      expect(etag).to.match(/^W\/"/);
+      expect(page.next).to.be.a("string");
+      const again = await t.app.inject({ url: "/v1/products?limit=3", headers: { "if-none-match": etag } });
+      expect(again.statusCode).to.equal(304);
+      expect(again.body).to.equal("");
+      expect(again.headers).to.include({ etag, link: `<${page.next}>; rel="next"` });
+      // Another page (another URL) has another tag.
+      const second = await t.app.inject({ url: page.next! });
+      expect(second.headers.etag).to.not.equal(etag);
+
+      // Renaming the page's first product moves it to the end of the catalogue: the page, its next link and its tag change.
+      const moved = page.items[0]!;
+      const renamed = await t.app.inject({ method: "PATCH", url: `/v1/products/${moved.id}`, headers: bearer(admin), payload: { name: "zzzz moved last" } });
+      expect(renamed.statusCode, renamed.body).to.equal(200);
+      const after = await t.app.inject({ url: "/v1/products?limit=3", headers: { "if-none-match": etag } });
+      expect(after.statusCode).to.equal(200);
+      expect(after.headers.etag).to.not.equal(etag);
+      const afterPage = after.json<Page<Product>>();
+      expect(afterPage.items.map((product) => product.id)).to.not.include(moved.id);
+      expect(afterPage.next).to.not.equal(page.next);
     });
 
     it("lists a customer's own orders newest first, paginated, and nobody else's", async () => {

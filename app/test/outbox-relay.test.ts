@@ -10,7 +10,7 @@ import { OutboxRelay, type RelayOptions } from "../src/outbox/outbox-relay";
 import { appendEvent } from "../src/outbox/outbox-writer";
 import { BrokerUnavailableError, type OutboxMessage, type Publisher } from "../src/outbox/publisher";
 import { requireServiceUrl } from "./support/external-services";
-import { createPrivateSchema, type PrivateSchema } from "./support/private-schema";
+import { createTestSchema, type TestSchema } from "./support/integration-schema";
 
 const silent = pino({ level: "silent" });
 const APPLICATION_NAME = "outbox-relay-under-test";
@@ -34,17 +34,17 @@ const quick: RelayOptions = { batchSize: 20, pollIntervalMs: 10, backoff: { base
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("outbox relay against real PostgreSQL: leases, poison rows, backlog gauge, retention", function () {
-  let schema: PrivateSchema;
+  let schema: TestSchema;
   let db: Db;
   let relayDb: Db;
   let observer: Client;
 
   before(async function () {
     const baseUrl = requireServiceUrl(this, "TEST_DATABASE_URL");
-    schema = await createPrivateSchema(baseUrl, "outbox");
-    db = createPgDb(schema.url, 4);
+    schema = await createTestSchema(baseUrl, "outbox");
+    db = createPgDb(schema.databaseUrl, 4);
     await migrate(db);
-    relayDb = createPgDb(`${schema.url}&application_name=${APPLICATION_NAME}`, 2);
+    relayDb = createPgDb(`${schema.databaseUrl}&application_name=${APPLICATION_NAME}`, 2);
     observer = new Client({ connectionString: baseUrl });
     await observer.connect();
   });

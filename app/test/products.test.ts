@@ -74,7 +74,7 @@ describe("products (embedded PGlite, fastify.inject)", () => {
       method: "PUT",
       url: `/v1/products/${product.id}`,
       payload: { ...input, priceCents: 1299 },
-      headers: bearer(adminToken),
+      headers: { ...bearer(adminToken), "if-match": String(created.headers.etag) },
     });
     expect(updated.statusCode).to.equal(200);
     expect(updated.json<Product>().priceCents).to.equal(1299);

@@ -41,7 +41,9 @@ describe("search indexer: the products topic into Elasticsearch", () => {
   }
 
   async function write(method: "POST" | "PUT", url: string, payload: Omit<Product, "id" | "createdAt" | "updatedAt">): Promise<Product> {
-    const response = await t.app.inject({ method, url, headers: admin, payload });
+    // A PUT replaces the stock, so it names the version it replaces (If-Match).
+    const ifMatch = method === "PUT" ? { "if-match": String((await t.app.inject({ url })).headers.etag) } : {};
+    const response = await t.app.inject({ method, url, headers: { ...admin, ...ifMatch }, payload });
     expect(response.statusCode, response.body).to.be.oneOf([200, 201]);
     return response.json<Product>();
   }

@@ -120,7 +120,7 @@ describe("components/redis-cluster", () => {
         // The whole file is a secret (it holds password hashes); the operator mounts its user.acl key (REDIS_ACL_FILE_KEY).
         expect(JSON.stringify(acl.inputs.stringData)).to.include("ciphertext");
         const line = aclLine(SHOP_API_REDIS_ACL, "pw");
-        expect(line).to.equal(`user shop-api reset on #${createHash("sha256").update("pw").digest("hex")} ~shop:* resetchannels -@all +get +set +del +ping +cluster|slots +cluster|info`);
+        expect(line).to.equal(`user shop-api reset on #${createHash("sha256").update("pw").digest("hex")} ~shop:* resetchannels &shop:product:invalidations -@all +get +set +del +evalsha +eval +publish +subscribe +ping +cluster|slots +cluster|info`);
         expect(line).to.not.include(" pw");
         expect(aclLine({ username: "default", keyPatterns: ["*"], commands: ["@all"] }, "admin")).to.match(/^user default reset on #[0-9a-f]{64} ~\* &\* \+@all$/);
         expect(prod.ofType("random:index/randomPassword:RandomPassword")).to.have.length(2);

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import * as k8s from "@pulumi/kubernetes";
 import { fingerprintBuildContext } from "../../components/build-context";
@@ -23,6 +25,17 @@ const baseArgs: ShopApiArgs = {
     gateway: { ingressClassName: "kong", jwtPlugin: "jwt-keycloak" },
     callers: [{ namespace: "kong", pods: { "app.kubernetes.io/name": "kong" } }, { namespace: "monitoring", pods: { "app.kubernetes.io/name": "prometheus" } }],
 };
+
+type RouteIngress = { metadata: { annotations: Record<string, string> }; spec: { rules: { http: { paths: { path: string }[] } }[] } };
+
+/** The Kong routes (Ingresses) of a ShopApi: their path prefixes, methods and whether the JWT plugin guards them. */
+function kongRoutes(registered: Registered) {
+    return registered.ofType("kubernetes:networking.k8s.io/v1:Ingress").map((i) => i.inputs as RouteIngress).map((ingress) => ({
+        paths: ingress.spec.rules.flatMap((rule) => rule.http.paths.map((p) => p.path)),
+        methods: ingress.metadata.annotations["konghq.com/methods"].split(","),
+        jwt: (ingress.metadata.annotations["konghq.com/plugins"] ?? "").includes("jwt-keycloak"),
+    }));
+}
 
 describe("components/shop-api", () => {
     let prod: Registered;
@@ -132,7 +145,25 @@ describe("components/shop-api", () => {
         expect(byName["shop-api-public"].metadata.annotations["konghq.com/methods"]).to.equal("GET,HEAD,OPTIONS");
         expect(byName["shop-api-public"].metadata.annotations).to.not.have.property("konghq.com/plugins");
         expect(byName["shop-api-orders"].metadata.annotations["konghq.com/plugins"]).to.equal("jwt-keycloak");
-        expect(byName["shop-api-admin"].metadata.annotations).to.include({ "konghq.com/plugins": "jwt-keycloak", "konghq.com/methods": "POST,PUT,DELETE" });
+        expect(byName["shop-api-admin"].metadata.annotations).to.include({ "konghq.com/plugins": "jwt-keycloak", "konghq.com/methods": "POST,PUT,PATCH,DELETE" });
+    });
+
+    it("routes every method the API documents (app/openapi.json) through Kong, writes behind the JWT plugin", () => {
+        const routes = kongRoutes(prod);
+        // The committed document is kept equal to the routes by the app's drift test (app/test/api-contract.test.ts).
+        const document = JSON.parse(readFileSync(join(__dirname, "../../app/openapi.json"), "utf8")) as { paths: Record<string, Record<string, unknown>> };
+        const internal = new Set(["/healthz", "/readyz"]);
+        // Kong's Prefix match is by path segment: /v1/products covers /v1/products and /v1/products/<id>.
+        const covers = (prefix: string, path: string) => path === prefix || path.startsWith(`${prefix}/`);
+        for (const [template, operations] of Object.entries(document.paths)) {
+            if (internal.has(template)) continue;
+            const path = template.replace(/\{[^}]+\}/g, "00000000-0000-4000-8000-000000000000");
+            for (const method of Object.keys(operations).map((m) => m.toUpperCase())) {
+                const routed = routes.filter((route) => route.methods.includes(method) && route.paths.some((prefix) => covers(prefix, path)));
+                expect(routed, `Kong has no route for ${method} ${template}`).to.not.be.empty;
+                if (method !== "GET") for (const route of routed) expect(route.jwt, `${method} ${template} reaches the API without the JWT plugin`).to.equal(true);
+            }
+        }
     });
 
     it("passes the storefront origins to the API (CORS_ALLOWED_ORIGINS) and nothing when there are none", async () => {
@@ -143,12 +174,7 @@ describe("components/shop-api", () => {
     });
 
     it("lets CORS preflights (OPTIONS, no token) through Kong to every path a JWT route serves", () => {
-        type Ingress = { metadata: { annotations: Record<string, string> }; spec: { rules: { http: { paths: { path: string }[] } }[] } };
-        const routes = prod.ofType("kubernetes:networking.k8s.io/v1:Ingress").map((i) => i.inputs as Ingress).map((ingress) => ({
-            paths: ingress.spec.rules.flatMap((rule) => rule.http.paths.map((p) => p.path)),
-            methods: ingress.metadata.annotations["konghq.com/methods"].split(","),
-            jwt: (ingress.metadata.annotations["konghq.com/plugins"] ?? "").includes("jwt-keycloak"),
-        }));
+        const routes = kongRoutes(prod);
         // The jwt plugin runs on OPTIONS unless told not to (components/api-gateway.ts sets run_on_preflight: false,
         // checked in test/components/api-gateway.test.ts); either way an OPTIONS route must exist for every guarded path.
         for (const guarded of routes.filter((route) => route.jwt)) {

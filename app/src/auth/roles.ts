@@ -1,11 +1,11 @@
 /**
  * Realm roles the API checks, by the names Keycloak's shop realm defines them under (realm_access.roles). The platform
  * declares the realm (components/identity.ts, SHOP_REALM_ROLES); the two packages share no code, so the platform's
- * contract test (test/contracts/realm-roles.test.ts) reads this file and the realm the plan imports and fails when a
+ * contract test (test/stacks/realm-contract.test.ts) reads this file and the realm the plan imports and fails when a
  * role required here is missing there.
  */
 export const ROLES = {
-  /** Catalogue writes (POST/PUT/DELETE /v1/products). */
+  /** Catalogue writes (POST/PUT/PATCH/DELETE /v1/products). */
   admin: "admin",
   /** A shopper's account; orders need only an authenticated subject. */
   customer: "customer",

@@ -103,4 +103,17 @@ export const migrations: Migration[] = [
       CREATE INDEX orders_user_created_idx ON orders (user_id, created_at DESC, id DESC);
     `,
   },
+  {
+    id: "006_product_versions",
+    sql: `
+      -- version: bumped by every change of a product, stock included (admin writes, orders, imports). It versions
+      -- cache entries (a late fill cannot overwrite a newer state) and is the product's ETag.
+      -- feed_stock: the stock the catalogue feed gave at its last import, so a new import applies the feed's
+      -- change to the shop's stock instead of overwriting what orders took since.
+      -- IF NOT EXISTS: before the merge with the outbox and listing migrations this one was numbered 004, and a
+      -- database migrated then already has both columns recorded under that id.
+      ALTER TABLE products ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 1;
+      ALTER TABLE products ADD COLUMN IF NOT EXISTS feed_stock integer;
+    `,
+  },
 ];

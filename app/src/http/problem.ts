@@ -20,6 +20,8 @@ export const PROBLEM_TYPES = {
   "method-not-allowed": { status: 405, title: "The resource does not support this method" },
   "request-timeout": { status: 408, title: "The request was not received in time" },
   "out-of-stock": { status: 409, title: "Not enough stock for the order" },
+  // Not out-of-stock: an admin's stock adjustment (PATCH stockDelta), not an order, and its client acts differently.
+  "insufficient-stock": { status: 409, title: "The stock adjustment would take the stock below zero" },
   "duplicate-sku": { status: 409, title: "A product with this SKU already exists" },
   "product-in-use": { status: 409, title: "The product is referenced by orders" },
   "idempotency-key-in-progress": { status: 409, title: "A request with this Idempotency-Key is still in progress" },

@@ -10,7 +10,9 @@ export interface ImportSummary {
 
 /**
  * Upserts every entry by sku. Unchanged products are not written (no event, no cache eviction), so
- * running the same feed twice changes nothing: the job is safe to retry after any failure.
+ * running the same feed twice changes nothing: the job is safe to retry after any failure. Stock of
+ * existing products moves by the feed's change since its last import, so units sold meanwhile stay sold
+ * (ProductRepository.upsertBySku).
  */
 export async function importCatalogue(
   repository: ProductRepository,
@@ -21,7 +23,7 @@ export async function importCatalogue(
   for (const entry of entries) {
     const outcome = await repository.upsertBySku(entry);
     summary[outcome.change] += 1;
-    if (outcome.change === "updated") await cache.invalidate(outcome.id);
+    if (outcome.change === "updated") await cache.invalidate(outcome.id, outcome.version);
   }
   return summary;
 }

@@ -40,16 +40,27 @@ export interface OrderPage {
   next: OrderPosition | undefined;
 }
 
+/** A product whose stock an order changed, at its new version. */
+export interface StockChange {
+  id: string;
+  version: number;
+}
+
 export class OrderRepository {
-  constructor(private readonly db: Db) {}
+  /** `stockChanged` runs after an order's transaction has committed (cached products must not show the old stock). */
+  constructor(
+    private readonly db: Db,
+    private readonly stockChanged: (changes: StockChange[]) => Promise<void> = async () => undefined,
+  ) {}
 
   /**
    * Places an order exactly once per (user, Idempotency-Key). The order, its lines, the stock
    * reservation and the order.placed outbox event commit together or not at all.
    */
-  place(userId: string, idempotencyKey: string, lines: OrderLine[]): Promise<PlacedOrder> {
+  async place(userId: string, idempotencyKey: string, lines: OrderLine[]): Promise<PlacedOrder> {
     const requestHash = fingerprintOrderRequest(lines);
-    return this.db.transaction(async (tx) => {
+    const changes: StockChange[] = [];
+    const placed = await this.db.transaction(async (tx) => {
       const orderId = randomUUID();
       // A concurrent request with the same key blocks here until the first commits, then sees its row.
       const inserted = await tx.query<{ id: string }>(
@@ -60,7 +71,7 @@ export class OrderRepository {
       );
       if (inserted.rows.length === 0) return this.replay(tx, userId, idempotencyKey, requestHash);
 
-      const items = await this.reserveStock(tx, lines);
+      const items = await this.reserveStock(tx, lines, changes);
       const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
       for (const item of items) {
         await tx.query(
@@ -87,6 +98,8 @@ export class OrderRepository {
       });
       return { order, replayed: false };
     });
+    if (changes.length > 0) await this.stockChanged(changes);
+    return placed;
   }
 
   async findOwned(orderId: string, userId: string): Promise<Order | undefined> {
@@ -149,12 +162,12 @@ export class OrderRepository {
   }
 
   /** Locks product rows in id order (so concurrent orders cannot deadlock) and takes the stock. */
-  private async reserveStock(tx: Queryable, lines: OrderLine[]): Promise<OrderItem[]> {
+  private async reserveStock(tx: Queryable, lines: OrderLine[], changes: StockChange[]): Promise<OrderItem[]> {
     const sorted = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
     const items: OrderItem[] = [];
     for (const line of sorted) {
-      const reserved = await tx.query<{ sku: string; price_cents: number }>(
-        "UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING sku, price_cents",
+      const reserved = await tx.query<{ sku: string; price_cents: number; version: string | number | bigint }>(
+        "UPDATE products SET stock = stock - $2, version = version + 1 WHERE id = $1 AND stock >= $2 RETURNING sku, price_cents, version",
         [line.productId, line.quantity],
       );
       const row = reserved.rows[0];
@@ -165,6 +178,7 @@ export class OrderRepository {
           : problem("out-of-stock", `not enough stock for product ${line.productId}`);
       }
       items.push({ productId: line.productId, sku: row.sku, quantity: line.quantity, unitPriceCents: row.price_cents });
+      changes.push({ id: line.productId, version: Number(row.version) });
     }
     return items;
   }
