@@ -10,6 +10,8 @@ const region = composeRegionalStack(config);
 
 export const environment = region.environment;
 export const awsRegion = region.region;
+// Read back by `npm run check:upgrade -- <stack>` before the next `up` (one Kubernetes minor at a time, no rebuilt network).
+export const deployedSettings = region.deployedSettings;
 export const vpcId = region.vpcId;
 export const clusterName = region.clusterName;
 export const kubeconfig = region.kubeconfig;

@@ -108,3 +108,40 @@ export const EKS_AMI_ALIASES = {
     /** Stateful pool (Kafka, Elasticsearch, Redis): changed on purpose, then replaced one node at a time. */
     stateful: "al2023@v20260714",
 } as const;
+
+/** An EKS Kubernetes minor and its support dates (ISO days). */
+export interface EksKubernetesVersion {
+    /** Released in EKS. */
+    released: string;
+    /** Last day of standard support ($0.10 per cluster hour); then extended support ($0.60), FACTS.md. */
+    standardSupportEnds: string;
+    /** Last day of extended support; then EKS upgrades the cluster itself. */
+    extendedSupportEnds: string;
+}
+
+/**
+ * The day EKS_KUBERNETES_VERSIONS was last compared with the EKS release calendar: a version whose standard support
+ * ended before it is refused under eksSupportType STANDARD (stacks/config.ts). Bump it when the table is reviewed.
+ */
+export const EKS_VERSIONS_REVIEWED = "2026-12-06";
+
+/**
+ * Kubernetes minors EKS still offers (standard or extended support) on EKS_VERSIONS_REVIEWED. Source: the EKS user
+ * guide, "Understand the Kubernetes version lifecycle on EKS" (docs.aws.amazon.com/eks/latest/userguide/
+ * kubernetes-versions.html: 14 months of standard support from the EKS release, then 12 of extended support), dates as
+ * its release calendar gives them, cross-read at endoflife.date/amazon-eks (read 2026-12-06). No EKS release date of
+ * 1.36 was found in either: add it here (with its dates) before a stack may use it.
+ */
+export const EKS_KUBERNETES_VERSIONS: Readonly<Record<string, EksKubernetesVersion>> = {
+    "1.32": { released: "2025-01-25", standardSupportEnds: "2026-03-23", extendedSupportEnds: "2027-03-23" },
+    "1.33": { released: "2025-05-28", standardSupportEnds: "2026-07-29", extendedSupportEnds: "2027-07-29" },
+    "1.34": { released: "2025-10-06", standardSupportEnds: "2026-12-02", extendedSupportEnds: "2027-12-02" },
+    "1.35": { released: "2026-01-28", standardSupportEnds: "2027-03-27", extendedSupportEnds: "2028-03-27" },
+};
+
+/** The minor of a "1.NN" version, for one-step comparisons. */
+export function kubernetesMinor(version: string): number {
+    const match = /^1\.(\d+)$/.exec(version);
+    if (!match) throw new Error(`"${version}" is not a Kubernetes minor version such as "1.35"`);
+    return Number(match[1]);
+}

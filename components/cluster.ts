@@ -23,8 +23,17 @@ export interface SystemNodeGroupArgs {
 export interface ClusterArgs {
     /** EKS cluster name; also used in discovery tags. */
     clusterName: string;
-    /** Kubernetes minor version, e.g. "1.33". */
+    /**
+     * Kubernetes minor version, e.g. "1.35": the control plane, the system node group and every add-on (resolved for it)
+     * follow it, so an upgrade is this one value moved one minor.
+     */
     kubernetesVersion: string;
+    /**
+     * EKS upgradePolicy.supportType. Default "STANDARD": at the end of standard support EKS upgrades the cluster itself
+     * rather than billing extended support. Unset, the EKS API defaults to EXTENDED (API_UpgradePolicyRequest), a cost
+     * nobody chose.
+     */
+    supportType?: "STANDARD" | "EXTENDED";
     vpcId: pulumi.Input<string>;
     privateSubnetIds: pulumi.Input<string[]>;
     publicSubnetIds: pulumi.Input<string[]>;
@@ -115,6 +124,7 @@ export class Cluster extends pulumi.ComponentResource {
             useDefaultVpcCni: true,
             corednsAddonOptions: { enabled: false },
             kubeProxyAddonOptions: { enabled: false },
+            upgradePolicy: { supportType: args.supportType ?? "STANDARD" },
         }, { ...child, providers: explicitAwsProvider(this), dependsOn: [controlPlaneLogs], protect: args.protect });
 
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
@@ -132,8 +142,8 @@ export class Cluster extends pulumi.ComponentResource {
         }, child);
         const networkingAddons = [
             // The VPC CNI enforces NetworkPolicies itself once asked to; without this they would be silently ignored.
-            this.addon(name, "vpc-cni", cluster, cni.roleArn, [], { enableNetworkPolicy: "true" }),
-            this.addon(name, "kube-proxy", cluster),
+            this.addon(name, "vpc-cni", args.kubernetesVersion, cluster, cni.roleArn, [], { enableNetworkPolicy: "true" }),
+            this.addon(name, "kube-proxy", args.kubernetesVersion, cluster),
         ];
 
         this.systemNodeGroup = this.createSystemNodeGroup(name, args, cluster, networkingAddons);
@@ -148,9 +158,9 @@ export class Cluster extends pulumi.ComponentResource {
         }, child);
         // These run pods, so they wait for nodes; creating them earlier leaves them DEGRADED until nodes join.
         const afterNodes = [this.systemNodeGroup];
-        this.addon(name, "coredns", cluster, undefined, afterNodes);
-        this.addon(name, "aws-ebs-csi-driver", cluster, ebs.roleArn, afterNodes);
-        this.addon(name, "aws-efs-csi-driver", cluster, efs.roleArn, afterNodes);
+        this.addon(name, "coredns", args.kubernetesVersion, cluster, undefined, afterNodes);
+        this.addon(name, "aws-ebs-csi-driver", args.kubernetesVersion, cluster, ebs.roleArn, afterNodes);
+        this.addon(name, "aws-efs-csi-driver", args.kubernetesVersion, cluster, efs.roleArn, afterNodes);
 
         (args.adminRoleArns ?? []).forEach((principalArn, index) => {
             // Access entries, not the aws-auth ConfigMap (authenticationMode API): revocable in IAM's own terms, audited.
@@ -168,11 +178,17 @@ export class Cluster extends pulumi.ComponentResource {
         this.registerOutputs({ clusterName: this.clusterName, nodeSecurityGroupId: this.nodeSecurityGroupId });
     }
 
-    private addon(name: string, addonName: string, cluster: eks.Cluster, serviceAccountRoleArn?: pulumi.Input<string>,
+    private addon(name: string, addonName: string, kubernetesVersion: string, cluster: eks.Cluster, serviceAccountRoleArn?: pulumi.Input<string>,
         after: pulumi.Resource[] = [], configuration?: Record<string, unknown>): awsEks.Addon {
+        // Unset, EKS keeps an add-on at the version it was created with through every cluster upgrade; resolved here, it
+        // moves with kubernetesVersion. EKS's default version for that Kubernetes version, not the most recent: the most
+        // recent would move every add-on whenever AWS publishes a build, an upgrade nobody chose (as al2023@latest would).
+        // An invoke of known inputs: answered in a first preview too.
+        const version = awsEks.getAddonVersionOutput({ addonName, kubernetesVersion, mostRecent: false }, { parent: this });
         return new awsEks.Addon(`${name}-${addonName}`, {
             clusterName: this.clusterName,
             addonName,
+            addonVersion: version.version,
             serviceAccountRoleArn,
             configurationValues: configuration ? JSON.stringify(configuration) : undefined,
             // On create, take over whatever a bootstrap left; on update, keep changes an operator made on purpose.
@@ -210,6 +226,8 @@ export class Cluster extends pulumi.ComponentResource {
             instanceTypes: nodes.instanceTypes ?? ["m7g.large"],
             amiType: args.systemNodeArchitecture === "amd64" ? "AL2023_x86_64_STANDARD" : "AL2023_ARM_64_STANDARD",
             capacityType: "ON_DEMAND",
+            // The group's AMI release follows the control plane: without it, a cluster upgrade leaves the nodes behind.
+            version: args.kubernetesVersion,
             launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
             scalingConfig: { minSize, maxSize: nodes.maxSize ?? 4, desiredSize: nodes.desiredSize ?? minSize },
             updateConfig: { maxUnavailable: 1 },

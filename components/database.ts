@@ -11,8 +11,19 @@ export interface DatabaseArgs {
     privateSubnetIds: pulumi.Input<string[]>;
     /** Security group of the cluster's nodes: the only source admitted on the PostgreSQL port. */
     clientSecurityGroupId: pulumi.Input<string>;
-    /** PostgreSQL major ("17") or major.minor ("17.6"). Minor upgrades are applied in the maintenance window. */
+    /**
+     * PostgreSQL major ("17") or major.minor ("17.6"). A major alone takes RDS's automatic minor upgrades in the
+     * maintenance window; a major.minor is a pin, so automatic minor upgrades are off: RDS would otherwise install a newer
+     * minor and the next `pulumi up` would try to take the instance back to the pinned one, which RDS refuses
+     * (no downgrades). The parameter group's family follows the major.
+     */
     engineVersion: string;
+    /**
+     * Let a changed major of engineVersion upgrade the instance in place (RDS takes a snapshot, the database is down for
+     * the upgrade). Default false: RDS refuses a major change without it, so an edited major fails the update instead of
+     * upgrading unplanned.
+     */
+    allowMajorVersionUpgrade?: boolean;
     /** Instance class; Graviton classes (db.t4g, db.m7g) are the cheaper choice. */
     instanceClass: string;
     /** Initial storage in GiB (gp3). */
@@ -179,7 +190,8 @@ export class Database extends pulumi.ComponentResource {
             backupWindow: "20:00-21:00",
             maintenanceWindow: "sun:21:30-sun:22:30",
             copyTagsToSnapshot: true,
-            autoMinorVersionUpgrade: true,
+            allowMajorVersionUpgrade: args.allowMajorVersionUpgrade ?? false,
+            autoMinorVersionUpgrade: !args.engineVersion.includes("."),
             performanceInsightsEnabled: true,
             performanceInsightsKmsKeyId: key.arn,
             performanceInsightsRetentionPeriod: 7,

@@ -5,10 +5,12 @@ import { ConfigError, ConfigReader, RawValues, cidrProblem, closestKey } from ".
 import { ENVIRONMENTS, Environment, PROFILES } from "./profiles";
 import { EKS_UNSUPPORTED_ZONE_IDS } from "../components/availability-zones";
 import { AWS_REGIONS, eksZoneCount, isAwsRegion } from "./regions";
+import { EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_REVIEWED } from "../components/catalogue";
 
 export const CAPACITY_TYPES = ["spot", "on-demand"] as const;
 export const ARCHITECTURES = ["arm64", "amd64"] as const;
 export const NAT_STRATEGIES = ["single", "one-per-az"] as const;
+export const EKS_SUPPORT_TYPES = ["STANDARD", "EXTENDED"] as const;
 /** CloudWatch Logs accepts only these retention periods (days). */
 /** CloudFront price classes: 100 = North America, Europe, Israel; 200 adds Asia (India included), the Middle East and Africa; All adds South America and Oceania. */
 export const CLOUDFRONT_PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
@@ -36,6 +38,11 @@ export interface PlatformConfig {
          */
         name: string;
         kubernetesVersion: string;
+        /**
+         * EKS upgradePolicy.supportType. STANDARD (default): when standard support ends EKS upgrades the cluster itself
+         * instead of billing extended support ($0.60 instead of $0.10 per cluster hour, FACTS.md); EXTENDED pays to stay.
+         */
+        supportType: (typeof EKS_SUPPORT_TYPES)[number];
         /** Default []: the API server endpoint is private only. A non-empty list makes it public to exactly those ranges. */
         publicAccessCidrs: string[];
         /** IAM roles (CI deployer, operators' SSO role) given cluster-admin through EKS access entries. Default []. */
@@ -54,6 +61,8 @@ export interface PlatformConfig {
     database: {
         instanceClass: string;
         engineVersion: string;
+        /** Let a changed major of engineVersion upgrade the instance in place. Default false (README runbook "Upgrades"). */
+        allowMajorVersionUpgrade: boolean;
         allocatedStorageGib: number;
         maxAllocatedStorageGib: number;
         multiAz: boolean;
@@ -160,10 +169,10 @@ export interface RawConfig {
 /** Every non-secret project config key the program reads; Pulumi.yaml declares the same set (a test holds them equal). */
 export const CONFIG_KEYS = [
     "environment", "costCentre", "vpcCidr", "availabilityZoneCount", "natGateways", "flowLogRetentionDays",
-    "clusterName", "kubernetesVersion", "clusterPublicAccessCidrs", "clusterAdminRoleArns", "clusterLogRetentionDays",
+    "clusterName", "kubernetesVersion", "eksSupportType", "clusterPublicAccessCidrs", "clusterAdminRoleArns", "clusterLogRetentionDays",
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
-    "dbInstanceClass", "dbEngineVersion", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
+    "dbInstanceClass", "dbEngineVersion", "dbAllowMajorVersionUpgrade", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
     "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
     "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
@@ -220,7 +229,9 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             name: read.string("clusterName", "", (v) => v === "" || /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(v)
                 ? undefined : `"${v}" is not an EKS cluster name (1-100 letters, digits, "-" or "_", starting with a letter or digit)`)
                 || `${raw.project}-${environment}-${region}`.slice(0, 100),
-            kubernetesVersion: read.string("kubernetesVersion", "1.33", (v) => /^1\.(2[89]|3\d)$/.test(v) ? undefined : `"${v}" is not a supported EKS version; use 1.28 to 1.39 as "1.33"`),
+            kubernetesVersion: read.string("kubernetesVersion", "1.35", (v) => v in EKS_KUBERNETES_VERSIONS ? undefined
+                : `"${v}" is not a version EKS offers (components/catalogue.ts EKS_KUBERNETES_VERSIONS, reviewed ${EKS_VERSIONS_REVIEWED}); use one of ${Object.keys(EKS_KUBERNETES_VERSIONS).join(", ")}`),
+            supportType: read.oneOf("eksSupportType", EKS_SUPPORT_TYPES, "STANDARD"),
             // Private by default: a public endpoint is an explicit choice of named egress ranges.
             publicAccessCidrs: read.list("clusterPublicAccessCidrs", [], (cidr) =>
                 cidr === "0.0.0.0/0" ? "0.0.0.0/0 would expose the Kubernetes API to the internet; name your egress CIDRs, or use [] for a private endpoint" : cidrProblem(cidr)),
@@ -244,6 +255,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         database: {
             instanceClass: read.string("dbInstanceClass", profile.dbInstanceClass, (v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v) ? undefined : `"${v}" is not an RDS instance class such as db.t4g.medium`),
             engineVersion: read.string("dbEngineVersion", "17", (v) => /^(1[3-9])(\.\d+)?$/.test(v) ? undefined : `"${v}" is not a PostgreSQL version RDS offers; use 13 to 19, e.g. "17" or "17.6"`),
+            allowMajorVersionUpgrade: read.boolean("dbAllowMajorVersionUpgrade", false),
             allocatedStorageGib: read.integer("dbAllocatedStorageGib", profile.dbAllocatedStorageGib, 20, 65536),
             maxAllocatedStorageGib: read.integer("dbMaxAllocatedStorageGib", profile.dbMaxAllocatedStorageGib, 20, 65536),
             multiAz: read.boolean("dbMultiAz", profile.dbMultiAz),
@@ -313,6 +325,13 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         read.fail("dbMonitoringIntervalSeconds", `${db.monitoringIntervalSeconds} is not an interval RDS offers; use 0 (off), 1, 5, 10, 15, 30 or 60`);
     }
     if (config.isProduction && db.backupRetentionDays < 7) read.fail("dbBackupRetentionDays", `${db.backupRetentionDays} is too short for prod; use 7 or more`);
+
+    const kubernetes = EKS_KUBERNETES_VERSIONS[config.cluster.kubernetesVersion];
+    if (kubernetes && config.cluster.supportType === "STANDARD" && kubernetes.standardSupportEnds < EKS_VERSIONS_REVIEWED) {
+        read.fail("kubernetesVersion", `${config.cluster.kubernetesVersion} left standard support on ${kubernetes.standardSupportEnds}: with ` +
+            `${read.key("eksSupportType")} STANDARD EKS upgrades the cluster itself; upgrade one minor at a time (README, "Upgrades"), ` +
+            `or set ${read.key("eksSupportType")} EXTENDED to pay for extended support ($0.60 instead of $0.10 per cluster hour) until ${kubernetes.extendedSupportEnds}`);
+    }
 
     const network = config.network;
     // Only a well-formed CIDR and zone count can be judged; a malformed one already has its own message.

@@ -23,6 +23,12 @@ import { awsProviderArgs, clusterNameOf } from "./tags";
 
 /** What a regional stack exports. */
 export interface RegionalStackOutputs {
+    /**
+     * What the last `pulumi up` deployed of the settings that cannot change freely (the Kubernetes minor moves one step;
+     * the network's range and zones and the database's major would rebuild or upgrade in place): tools/check-upgrade.ts
+     * compares the stack file with these before the next `up`.
+     */
+    deployedSettings: { kubernetesVersion: string; vpcCidr: string; availabilityZoneCount: number; dbEngineVersion: string };
     environment: string;
     region: string;
     vpcId: pulumi.Output<string>;
@@ -91,6 +97,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     const cluster = new Cluster(`${prefix}-cluster`, {
         clusterName,
         kubernetesVersion: config.cluster.kubernetesVersion,
+        supportType: config.cluster.supportType,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
         publicSubnetIds: network.publicSubnetIds,
@@ -129,6 +136,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         privateSubnetIds: network.privateSubnetIds,
         clientSecurityGroupId: cluster.nodeSecurityGroupId,
         engineVersion: config.database.engineVersion,
+        allowMajorVersionUpgrade: config.database.allowMajorVersionUpgrade,
         instanceClass: config.database.instanceClass,
         allocatedStorageGib: config.database.allocatedStorageGib,
         maxAllocatedStorageGib: config.database.maxAllocatedStorageGib,
@@ -198,6 +206,12 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     return {
         environment: config.environment,
         region: config.region,
+        deployedSettings: {
+            kubernetesVersion: config.cluster.kubernetesVersion,
+            vpcCidr: config.network.cidrBlock,
+            availabilityZoneCount: config.network.availabilityZoneCount,
+            dbEngineVersion: config.database.engineVersion,
+        },
         vpcId: network.vpcId,
         clusterName,
         kubeconfig: cluster.kubeconfig,

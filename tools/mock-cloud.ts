@@ -259,7 +259,28 @@ const INVOKES: Record<string, (inputs: State, region: string) => State> = {
     }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
     "aws:index/getAvailabilityZones:getAvailabilityZones": getAvailabilityZones,
+    "aws:eks/getAddonVersion:getAddonVersion": addonVersion,
 };
+
+/**
+ * Placeholder add-on versions in the form EKS publishes them ("v1.19.2-eksbuild.1"), a function of the Kubernetes
+ * version so that a version bump visibly moves each add-on: kube-proxy carries the Kubernetes minor itself, as EKS's
+ * does; the others' patch is the minor (not their real numbering). EKS answers an add-on name it does not offer with
+ * an error ("InvalidParameterException"), and so does this.
+ */
+const ADDON_VERSION_BASES: Record<string, string> = {
+    "vpc-cni": "v1.20", coredns: "v1.12", "aws-ebs-csi-driver": "v1.48", "aws-efs-csi-driver": "v2.1",
+};
+function addonVersion(inputs: State): State {
+    const addonName = String(inputs.addonName ?? "");
+    const kubernetesVersion = String(inputs.kubernetesVersion ?? "");
+    const minor = /^1\.(\d+)$/.exec(kubernetesVersion)?.[1];
+    if (!minor) throw new Error(`InvalidParameterException: kubernetesVersion "${kubernetesVersion}" is not a Kubernetes version EKS offers`);
+    const version = addonName === "kube-proxy" ? `v1.${minor}.0-eksbuild.1`
+        : ADDON_VERSION_BASES[addonName] ? `${ADDON_VERSION_BASES[addonName]}.${minor}-eksbuild.1` : undefined;
+    if (!version) throw new Error(`InvalidParameterException: addon ${addonName} is not an EKS add-on (offline mock: add it to ADDON_VERSION_BASES)`);
+    return { addonName, kubernetesVersion, mostRecent: inputs.mostRecent ?? false, version, id: addonName };
+}
 
 const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 const GET_ZONE = "aws:route53/getZone:getZone";

@@ -70,6 +70,39 @@ describe("components/cluster", () => {
         }
     });
 
+    describe("a Kubernetes upgrade", () => {
+        let v134: Registered;
+        let v135: Registered;
+        before(async () => {
+            const base = { vpcId: "vpc-1", privateSubnetIds: ["p1", "p2"], publicSubnetIds: ["u1", "u2"] };
+            v134 = await declared("clustertest-v134", () => new Cluster("clustertest-v134", { ...base, clusterName: "c-up", kubernetesVersion: "1.34" }));
+            v135 = await declared("clustertest-v135", () => new Cluster("clustertest-v135", { ...base, clusterName: "c-up", kubernetesVersion: "1.35" }));
+        });
+        const addonVersions = (stack: Registered) => Object.fromEntries(stack.ofType("aws:eks/addon:Addon").map((a) => [a.inputs.addonName, a.inputs.addonVersion]));
+
+        it("moves the control plane, the system node group and every add-on with the one version", () => {
+            expect(controlPlane(v134).version).to.equal("1.34");
+            expect(controlPlane(v135).version).to.equal("1.35");
+            expect(v134.one("aws:eks/nodeGroup:NodeGroup").inputs.version).to.equal("1.34");
+            expect(v135.one("aws:eks/nodeGroup:NodeGroup").inputs.version).to.equal("1.35");
+            const [old, current] = [addonVersions(v134), addonVersions(v135)];
+            expect(Object.keys(current)).to.have.members(["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "aws-efs-csi-driver"]);
+            for (const [addon, version] of Object.entries(current)) {
+                expect(version, addon).to.match(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+                expect(version, addon).to.not.equal(old[addon]);
+            }
+            expect(current["kube-proxy"]).to.equal("v1.35.0-eksbuild.1");
+        });
+
+        it("sets the upgrade policy: STANDARD by default, so extended-support charges are a choice", async () => {
+            expect(controlPlane(v135).upgradePolicy).to.deep.equal({ supportType: "STANDARD" });
+            const extended = await declared("clustertest-ext", () => new Cluster("clustertest-ext", {
+                vpcId: "vpc-1", privateSubnetIds: ["p1"], publicSubnetIds: ["u1"], clusterName: "c-ext", kubernetesVersion: "1.35", supportType: "EXTENDED",
+            }));
+            expect(controlPlane(extended).upgradePolicy).to.deep.equal({ supportType: "EXTENDED" });
+        });
+    });
+
     it("has the VPC CNI enforce NetworkPolicies", () => {
         const cni = restricted.ofType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni");
         expect(JSON.parse(String(cni?.inputs.configurationValues))).to.deep.equal({ enableNetworkPolicy: "true" });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { Database } from "../../components/database";
 import { declared, Registered } from "../support/mock-runtime";
 
-function declareDatabase(name: string, production: boolean): Promise<Registered> {
+function declareDatabase(name: string, production: boolean, versions: { engineVersion?: string; allowMajorVersionUpgrade?: boolean } = {}): Promise<Registered> {
     return declared(name, () => new Database(name, {
         vpcId: "vpc-test",
         privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
@@ -14,6 +14,7 @@ function declareDatabase(name: string, production: boolean): Promise<Registered>
         multiAz: production,
         deletionProtection: production,
         backupRetentionDays: production ? 14 : 1,
+        ...versions,
     }));
 }
 
@@ -23,6 +24,25 @@ describe("components/database", () => {
     before(async () => {
         prod = await declareDatabase("dbtest-prod", true);
         dev = await declareDatabase("dbtest-dev", false);
+    });
+
+    describe("engine versions", () => {
+        it("takes automatic minor upgrades on a major alone, and refuses an in-place major upgrade unless asked", () => {
+            expect(prod.one("aws:rds/instance:Instance").inputs).to.include({ engineVersion: "17", autoMinorVersionUpgrade: true, allowMajorVersionUpgrade: false });
+            expect(prod.one("aws:rds/parameterGroup:ParameterGroup").inputs.family).to.equal("postgres17");
+        });
+
+        it("turns automatic minor upgrades off for a pinned minor, which RDS would otherwise move past", async () => {
+            const pinned = await declareDatabase("dbtest-pinned", false, { engineVersion: "17.6" });
+            expect(pinned.one("aws:rds/instance:Instance").inputs).to.include({ engineVersion: "17.6", autoMinorVersionUpgrade: false });
+            expect(pinned.one("aws:rds/parameterGroup:ParameterGroup").inputs.family).to.equal("postgres17");
+        });
+
+        it("moves the parameter group's family with a major upgrade, allowed by config", async () => {
+            const upgraded = await declareDatabase("dbtest-major", false, { engineVersion: "18", allowMajorVersionUpgrade: true });
+            expect(upgraded.one("aws:rds/instance:Instance").inputs).to.include({ engineVersion: "18", allowMajorVersionUpgrade: true });
+            expect(upgraded.one("aws:rds/parameterGroup:ParameterGroup").inputs.family).to.equal("postgres18");
+        });
     });
 
     it("keeps the instance private, encrypted with its own rotating key, in private subnets", () => {

@@ -36,6 +36,26 @@ function problemsOf(input: RawConfig): string[] {
 }
 
 describe("stacks/config", () => {
+    describe("versions and upgrades", () => {
+        it("runs a Kubernetes version EKS offers, 1.35 by default, under the STANDARD upgrade policy unless EXTENDED is chosen", () => {
+            const dev = parsePlatformConfig(raw({ environment: "dev" }));
+            expect(dev.cluster).to.include({ kubernetesVersion: "1.35", supportType: "STANDARD" });
+            expect(problemsOf(raw({ environment: "dev", kubernetesVersion: "1.31" })).join("\n")).to.match(/kubernetesVersion: "1.31" is not a version EKS offers.*1\.32, 1\.33, 1\.34, 1\.35/);
+            expect(problemsOf(raw({ environment: "dev", eksSupportType: "LONG" })).join("\n")).to.match(/eksSupportType/);
+        });
+
+        it("refuses a version past standard support under STANDARD (EKS would upgrade it itself) and explains EXTENDED", () => {
+            expect(problemsOf(raw({ environment: "dev", kubernetesVersion: "1.34" })).join("\n"))
+                .to.match(/kubernetesVersion: 1\.34 left standard support on 2026-12-02.*eksSupportType EXTENDED.*\$0\.60/);
+            expect(parsePlatformConfig(raw({ environment: "dev", kubernetesVersion: "1.34", eksSupportType: "EXTENDED" })).cluster.supportType).to.equal("EXTENDED");
+        });
+
+        it("refuses an in-place PostgreSQL major upgrade unless dbAllowMajorVersionUpgrade says so", () => {
+            expect(parsePlatformConfig(raw({ environment: "dev" })).database.allowMajorVersionUpgrade).to.equal(false);
+            expect(parsePlatformConfig(raw({ environment: "dev", dbAllowMajorVersionUpgrade: "true" })).database.allowMajorVersionUpgrade).to.equal(true);
+        });
+    });
+
     describe("environment profiles", () => {
         let dev: PlatformConfig;
         let prod: PlatformConfig;
