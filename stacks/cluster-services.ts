@@ -128,6 +128,8 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         minimumNodes: config.cluster.systemNodes.minSize,
         grafanaEnabled: config.monitoring.grafanaEnabled,
         grafanaAdminPassword: config.secrets.grafanaAdminPassword,
+        region: config.region,
+        certificates: [{ name: "Elasticsearch HTTP (search/search-es-http-cert)", notAfter: search.httpCertificateNotAfter }],
         replicas: sizes.monitoring.replicas,
         prometheusVolumeSize: sizes.monitoring.prometheusVolumeSize,
         dependsOn: onPools,
