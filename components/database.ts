@@ -99,6 +99,8 @@ export class Database extends pulumi.ComponentResource {
     /** Secrets Manager secret (JSON with username and password) managed by RDS. */
     readonly masterUserSecretArn: pulumi.Output<string>;
     readonly instanceIdentifier: pulumi.Output<string>;
+    /** Storage allocated now (GiB): grows past the configured size under storage autoscaling (maxAllocatedStorage). */
+    readonly allocatedStorageGib: pulumi.Output<number>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly kmsKeyArn: pulumi.Output<string>;
     readonly endpoint: DatabaseEndpoint;
@@ -191,6 +193,7 @@ export class Database extends pulumi.ComponentResource {
 
         this.address = instance.address;
         this.instanceIdentifier = instance.identifier;
+        this.allocatedStorageGib = instance.allocatedStorage;
         this.masterUserSecretArn = instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
         this.securityGroupId = securityGroup.id;
         this.kmsKeyArn = key.arn;

@@ -20,11 +20,21 @@ export interface MonitoringArgs {
     /** The RDS instance the database alarms watch. */
     database: {
         instanceIdentifier: pulumi.Input<string>;
-        /** Allocated storage (GiB): the free-storage alarm fires below `freeStorageAlarmPercent` of it. */
-        allocatedStorageGib: number;
+        /**
+         * Allocated storage (GiB), the instance's own output: storage autoscaling grows it, and the free-storage alarm
+         * (below `freeStorageAlarmPercent` of it) follows on the next `pulumi up` after a refresh.
+         */
+        allocatedStorageGib: pulumi.Input<number>;
         /** Connections at which the connection alarm fires. Default 400 (db.t4g.medium allows about 410). */
         maxConnections?: number;
     };
+    /**
+     * Days CloudWatch keeps the Container Insights log groups, which the program declares so they do not default to
+     * never expiring. Default 30.
+     */
+    logRetentionDays?: number;
+    /** Container logs to CloudWatch too (the add-on's Fluent Bit), besides Elasticsearch. Default false: shipped once. */
+    containerLogsToCloudWatch?: boolean;
     /** E-mail subscribed to the alarm topic; empty or absent for no subscriber. */
     alertEmail?: string;
     /** Minimum number of nodes the cluster should have; fewer raises the node-count alarm. Default 2. */
@@ -92,13 +102,24 @@ export class Monitoring extends pulumi.ComponentResource {
             oidc: args.oidc, namespace: CLOUDWATCH_NAMESPACE, serviceAccount: CLOUDWATCH_SERVICE_ACCOUNT,
             managedPolicyArns: ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"],
         }, child);
+        // The groups the add-on's agents write, declared before it with a retention (they would otherwise be created by the
+        // agents with none). Fluent Bit writes application, host and dataplane only while container logs are on.
+        const containerLogs = args.containerLogsToCloudWatch ?? false;
+        const logGroups = containerInsightsLogGroups(args.clusterName, containerLogs).map((group) => new cloudwatch.LogGroup(`${name}-${group.split("/").pop()}-logs`, {
+            name: group,
+            retentionInDays: args.logRetentionDays ?? 30,
+        }, child));
         new awsEks.Addon(`${name}-container-insights`, {
             clusterName: args.clusterName,
             addonName: "amazon-cloudwatch-observability",
             serviceAccountRoleArn: agentRole.roleArn,
+            // Fluent Bit already ships every container's log to Elasticsearch (components/log-shipping.ts); the add-on's
+            // own Fluent Bit DaemonSet would send the same lines to CloudWatch Logs and bill them twice. Its chart
+            // renders that DaemonSet only `if .Values.containerLogs.enabled` (aws-observability/helm-charts).
+            configurationValues: JSON.stringify({ containerLogs: { enabled: containerLogs } }),
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "PRESERVE",
-        }, { ...child, dependsOn: args.dependsOn });
+        }, { ...child, dependsOn: [...(args.dependsOn ?? []), ...logGroups] });
 
         // CloudWatch can only publish to an encrypted topic whose key lets the CloudWatch service use it; the AWS
         // managed aws/sns key does not, so the topic gets its own key.
@@ -127,15 +148,17 @@ export class Monitoring extends pulumi.ComponentResource {
         const cpu = args.cpuAlarmPercent ?? 80;
         const db = { DBInstanceIdentifier: args.database.instanceIdentifier };
         const cluster = { ClusterName: args.clusterName };
-        const freeBytes = Math.round(args.database.allocatedStorageGib * 1024 ** 3 * (args.freeStorageAlarmPercent ?? 10) / 100);
-        const alarm = (id: string, description: string, spec: Omit<cloudwatch.MetricAlarmArgs, "alarmDescription" | "alarmActions" | "okActions">) =>
+        const freePercent = args.freeStorageAlarmPercent ?? 10;
+        const allocated = pulumi.output(args.database.allocatedStorageGib);
+        const freeBytes = allocated.apply((gib) => Math.round(gib * 1024 ** 3 * freePercent / 100));
+        const alarm = (id: string, description: pulumi.Input<string>, spec: Omit<cloudwatch.MetricAlarmArgs, "alarmDescription" | "alarmActions" | "okActions">) =>
             new cloudwatch.MetricAlarm(`${name}-${id}`, { alarmDescription: description, ...actions, treatMissingData: "missing", ...spec }, child);
         const alarms = [
             alarm("rds-cpu", `Database CPU above ${cpu}% for 15 minutes`, {
                 namespace: "AWS/RDS", metricName: "CPUUtilization", dimensions: db, statistic: "Average",
                 period: 300, evaluationPeriods: 3, threshold: cpu, comparisonOperator: "GreaterThanThreshold",
             }),
-            alarm("rds-free-storage", `Database free storage below ${args.freeStorageAlarmPercent ?? 10}% of ${args.database.allocatedStorageGib} GiB`, {
+            alarm("rds-free-storage", pulumi.interpolate`Database free storage below ${freePercent}% of ${allocated} GiB`, {
                 namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: db, statistic: "Minimum",
                 period: 300, evaluationPeriods: 2, threshold: freeBytes, comparisonOperator: "LessThanThreshold",
             }),
@@ -298,4 +321,13 @@ export function alertmanagerConfig(topicArn: pulumi.Input<string>, region: strin
             },
         ],
     };
+}
+
+/**
+ * Log groups the amazon-cloudwatch-observability add-on writes for a cluster: performance (the agent's metrics as
+ * embedded-metric logs) always; application, host and dataplane from its Fluent Bit while container logs are on.
+ */
+export function containerInsightsLogGroups(clusterName: string, containerLogs: boolean): string[] {
+    const kinds = ["performance", ...(containerLogs ? ["application", "host", "dataplane"] : [])];
+    return kinds.map((kind) => `/aws/containerinsights/${clusterName}/${kind}`);
 }

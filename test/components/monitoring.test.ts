@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { Monitoring } from "../../components/monitoring";
+import { Monitoring, MonitoringArgs } from "../../components/monitoring";
 import { validateCustomResource } from "../support/crd-validator";
 import { declared, Registered } from "../support/mock-runtime";
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
-function declareMonitoring(name: string, grafana: boolean, alertEmail: string): Promise<Registered> {
+function declareMonitoring(name: string, grafana: boolean, alertEmail: string, extra: Partial<MonitoringArgs> = {}): Promise<Registered> {
     return declared(name, () => new Monitoring(name, {
         clusterName: "shop-test",
         accountId: "000000000000",
@@ -20,6 +20,7 @@ function declareMonitoring(name: string, grafana: boolean, alertEmail: string): 
         region: "eu-west-1",
         replicas: 2,
         certificates: [{ name: "Elasticsearch HTTP", notAfter: "2027-12-06T09:00:00Z" }],
+        ...extra,
     }));
 }
 
@@ -149,5 +150,26 @@ describe("components/monitoring", () => {
         expect(values.grafana.replicas).to.equal(1);
         expect(values.prometheus.prometheusSpec.replicas).to.equal(2);
         expect(values.alertmanager.alertmanagerSpec.replicas).to.equal(2);
+    });
+
+    it("sets the free-storage threshold from the instance's current allocation (an output), not a configured number", async () => {
+        const grown = await declareMonitoring("montest-grown", false, "", {
+            database: { instanceIdentifier: "shop-db", allocatedStorageGib: pulumi.output(250) },
+        });
+        const alarm = grown.ofType(ALARM).find((a) => a.inputs.metricName === "FreeStorageSpace")!.inputs;
+        expect(alarm.threshold).to.equal(25 * 1024 ** 3);
+        expect(alarm.alarmDescription).to.include("250 GiB");
+    });
+
+    it("declares the Container Insights log groups with a retention, before the add-on, and ships container logs once", async () => {
+        const groups = (r: Registered) => r.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs);
+        expect(groups(dev).map((g) => g.name)).to.deep.equal(["/aws/containerinsights/shop-test/performance"]);
+        for (const group of groups(dev)) expect(group.retentionInDays).to.equal(30);
+        const addon = dev.one("aws:eks/addon:Addon");
+        expect(JSON.parse(String(addon.inputs.configurationValues))).to.deep.equal({ containerLogs: { enabled: false } });
+        const both = await declareMonitoring("montest-cwlogs", false, "", { containerLogsToCloudWatch: true, logRetentionDays: 14 });
+        expect(groups(both).map((g) => g.name)).to.have.members(["performance", "application", "host", "dataplane"].map((k) => `/aws/containerinsights/shop-test/${k}`));
+        for (const group of groups(both)) expect(group.retentionInDays).to.equal(14);
+        expect(JSON.parse(String(both.one("aws:eks/addon:Addon").inputs.configurationValues))).to.deep.equal({ containerLogs: { enabled: true } });
     });
 });
