@@ -110,6 +110,8 @@ export class Database extends pulumi.ComponentResource {
     /** Secrets Manager secret (JSON with username and password) managed by RDS. */
     readonly masterUserSecretArn: pulumi.Output<string>;
     readonly instanceIdentifier: pulumi.Output<string>;
+    /** Storage allocated now (GiB): grows past the configured size under storage autoscaling (maxAllocatedStorage). */
+    readonly allocatedStorageGib: pulumi.Output<number>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly kmsKeyArn: pulumi.Output<string>;
     readonly endpoint: DatabaseEndpoint;
@@ -199,10 +201,17 @@ export class Database extends pulumi.ComponentResource {
             monitoringInterval: interval,
             monitoringRoleArn: monitoringRole?.arn,
             caCertIdentifier: "rds-ca-rsa2048-g1",
-        }, { ...child, protect: args.protect });
+        }, {
+            ...child,
+            protect: args.protect,
+            // Storage autoscaling grows the volume past allocatedStorage; RDS refuses to shrink it, so an `up` must not
+            // try to put the configured size back (the Terraform provider's own advice for max_allocated_storage).
+            ignoreChanges: ["allocatedStorage"],
+        });
 
         this.address = instance.address;
         this.instanceIdentifier = instance.identifier;
+        this.allocatedStorageGib = instance.allocatedStorage;
         this.masterUserSecretArn = instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
         this.securityGroupId = securityGroup.id;
         this.kmsKeyArn = key.arn;

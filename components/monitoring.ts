@@ -4,6 +4,7 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as awsEks from "@pulumi/aws/eks";
 import * as kms from "@pulumi/aws/kms";
 import * as sns from "@pulumi/aws/sns";
+import { AlertRule, platformAlertRules } from "./alert-rules";
 import { helmRelease } from "./helm-release";
 import { policyDocument } from "./iam-documents";
 import { platformNamespace } from "./namespace";
@@ -19,11 +20,21 @@ export interface MonitoringArgs {
     /** The RDS instance the database alarms watch. */
     database: {
         instanceIdentifier: pulumi.Input<string>;
-        /** Allocated storage (GiB): the free-storage alarm fires below `freeStorageAlarmPercent` of it. */
-        allocatedStorageGib: number;
+        /**
+         * Allocated storage (GiB), the instance's own output: storage autoscaling grows it, and the free-storage alarm
+         * (below `freeStorageAlarmPercent` of it) follows on the next `pulumi up` after a refresh.
+         */
+        allocatedStorageGib: pulumi.Input<number>;
         /** Connections at which the connection alarm fires. Default 400 (db.t4g.medium allows about 410). */
         maxConnections?: number;
     };
+    /**
+     * Days CloudWatch keeps the Container Insights log groups, which the program declares so they do not default to
+     * never expiring. Default 30.
+     */
+    logRetentionDays?: number;
+    /** Container logs to CloudWatch too (the add-on's Fluent Bit), besides Elasticsearch. Default false: shipped once. */
+    containerLogsToCloudWatch?: boolean;
     /** E-mail subscribed to the alarm topic; empty or absent for no subscriber. */
     alertEmail?: string;
     /** Minimum number of nodes the cluster should have; fewer raises the node-count alarm. Default 2. */
@@ -39,8 +50,12 @@ export interface MonitoringArgs {
     /** Prometheus retention and volume. Default "10d" / "50Gi". */
     prometheusRetention?: string;
     prometheusVolumeSize?: string;
-    /** Prometheus and Grafana replicas. Default 1. */
+    /** Prometheus and Alertmanager replicas. Default 1. Grafana always runs one (its login store is one SQLite file). */
     replicas?: number;
+    /** Region of the alert topic (Alertmanager signs its SNS calls with SigV4 for it). Required when grafanaEnabled. */
+    region?: string;
+    /** Certificates Prometheus alerts on before they expire (name, notAfter RFC 3339). Default none. */
+    certificates?: { name: string; notAfter: pulumi.Input<string> }[];
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
      * Pulumi `protect` on the alarm topic's KMS key: a replacement or deletion fails until `pulumi state unprotect`.
@@ -52,6 +67,10 @@ export interface MonitoringArgs {
 const CLOUDWATCH_NAMESPACE = "amazon-cloudwatch";
 const CLOUDWATCH_SERVICE_ACCOUNT = "cloudwatch-agent";
 const GRAFANA_SECRET = "grafana-admin";
+/** Set explicitly so the IRSA trust names it exactly (the chart's default is `<fullname>-alertmanager`). */
+export const ALERTMANAGER_SERVICE_ACCOUNT = "kube-prometheus-stack-alertmanager";
+/** The chart's Prometheus selects PrometheusRules carrying its release label (ruleSelectorNilUsesHelmValues: true). */
+const RULE_SELECTOR_LABELS = { release: "kube-prometheus-stack" };
 /** kube-prometheus-stack components (top-level value keys, chart 88.5.3) with no reachable target on EKS. */
 export const UNSCRAPED_COMPONENTS = ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"] as const;
 /** Their rule groups (`defaultRules.rules.*`); the chart also gates each on the component's `enabled`. */
@@ -83,13 +102,24 @@ export class Monitoring extends pulumi.ComponentResource {
             oidc: args.oidc, namespace: CLOUDWATCH_NAMESPACE, serviceAccount: CLOUDWATCH_SERVICE_ACCOUNT,
             managedPolicyArns: ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"],
         }, child);
+        // The groups the add-on's agents write, declared before it with a retention (they would otherwise be created by the
+        // agents with none). Fluent Bit writes application, host and dataplane only while container logs are on.
+        const containerLogs = args.containerLogsToCloudWatch ?? false;
+        const logGroups = containerInsightsLogGroups(args.clusterName, containerLogs).map((group) => new cloudwatch.LogGroup(`${name}-${group.split("/").pop()}-logs`, {
+            name: group,
+            retentionInDays: args.logRetentionDays ?? 30,
+        }, child));
         new awsEks.Addon(`${name}-container-insights`, {
             clusterName: args.clusterName,
             addonName: "amazon-cloudwatch-observability",
             serviceAccountRoleArn: agentRole.roleArn,
+            // Fluent Bit already ships every container's log to Elasticsearch (components/log-shipping.ts); the add-on's
+            // own Fluent Bit DaemonSet would send the same lines to CloudWatch Logs and bill them twice. Its chart
+            // renders that DaemonSet only `if .Values.containerLogs.enabled` (aws-observability/helm-charts).
+            configurationValues: JSON.stringify({ containerLogs: { enabled: containerLogs } }),
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "PRESERVE",
-        }, { ...child, dependsOn: args.dependsOn });
+        }, { ...child, dependsOn: [...(args.dependsOn ?? []), ...logGroups] });
 
         // CloudWatch can only publish to an encrypted topic whose key lets the CloudWatch service use it; the AWS
         // managed aws/sns key does not, so the topic gets its own key.
@@ -118,15 +148,17 @@ export class Monitoring extends pulumi.ComponentResource {
         const cpu = args.cpuAlarmPercent ?? 80;
         const db = { DBInstanceIdentifier: args.database.instanceIdentifier };
         const cluster = { ClusterName: args.clusterName };
-        const freeBytes = Math.round(args.database.allocatedStorageGib * 1024 ** 3 * (args.freeStorageAlarmPercent ?? 10) / 100);
-        const alarm = (id: string, description: string, spec: Omit<cloudwatch.MetricAlarmArgs, "alarmDescription" | "alarmActions" | "okActions">) =>
+        const freePercent = args.freeStorageAlarmPercent ?? 10;
+        const allocated = pulumi.output(args.database.allocatedStorageGib);
+        const freeBytes = allocated.apply((gib) => Math.round(gib * 1024 ** 3 * freePercent / 100));
+        const alarm = (id: string, description: pulumi.Input<string>, spec: Omit<cloudwatch.MetricAlarmArgs, "alarmDescription" | "alarmActions" | "okActions">) =>
             new cloudwatch.MetricAlarm(`${name}-${id}`, { alarmDescription: description, ...actions, treatMissingData: "missing", ...spec }, child);
         const alarms = [
             alarm("rds-cpu", `Database CPU above ${cpu}% for 15 minutes`, {
                 namespace: "AWS/RDS", metricName: "CPUUtilization", dimensions: db, statistic: "Average",
                 period: 300, evaluationPeriods: 3, threshold: cpu, comparisonOperator: "GreaterThanThreshold",
             }),
-            alarm("rds-free-storage", `Database free storage below ${args.freeStorageAlarmPercent ?? 10}% of ${args.database.allocatedStorageGib} GiB`, {
+            alarm("rds-free-storage", pulumi.interpolate`Database free storage below ${freePercent}% of ${allocated} GiB`, {
                 namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: db, statistic: "Minimum",
                 period: 300, evaluationPeriods: 2, threshold: freeBytes, comparisonOperator: "LessThanThreshold",
             }),
@@ -154,7 +186,17 @@ export class Monitoring extends pulumi.ComponentResource {
             if (!args.grafanaAdminPassword) throw new Error(`Monitoring ${name}: grafanaEnabled needs grafanaAdminPassword`);
             // Restricted: node metrics come from Container Insights, so the node exporter (hostPath, hostNetwork) is off.
             this.namespaceResource = platformNamespace(this.namespace, "restricted", child, `${name}-namespace`);
-            this.prometheusStack = this.installPrometheusStack(name, args, this.namespaceResource);
+            if (!args.region) throw new Error(`Monitoring ${name}: grafanaEnabled needs region (Alertmanager publishes to the alert topic)`);
+            const alertmanagerRole = new ServiceAccountRole(`${name}-alertmanager`, {
+                oidc: args.oidc, namespace: this.namespace, serviceAccount: ALERTMANAGER_SERVICE_ACCOUNT,
+                // Publish to this topic only; the topic's key must let the publisher encrypt (SNS calls KMS as the caller).
+                policy: pulumi.all([topic.arn, key.arn]).apply(([topicArn, keyArn]) => policyDocument([
+                    { Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+                    { Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: keyArn },
+                ])),
+            }, child);
+            this.prometheusStack = this.installPrometheusStack(name, args, this.namespaceResource, { topicArn: topic.arn, roleArn: alertmanagerRole.roleArn, region: args.region });
+            this.declareRules(`${name}-platform-rules`, platformAlertRules({ certificates: args.certificates }), this.prometheusStack);
         }
 
         this.alarmTopicArn = topic.arn;
@@ -162,7 +204,20 @@ export class Monitoring extends pulumi.ComponentResource {
         this.registerOutputs({ alarmTopicArn: this.alarmTopicArn });
     }
 
-    private installPrometheusStack(name: string, args: MonitoringArgs, namespace: k8s.core.v1.Namespace): k8s.helm.v3.Release {
+    /** The rules as a PrometheusRule the chart's Prometheus selects (its release label), after the operator's CRDs exist. */
+    private declareRules(name: string, rules: AlertRule[], release: k8s.helm.v3.Release): void {
+        new k8s.apiextensions.CustomResource(name, {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PrometheusRule",
+            metadata: { name: "platform", namespace: this.namespace, labels: RULE_SELECTOR_LABELS },
+            spec: { groups: [{ name: "platform", rules }] },
+        }, { parent: this, dependsOn: [release] });
+    }
+
+    private installPrometheusStack(
+        name: string, args: MonitoringArgs, namespace: k8s.core.v1.Namespace,
+        alerts: { topicArn: pulumi.Input<string>; roleArn: pulumi.Input<string>; region: string },
+    ): k8s.helm.v3.Release {
         const child = { parent: this };
         const namespaceName = this.namespace;
         const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
@@ -211,12 +266,18 @@ export class Monitoring extends pulumi.ComponentResource {
                     podDisruptionBudget: { enabled: replicas > 1, minAvailable: replicas - 1 },
                 },
                 alertmanager: {
+                    serviceAccount: { name: ALERTMANAGER_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": alerts.roleArn } },
+                    config: alertmanagerConfig(alerts.topicArn, alerts.region),
                     alertmanagerSpec: { replicas, resources: resources("50m", "128Mi", { memory: "256Mi" }), securityContext: pod },
                     podDisruptionBudget: { enabled: replicas > 1, minAvailable: replicas - 1 },
                 },
                 grafana: {
                     enabled: true,
-                    replicas,
+                    // One replica: Grafana keeps users and login sessions in its database, here SQLite in the pod (its
+                    // dashboards, datasources and admin are provisioned). Two replicas would each keep their own, and a
+                    // session made on one would be unknown to the other. Prometheus and Alertmanager, which alert, stay
+                    // replicated; a Grafana restart costs a new login.
+                    replicas: 1,
                     admin: { existingSecret: GRAFANA_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
                     resources: resources("100m", "256Mi", { memory: "512Mi" }),
                     securityContext: restrictedPodSecurityContext(472),
@@ -231,4 +292,42 @@ export class Monitoring extends pulumi.ComponentResource {
             },
         }, { ...child, dependsOn: [namespace, adminSecret, ...(args.dependsOn ?? [])] });
     }
+}
+
+/**
+ * Alertmanager's configuration: every alert but the chart's Watchdog heartbeat goes to the alert topic (the same one
+ * the CloudWatch alarms use, so subscribers live in one place: its e-mail subscription). SigV4 credentials come from
+ * the pod's IRSA role (web identity in the AWS SDK's default chain). Helm merges this over the chart's `config`:
+ * `route` and `receivers` are replaced as lists, `inhibit_rules` and `templates` keep the chart's.
+ */
+export function alertmanagerConfig(topicArn: pulumi.Input<string>, region: string): Record<string, unknown> {
+    return {
+        route: {
+            receiver: "alert-topic",
+            group_by: ["namespace", "alertname"],
+            routes: [{ receiver: "null", matchers: ['alertname = "Watchdog"'] }],
+        },
+        receivers: [
+            { name: "null" },
+            {
+                name: "alert-topic",
+                sns_configs: [{
+                    topic_arn: topicArn,
+                    sigv4: { region },
+                    // SNS subjects are limited to 100 characters: the group's name and count only.
+                    subject: '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}',
+                    send_resolved: true,
+                }],
+            },
+        ],
+    };
+}
+
+/**
+ * Log groups the amazon-cloudwatch-observability add-on writes for a cluster: performance (the agent's metrics as
+ * embedded-metric logs) always; application, host and dataplane from its Fluent Bit while container logs are on.
+ */
+export function containerInsightsLogGroups(clusterName: string, containerLogs: boolean): string[] {
+    const kinds = ["performance", ...(containerLogs ? ["application", "host", "dataplane"] : [])];
+    return kinds.map((kind) => `/aws/containerinsights/${clusterName}/${kind}`);
 }

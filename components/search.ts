@@ -64,6 +64,8 @@ export class Search extends pulumi.ComponentResource {
     readonly url: string;
     readonly host: string;
     readonly port = 9200;
+    /** notAfter of the HTTP certificate (RFC 3339): it lasts a year and renews only on a `pulumi up` in its last 30 days. */
+    readonly httpCertificateNotAfter: pulumi.Output<string>;
     /** PEM of the CA that signed the HTTP certificate (public). */
     readonly caCertPem: pulumi.Output<string>;
     /** The log shipper's credentials (password is a Pulumi secret): writes log documents only. */
@@ -223,6 +225,7 @@ export class Search extends pulumi.ComponentResource {
         }, { ...child, dependsOn: [this.elasticsearch] });
 
         this.caCertPem = ca.certPem;
+        this.httpCertificateNotAfter = server.validityEndTime;
         this.registerOutputs({ url: this.url });
     }
 }

@@ -115,6 +115,11 @@ export interface PlatformConfig {
         /** Where alarms go; empty means the SNS topic has no subscriber yet. */
         alertEmail: string;
         grafanaEnabled: boolean;
+        /**
+         * Container logs to CloudWatch too (Container Insights' Fluent Bit) besides Elasticsearch. Default false: they
+         * are shipped once, to Elasticsearch.
+         */
+        containerLogsToCloudWatch: boolean;
     };
     /** CloudFront, WAF and Shield settings of the edge-owning stack. */
     cdn: {
@@ -173,7 +178,7 @@ export const CONFIG_KEYS = [
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllowMajorVersionUpgrade", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
-    "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
+    "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "containerLogsToCloudWatch", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
     "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
     "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
     "protectStatefulResources", "ecrForceDelete",
@@ -288,6 +293,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         monitoring: {
             alertEmail: read.string("alertEmail", "", (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : `"${v}" is not an e-mail address`),
             grafanaEnabled: read.boolean("grafanaEnabled", profile.grafanaEnabled),
+            containerLogsToCloudWatch: read.boolean("containerLogsToCloudWatch", false),
         },
         cdn: {
             priceClass: read.oneOf("cloudFrontPriceClass", CLOUDFRONT_PRICE_CLASSES, profile.cloudFrontPriceClass),

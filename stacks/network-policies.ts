@@ -65,6 +65,8 @@ const LOG_LIFECYCLE = { "app.kubernetes.io/name": "log-lifecycle" };
 /** kube-prometheus-stack: Prometheus (operator-set label) and the Prometheus operator (chart labels). */
 export const PROMETHEUS = { "app.kubernetes.io/name": "prometheus" };
 const PROMETHEUS_OPERATOR = { app: "kube-prometheus-stack-operator" };
+/** Alertmanager's pods (operator-set label). */
+const ALERTMANAGER = { "app.kubernetes.io/name": "alertmanager" };
 /** The operator's admission webhook (container port "https"). */
 const PROMETHEUS_OPERATOR_WEBHOOK = 10250;
 /** Kubelets (Prometheus scrapes node and cAdvisor metrics from them) and CoreDNS's metrics. */
@@ -211,6 +213,8 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
                 egress: [to([podsHere({})], []), apiServer(network)],
             },
             { name: "prometheus-operator-webhook", pods: PROMETHEUS_OPERATOR, ingress: [fromControlPlane(network, tcp(PROMETHEUS_OPERATOR_WEBHOOK))] },
+            // Alerts leave the cluster through the SNS alert topic: STS (IRSA web identity) then SNS, both HTTPS.
+            { name: "alertmanager-to-sns", pods: ALERTMANAGER, egress: [aws] },
             {
                 name: "prometheus-scrapes",
                 pods: PROMETHEUS,

@@ -173,13 +173,22 @@ const OUTPUTS: Record<string, OutputMock> = {
     "tls:index/certRequest:CertRequest": (_name, _inputs, ctx) => ({
         certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK${ctx.hex("csr")}\n-----END CERTIFICATE REQUEST-----\n`,
     }),
-    "tls:index/locallySignedCert:LocallySignedCert": (_name, _inputs, ctx) => ({
+    "tls:index/locallySignedCert:LocallySignedCert": (_name, inputs, ctx) => ({
         certPem: `-----BEGIN CERTIFICATE-----\nMOCK${ctx.hex("cert")}\n-----END CERTIFICATE-----\n`,
+        // The provider's validity window from the signing instant (MOCK_NOW, visibly long past).
+        ...certificateValidity(Number(inputs.validityPeriodHours)),
     }),
 };
 
 /** The mock's creation instant of every time resource (the real provider uses the current time). */
 export const MOCK_NOW = "2000-01-01T00:00:00Z";
+
+/** terraform-provider-tls: validity_start_time is the signing instant, validity_end_time that plus validity_period_hours (RFC 3339). */
+function certificateValidity(hours: number): State {
+    const start = Date.parse(MOCK_NOW);
+    const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return { validityStartTime: rfc3339(start), validityEndTime: rfc3339(start + hours * 3600_000) };
+}
 
 /** time_offset's computed attributes: base + offsets, in RFC 3339 (UTC, no fraction) and broken down. */
 function timeOffset(inputs: State): State {

@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { Monitoring } from "../../components/monitoring";
+import { Monitoring, MonitoringArgs } from "../../components/monitoring";
+import { validateCustomResource } from "../support/crd-validator";
 import { declared, Registered } from "../support/mock-runtime";
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
-function declareMonitoring(name: string, grafana: boolean, alertEmail: string): Promise<Registered> {
+function declareMonitoring(name: string, grafana: boolean, alertEmail: string, extra: Partial<MonitoringArgs> = {}): Promise<Registered> {
     return declared(name, () => new Monitoring(name, {
         clusterName: "shop-test",
         accountId: "000000000000",
@@ -16,6 +17,10 @@ function declareMonitoring(name: string, grafana: boolean, alertEmail: string): 
         minimumNodes: 3,
         grafanaEnabled: grafana,
         grafanaAdminPassword: grafana ? pulumi.secret("grafana-test-password") : undefined,
+        region: "eu-west-1",
+        replicas: 2,
+        certificates: [{ name: "Elasticsearch HTTP", notAfter: "2027-12-06T09:00:00Z" }],
+        ...extra,
     }));
 }
 
@@ -31,7 +36,8 @@ describe("components/monitoring", () => {
         const addon = prod.one("aws:eks/addon:Addon").inputs;
         expect(addon.addonName).to.equal("amazon-cloudwatch-observability");
         expect(addon.serviceAccountRoleArn).to.match(/^arn:aws:iam::/);
-        const trust = JSON.parse(String(prod.one("aws:iam/role:Role").inputs.assumeRolePolicy));
+        const role = prod.ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes(":cloudwatch-agent"))!;
+        const trust = JSON.parse(String(role.inputs.assumeRolePolicy));
         expect(JSON.stringify(trust)).to.include("system:serviceaccount:amazon-cloudwatch:cloudwatch-agent");
     });
 
@@ -95,5 +101,75 @@ describe("components/monitoring", () => {
         });
         // What EKS does expose stays on: the API server, the kubelets and CoreDNS.
         for (const component of ["kubeApiServer", "kubelet", "coreDns"]) expect(values[component], component).to.equal(undefined);
+    });
+
+    it("routes every alert but the Watchdog heartbeat to the alert topic over SigV4, as an IRSA role that may only publish there", () => {
+        const values = prod.one("kubernetes:helm.sh/v3:Release").inputs.values as Spec;
+        const topicArn = prod.one("aws:sns/topic:Topic").outputs.arn;
+        const config = values.alertmanager.config;
+        expect(config.route.receiver).to.equal("alert-topic");
+        expect(config.route.routes).to.deep.equal([{ receiver: "null", matchers: ['alertname = "Watchdog"'] }]);
+        const receiver = (config.receivers as Spec[]).find((r) => r.name === "alert-topic")!;
+        expect(receiver.sns_configs).to.have.length(1);
+        expect(receiver.sns_configs[0]).to.include({ topic_arn: topicArn, send_resolved: true });
+        expect(receiver.sns_configs[0].sigv4).to.deep.equal({ region: "eu-west-1" });
+
+        const account = values.alertmanager.serviceAccount;
+        expect(account.name).to.equal("kube-prometheus-stack-alertmanager");
+        const role = prod.ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("monitoring:kube-prometheus-stack-alertmanager"));
+        expect(role, "IRSA role trusted by the Alertmanager service account").to.not.equal(undefined);
+        expect(account.annotations["eks.amazonaws.com/role-arn"]).to.equal(role!.outputs.arn);
+        const policies = prod.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.urn.endsWith("::montest-prod-alertmanager"));
+        expect(policies).to.have.length(1);
+        const statements = JSON.parse(String(policies[0].inputs.policy)).Statement as Spec[];
+        const publish = statements.find((st) => [st.Action].flat().includes("sns:Publish"))!;
+        expect(publish.Resource).to.equal(topicArn);
+        expect(statements.flatMap((st) => [st.Action].flat())).to.not.include("sns:*");
+    });
+
+    it("declares the platform's alerts as a PrometheusRule the chart's Prometheus selects, valid against the operator's CRD", () => {
+        expect(dev.ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule")).to.have.length(0);
+        const rule = prod.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule").inputs;
+        expect((rule.metadata as Spec).labels).to.deep.equal({ release: "kube-prometheus-stack" });
+        expect(validateCustomResource(rule as Spec)).to.deep.equal([]);
+        const rules = (rule.spec as Spec).groups.flatMap((g: Spec) => g.rules) as Spec[];
+        const expr = (alert: string) => String(rules.find((r) => r.alert === alert)?.expr);
+        // The API's own histogram (app/src/http/metrics.ts), by the job its ServiceMonitor gives it.
+        expect(expr("ShopApiHighErrorRate")).to.include('http_request_duration_seconds_count{job="shop-api",status_code=~"5.."}');
+        expect(expr("ShopApiHighLatency")).to.match(/histogram_quantile\(0\.99, .*http_request_duration_seconds_bucket\{job="shop-api"\}/);
+        expect(expr("CronJobRunFailed")).to.include("kube_job_status_failed").and.include('owner_kind="CronJob"');
+        expect(expr("PersistentVolumeClaimNearlyFull")).to.equal("kubelet_volume_stats_used_bytes / kubelet_volume_stats_capacity_bytes > 0.85");
+        expect(expr("ElasticsearchNodesNotReady")).to.include("kube_statefulset_status_replicas_ready");
+        // notAfter 2027-12-06T09:00:00Z as epoch seconds, 21 days ahead.
+        expect(expr("CertificateNearExpiry")).to.equal(`${Date.parse("2027-12-06T09:00:00Z") / 1000} - time() < ${21 * 86400}`);
+        for (const r of rules) expect(r.labels.severity, r.alert).to.be.oneOf(["critical", "warning"]);
+    });
+
+    it("runs one Grafana (one login store: its SQLite database) while Prometheus and Alertmanager are replicated", () => {
+        const values = prod.one("kubernetes:helm.sh/v3:Release").inputs.values as Spec;
+        expect(values.grafana.replicas).to.equal(1);
+        expect(values.prometheus.prometheusSpec.replicas).to.equal(2);
+        expect(values.alertmanager.alertmanagerSpec.replicas).to.equal(2);
+    });
+
+    it("sets the free-storage threshold from the instance's current allocation (an output), not a configured number", async () => {
+        const grown = await declareMonitoring("montest-grown", false, "", {
+            database: { instanceIdentifier: "shop-db", allocatedStorageGib: pulumi.output(250) },
+        });
+        const alarm = grown.ofType(ALARM).find((a) => a.inputs.metricName === "FreeStorageSpace")!.inputs;
+        expect(alarm.threshold).to.equal(25 * 1024 ** 3);
+        expect(alarm.alarmDescription).to.include("250 GiB");
+    });
+
+    it("declares the Container Insights log groups with a retention, before the add-on, and ships container logs once", async () => {
+        const groups = (r: Registered) => r.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs);
+        expect(groups(dev).map((g) => g.name)).to.deep.equal(["/aws/containerinsights/shop-test/performance"]);
+        for (const group of groups(dev)) expect(group.retentionInDays).to.equal(30);
+        const addon = dev.one("aws:eks/addon:Addon");
+        expect(JSON.parse(String(addon.inputs.configurationValues))).to.deep.equal({ containerLogs: { enabled: false } });
+        const both = await declareMonitoring("montest-cwlogs", false, "", { containerLogsToCloudWatch: true, logRetentionDays: 14 });
+        expect(groups(both).map((g) => g.name)).to.have.members(["performance", "application", "host", "dataplane"].map((k) => `/aws/containerinsights/shop-test/${k}`));
+        for (const group of groups(both)) expect(group.retentionInDays).to.equal(14);
+        expect(JSON.parse(String(both.one("aws:eks/addon:Addon").inputs.configurationValues))).to.deep.equal({ containerLogs: { enabled: true } });
     });
 });

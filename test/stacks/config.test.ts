@@ -71,6 +71,13 @@ describe("stacks/config", () => {
             expect(dev.monitoring.grafanaEnabled).to.equal(false);
         });
 
+        it("ships container logs once (to Elasticsearch) unless containerLogsToCloudWatch asks for CloudWatch too", () => {
+            expect(dev.monitoring.containerLogsToCloudWatch).to.equal(false);
+            expect(prod.monitoring.containerLogsToCloudWatch).to.equal(false);
+            expect(parsePlatformConfig(raw({ environment: "dev", containerLogsToCloudWatch: "true" })).monitoring.containerLogsToCloudWatch).to.equal(true);
+            expect(() => parsePlatformConfig(raw({ environment: "dev", containerLogsToCloudWatch: "sometimes" }))).to.throw(/containerLogsToCloudWatch/);
+        });
+
         it("prod gets a NAT gateway per zone, a Multi-AZ protected database with 7+ days of backups and Grafana", () => {
             expect(prod.network.natGateways).to.equal("one-per-az");
             expect(prod.database).to.include({ multiAz: true, deletionProtection: true });

@@ -740,6 +740,7 @@ function flowTable(index: PlanIndex): FlowTable {
     need(prometheus, [node], [10250], "kubelet and cAdvisor metrics");
     need(prometheus, dns, [9153], "CoreDNS metrics");
     need(prometheus, byName("alertmanager"), [9093], "alerts to Alertmanager");
+    need(byName("alertmanager"), [aws], [443], "Alertmanager publishes to the SNS alert topic (STS for IRSA first)");
     need(prometheus, byName("kube-state-metrics"), [8080], "the chart's kube-state-metrics ServiceMonitor");
     need(prometheus, byName("grafana"), [3000], "the chart's Grafana ServiceMonitor");
     need(prometheus, promOperator, [10250], "the chart's operator ServiceMonitor");

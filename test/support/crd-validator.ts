@@ -46,6 +46,18 @@ function strict(schema: unknown): unknown {
     return node;
 }
 
+/**
+ * The API server compiles CRD patterns with Go's RE2, which takes a leading inline flag group such as `^(?i)`
+ * (prometheus-operator's PrometheusRule `labels` patterns) that ECMAScript rejects: moved to the RegExp's flags.
+ */
+function goRegExp(pattern: string, flags: string): RegExp {
+    const inline = /^(\^?)\(\?([ims]+)\)/.exec(pattern);
+    if (!inline) return new RegExp(pattern, flags);
+    return new RegExp(inline[1] + pattern.slice(inline[0].length), flags + inline[2]);
+}
+// ajv reads `code` only when it emits standalone validator source, which these tests never do.
+goRegExp.code = "goRegExp";
+
 function validatorFor(apiVersion: string, kind: string): ValidateFunction | string {
     const key = `${apiVersion}/${kind}`;
     const cached = validators.get(key);
@@ -56,7 +68,7 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | stri
     const served = crd.spec.versions.find((v) => v.name === version && v.served);
     if (!served?.schema) return `${apiVersion} ${kind}: version not served (served: ${crd.spec.versions.filter((v) => v.served).map((v) => v.name).join(", ")})`;
     // unicodeRegExp off: some CRD patterns (e.g. Kong's `\-`) are valid ECMAScript only without the u flag.
-    const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
+    const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false, code: { regExp: goRegExp } });
     addFormats(ajv);
     ajv.addFormat("int32", { type: "number", validate: Number.isInteger });
     ajv.addFormat("int64", { type: "number", validate: Number.isInteger });
