@@ -26,6 +26,8 @@ export interface PlatformAlertArgs {
     certificates?: { name: string; notAfter: pulumi.Input<string> }[];
     /** Days before notAfter the certificate alert fires. Default 21. */
     certificateWarningDays?: number;
+    /** Messages a consumer group may lag behind on one topic before it warns. Default 1000 (Strimzi's example rule). */
+    kafkaConsumerLag?: number;
 }
 
 /** Bucket bounds of the API's `http_request_duration_seconds` histogram (app/src/http/metrics.ts). */
@@ -48,6 +50,7 @@ export function platformAlertRules(args: PlatformAlertArgs = {}): AlertRule[] {
     }
     const pvc = args.pvcUsedRatio ?? 0.85;
     const certDays = args.certificateWarningDays ?? 21;
+    const lag = args.kafkaConsumerLag ?? 1000;
     const requests = `http_request_duration_seconds_count{job="${job}"}`;
     return [
         {
@@ -102,6 +105,40 @@ export function platformAlertRules(args: PlatformAlertArgs = {}): AlertRule[] {
             annotations: {
                 summary: "An Elasticsearch node is not ready",
                 description: "StatefulSet search/{{ $labels.statefulset }} has fewer ready pods than replicas: the cluster is at best yellow. kubectl -n search get elasticsearch (HEALTH column).",
+            },
+        },
+        // Kafka Exporter metrics (Strimzi 1.2.0 examples/metrics/prometheus-install/prometheus-rules/
+        // prometheus-kafka-exporter-topic-rules-group.yaml); longer `for` than the example's 10s so a broker roll, which
+        // leaves partitions under-replicated for a minute, does not page.
+        {
+            alert: "KafkaUnderReplicatedPartitions",
+            expr: "kafka_topic_partition_under_replicated_partition > 0",
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "A Kafka partition is under-replicated",
+                description: "Topic {{ $labels.topic }} partition {{ $labels.partition }} has fewer in-sync replicas than replicas: a broker is down or behind. kubectl -n kafka get pods; the brokers' logs in Kibana (kubernetes.namespace_name: kafka).",
+            },
+        },
+        {
+            alert: "KafkaConsumerGroupLag",
+            expr: `sum by (consumergroup, topic) (kafka_consumergroup_lag) > ${lag}`,
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: `A Kafka consumer group lags more than ${lag} messages`,
+                description: "Consumer group {{ $labels.consumergroup }} is {{ $value }} messages behind on topic {{ $labels.topic }}: its consumers are down, stuck or too few.",
+            },
+        },
+        {
+            // The redis-exporter sidecar of each node (its ServiceMonitors) reports whether it can reach its Redis.
+            alert: "RedisDown",
+            expr: "redis_up == 0",
+            for: "2m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "A Redis node is down",
+                description: "The exporter of {{ $labels.namespace }}/{{ $labels.pod }} cannot reach its Redis. kubectl -n redis get pods; kubectl -n redis describe pod {{ $labels.pod }}; kubectl -n redis get rediscluster.",
             },
         },
         ...(args.certificates ?? []).map(({ name, notAfter }): AlertRule => ({

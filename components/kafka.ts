@@ -44,6 +44,11 @@ export interface KafkaArgs {
     clientNamespaces?: string[];
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
+     * The Prometheus operator's release, when one runs: the Kafka Exporter then gets a PodMonitor (monitoring.coreos.com)
+     * that waits for it, since the release installs the CRD. Default none: the exporter runs unscraped.
+     */
+    prometheusOperator?: pulumi.Resource;
+    /**
      * The Karpenter NodePools its data pods land on: the resources that start those pods wait for them (the operator,
      * on the system nodes, does not). Default none.
      */
@@ -67,6 +72,9 @@ export const DEFAULT_TOPICS: KafkaTopicSpec[] = [
 ];
 
 export const KAFKA_TLS_PORT = 9093;
+/** Strimzi's metrics port on the Kafka Exporter pod (MetricsModel.METRICS_PORT, named "tcp-prometheus"). */
+export const KAFKA_EXPORTER_PORT = 9404;
+const KAFKA_EXPORTER_PORT_NAME = "tcp-prometheus";
 /** Internal listener for clients outside the kafka namespace: TLS (cluster CA) and SASL SCRAM-SHA-512. */
 export const KAFKA_SCRAM_PORT = 9094;
 const STRIMZI = "kafka.strimzi.io/v1";
@@ -200,6 +208,14 @@ export class Kafka extends pulumi.ComponentResource {
                     },
                     template: podTemplate(clusterLabel),
                 },
+                // Topic and consumer-group metrics (under-replicated partitions, lag) for Prometheus: Strimzi runs it
+                // as <cluster>-kafka-exporter, connecting to the replication listener (9091) with its own certificate.
+                // Strimzi's own internal topics (__consumer_offsets, __strimzi*) are left out.
+                kafkaExporter: {
+                    topicRegex: "^[^_].*",
+                    groupRegex: ".*",
+                    resources: resources("50m", "64Mi", { memory: "128Mi" }),
+                },
                 entityOperator: {
                     topicOperator: { resources: resources("100m", "256Mi", { memory: "512Mi" }) },
                     userOperator: { resources: resources("100m", "256Mi", { memory: "512Mi" }) },
@@ -224,6 +240,20 @@ export class Kafka extends pulumi.ComponentResource {
                     },
                 },
             }, { ...child, dependsOn: [kafka] });
+        }
+
+        if (args.prometheusOperator) {
+            // Strimzi's example (examples/metrics/prometheus-install/pod-monitors/kafka-resources-metrics.yaml) scrapes
+            // the same port name; this one selects only the exporter, the brokers expose no JMX metrics here.
+            new k8s.apiextensions.CustomResource(`${name}-exporter-monitor`, {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PodMonitor",
+                metadata: { name: `${this.clusterName}-kafka-exporter`, namespace: this.namespace },
+                spec: {
+                    selector: { matchLabels: kafkaExporterLabels(this.clusterName) },
+                    podMetricsEndpoints: [{ port: KAFKA_EXPORTER_PORT_NAME, path: "/metrics" }],
+                },
+            }, { ...child, dependsOn: [kafka, args.prometheusOperator] });
         }
 
         this.cluster = kafka;
@@ -263,4 +293,9 @@ export class Kafka extends pulumi.ComponentResource {
         }, opts);
         return { certPem: ca.certPem, secrets: [cert, caKey] };
     }
+}
+
+/** Labels Strimzi puts on the Kafka Exporter's pods (KafkaExporter.COMPONENT_TYPE, KafkaExporterResources.componentName). */
+export function kafkaExporterLabels(cluster: string): Record<string, string> {
+    return { "strimzi.io/cluster": cluster, "strimzi.io/kind": "Kafka", "strimzi.io/name": `${cluster}-kafka-exporter` };
 }

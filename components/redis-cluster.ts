@@ -33,6 +33,12 @@ export interface RedisClusterArgs {
      * the stack (config `secretRotationEpoch`). Default "1".
      */
     rotationEpoch?: string;
+    /**
+     * The Prometheus operator's release, when one runs: the chart then renders ServiceMonitors (serviceMonitor.enabled,
+     * leader-sm.yaml and follower-sm.yaml) for the exporter sidecar's port "redis-exporter" (9121), and the release waits
+     * for the operator's CRDs. Default none.
+     */
+    prometheusOperator?: pulumi.Resource;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
      * The Karpenter NodePools its data pods land on: the resources that start those pods wait for them (the operator,
@@ -59,6 +65,8 @@ export interface RedisAclUser {
 }
 
 export const REDIS_PORT = 6379;
+/** The redis-exporter sidecar's metrics port (operator v0.26.0 common.RedisExporterPort, port name "redis-exporter"). */
+export const REDIS_EXPORTER_PORT = 9121;
 const CLUSTER_NAME = "redis-cluster";
 /** Key of the password in the auth Secret (the operator reads it by name). */
 export const REDIS_PASSWORD_KEY = "password";
@@ -228,6 +236,9 @@ export class RedisCluster extends pulumi.ComponentResource {
                     resources: resources("50m", "64Mi", { memory: "128Mi" }),
                     securityContext: restrictedContainerSecurityContext({ uid: 1000 }),
                 },
+                // The exporter follows the TLS block: the operator (v0.26.0 getExporterEnvironmentVariables) gives it
+                // rediss://localhost, the client certificate and CA from the same Secret, and the admin password.
+                serviceMonitor: { enabled: args.prometheusOperator !== undefined },
                 podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
                 TLS: { ...TLS_KEYS, secret: { secretName: tlsSecret.metadata.name } },
                 acl: { secret: { secretName: acl.metadata.name } },
@@ -237,7 +248,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     nodeConfVolumeClaimTemplate: { spec: { storageClassName: STORAGE_CLASSES.block, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
                 },
             },
-        }, { ...inNamespace, dependsOn: [operator, secret, acl, tlsSecret, ...(args.nodePools ?? [])], protect: args.protect });
+        }, { ...inNamespace, dependsOn: [operator, secret, acl, tlsSecret, ...(args.prometheusOperator ? [args.prometheusOperator] : []), ...(args.nodePools ?? [])], protect: args.protect });
 
         this.host = `${CLUSTER_NAME}-leader.${this.namespace}.svc.cluster.local`;
         this.passwordSecretName = secret.metadata.name;

@@ -63,10 +63,6 @@ export function composeClusterServices({ config, cluster, database, accountId, d
     const rotationEpoch = config.secretRotationEpoch;
     const protect = config.lifecycle.protectStatefulResources;
 
-    // The API connects as its own ACL user, limited to its cache keys and commands.
-    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL], rotationEpoch, strictZoneSpread, dependsOn, nodePools, protect }, opts);
-    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, clientNamespaces: kafkaClientNamespaces, dependsOn, nodePools, protect }, opts);
-
     const search = new Search(`${prefix}-search`, {
         nodes: sizes.elasticsearch.nodes,
         volumeSize: sizes.elasticsearch.volumeSize,
@@ -137,6 +133,11 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         dependsOn: onPools,
         protect,
     }, opts);
+    // After monitoring: where Prometheus runs, the exporters' monitors wait for its operator's CRDs.
+    // The API connects as its own ACL user, limited to its cache keys and commands.
+    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL], rotationEpoch, strictZoneSpread, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
+    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, clientNamespaces: kafkaClientNamespaces, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
+
 
     return { redis, kafka, search, gateway, identity, monitoring, logs, realmSigningKey: signingKey };
 }

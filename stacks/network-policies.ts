@@ -2,11 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { KONG_PROXY_PORT } from "../components/api-gateway";
 import type { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
 import { POSTGRES_PORT } from "../components/database";
-import { KAFKA_SCRAM_PORT } from "../components/kafka";
+import { KAFKA_EXPORTER_PORT, KAFKA_SCRAM_PORT, kafkaExporterLabels } from "../components/kafka";
 import {
     ClusterNetwork, FlowRule, PortSpec, apiServer, cidr, fromControlPlane, internet, namespaceNetworkPolicies, podsHere, podsIn,
 } from "../components/network-policies";
-import { REDIS_PORT } from "../components/redis-cluster";
+import { REDIS_EXPORTER_PORT, REDIS_PORT } from "../components/redis-cluster";
 import type { ShopApi } from "../components/shop-api";
 import { SHOP_API_PORT } from "../components/shop-api";
 import type { ClusterServices } from "./cluster-services";
@@ -49,6 +49,7 @@ const strimzi = (cluster: string) => ({
     nodes: { "strimzi.io/cluster": cluster, "strimzi.io/kind": "Kafka", "strimzi.io/name": `${cluster}-kafka` },
     clusterOperator: { "strimzi.io/kind": "cluster-operator" },
     entityOperator: { "strimzi.io/name": `${cluster}-entity-operator` },
+    exporter: kafkaExporterLabels(cluster),
 });
 /** Strimzi's fixed ports: KRaft controllers, replication (brokers and Strimzi's own clients), the Kafka agent. */
 const KAFKA_INTERNAL_PORTS: PortSpec[] = [{ port: 9090 }, { port: 9091 }, { port: 8443 }];
@@ -91,6 +92,9 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
     // RDS lives in the private subnets (its subnet group): PostgreSQL anywhere else in the VPC stays closed.
     const database = to(network.privateSubnetCidrs.map((block) => cidr(block)), tcp(POSTGRES_PORT));
     const k = strimzi(kafka.clusterName);
+    // Prometheus runs only where monitoring installs it: the exporters admit its scrapes there.
+    const prometheus = monitoring.namespaceResource ? [podsIn(monitoring.namespace, PROMETHEUS)] : [];
+    const scrapedBy = (port: number): FlowRule[] => (prometheus.length > 0 ? [to(prometheus, tcp(port))] : []);
 
     // The API, its CronJobs and the indexer share an image and its settings: each may open what those settings name.
     namespaceNetworkPolicies(`${apiNamespace}-netpol`, { name: apiNamespace, resource: api.namespace }, [{
@@ -152,6 +156,8 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
             ingress: [
                 to([podsIn(apiNamespace, SHOP_WORKLOADS), podsHere({}) /* replication and the operator's redis-cli */], tcp(REDIS_PORT)),
                 to([{ podSelector: REDIS_NODES }], tcp(REDIS_BUS)),
+                // The redis-exporter sidecar, through the chart's ServiceMonitors.
+                ...scrapedBy(REDIS_EXPORTER_PORT),
             ],
             // Followers replicate from leaders; every node gossips on the cluster bus.
             egress: [to([{ podSelector: REDIS_NODES }], tcp(REDIS_PORT, REDIS_BUS))],
@@ -171,6 +177,10 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
         { name: "kafka-nodes", pods: k.nodes, egress: [to([podsHere(k.nodes)], tcp(9090, 9091))] },
         { name: "strimzi-cluster-operator", pods: k.clusterOperator, egress: [apiServer(network), to([podsHere(k.nodes)], KAFKA_INTERNAL_PORTS)] },
         { name: "strimzi-entity-operator", pods: k.entityOperator, egress: [apiServer(network), to([podsHere(k.nodes)], tcp(9091))] },
+        // The Kafka Exporter reads topics and consumer groups on the replication listener, which Strimzi's generated
+        // policy admits for strimzi.io/name <cluster>-kafka-exporter (KafkaCluster.generateNetworkPolicy). Its own
+        // generated policy opens 9404 to every pod; the ingress here names the one scraper in case generation is off.
+        { name: "kafka-exporter", pods: k.exporter, ingress: scrapedBy(KAFKA_EXPORTER_PORT), egress: [to([podsHere(k.nodes)], tcp(9091))] },
     ], opts);
 
     namespaceNetworkPolicies(`${search.namespace}-netpol`, { name: search.namespace, resource: search.namespaceResource }, [
@@ -220,6 +230,8 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
                 pods: PROMETHEUS,
                 egress: [
                     to([podsIn(apiNamespace, SHOP_API)], tcp(SHOP_API_PORT)),
+                    to([{ ...podsIn(redis.namespace), podSelector: REDIS_NODES }], tcp(REDIS_EXPORTER_PORT)),
+                    to([podsIn(kafka.namespace, k.exporter)], tcp(KAFKA_EXPORTER_PORT)),
                     to([podsIn("kube-system", { "k8s-app": "kube-dns" })], tcp(COREDNS_METRICS)),
                     // Kubelets on the nodes' VPC addresses (the chart's kubelet and cAdvisor ServiceMonitors).
                     to([cidr(network.vpcCidr)], tcp(KUBELET)),

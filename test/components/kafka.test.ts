@@ -10,6 +10,7 @@ type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool";
 const TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic";
 const USER = "kubernetes:kafka.strimzi.io/v1:KafkaUser";
+const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 const SECRET = "kubernetes:core/v1:Secret";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 const SECRET_MARKER = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "offline-plan:secret" };
@@ -138,6 +139,32 @@ describe("components/kafka", () => {
         const pod = pool(prod, "broker").spec.template.pod;
         expect(pod.topologySpreadConstraints[0]).to.include({ whenUnsatisfiable: "DoNotSchedule", topologyKey: "topology.kubernetes.io/zone" });
         expect(pod.tolerations[0].key).to.equal("workload-class.ecommerce.io/stateful");
+    });
+
+    it("runs the Kafka Exporter on every cluster, for the platform's topics and every consumer group", () => {
+        for (const r of [prod, dev]) {
+            const exporter = kafkaSpec(r).kafkaExporter as Spec;
+            expect(exporter).to.include({ groupRegex: ".*" });
+            // Strimzi's internal topics (__consumer_offsets, __strimzi_*) are not the platform's.
+            const topics = new RegExp(exporter.topicRegex);
+            expect(["orders", "notifications-dlq"].every((t) => topics.test(t))).to.equal(true);
+            expect(topics.test("__consumer_offsets")).to.equal(false);
+        }
+    });
+
+    it("has the exporter scraped through a PodMonitor only where a Prometheus operator runs, after its CRDs", async () => {
+        expect(prod.ofType(POD_MONITOR)).to.have.length(0);
+        const scraped = await declared("kafkatest-scraped", () => {
+            const operator = new k8s.core.v1.Namespace("kafkatest-scraped-prometheus", {});
+            new Kafka("kafkatest-scraped", { namespace: "kafka-scraped", brokers: 1, controllers: 1, prometheusOperator: operator });
+        });
+        const monitor = scraped.one(POD_MONITOR);
+        expect(validateCustomResource(monitor.inputs as Spec)).to.deep.equal([]);
+        const spec = monitor.inputs.spec as Spec;
+        expect(spec.selector.matchLabels).to.deep.equal({ "strimzi.io/cluster": "events", "strimzi.io/kind": "Kafka", "strimzi.io/name": "events-kafka-exporter" });
+        // Strimzi's metrics port name on the exporter container (MetricsModel.METRICS_PORT_NAME).
+        expect(spec.podMetricsEndpoints).to.deep.equal([{ port: "tcp-prometheus", path: "/metrics" }]);
+        expect(monitor.dependencies).to.include(scraped.named("kafkatest-scraped-prometheus").urn);
     });
 
     it("writes objects the Strimzi 1.2.0 CRDs accept", () => {

@@ -140,6 +140,13 @@ describe("components/monitoring", () => {
         expect(expr("CronJobRunFailed")).to.include("kube_job_status_failed").and.include('owner_kind="CronJob"');
         expect(expr("PersistentVolumeClaimNearlyFull")).to.equal("kubelet_volume_stats_used_bytes / kubelet_volume_stats_capacity_bytes > 0.85");
         expect(expr("ElasticsearchNodesNotReady")).to.include("kube_statefulset_status_replicas_ready");
+        // Kafka Exporter metric names as Strimzi 1.2.0's example rules use them
+        // (examples/metrics/prometheus-install/prometheus-rules/prometheus-kafka-exporter-topic-rules-group.yaml).
+        expect(expr("KafkaUnderReplicatedPartitions")).to.equal("kafka_topic_partition_under_replicated_partition > 0");
+        expect(expr("KafkaConsumerGroupLag")).to.equal("sum by (consumergroup, topic) (kafka_consumergroup_lag) > 1000");
+        // The redis-exporter sidecar's own up metric, for two minutes.
+        expect(expr("RedisDown")).to.equal("redis_up == 0");
+        expect(rules.find((r) => r.alert === "RedisDown")!.for).to.equal("2m");
         // notAfter 2027-12-06T09:00:00Z as epoch seconds, 21 days ahead.
         expect(expr("CertificateNearExpiry")).to.equal(`${Date.parse("2027-12-06T09:00:00Z") / 1000} - time() < ${21 * 86400}`);
         for (const r of rules) expect(r.labels.severity, r.alert).to.be.oneOf(["critical", "warning"]);

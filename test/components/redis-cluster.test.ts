@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "node:crypto";
 import { CHARTS, IMAGES, imageParts } from "../../components/catalogue";
 import { RedisCluster, aclLine, redisDnsNames } from "../../components/redis-cluster";
@@ -161,6 +162,20 @@ describe("components/redis-cluster", () => {
         expect(values.redisCluster.leader.securityContext).to.include({ allowPrivilegeEscalation: false, runAsNonRoot: true });
         expect(values.redisExporter.enabled).to.equal(true);
         expect(values.redisExporter.tag).to.match(/^v\d/);
+    });
+
+    it("has the chart render the exporter's ServiceMonitors only where a Prometheus operator runs, the release after its CRDs", async () => {
+        expect(redisValues(prod).serviceMonitor).to.deep.equal({ enabled: false });
+        const scraped = await declared("redistest-scraped", () => {
+            const operator = new k8s.core.v1.Namespace("redistest-scraped-prometheus", {});
+            new RedisCluster("redistest-scraped", { namespace: "redis-scraped", prometheusOperator: operator });
+        });
+        expect(redisValues(scraped).serviceMonitor).to.deep.equal({ enabled: true });
+        const release = scraped.ofType(RELEASE).find((r) => r.inputs.chart === CHARTS.redisCluster.chart)!;
+        expect(release.dependencies).to.include(scraped.named("redistest-scraped-prometheus").urn);
+        // The exporter talks TLS to its node: the operator derives that from the same TLS block (v0.26.0
+        // getExporterEnvironmentVariables: rediss://localhost, REDIS_EXPORTER_TLS_* from the TLS Secret's keys).
+        expect(redisValues(scraped).TLS).to.include({ ca: "ca.crt", cert: "tls.crt", key: "tls.key" });
     });
 
     it("refuses fewer than 3 leaders (Redis cluster mode cannot form)", () => {

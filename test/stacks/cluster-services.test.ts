@@ -103,6 +103,23 @@ describe("stacks: cluster services in the offline plan", function () {
         expect(ofType(prod, "aws:eks/addon:Addon").map((a) => a.inputs.addonName)).to.include("amazon-cloudwatch-observability");
     });
 
+    it("has Prometheus scrape the Kafka Exporter and the Redis exporters where it runs, after its operator's CRDs, and alert on them", () => {
+        const prometheus = ofType(prod, RELEASE).find((r) => r.inputs.chart === CHARTS.kubePrometheusStack.chart)!;
+        const monitor = ofType(prod, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
+        expect(monitor).to.have.length(1);
+        expect(dependencyClosure(prod, monitor[0])).to.include(prometheus.urn);
+        const redis = ofType(prod, RELEASE).find((r) => r.inputs.chart === CHARTS.redisCluster.chart)!;
+        expect((redis.inputs.values as Spec).serviceMonitor).to.deep.equal({ enabled: true });
+        expect(dependencyClosure(prod, redis)).to.include(prometheus.urn);
+        const alerts = ofType(prod, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+            .flatMap((r) => (r.inputs.spec as Spec).groups.flatMap((g: Spec) => g.rules.map((rule: Spec) => rule.alert)));
+        expect(alerts).to.include.members(["KafkaUnderReplicatedPartitions", "KafkaConsumerGroupLag", "RedisDown"]);
+        // Dev runs the exporters (the Kafka Exporter is Strimzi's) but no Prometheus: nothing that needs its CRDs.
+        expect((ofType(dev, CR.kafka)[0].inputs.spec as Spec).kafkaExporter).to.be.an("object");
+        expect(ofType(dev, "kubernetes:monitoring.coreos.com/v1:PodMonitor")).to.have.length(0);
+        expect((release(dev, "redisCluster").values as Spec).serviceMonitor).to.deep.equal({ enabled: false });
+    });
+
     it("sizes prod for failure and dev small", () => {
         expect(pool(prod, "broker").replicas).to.equal(3);
         expect(pool(prod, "controller").replicas).to.equal(3);

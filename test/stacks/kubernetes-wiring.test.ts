@@ -83,7 +83,7 @@ const CREATED_AT_RUN_TIME: AllowRule[] = [
     },
     {
         id: "strimzi-pods",
-        createdBy: "Strimzi: the cluster operator (strimzi.io/kind=cluster-operator), per KafkaNodePool its nodes (strimzi.io/name <cluster>-kafka; controllers 9090, brokers 9091 and the listeners, all 8443 for the Kafka agent), the entity operator",
+        createdBy: "Strimzi: the cluster operator (strimzi.io/kind=cluster-operator), per KafkaNodePool its nodes (strimzi.io/name <cluster>-kafka; controllers 9090, brokers 9091 and the listeners, all 8443 for the Kafka agent), the entity operator, the Kafka Exporter when spec.kafkaExporter is set (strimzi.io/name <cluster>-kafka-exporter, tcp-prometheus 9404)",
         objects: (index) => [
             ...index.releases.filter((r) => r.chart === "strimzi-kafka-operator").map((release) => pod(release.namespace, "strimzi cluster operator", {
                 name: "strimzi-cluster-operator", "strimzi.io/kind": "cluster-operator",
@@ -101,6 +101,10 @@ const CREATED_AT_RUN_TIME: AllowRule[] = [
             ...index.kind("Kafka").map((kafka) => pod(kafka.namespace!, "strimzi entity operator", {
                 "strimzi.io/cluster": String(kafka.name), "strimzi.io/kind": "Kafka", "strimzi.io/name": `${kafka.name}-entity-operator`,
             }, {}, `Kafka ${kafka.name}`)),
+            ...index.kind("Kafka").filter((kafka) => (kafka.inputs.spec as Json).kafkaExporter !== undefined).map((kafka) => pod(kafka.namespace!, "strimzi kafka exporter", {
+                "strimzi.io/cluster": String(kafka.name), "strimzi.io/kind": "Kafka", "strimzi.io/name": `${kafka.name}-kafka-exporter`,
+                "strimzi.io/component-type": "kafka-exporter",
+            }, { "tcp-prometheus": 9404 }, `Kafka ${kafka.name}`)),
         ],
     },
     {
@@ -583,7 +587,10 @@ const BREAKAGES: { check: CheckName; breaks: string; mutate: (plan: Synthetic) =
 /* values, the RDS endpoint, IRSA, Ingress backends, ServiceMonitors) and from what operators are known to do, then */
 /* judged against the plan's NetworkPolicies (and the one Strimzi generates).                                      */
 
-/** Strimzi's NetworkPolicy per Kafka (KafkaCluster.generateNetworkPolicy, Strimzi 1.2): ingress to the cluster's nodes. */
+/**
+ * Strimzi's NetworkPolicies per Kafka (Strimzi 1.2): ingress to the cluster's nodes (KafkaCluster.generateNetworkPolicy)
+ * and, with spec.kafkaExporter, to the exporter: 9404 from anywhere (KafkaExporter.generateNetworkPolicy).
+ */
 function strimziPolicies(index: PlanIndex): PolicyObject[] {
     const operatorNamespace = index.releases.find((r) => r.chart === "strimzi-kafka-operator")?.namespace;
     return index.kind("Kafka").map((kafka) => {
@@ -606,7 +613,14 @@ function strimziPolicies(index: PlanIndex): PolicyObject[] {
                 ],
             },
         };
-    });
+    }).concat(index.kind("Kafka").filter((kafka) => (kafka.inputs.spec as Json).kafkaExporter !== undefined).map((kafka) => ({
+        namespace: kafka.namespace!, name: `${kafka.name}-kafka-exporter`, declared: false,
+        spec: {
+            podSelector: { matchLabels: { "strimzi.io/name": `${kafka.name}-kafka-exporter` } },
+            policyTypes: ["Ingress"],
+            ingress: [{ ports: [{ port: 9404, protocol: "TCP" }] }],
+        },
+    })));
 }
 
 interface FlowTable { needed: Flow[]; forbidden: Flow[]; model: NetworkModel }
@@ -699,6 +713,29 @@ function flowTable(index: PlanIndex): FlowTable {
         }
     }
 
+    // ... and what its PodMonitors select, on the named container port.
+    for (const monitor of index.kind("PodMonitor")) {
+        const spec = monitor.inputs.spec as { selector: Selector; namespaceSelector?: { matchNames?: string[] }; podMetricsEndpoints: { port: string }[] };
+        for (const namespace of spec.namespaceSelector?.matchNames ?? [monitor.namespace!]) {
+            const pods = model.podsMatching(namespace, spec.selector);
+            if (pods.length === 0) throw new Error(`[${index.plan.stack}] ${monitor.label} selects no pods in ${namespace}`);
+            for (const endpoint of spec.podMetricsEndpoints) {
+                for (const target of pods) {
+                    const port = target.portNames[endpoint.port];
+                    if (port === undefined) throw new Error(`[${index.plan.stack}] ${monitor.label}: ${target.label} has no port named "${endpoint.port}"`);
+                    need(prometheus, [target], [port], `scrape by ${monitor.label}`);
+                }
+            }
+        }
+    }
+    // The redis-cluster chart's ServiceMonitors (leader-sm.yaml, follower-sm.yaml, serviceMonitor.enabled): each node's
+    // Service port "redis-exporter", the exporter sidecar.
+    for (const release of index.releases.filter((r) => r.chart === "redis-cluster" && (r.values.serviceMonitor as Json | undefined)?.enabled === true)) {
+        const nodes = podsOfRelease(release).filter((p) => p.portNames["redis-exporter"] !== undefined);
+        if (nodes.length === 0) throw new Error(`[${index.plan.stack}] ${release.label} renders ServiceMonitors but runs no redis-exporter`);
+        need(prometheus, nodes, [9121], `scrape by the ServiceMonitors of ${release.label}`);
+    }
+
     // What the operators and charts do, which no object of the plan spells out.
     const byLabel = (pods: Pod[], key: string, value: string) => pods.filter((p) => p.labels[key] === value);
     const strimzi = releasePods("strimzi-kafka-operator");
@@ -728,6 +765,7 @@ function flowTable(index: PlanIndex): FlowTable {
     need(strimzi, brokers, [9091], "the cluster operator administers the brokers");
     need(strimzi, kafkaNodes, [8443], "the cluster operator reads each node's state from the Kafka agent");
     need(entityOperators, brokers, [9091], "topic and user operators manage topics, users and ACLs");
+    need(model.pods.filter((p) => p.labels["strimzi.io/name"]?.endsWith("-kafka-exporter")), brokers, [9091], "the Kafka Exporter reads topics and consumer groups on the replication listener");
     need([...brokers, ...controllers], controllers, [9090], "KRaft: brokers and controllers reach the controller quorum");
     need(brokers, brokers, [9091], "replication between brokers");
     need(redisOperator, [...leaders, ...followers], [6379], "the operator forms the cluster with redis-cli");
