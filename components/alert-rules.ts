@@ -131,9 +131,11 @@ export function platformAlertRules(args: PlatformAlertArgs = {}): AlertRule[] {
             },
         },
         {
-            // The redis-exporter sidecar of each node (its ServiceMonitors) reports whether it can reach its Redis.
+            // The redis-exporter sidecar of each node reports whether it can reach its Redis. The chart's ServiceMonitor
+            // selects both the node Service and the operator's `-metrics` Service (same labels, both with the port
+            // "redis-exporter", operator v0.26.0), so each pod is scraped twice: one alert per pod.
             alert: "RedisDown",
-            expr: "redis_up == 0",
+            expr: "max by (namespace, pod) (redis_up) == 0",
             for: "2m",
             labels: { severity: "critical" },
             annotations: {

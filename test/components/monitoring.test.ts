@@ -144,8 +144,8 @@ describe("components/monitoring", () => {
         // (examples/metrics/prometheus-install/prometheus-rules/prometheus-kafka-exporter-topic-rules-group.yaml).
         expect(expr("KafkaUnderReplicatedPartitions")).to.equal("kafka_topic_partition_under_replicated_partition > 0");
         expect(expr("KafkaConsumerGroupLag")).to.equal("sum by (consumergroup, topic) (kafka_consumergroup_lag) > 1000");
-        // The redis-exporter sidecar's own up metric, for two minutes.
-        expect(expr("RedisDown")).to.equal("redis_up == 0");
+        // The redis-exporter sidecar's own up metric, once per pod (two Services select it), for two minutes.
+        expect(expr("RedisDown")).to.equal("max by (namespace, pod) (redis_up) == 0");
         expect(rules.find((r) => r.alert === "RedisDown")!.for).to.equal("2m");
         // notAfter 2027-12-06T09:00:00Z as epoch seconds, 21 days ahead.
         expect(expr("CertificateNearExpiry")).to.equal(`${Date.parse("2027-12-06T09:00:00Z") / 1000} - time() < ${21 * 86400}`);
