@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as dockerBuild from "@pulumi/docker-build";
@@ -14,7 +13,7 @@ import { ALL_ARCHITECTURES, Architecture, architectureAffinity, zoneSpread } fro
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
 import { ShopApiJobs } from "./shop-api-jobs";
 import { ShopSearchIndexer } from "./shop-search-indexer";
-import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload-defaults";
+import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext, valueChecksum } from "./workload-defaults";
 import { DAILY_AGGREGATES_PREFIX } from "./analytics/daily-aggregates-table";
 
 /**
@@ -212,9 +211,8 @@ export class ShopApi extends pulumi.ComponentResource {
             type: "Opaque",
             stringData: environment.secretData,
         }, inNamespace);
-        // A SHA-256 of random credentials reveals nothing; unsecret keeps the annotation readable in plans.
-        const envChecksum = pulumi.unsecret(pulumi.output(environment.secretData).apply((data) =>
-            createHash("sha256").update(JSON.stringify(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)))).digest("hex")));
+        // A SHA-256 of random credentials reveals nothing; valueChecksum keeps the annotation readable in plans.
+        const envChecksum = valueChecksum(environment.secretData);
         const trust = environment.trustBundle && new k8s.core.v1.ConfigMap(`${name}-trust`, {
             metadata: { name: TRUST_CONFIG_MAP, namespace, labels },
             data: { "ca.pem": environment.trustBundle },

@@ -24,7 +24,7 @@ export interface EdgeInputs {
 export interface EdgeOutputs {
     url: string;
     distributionId: pulumi.Output<string>;
-    /** dxxxx.cloudfront.net, the alias target of `domain`. */
+    /** The distribution's own host name (d…cloudfront.net), the alias target of `domain`. */
     distributionDomainName: pulumi.Output<string>;
     /** Where the storefront's build is uploaded (aws s3 sync ... s3://<bucket>/). */
     staticBucketName: pulumi.Output<string>;

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { mockTlsKey } from "./mock-keys";
+import { hexOf, mockTlsKey } from "./mock-keys";
 import { readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import { getAvailabilityZones, zonesOf } from "./aws-zones";
@@ -29,10 +28,6 @@ interface MockContext {
     region: string;
     id: string;
     hex: (salt?: string) => string;
-}
-
-function hexOf(...parts: string[]): string {
-    return createHash("sha256").update(parts.join("/")).digest("hex");
 }
 
 function arn(ctx: MockContext, service: string, resource: string, region = ctx.region): string {

@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 
-const hexOf = (...parts: string[]) => createHash("sha256").update(parts.join("/")).digest("hex");
+/** The mock cloud's placeholder material: SHA-256 (hex) of its parts, so a value follows what it stands for. */
+export function hexOf(...parts: string[]): string {
+    return createHash("sha256").update(parts.join("/")).digest("hex");
+}
 
 /**
  * The placeholder key pair the mock cloud gives a `tls.PrivateKey`, from the resource's type and name: the same for

@@ -47,7 +47,7 @@ const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 export class Edge extends pulumi.ComponentResource {
     readonly distributionId: pulumi.Output<string>;
     readonly distributionArn: pulumi.Output<string>;
-    /** dxxxx.cloudfront.net */
+    /** The distribution's own host name (d…cloudfront.net). */
     readonly distributionDomainName: pulumi.Output<string>;
     readonly staticBucketName: pulumi.Output<string>;
     readonly webAclArn: pulumi.Output<string>;

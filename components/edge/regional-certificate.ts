@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as acm from "@pulumi/aws/acm";
-import * as route53 from "@pulumi/aws/route53";
+import { dnsValidatedCertificate } from "./dns-validated-certificate";
 
 export interface RegionalCertificateArgs {
     /** The region's own name, the certificate's subject (api.<region>.<domain>). */
@@ -27,39 +26,17 @@ export class RegionalCertificate extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegionalCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:edge:RegionalCertificate", name, {}, opts);
-        const alternativeNames = args.alternativeNames ?? [];
-        this.names = [args.hostname, ...alternativeNames];
-        const certificate = new acm.Certificate(`${name}-cert`, {
-            domainName: args.hostname,
-            subjectAlternativeNames: alternativeNames,
-            validationMethod: "DNS",
-            keyAlgorithm: "RSA_2048",
-        }, { parent: this });
-
-        // One record per name, known before the certificate exists (no resources inside an apply). ACM's validation
-        // CNAME of a name is the same for every certificate of the account, in every region: each regional stack writes
-        // the shared origin name's record (allowOverwrite) and leaves it when destroyed (retainOnDelete), so removing one
-        // region never breaks another region's renewal.
-        const records = this.names.map((domainName, index) => {
-            const option = certificate.domainValidationOptions.apply((options) => {
-                const found = options.find((o) => o.domainName === domainName);
-                if (!found) throw new Error(`ACM returned no DNS validation record for ${domainName}`);
-                return found;
-            });
-            return new route53.Record(`${name}-validation-${index}`, {
-                zoneId: args.zoneId,
-                name: option.resourceRecordName,
-                type: option.resourceRecordType,
-                records: [option.resourceRecordValue],
-                ttl: 300,
-                allowOverwrite: true,
-            }, { parent: this, retainOnDelete: true });
-        });
-        const validation = new acm.CertificateValidation(`${name}-validation`, {
-            certificateArn: certificate.arn,
-            validationRecordFqdns: records.map((record) => record.fqdn),
-        }, { parent: this });
-        this.certificateArn = validation.certificateArn;
+        this.names = [args.hostname, ...(args.alternativeNames ?? [])];
+        // Each regional stack writes the shared origin name's validation record and leaves it when destroyed, so
+        // removing one region never breaks another region's renewal.
+        this.certificateArn = dnsValidatedCertificate({
+            names: this.names,
+            zoneId: args.zoneId,
+            certificateName: `${name}-cert`,
+            validationName: `${name}-validation`,
+            recordPrefix: `${name}-validation`,
+            retainRecords: true,
+        }, this);
         this.registerOutputs({ certificateArn: this.certificateArn });
     }
 }
