@@ -13,7 +13,7 @@ import { ProductRepository } from "./products/product-repository";
 import { closeRedis, connectRedis } from "./redis-client";
 import { createKafka } from "./outbox/kafka-publisher";
 import { ProductIndex } from "./search/product-index";
-import { reindexProducts } from "./search/search-indexer";
+import { reindexProducts, supersedeInCache } from "./search/search-indexer";
 import { startSearchIndexerWorker } from "./search/search-indexer-worker";
 
 /**
@@ -62,8 +62,9 @@ async function indexSearch(config: AppConfig, log: Logger): Promise<number> {
   redis?.on("error", (error: Error) => log.warn({ err: error }, "redis connection error"));
   const cacheStack = redis ? await createProductCacheStack(redis, { ttlSeconds: config.cacheTtlSeconds, nearTtlMs: 0 }, log) : undefined;
   const cache = cacheStack?.cache;
+  // Not closed on a failed start: the process exits then.
   const worker = await startSearchIndexerWorker({
-    ...(cache ? { supersede: async (products) => void (await Promise.all(products.map((product) => cache.invalidate(product.id, product.version)))) } : {}),
+    ...(cache ? { supersede: supersedeInCache(cache) } : {}),
     index,
     consumer: createKafka(config.kafka).consumer({ groupId: config.searchIndexerGroup }),
     log,

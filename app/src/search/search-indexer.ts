@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Product } from "../products/product";
+import type { ProductCache } from "../products/product-cache";
 import type { ProductPosition, ProductRepository } from "../products/product-repository";
 import type { ApplyOutcome, ProductChange, ProductIndex } from "./product-index";
 
@@ -70,6 +71,15 @@ export function parseProductEvent(message: ProductEventMessage): ParsedEvent {
 
 function changedProductId(change: ProductChange): string {
   return change.kind === "upsert" ? change.product.id : change.productId;
+}
+
+/**
+ * The product cache's own invalidation (ProductCache.invalidate: a tombstone at the version, and the PUBLISH every
+ * API process's in-process layer follows) for each superseded product. A tombstone rather than a deletion: a reader
+ * that fetched the older row from a lagging replica cannot put it back.
+ */
+export function supersedeInCache(cache: ProductCache): (products: SupersededProduct[]) => Promise<void> {
+  return async (products) => void (await Promise.all(products.map((product) => cache.invalidate(product.id, product.version))));
 }
 
 export interface IndexProductEventsOptions {
