@@ -75,13 +75,9 @@ export async function openDatabases(config: DatabaseSettings, log: BaseLogger, e
     const writer = guardWriter(db, writerBreaker);
     return { writer, reader: writer, hasReplica: false, writerBreaker, close: () => closeAll(writerBreaker, db) };
   }
-  const rawWriter = createPgDb(config.databaseUrl as string, config.databasePoolMax, passwordProvider(config.databaseUrl as string, config));
-  const rawReader = createPgDb(
-    readerUrl,
-    config.databasePoolMax,
-    passwordProvider(readerUrl, { databaseIamRegion: config.databaseReaderIamRegion, databaseSecretArn: config.databaseSecretArn }),
-    { readOnly: true },
-  );
+  const passwords = connectionPasswords(config);
+  const rawWriter = createPgDb(config.databaseUrl as string, config.databasePoolMax, passwords.writer);
+  const rawReader = createPgDb(readerUrl, config.databasePoolMax, passwords.reader, { readOnly: true });
   const writer = guardWriter(rawWriter, writerBreaker);
   const readerBreaker = databaseBreaker({
     role: "reader",
@@ -129,6 +125,22 @@ async function closeAll(...resources: Array<Db | CircuitBreaker>): Promise<void>
     if ("kind" in resource) await resource.close().catch(() => undefined);
     else resource.close();
   }
+}
+
+/**
+ * Each pool's own password provider: an IAM token is signed for the host it connects to and that host's region (the
+ * replica's DATABASE_READER_IAM_REGION, not the primary's), a Secrets Manager password is the same for both (a
+ * replica has its primary's users).
+ */
+export function connectionPasswords(
+  config: Pick<AppConfig, "databaseUrl" | "databaseReaderUrl" | "databaseSecretArn" | "databaseIamRegion" | "databaseReaderIamRegion">,
+): { writer?: PasswordProvider; reader?: PasswordProvider } {
+  return {
+    writer: config.databaseUrl ? passwordProvider(config.databaseUrl, config) : undefined,
+    reader: config.databaseReaderUrl
+      ? passwordProvider(config.databaseReaderUrl, { databaseIamRegion: config.databaseReaderIamRegion, databaseSecretArn: config.databaseSecretArn })
+      : undefined,
+  };
 }
 
 /**
