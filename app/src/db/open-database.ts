@@ -87,7 +87,8 @@ export async function openDatabases(config: DatabaseSettings, log: BaseLogger, e
     breaker: readerBreaker,
     onFallback: (error: DatabaseUnavailableError) => {
       events.readerFallback?.();
-      log.warn({ err: error }, "read served by the writer: the replica cannot be reached");
+      // The warning is the circuit's (above), once per outage; each read is counted, and logged only at debug.
+      log.debug({ err: error }, "read served by the writer: the replica cannot be reached");
     },
   });
   let retry: NodeJS.Timeout | undefined;
