@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { expect } from "chai";
 import type { InjectOptions } from "fastify";
 import { Client } from "pg";
+import { DatabaseUnavailableError } from "../src/db/database-roles";
 import type { Db } from "../src/db/db";
 import { migrate } from "../src/db/migrate";
 import { createPgDb } from "../src/db/pg-db";
@@ -205,6 +206,19 @@ describe("integration: writer and read replica (two PostgreSQL databases)", func
     );
     expect(resumed.statusCode).to.equal(201);
     expect((await inject({ url: "/readyz" })).json().checks["database-writer"]).to.equal("ok");
+  });
+
+  it("a connection lost between two statements of a transaction fails that transaction as unreachable, not the process", async () => {
+    const outcome = await app()
+      .runtime.db.transaction(async (tx) => {
+        await tx.query("SELECT 1");
+        await writerProxy.stop();
+        // The socket's close is handled while no statement runs: pg then reports it as an "error" event.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await tx.query("SELECT 1");
+      })
+      .then(() => "committed", (error: unknown) => error);
+    expect(outcome).to.be.instanceOf(DatabaseUnavailableError);
   });
 
   it("starts with the writer unreachable: serves reads from the replica and answers writes 503 read-only", async () => {

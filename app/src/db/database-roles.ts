@@ -28,7 +28,7 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOST
 // cannot_connect_now (starting up or a replica being promoted).
 const UNREACHABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03"]);
 // pg says these in plain messages, without a code.
-const UNREACHABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection timeout|Query read timeout|Client has encountered a connection error/i;
+const UNREACHABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection timeout|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable/i;
 
 /** Whether `error` says the database is out of reach, as opposed to refusing this statement (constraints, syntax). */
 export function isUnreachable(error: unknown): boolean {

@@ -94,7 +94,8 @@ export async function openDatabases(config: DatabaseSettings, log: BaseLogger, e
   let retry: NodeJS.Timeout | undefined;
   const migrateWriter = async (): Promise<void> => {
     try {
-      const applied = await migrate(writer);
+      // Unguarded: the breaker's deadline is meant for requests, and a long migration must not be cut short by it.
+      const applied = await migrate(rawWriter);
       if (applied.length > 0) log.info({ migrations: applied }, "applied database migrations");
     } catch (error) {
       if (!isUnreachable(error)) throw error;

@@ -48,6 +48,12 @@ export function createPgDb(connectionString: string, maxConnections: number, pas
     },
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client losing its connection between statements emits "error", which the pool listens to only
+      // while the client is idle: unheard, it would crash the process. Heard, the next statement fails instead, and
+      // the broken client is discarded on release rather than returned to the pool.
+      let lost: Error | undefined;
+      const onError = (error: Error) => void (lost ??= error);
+      client.on("error", onError);
       const tx: Queryable = {
         query: (sql, params) => run(client, sql, params),
         exec: async (sql) => void (await client.query(sql)),
@@ -58,10 +64,11 @@ export function createPgDb(connectionString: string, maxConnections: number, pas
         await client.query("COMMIT");
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        await client.query("ROLLBACK").catch((rollbackError: unknown) => void (lost ??= rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))));
         throw error;
       } finally {
-        client.release();
+        client.removeListener("error", onError);
+        client.release(lost);
       }
     },
     close: () => pool.end(),
