@@ -44,7 +44,6 @@ export interface Databases {
   reader: ReadDb;
   /** Whether a replica of its own serves this process's reads. */
   hasReplica: boolean;
-  writerBreaker: CircuitBreaker;
   close(): Promise<void>;
 }
 
@@ -73,7 +72,7 @@ export async function openDatabases(config: DatabaseSettings, log: BaseLogger, e
   if (!readerUrl) {
     const db = await openDatabase(config, log);
     const writer = guardWriter(db, writerBreaker);
-    return { writer, reader: writer, hasReplica: false, writerBreaker, close: () => closeAll(writerBreaker, db) };
+    return { writer, reader: writer, hasReplica: false, close: () => closeAll(writerBreaker, db) };
   }
   const passwords = connectionPasswords(config);
   const rawWriter = createPgDb(config.databaseUrl as string, config.databasePoolMax, passwords.writer);
@@ -114,7 +113,6 @@ export async function openDatabases(config: DatabaseSettings, log: BaseLogger, e
     writer,
     reader,
     hasReplica: true,
-    writerBreaker,
     close: async () => {
       clearTimeout(retry);
       await closeAll(writerBreaker, rawWriter, rawReader, readerBreaker);
