@@ -37,6 +37,18 @@ export interface AppConfig {
   databaseSecretArn: string | undefined;
   /** IAM database authentication: the region to sign connection tokens for; undefined uses a password. */
   databaseIamRegion: string | undefined;
+  /**
+   * The region's read replica (reads that may lag the primary by its replication delay); undefined: reads use the
+   * writer (DATABASE_URL). Same user as the writer; its password from DATABASE_READER_IAM_REGION, else DATABASE_SECRET_ARN.
+   */
+  databaseReaderUrl: string | undefined;
+  /** IAM database authentication for the replica: the region its tokens are signed for (the replica's own). */
+  databaseReaderIamRegion: string | undefined;
+  /**
+   * Whether this process publishes the outbox. Only where the writer is (the primary region): secondaries write their
+   * events into the primary's outbox, and the primary's relay publishes each once.
+   */
+  outboxRelay: boolean;
   /** Directory for a persistent embedded database; undefined keeps it in memory. */
   pgliteDataDir: string | undefined;
   redisUrl: string | undefined;
@@ -184,6 +196,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     read.problems.push("DATABASE_IAM_REGION and DATABASE_SECRET_ARN are two ways to get the database password: set one");
   }
   if (read.optionalString("DATABASE_IAM_REGION") && !read.optionalString("DATABASE_URL")) read.problems.push("DATABASE_IAM_REGION needs DATABASE_URL");
+  if (read.optionalString("DATABASE_READER_URL") && !read.optionalString("DATABASE_URL")) {
+    read.problems.push("DATABASE_READER_URL needs DATABASE_URL: the replica serves reads, the writer (DATABASE_URL) takes the writes");
+  }
+  if (read.optionalString("DATABASE_READER_IAM_REGION") && !read.optionalString("DATABASE_READER_URL")) read.problems.push("DATABASE_READER_IAM_REGION needs DATABASE_READER_URL");
+  if (read.optionalString("DATABASE_READER_URL") && read.optionalString("DATABASE_IAM_REGION") && !read.optionalString("DATABASE_READER_IAM_REGION")) {
+    read.problems.push("DATABASE_READER_URL with DATABASE_IAM_REGION needs DATABASE_READER_IAM_REGION: the replica's tokens are signed for its own region");
+  }
   const config: AppConfig = {
     port: read.integer("PORT", 8080, 0, 65535),
     host: read.string("HOST", "0.0.0.0"),
@@ -193,6 +212,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databasePoolMax: read.integer("DATABASE_POOL_MAX", 10, 1, 200),
     databaseSecretArn: read.optionalString("DATABASE_SECRET_ARN"),
     databaseIamRegion: read.optionalString("DATABASE_IAM_REGION"),
+    databaseReaderUrl: read.url("DATABASE_READER_URL", ["postgres:", "postgresql:"]),
+    databaseReaderIamRegion: read.optionalString("DATABASE_READER_IAM_REGION"),
+    outboxRelay: (read.oneOf("OUTBOX_RELAY", ["enabled", "disabled"] as const) ?? "enabled") === "enabled",
     pgliteDataDir: read.optionalString("PGLITE_DATA_DIR"),
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"]),
     redisCluster: read.boolean("REDIS_CLUSTER", false),

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { ConfigError, loadConfig, type AppConfig } from "./config";
-import { openDatabase } from "./db/open-database";
+import { openDatabases } from "./db/open-database";
 import { exportAggregate, s3ObjectStore } from "./jobs/analytics-sink";
 import { parseFeed, readFeedSource } from "./jobs/catalogue-feed";
 import { computeDailyAggregate, previousUtcDay } from "./jobs/daily-aggregates";
@@ -13,7 +13,7 @@ import { ProductRepository } from "./products/product-repository";
 import { closeRedis, connectRedis } from "./redis-client";
 import { createKafka } from "./outbox/kafka-publisher";
 import { ProductIndex } from "./search/product-index";
-import { reindexProducts } from "./search/search-indexer";
+import { reindexProducts, supersedeInCache } from "./search/search-indexer";
 import { startSearchIndexerWorker } from "./search/search-indexer-worker";
 
 /**
@@ -32,14 +32,14 @@ function productIndexOf(config: AppConfig): ProductIndex {
   return new ProductIndex({ baseUrl: config.elasticsearchUrl, credentials: config.elasticsearchCredentials }, config.elasticsearchIndex);
 }
 
-/** Writes every product of the database into an existing index. */
+/** Writes every product of the database into an existing index. Reads only: from the region's replica (DATABASE_READER_URL). */
 async function fillIndexFromDatabase(config: AppConfig, log: Logger, index: ProductIndex): Promise<void> {
-  const db = await openDatabase(config, log);
+  const databases = await openDatabases(config, log);
   try {
-    const outcome = await reindexProducts(new ProductRepository(db), index);
+    const outcome = await reindexProducts(new ProductRepository(databases.writer, databases.reader), index);
     log.info({ index: index.name, ...outcome }, "search index rebuilt from the database");
   } finally {
-    await db.close();
+    await databases.close();
   }
 }
 
@@ -50,10 +50,21 @@ async function reindexSearch(config: AppConfig, log: Logger): Promise<number> {
   return 0;
 }
 
+/**
+ * With REDIS_URL the indexer also supersedes the product cache entries of every product event, with the API's own
+ * invalidation (tombstone at the event's version, PUBLISH to every process's in-process layer): in a secondary region
+ * product writes happen in the primary and reach this region only as mirrored `products` events.
+ */
 async function indexSearch(config: AppConfig, log: Logger): Promise<number> {
   const index = productIndexOf(config);
   if (!config.kafka) throw new ConfigError(["KAFKA_BROKERS must be set: the search indexer follows the products topic"]);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisCluster) : undefined;
+  redis?.on("error", (error: Error) => log.warn({ err: error }, "redis connection error"));
+  const cacheStack = redis ? await createProductCacheStack(redis, { ttlSeconds: config.cacheTtlSeconds, nearTtlMs: 0 }, log) : undefined;
+  const cache = cacheStack?.cache;
+  // Not closed on a failed start: the process exits then.
   const worker = await startSearchIndexerWorker({
+    ...(cache ? { supersede: supersedeInCache(cache) } : {}),
     index,
     consumer: createKafka(config.kafka).consumer({ groupId: config.searchIndexerGroup }),
     log,
@@ -67,13 +78,16 @@ async function indexSearch(config: AppConfig, log: Logger): Promise<number> {
   });
   log.info({ signal }, "stopping the search indexer");
   await worker.stop();
+  await cacheStack?.close();
+  if (redis) await closeRedis(redis);
   return 0;
 }
 
 async function fetchProducts(config: AppConfig, log: Logger, source: string): Promise<number> {
   const feed = parseFeed(await readFeedSource(source));
   for (const rejection of feed.rejected) log.warn(rejection, "feed entry rejected");
-  const db = await openDatabase(config, log);
+  // Writes: the writer.
+  const { writer: db, close: closeDatabases } = await openDatabases(config, log);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisCluster) : undefined;
   // No in-process layer: the job only invalidates, and its invalidations reach the API's processes by pub/sub.
   const cacheStack = redis ? await createProductCacheStack(redis, { ttlSeconds: config.cacheTtlSeconds, nearTtlMs: 0 }, log) : undefined;
@@ -85,12 +99,13 @@ async function fetchProducts(config: AppConfig, log: Logger, source: string): Pr
   } finally {
     await cacheStack?.close();
     if (redis) await closeRedis(redis);
-    await db.close();
+    await closeDatabases();
   }
 }
 
+/** The writer: the job stores its aggregate (daily_aggregates), which a replica refuses. */
 async function analyse(config: AppConfig, log: Logger, day: string): Promise<number> {
-  const db = await openDatabase(config, log);
+  const { writer: db, close: closeDatabases } = await openDatabases(config, log);
   try {
     const aggregate = await computeDailyAggregate(db, day);
     log.info({ day, orders: aggregate.orders, revenueCents: aggregate.revenueCents }, "daily aggregate stored");
@@ -100,7 +115,7 @@ async function analyse(config: AppConfig, log: Logger, day: string): Promise<num
     }
     return 0;
   } finally {
-    await db.close();
+    await closeDatabases();
   }
 }
 

@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   const runtime = await createRuntime(config, log);
   const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: log, corsAllowedOrigins: config.corsAllowedOrigins });
   await app.listen({ port: config.port, host: config.host });
-  runtime.relay.start();
+  // OUTBOX_RELAY=disabled in regions without the writer: their events land in the primary's outbox, published there once.
+  if (config.outboxRelay) runtime.relay.start();
+  else log.info("outbox relay disabled (OUTBOX_RELAY=disabled): the writer region's relay publishes this region's events");
   log.info({ database: runtime.db.kind, search: runtime.services.search.name }, "shop-api ready");
 
   let shuttingDown = false;

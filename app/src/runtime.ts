@@ -5,7 +5,7 @@ import { createOidcVerifier } from "./auth/oidc-verifier";
 import type { TokenVerifier } from "./auth/principal";
 import type { AppConfig } from "./config";
 import type { Db } from "./db/db";
-import { openDatabase } from "./db/open-database";
+import { openDatabases, type Databases } from "./db/open-database";
 import type { ReadinessCheck } from "./http/health-routes";
 import { createMetrics } from "./http/metrics";
 import { OrderRepository } from "./orders/order-repository";
@@ -15,6 +15,8 @@ import { registerOutboxGauges } from "./outbox/outbox-metrics";
 import { OutboxRelay } from "./outbox/outbox-relay";
 import type { Publisher } from "./outbox/publisher";
 import { createCacheMetrics } from "./cache/cache-metrics";
+import { createDatabaseMetrics } from "./db/database-metrics";
+import { writerThenReader } from "./db/database-roles";
 import { noProductCache } from "./products/product-cache";
 import { createProductCacheStack } from "./products/product-cache-setup";
 import { ProductRepository } from "./products/product-repository";
@@ -25,7 +27,9 @@ import { createPostgresSearch } from "./search/postgres-search";
 
 export interface Runtime {
   services: AppServices;
+  /** The writer (the primary): what the relay and every write use. */
   db: Db;
+  databases: Databases;
   publisher: Publisher;
   relay: OutboxRelay;
   /** The in-process token issuer when no OIDC_ISSUER is configured (reachable over HTTP only with DEV_TOKENS=enabled). */
@@ -63,9 +67,15 @@ async function chooseVerifier(config: AppConfig, log: Logger): Promise<TokenSetu
 }
 
 export async function createRuntime(config: AppConfig, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
-  const db = await openDatabase(config, log);
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? true });
-  registerOutboxGauges(metrics.registry, db);
+  const databaseMetrics = createDatabaseMetrics(metrics.registry);
+  const databases = await openDatabases(config, log, {
+    writerCircuit: (state) => databaseMetrics.writerCircuit(state),
+    readerFallback: () => databaseMetrics.readerFallback(),
+  });
+  const db = databases.writer;
+  // The outbox backlog is the relay's: measured where it runs, so a secondary region does not alert on it twice.
+  if (config.outboxRelay) registerOutboxGauges(metrics.registry, db);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisCluster) : undefined;
   redis?.on("error", (error: Error) => log.warn({ err: error }, "redis connection error"));
 
@@ -77,12 +87,12 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
         createCacheMetrics(metrics.registry),
       )
     : undefined;
-  const products = new ProductService(new ProductRepository(db), cacheStack?.cache ?? noProductCache, {
+  const products = new ProductService(new ProductRepository(db, databases.reader), cacheStack?.cache ?? noProductCache, {
     recordLookup: (result) => metrics.cacheLookups.inc({ result }),
   });
   const search = config.elasticsearchUrl
     ? createElasticsearchSearch(config.elasticsearchUrl, config.elasticsearchIndex, config.elasticsearchCredentials)
-    : createPostgresSearch(db);
+    : createPostgresSearch(databases.reader);
   const { verifier, localIssuer, devIssuer } = await chooseVerifier(config, log);
 
   const publisher = overrides.publisher ?? (config.kafka ? KafkaPublisher.fromConfig(config.kafka) : new LogPublisher(log));
@@ -103,18 +113,22 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
   // Readiness checks only what a request cannot do without. Not Redis: reads fall back to the database
   // (a circuit breaker then skips Redis), so a Redis outage must not take every pod out of the load
   // balancer. Not Kafka: orders keep being accepted into the outbox. Not Elasticsearch: only search degrades.
-  const readinessChecks: ReadinessCheck[] = [{ name: "database", check: async () => void (await db.query("SELECT 1")) }];
+  // With a replica, "database" is the read path (the replica, or the writer standing in for it): a region whose
+  // primary is lost stays ready and keeps serving reads (and stays in DNS); the writer's state is reported alongside.
+  const readinessChecks: ReadinessCheck[] = [{ name: "database", check: async () => void (await databases.reader.query("SELECT 1")) }];
+  if (databases.hasReplica) readinessChecks.push({ name: "database-writer", informational: true, check: async () => void (await db.query("SELECT 1")) });
 
   let draining = false;
   return {
     db,
+    databases,
     publisher,
     relay,
     localIssuer,
     services: {
       products,
       // Orders change stock: the cached products are superseded once the order has committed.
-      orders: new OrderRepository(db, (changes) => products.changed(changes)),
+      orders: new OrderRepository(db, (changes) => products.changed(changes), writerThenReader(db, databases.reader)),
       search,
       verifier,
       devIssuer,
@@ -130,7 +144,7 @@ export async function createRuntime(config: AppConfig, log: Logger, overrides: R
       await publisher.close().catch((error: unknown) => log.warn({ err: error }, "publisher close failed"));
       await cacheStack?.close();
       if (redis) await closeRedis(redis);
-      await db.close();
+      await databases.close();
     },
   };
 }

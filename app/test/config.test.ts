@@ -50,6 +50,21 @@ describe("configuration from the environment", () => {
     expect(() => loadConfig({ DATABASE_IAM_REGION: "ap-south-1" })).to.throw(/needs DATABASE_URL/);
   });
 
+  it("reads the writer/reader split and the outbox relay switch, and refuses incomplete combinations naming the variables", () => {
+    const writer = "postgres://shop_api@primary.eu-central-1.rds.amazonaws.com:5432/shop";
+    const reader = "postgres://shop_api@replica.us-east-1.rds.amazonaws.com:5432/shop";
+    const split = loadConfig({ DATABASE_URL: writer, DATABASE_IAM_REGION: "eu-central-1", DATABASE_READER_URL: reader, DATABASE_READER_IAM_REGION: "us-east-1", OUTBOX_RELAY: "disabled" });
+    expect(split).to.deep.include({ databaseReaderUrl: reader, databaseReaderIamRegion: "us-east-1", databaseIamRegion: "eu-central-1", outboxRelay: false });
+    expect(loadConfig({}).outboxRelay).to.equal(true);
+    expect(loadConfig({ OUTBOX_RELAY: "enabled" }).outboxRelay).to.equal(true);
+    expect(loadConfig({ DATABASE_URL: writer }).databaseReaderUrl).to.equal(undefined);
+    expect(() => loadConfig({ OUTBOX_RELAY: "off" })).to.throw(/OUTBOX_RELAY must be one of enabled, disabled/);
+    expect(() => loadConfig({ DATABASE_READER_URL: reader })).to.throw(/DATABASE_READER_URL needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: writer, DATABASE_READER_IAM_REGION: "us-east-1" })).to.throw(/DATABASE_READER_IAM_REGION needs DATABASE_READER_URL/);
+    expect(() => loadConfig({ DATABASE_URL: writer, DATABASE_IAM_REGION: "eu-central-1", DATABASE_READER_URL: reader })).to.throw(/needs DATABASE_READER_IAM_REGION/);
+    expect(() => loadConfig({ DATABASE_URL: writer, DATABASE_READER_URL: "mysql://replica/shop" })).to.throw(/DATABASE_READER_URL must use one of postgres:/);
+  });
+
   it("fetches signing keys only over https, or plain http to an in-cluster Service or loopback", () => {
     const inCluster = "http://keycloak-http.identity.svc.cluster.local/auth/realms/shop/protocol/openid-connect/certs";
     const config = loadConfig({ OIDC_ISSUER: "https://auth.example.com/auth/realms/shop", OIDC_JWKS_URL: inCluster });

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { Cluster, Redis } from "ioredis";
 import { Signer } from "@aws-sdk/rds-signer";
 import { rdsIamPassword } from "../src/db/iam-token";
+import { connectionPasswords } from "../src/db/open-database";
 import { createPgDb } from "../src/db/pg-db";
 import { secretsManagerPassword, type SecretReader } from "../src/db/secret-password";
 import { saslOptions } from "../src/outbox/kafka-publisher";
@@ -61,6 +62,34 @@ describe("platform clients (configuration only; the Redis Cluster round trip is 
     expect(url.searchParams.get("DBUser")).to.equal("shop_api");
     expect(url.searchParams.get("X-Amz-Expires")).to.equal("900");
     expect(url.searchParams.get("X-Amz-Credential")).to.match(/\/ap-south-1\/rds-db\/aws4_request$/);
+  });
+
+  it("signs the writer's and the replica's IAM tokens each for its own host and region", async () => {
+    const previous = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    // The default chain, as in the pod (IRSA there); static keys here.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "secret" });
+    try {
+      const passwords = connectionPasswords({
+        databaseUrl: "postgres://shop_api@primary.abc.eu-central-1.rds.amazonaws.com:5432/shop",
+        databaseIamRegion: "eu-central-1",
+        databaseReaderUrl: "postgres://shop_api@replica.abc.us-east-1.rds.amazonaws.com:5433/shop",
+        databaseReaderIamRegion: "us-east-1",
+        databaseSecretArn: undefined,
+      });
+      const signed = async (provider: (() => Promise<string>) | undefined) => new URL(`https://${await provider!()}`);
+      const writer = await signed(passwords.writer);
+      const reader = await signed(passwords.reader);
+      expect(writer.host).to.equal("primary.abc.eu-central-1.rds.amazonaws.com:5432");
+      expect(writer.searchParams.get("X-Amz-Credential")).to.match(/\/eu-central-1\/rds-db\/aws4_request$/);
+      expect(reader.host).to.equal("replica.abc.us-east-1.rds.amazonaws.com:5433");
+      expect(reader.searchParams.get("X-Amz-Credential")).to.match(/\/us-east-1\/rds-db\/aws4_request$/);
+      expect(reader.searchParams.get("DBUser")).to.equal("shop_api");
+    } finally {
+      for (const [name, value] of [["AWS_ACCESS_KEY_ID", previous.id], ["AWS_SECRET_ACCESS_KEY", previous.secret]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it("asks the password function for each new pool connection, so a token is never reused past its life", async function () {

@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import type { CacheOperation } from "../products/product-cache";
 import type { CircuitState } from "./circuit-breaker";
 
-const STATE_VALUES: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
+export const STATE_VALUES: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
 
 export interface CacheMetrics {
   cacheError(operation: CacheOperation): void;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { STATUS_CODES as HTTP_REASON_PHRASES, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { DatabaseUnavailableError } from "../db/database-roles";
 import { HttpError, notFound } from "./http-error";
 import { PROBLEM_CONTENT_TYPE, genericSlug, problemDetails, type ProblemDetails, type ProblemSlug } from "./problem";
 import { trackRouteMethods } from "./route-methods";
@@ -15,6 +16,9 @@ const CLIENT_PG_ERRORS: Record<string, string> = {
   "54000": "the request is too complex",
 };
 
+/** Seconds a client should wait before retrying when the writer is out of reach: the writer circuit's cool-down. */
+export const READ_ONLY_RETRY_AFTER_SECONDS = 5;
+
 // Error messages can quote the request (a 5 kB path segment); clients get a bounded reason.
 const MAX_REASON_LENGTH = 300;
 
@@ -22,8 +26,15 @@ function truncate(message: string): string {
   return message.length <= MAX_REASON_LENGTH ? message : `${message.slice(0, MAX_REASON_LENGTH)}…`;
 }
 
-function classify(error: FastifyError | HttpError | Error): { status: number; slug: ProblemSlug; message: string } {
+function classify(error: FastifyError | HttpError | Error, method: string): { status: number; slug: ProblemSlug; message: string } {
   if (error instanceof HttpError) return { status: error.statusCode, slug: error.problem, message: error.message };
+  if (error instanceof DatabaseUnavailableError) {
+    // A write, or a read that must see the primary (an order just placed), while the primary is out of reach.
+    if (error.role === "writer" && method !== "GET" && method !== "HEAD") {
+      return { status: 503, slug: "read-only", message: "the primary database cannot be reached from this region, which is read-only for now: reads are served, writes are not; retry later" };
+    }
+    return { status: 503, slug: "service-unavailable", message: `the ${error.role} database cannot be reached; retry later` };
+  }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     return { status: 400, slug: "validation", message: fastifyError.message };
@@ -45,8 +56,12 @@ function instanceOf(url: string): string {
 
 /** Logs the error, sets the status and content type and returns the problem: shared by the route and router error paths. */
 export function respondToError(error: FastifyError | HttpError | Error, request: FastifyRequest, reply: FastifyReply): ProblemDetails {
-  const { status, slug, message } = classify(error);
-  if (status >= 500) request.log.error({ err: error }, "request failed");
+  const { status, slug, message } = classify(error, request.method);
+  if (error instanceof DatabaseUnavailableError) {
+    // Expected during an outage (the breaker logs the transition): one line per request, without a stack.
+    request.log.warn({ status, problem: slug, reason: error.message }, "request refused: database unreachable");
+    reply.header("retry-after", String(READ_ONLY_RETRY_AFTER_SECONDS));
+  } else if (status >= 500) request.log.error({ err: error }, "request failed");
   else request.log.info({ status, problem: slug, reason: truncate(message) }, "request rejected");
   reply.status(status).type(PROBLEM_CONTENT_TYPE);
   // A 5xx other than 500 (503 from a dependency) keeps its status; its type is the generic one of that status.

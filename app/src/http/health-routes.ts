@@ -4,6 +4,8 @@ export interface ReadinessCheck {
   name: string;
   /** Resolves when the dependency answers; rejects (or times out) otherwise. */
   check(): Promise<void>;
+  /** Reported in /readyz but not required for readiness (the writer, where a replica serves reads). Default false. */
+  informational?: boolean;
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -33,13 +35,13 @@ export function registerHealthRoutes(
       checks.map(async (check) => {
         try {
           await withTimeout(check);
-          return [check.name, "ok"] as const;
+          return [check.name, "ok", check.informational] as const;
         } catch (error) {
-          return [check.name, error instanceof Error ? error.message : "failed"] as const;
+          return [check.name, error instanceof Error ? error.message : "failed", check.informational] as const;
         }
       }),
     );
-    const ready = results.every(([, outcome]) => outcome === "ok");
-    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks: Object.fromEntries(results) });
+    const ready = results.every(([, outcome, informational]) => outcome === "ok" || informational === true);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks: Object.fromEntries(results.map(([name, outcome]) => [name, outcome])) });
   });
 }

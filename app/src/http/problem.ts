@@ -40,6 +40,8 @@ export const PROBLEM_TYPES = {
   "identity-provider-unavailable": { status: 503, title: "Tokens cannot be verified right now" },
   "search-unavailable": { status: 503, title: "Search is unavailable right now" },
   "service-unavailable": { status: 503, title: "The service is unavailable right now" },
+  // The primary database cannot be reached from this region: reads are served (from the replica), writes are not.
+  "read-only": { status: 503, title: "This region is read-only right now: writes cannot reach the primary database" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemSlug = keyof typeof PROBLEM_TYPES;

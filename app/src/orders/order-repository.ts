@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ReadDb } from "../db/database-roles";
 import type { Db, Queryable } from "../db/db";
 import { problem } from "../http/http-error";
 import { appendEvent } from "../outbox/outbox-writer";
@@ -46,11 +47,20 @@ export interface StockChange {
   version: number;
 }
 
+/**
+ * Every method uses the writer, reads included: a customer's orders are read-your-own-writes (the order just placed
+ * must be there at once, whatever the replica's lag). Reads go through `ownReads`: the writer, or the replica only
+ * while the writer cannot be reached (its copy may lack the last orders before the outage; better than a 503).
+ */
 export class OrderRepository {
-  /** `stockChanged` runs after an order's transaction has committed (cached products must not show the old stock). */
+  /**
+   * `stockChanged` runs after an order's transaction has committed (cached products must not show the old stock).
+   * `ownReads`: default the writer itself (one database).
+   */
   constructor(
     private readonly db: Db,
     private readonly stockChanged: (changes: StockChange[]) => Promise<void> = async () => undefined,
+    private readonly ownReads: ReadDb = db,
   ) {}
 
   /**
@@ -102,27 +112,28 @@ export class OrderRepository {
     return placed;
   }
 
+  /** Writer: read-your-own-writes. */
   async findOwned(orderId: string, userId: string): Promise<Order | undefined> {
-    return this.load(this.db, orderId, userId);
+    return this.load(this.ownReads, orderId, userId);
   }
 
-  /** The customer's orders, newest first (ties by id), one page at a time. */
+  /** The customer's orders, newest first (ties by id), one page at a time. Writer: read-your-own-writes. */
   async listOwned(userId: string, limit: number, after: OrderPosition | undefined): Promise<OrderPage> {
     const columns = "id, user_id, request_hash, status, total_cents, created_at, (extract(epoch FROM created_at) * 1000000)::bigint AS created_micros";
     // One extra row tells whether another page exists. The microsecond key is exact (a JS Date keeps milliseconds only).
     const result = after
-      ? await this.db.query<OrderRow & { created_micros: number }>(
+      ? await this.ownReads.query<OrderRow & { created_micros: number }>(
           `SELECT ${columns} FROM orders
             WHERE user_id = $1 AND (created_at, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid)
             ORDER BY created_at DESC, id DESC LIMIT $4`,
           [userId, after.createdMicros, after.id, limit + 1],
         )
-      : await this.db.query<OrderRow & { created_micros: number }>(
+      : await this.ownReads.query<OrderRow & { created_micros: number }>(
           `SELECT ${columns} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
           [userId, limit + 1],
         );
     const rows = result.rows.slice(0, limit);
-    const items = await this.itemsOf(this.db, rows.map((row) => row.id));
+    const items = await this.itemsOf(this.ownReads, rows.map((row) => row.id));
     const last = rows[rows.length - 1];
     return {
       items: rows.map((row) => toOrder(row, items.get(row.id) ?? [])),
@@ -130,7 +141,7 @@ export class OrderRepository {
     };
   }
 
-  private async itemsOf(session: Queryable, orderIds: string[]): Promise<Map<string, OrderItem[]>> {
+  private async itemsOf(session: ReadDb, orderIds: string[]): Promise<Map<string, OrderItem[]>> {
     const byOrder = new Map<string, OrderItem[]>();
     if (orderIds.length === 0) return byOrder;
     const items = await session.query<ItemRow & { order_id: string }>(
@@ -183,7 +194,7 @@ export class OrderRepository {
     return items;
   }
 
-  private async load(session: Queryable, orderId: string, userId: string): Promise<Order | undefined> {
+  private async load(session: ReadDb, orderId: string, userId: string): Promise<Order | undefined> {
     const orders = await session.query<OrderRow>(
       "SELECT id, user_id, request_hash, status, total_cents, created_at FROM orders WHERE id = $1 AND user_id = $2",
       [orderId, userId],

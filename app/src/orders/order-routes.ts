@@ -70,6 +70,7 @@ const placeOrderSchema = {
       401: ["unauthorized"],
       409: ["out-of-stock", "idempotency-key-in-progress"],
       422: ["unknown-product", "idempotency-key-reused"],
+      503: ["read-only"],
     }),
   },
 } as const;

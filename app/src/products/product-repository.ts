@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { ReadDb } from "../db/database-roles";
 import type { Db, Queryable } from "../db/db";
 import { appendEvent } from "../outbox/outbox-writer";
 import { PRODUCTS_TOPIC } from "../outbox/topics";
@@ -79,19 +80,30 @@ function fingerprint(rows: ProductRow[]): string {
   return hash.digest("base64url").slice(0, 27);
 }
 
-/** Every write also records a product event in the outbox, in the same transaction (search indexers follow it). */
+/**
+ * Every write also records a product event in the outbox, in the same transaction (search indexers follow it).
+ *
+ * Which database each method uses is chosen here, per method: catalogue reads (`list`, `get`) go to the reader, the
+ * region's replica, and may lag the primary by its replication delay (the product cache's versions keep a lagging read
+ * from being cached over a newer write). Every write goes to the writer, and so do the reads a write depends on (the
+ * If-Match version check happens in the writing statement itself, on the primary).
+ */
 export class ProductRepository {
-  constructor(private readonly db: Db) {}
+  /** `reader`: the region's replica; default the writer (one database). */
+  constructor(
+    private readonly db: Db,
+    private readonly reader: ReadDb = db,
+  ) {}
 
-  /** A page of the catalogue in name order (ties by id), after `after` (keyset pagination on products_name_id_idx). */
+  /** A page of the catalogue in name order (ties by id), after `after` (keyset pagination on products_name_id_idx). Reader. */
   async list(limit: number, after: ProductPosition | undefined): Promise<ProductPage> {
     // One extra row tells whether another page exists without a count(*).
     const result = after
-      ? await this.db.query<ProductRow>(
+      ? await this.reader.query<ProductRow>(
           `SELECT ${PRODUCT_COLUMNS} FROM products WHERE (name, id) > ($1, $2::uuid) ORDER BY name, id LIMIT $3`,
           [after.name, after.id, limit + 1],
         )
-      : await this.db.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products ORDER BY name, id LIMIT $1`, [limit + 1]);
+      : await this.reader.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products ORDER BY name, id LIMIT $1`, [limit + 1]);
     const items = result.rows.slice(0, limit).map(toProduct);
     const last = items[items.length - 1];
     return {
@@ -101,8 +113,9 @@ export class ProductRepository {
     };
   }
 
+  /** Reader. */
   async get(id: string): Promise<VersionedProduct | undefined> {
-    const result = await this.db.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = $1`, [id]);
+    const result = await this.reader.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = $1`, [id]);
     const row = result.rows[0];
     return row ? toVersionedProduct(row) : undefined;
   }
@@ -159,7 +172,8 @@ export class ProductRepository {
         const row = result.rows[0];
         if (!row) return this.missingOrMismatched(tx, id);
         const deletedAt = new Date(row.deleted_at).toISOString();
-        await appendEvent(tx, { topic: PRODUCTS_TOPIC, key: id, type: "product.deleted", payload: { productId: id, deletedAt } });
+        // `version`: the last one; caches of other regions supersede it (version + 1) as the API does here.
+        await appendEvent(tx, { topic: PRODUCTS_TOPIC, key: id, type: "product.deleted", payload: { productId: id, deletedAt, version: Number(row.version) } });
         return Number(row.version);
       });
     } catch (error) {
@@ -237,7 +251,7 @@ export class ProductRepository {
 
   private async recordChange(tx: Queryable, type: string, row: ProductRow): Promise<VersionedProduct> {
     const versioned = toVersionedProduct(row);
-    await appendEvent(tx, { topic: PRODUCTS_TOPIC, key: versioned.product.id, type, payload: { product: versioned.product } });
+    await appendEvent(tx, { topic: PRODUCTS_TOPIC, key: versioned.product.id, type, payload: { product: versioned.product, version: versioned.version } });
     return versioned;
   }
 }

@@ -94,7 +94,7 @@ export const getProductSchema = {
 export const createProductSchema = {
   description: "Creates a product: 201 with Location and ETag.",
   body: productInputSchema,
-  response: { 201: productSchema, ...problemResponses({ 400: ["validation"], 409: ["duplicate-sku"] }) },
+  response: { 201: productSchema, ...problemResponses({ 400: ["validation"], 409: ["duplicate-sku"], 503: ["read-only"] }) },
 } as const;
 
 export const replaceProductSchema = {
@@ -111,6 +111,7 @@ export const replaceProductSchema = {
       409: ["duplicate-sku"],
       412: ["precondition-failed"],
       428: ["precondition-required"],
+      503: ["read-only"],
     }),
   },
 } as const;
@@ -129,6 +130,7 @@ export const patchProductSchema = {
       409: ["duplicate-sku", "insufficient-stock"],
       412: ["precondition-failed"],
       428: ["precondition-required"],
+      503: ["read-only"],
     }),
   },
 } as const;
@@ -139,6 +141,6 @@ export const deleteProductSchema = {
   headers: conditionalHeaders,
   response: {
     204: { description: "Deleted", type: "null" },
-    ...problemResponses({ 400: ["bad-request"], 404: ["not-found"], 409: ["product-in-use"], 412: ["precondition-failed"] }),
+    ...problemResponses({ 400: ["bad-request"], 404: ["not-found"], 409: ["product-in-use"], 412: ["precondition-failed"], 503: ["read-only"] }),
   },
 } as const;

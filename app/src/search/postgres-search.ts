@@ -1,4 +1,4 @@
-import type { Db } from "../db/db";
+import type { ReadDb } from "../db/database-roles";
 import type { SearchEngine, SearchHit } from "./search-engine";
 
 interface HitRow {
@@ -12,8 +12,9 @@ interface HitRow {
 /**
  * Full-text search over the generated `products.search` column. websearch_to_tsquery accepts any user
  * text (quotes, operators, garbage) without raising syntax errors, so hostile queries cannot cause 500s.
+ * A read: it runs on the region's replica.
  */
-export function createPostgresSearch(db: Db): SearchEngine {
+export function createPostgresSearch(db: ReadDb): SearchEngine {
   return {
     name: "postgres",
     async search(query: string, limit: number): Promise<SearchHit[]> {

@@ -3,7 +3,7 @@ import type { Consumer, EachBatchPayload } from "kafkajs";
 import type { Logger } from "pino";
 import { PRODUCTS_TOPIC } from "../outbox/topics";
 import type { ProductIndex } from "./product-index";
-import { indexProductEvents } from "./search-indexer";
+import { indexProductEvents, type IndexProductEventsOptions } from "./search-indexer";
 
 /** The slice of a kafkajs consumer the indexer drives; tests substitute a fake one. */
 export type ConsumerLike = Pick<Consumer, "connect" | "subscribe" | "run" | "disconnect" | "on" | "events">;
@@ -17,6 +17,8 @@ export interface SearchIndexerWorkerArgs {
   host?: string;
   /** Runs once, before consuming, when the index did not exist yet (fills it from the database). */
   fillNewIndex: () => Promise<void>;
+  /** Invalidates the product caches for each batch (with REDIS_URL); default none. */
+  supersede?: IndexProductEventsOptions["supersede"];
 }
 
 export interface SearchIndexerWorker {
@@ -62,7 +64,7 @@ export async function startSearchIndexerWorker(args: SearchIndexerWorkerArgs): P
     await consumer.subscribe({ topics: [PRODUCTS_TOPIC], fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch, heartbeat }: EachBatchPayload) => {
-        const outcome = await indexProductEvents(index, batch.messages, log);
+        const outcome = await indexProductEvents(index, batch.messages, log, { supersede: args.supersede });
         log.info({ partition: batch.partition, lastOffset: batch.lastOffset(), ...outcome }, "product events indexed");
         await heartbeat();
       },
