@@ -64,8 +64,9 @@ export class OtelCollector extends pulumi.ComponentResource {
             stringData: { password: pulumi.secret(args.elasticsearch.password), "ca.crt": args.elasticsearch.caCertPem },
         }, inNamespace);
 
-        this.release = helmRelease(OTEL_COLLECTOR_NAME, {
+        this.release = helmRelease(`${name}-release`, {
             chart: "otelCollector",
+            releaseName: OTEL_COLLECTOR_NAME,
             namespace: this.namespace,
             values: otelCollectorValues({ ...args, replicas }),
         }, { ...child, dependsOn: [this.namespaceResource, credentials, ...(args.dependsOn ?? [])] });
