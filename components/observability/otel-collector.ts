@@ -38,7 +38,8 @@ const CREDENTIALS_SECRET = "otel-collector-elasticsearch";
  * where Kibana shows them beside the logs. One pipeline: otlp -> memory_limiter -> batch -> elasticsearch. The chart's
  * other default receivers (jaeger, zipkin, its own prometheus scrape), the OTLP gRPC protocol and the debug exporter
  * are removed (a null value deletes a default key when Helm coalesces values), so nothing listens on a port no
- * NetworkPolicy opens.
+ * NetworkPolicy opens. The provider passes a TypeScript program's nulls through to Helm since pulumi-kubernetes 4.30.0
+ * (CHANGELOG: #2997, "Stop stripping null values when unmarshaling"); the pinned SDK is 4.34.
  */
 export class OtelCollector extends pulumi.ComponentResource {
     readonly namespace: string;
