@@ -75,6 +75,15 @@ describe("stacks: notifications worker and tracing (issue 11)", function () {
             expect(((elasticsearch.inputs.spec as Json).auth.fileRealm as Json[]).map((r) => r.secretName)).to.include("search-trace-writer");
         });
 
+        it("exports the metrics the worker's alerts read: its group's lag and the dead-letter topic's offsets (Kafka Exporter filters)", () => {
+            const [kafka] = ofType(prod, "kubernetes:kafka.strimzi.io/v1:Kafka");
+            const exporter = (kafka.inputs.spec as Json).kafkaExporter as { topicRegex: string; groupRegex: string };
+            expect(new RegExp(exporter.topicRegex).test("notifications-dlq")).to.equal(true);
+            expect(new RegExp(exporter.groupRegex).test("notifications-worker")).to.equal(true);
+            const [rule] = named(prod, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "notifications-worker");
+            expect(((rule.inputs.spec as Json).groups[0].rules as { alert: string }[]).map((r) => r.alert)).to.deep.equal(["NotificationsWorkerLagging", "NotificationsDeadLettered"]);
+        });
+
         it("has the worker's Redis ACL user in the cluster's ACL file", () => {
             const [release] = ofType(prod, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "redis-cluster");
             expect(release, "redis-cluster release").to.not.equal(undefined);
