@@ -15,7 +15,8 @@ export const OTEL_SERVICE_NAME = "OTEL_SERVICE_NAME";
 /**
  * The OpenTelemetry SDK's standard variables (opentelemetry-specification, "Environment Variable Specification"):
  * the exporter endpoint, the service name, and the parentbased_traceidratio sampler with the ratio as its argument,
- * so a trace started upstream (the API) stays whole downstream (the worker) whatever the ratio.
+ * so a trace started upstream (the API) stays whole downstream (the worker) whatever the ratio. No protocol variable:
+ * the app's exporter chooses its encoding, and the collector's OTLP/HTTP receiver takes JSON and protobuf alike.
  */
 export function tracingEnv(settings: TracingSettings, serviceName: string): EnvVar[] {
     if (!(settings.sampleRatio >= 0 && settings.sampleRatio <= 1)) throw new Error(`tracing: sampleRatio must lie between 0 and 1, got ${settings.sampleRatio}`);
@@ -23,7 +24,6 @@ export function tracingEnv(settings: TracingSettings, serviceName: string): EnvV
     const attributes = Object.entries(settings.resourceAttributes ?? {});
     return [
         { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: settings.endpoint },
-        { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/protobuf" },
         { name: OTEL_SERVICE_NAME, value: serviceName },
         { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
         { name: "OTEL_TRACES_SAMPLER_ARG", value: String(settings.sampleRatio) },

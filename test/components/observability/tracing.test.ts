@@ -8,7 +8,6 @@ describe("components/observability/tracing", () => {
         const env = Object.fromEntries(tracingEnv({ endpoint, sampleRatio: 0.1, resourceAttributes: { "deployment.environment.name": "prod", "cloud.region": "ap-south-1" } }, "shop-api").map((v) => [v.name, v.value]));
         expect(env).to.deep.equal({
             OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-            OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
             OTEL_SERVICE_NAME: "shop-api",
             OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
             OTEL_TRACES_SAMPLER_ARG: "0.1",
