@@ -30,6 +30,8 @@ export const CHARTS = {
     /** codecentric keycloakx: the Quarkus Keycloak distribution from quay.io/keycloak (no Bitnami images). */
     keycloak: { chart: "keycloakx", version: "7.1.11", repository: "https://codecentric.github.io/helm-charts" },
     kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repository: "https://prometheus-community.github.io/helm-charts" },
+    /** OpenTelemetry Collector (appVersion 0.158.0); the chart names no default image: IMAGES.otelCollector. */
+    otelCollector: { chart: "opentelemetry-collector", version: "0.170.0", repository: "https://open-telemetry.github.io/opentelemetry-helm-charts" },
 } as const satisfies Record<string, ChartSource>;
 
 export type ChartName = keyof typeof CHARTS;
@@ -60,6 +62,12 @@ export const IMAGES = {
     kong: "docker.io/kong:3.9.1",
     kongIngressController: "docker.io/kong/kubernetes-ingress-controller:3.5.13",
     keycloak: "quay.io/keycloak/keycloak:26.5.6",
+    /**
+     * The contrib distribution: of the published distributions only it carries the elasticsearch exporter at 0.158.0
+     * (open-telemetry/opentelemetry-collector-releases v0.158.0, distributions/otelcol-contrib/manifest.yaml lists
+     * exporter/elasticsearchexporter; distributions/otelcol-k8s/manifest.yaml does not). Runs as uid 10001 (its Dockerfile).
+     */
+    otelCollector: "docker.io/otel/opentelemetry-collector-contrib:0.158.0",
 } as const;
 
 /**
@@ -80,6 +88,7 @@ export const IMAGES_WITHOUT_DIGEST: Readonly<Partial<Record<keyof typeof IMAGES,
     kong: "Docker official image; docker-library/repo-info holds digests, not for this tag in any copy readable here",
     kongIngressController: "Kong publishes no digests outside the registry",
     keycloak: "Keycloak's release notes name tags only",
+    otelCollector: "the releases repository's goreleaser pushes tags; no digest list is published outside the registry",
 };
 
 /** The Elastic Stack version the ECK resources run (ECK 3.5 supports 9.x). */

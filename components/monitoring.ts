@@ -70,7 +70,7 @@ const GRAFANA_SECRET = "grafana-admin";
 /** Set explicitly so the IRSA trust names it exactly (the chart's default is `<fullname>-alertmanager`). */
 export const ALERTMANAGER_SERVICE_ACCOUNT = "kube-prometheus-stack-alertmanager";
 /** The chart's Prometheus selects PrometheusRules carrying its release label (ruleSelectorNilUsesHelmValues: true). */
-const RULE_SELECTOR_LABELS = { release: "kube-prometheus-stack" };
+export const RULE_SELECTOR_LABELS = { release: "kube-prometheus-stack" };
 /** kube-prometheus-stack components (top-level value keys, chart 88.5.3) with no reachable target on EKS. */
 export const UNSCRAPED_COMPONENTS = ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"] as const;
 /** Their rule groups (`defaultRules.rules.*`); the chart also gates each on the component's `enabled`. */

@@ -47,6 +47,14 @@ export const LOG_WRITER_ROLE = "log_writer";
 /** Role of the one-shot lifecycle Job: the log indices' ILM policy and index template, no documents. */
 export const LOG_LIFECYCLE_ROLE = "log_lifecycle";
 const SEARCH_CLIENT_ROLE = "shop_product_search";
+/** Role of the OpenTelemetry Collector: append spans to the traces data streams, nothing else. */
+export const TRACE_WRITER_ROLE = "trace_writer";
+/**
+ * The data streams the collector's elasticsearch exporter writes in its `otel` mapping mode: traces-<dataset>.otel-
+ * <namespace> (traces-generic.otel-default unless a span routes itself). Elasticsearch 9 ships their index template
+ * (traces-otel@template, the otel-data plugin), so the first write creates the stream (auto_configure).
+ */
+export const TRACE_DATA_STREAMS = "traces-*.otel-*";
 /** The API's search index, and any versioned copy of it (products-v2) for reindexing. */
 export const PRODUCT_INDEX_PREFIX = "products";
 export const LOG_INDEX_PREFIX = "k8s-logs";
@@ -74,6 +82,8 @@ export class Search extends pulumi.ComponentResource {
     readonly logLifecycle: { username: string; password: pulumi.Output<string> };
     /** File-realm user of the shop API: reads and maintains only the product indices. */
     readonly searchClient: { username: string; password: pulumi.Output<string> };
+    /** File-realm user of the OpenTelemetry Collector: creates span documents in the traces data streams only. */
+    readonly traceWriter: { username: string; password: pulumi.Output<string> };
     readonly elasticsearch: k8s.apiextensions.CustomResource;
     /** The ECK operator's namespace. */
     readonly operatorNamespace: string;
@@ -166,6 +176,13 @@ export class Search extends pulumi.ComponentResource {
             type: "kubernetes.io/basic-auth",
             stringData: { username: this.searchClient.username, password: this.searchClient.password, roles: SEARCH_CLIENT_ROLE },
         }, inNamespace);
+        const tracePassword = new random.RandomPassword(`${name}-trace-writer`, { length: 32, special: false, keepers }, child);
+        this.traceWriter = { username: "otel-collector", password: pulumi.secret(tracePassword.result) };
+        const traceWriter = new k8s.core.v1.Secret(`${name}-trace-writer`, {
+            metadata: { name: `${CLUSTER}-trace-writer`, namespace: this.namespace },
+            type: "kubernetes.io/basic-auth",
+            stringData: { username: this.traceWriter.username, password: this.traceWriter.password, roles: TRACE_WRITER_ROLE },
+        }, inNamespace);
         const roles = new k8s.core.v1.Secret(`${name}-roles`, {
             metadata: { name: `${CLUSTER}-roles`, namespace: this.namespace },
             type: "Opaque",
@@ -181,7 +198,7 @@ export class Search extends pulumi.ComponentResource {
             spec: {
                 version: ELASTIC_STACK_VERSION,
                 http: { tls: { certificate: { secretName: httpCert.metadata.name } } },
-                auth: { fileRealm: [{ secretName: writer.metadata.name }, { secretName: lifecycle.metadata.name }, { secretName: searchClient.metadata.name }], roles: [{ secretName: roles.metadata.name }] },
+                auth: { fileRealm: [{ secretName: writer.metadata.name }, { secretName: lifecycle.metadata.name }, { secretName: searchClient.metadata.name }, { secretName: traceWriter.metadata.name }], roles: [{ secretName: roles.metadata.name }] },
                 // ECK's default PDB allows one node down while the cluster is green.
                 nodeSets: [{
                     name: "default",
@@ -203,7 +220,7 @@ export class Search extends pulumi.ComponentResource {
                     }],
                 }],
             },
-        }, { ...child, dependsOn: [operator, httpCert, writer, lifecycle, searchClient, roles, ...(args.nodePools ?? [])], protect: args.protect });
+        }, { ...child, dependsOn: [operator, httpCert, writer, lifecycle, searchClient, traceWriter, roles, ...(args.nodePools ?? [])], protect: args.protect });
 
         const kibanaReplicas = args.kibanaReplicas ?? 1;
         const kibanaLabels = { "kibana.k8s.elastic.co/name": CLUSTER };
@@ -244,6 +261,11 @@ export function fileRealmRoles() {
         [LOG_WRITER_ROLE]: {
             cluster: [],
             indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["create_doc", "create_index"] }],
+        },
+        // create_doc: append only (no overwrite, no read); auto_configure: create the data stream from its template.
+        [TRACE_WRITER_ROLE]: {
+            cluster: [],
+            indices: [{ names: [TRACE_DATA_STREAMS], privileges: ["create_doc", "auto_configure"] }],
         },
         [LOG_LIFECYCLE_ROLE]: {
             cluster: ["manage_ilm", "manage_index_templates"],

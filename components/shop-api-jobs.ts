@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { withServiceName } from "./observability/tracing";
 import { resources } from "./workload-defaults";
 
 /** The pod shape the API's Deployment uses; the jobs run the same image with the same identity and hardening. */
@@ -54,7 +55,7 @@ export class ShopApiJobs extends pulumi.ComponentResource {
                                 spec: {
                                     ...args.podSpec,
                                     restartPolicy: "Never",
-                                    containers: [{ ...args.container, name: job.id, args: job.args, resources: resources("100m", "256Mi", { cpu: "1", memory: "512Mi" }) }],
+                                    containers: [{ ...args.container, env: withServiceName(args.container.env, `shop-${job.id}`), name: job.id, args: job.args, resources: resources("100m", "256Mi", { cpu: "1", memory: "512Mi" }) }],
                                 },
                             },
                         },

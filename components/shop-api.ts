@@ -15,6 +15,7 @@ import { ShopApiJobs } from "./shop-api-jobs";
 import { ShopSearchIndexer } from "./shop-search-indexer";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext, valueChecksum } from "./workload-defaults";
 import { DAILY_AGGREGATES_PREFIX } from "./analytics/daily-aggregates-table";
+import { TracingSettings, tracingEnv } from "./observability/tracing";
 
 /**
  * Where the API image comes from: a reference CI already pushed, with the architectures its manifest covers; or built
@@ -82,6 +83,11 @@ export interface ShopApiArgs {
      * /metrics (request latency, outbox and cache counters). Default: none (the pod annotations remain for other scrapers).
      */
     prometheusOperator?: pulumi.Resource;
+    /**
+     * Traces of the API, its jobs and the indexer (each under its own OTEL_SERVICE_NAME) to the collector. Default:
+     * none (the SDK exports nothing without an endpoint).
+     */
+    tracing?: TracingSettings;
     /**
      * What the API's workloads wait for: the Karpenter NodePools its pods land on (every Kubernetes object of the API
      * is created in its namespace, which waits for these). Default none.
@@ -235,7 +241,7 @@ export class ShopApi extends pulumi.ComponentResource {
             imagePullPolicy: "IfNotPresent",
             securityContext: restrictedContainerSecurityContext({ readOnlyRootFilesystem: true, uid: IMAGE_UID }),
             volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(trust ? [{ name: "trust", mountPath: TRUST_MOUNT, readOnly: true }] : [])],
-            env: environment.env,
+            env: [...environment.env, ...(args.tracing ? tracingEnv(args.tracing, "shop-api") : [])],
         };
 
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {

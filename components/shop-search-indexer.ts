@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { kafkaCredentialsEnv } from "./shop-api-environment";
 import type { ApiPodShape } from "./shop-api-jobs";
+import { withServiceName } from "./observability/tracing";
 import { resources } from "./workload-defaults";
 
 export interface ShopSearchIndexerArgs extends ApiPodShape {
@@ -34,7 +35,7 @@ export class ShopSearchIndexer extends pulumi.ComponentResource {
         const labels = { ...args.labels, "app.kubernetes.io/component": "search-indexer" };
         const port = args.healthPort ?? 8080;
         const env = [
-            ...args.container.env.filter((variable) => !OWN_VARIABLES.has(variable.name)),
+            ...withServiceName(args.container.env.filter((variable) => !OWN_VARIABLES.has(variable.name)), "shop-search-indexer"),
             { name: "KAFKA_CLIENT_ID", value: "shop-search-indexer" },
             { name: "SEARCH_INDEXER_GROUP", value: args.consumerGroup ?? "shop-search-indexer" },
             ...kafkaCredentialsEnv(args.kafkaSecretName),

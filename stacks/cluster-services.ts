@@ -9,6 +9,7 @@ import { Monitoring } from "../components/monitoring";
 import { RedisCluster } from "../components/redis-cluster";
 import { Search } from "../components/search";
 import { SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
+import { NOTIFICATIONS_REDIS_ACL } from "../components/shop/notifications-worker";
 import type { PlatformConfig } from "./config";
 import { realmSigningKey } from "./realm-signing-key";
 import { SERVICE_SIZES } from "./service-sizes";
@@ -134,8 +135,8 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         protect,
     }, opts);
     // After monitoring: where Prometheus runs, the exporters' monitors wait for its operator's CRDs.
-    // The API connects as its own ACL user, limited to its cache keys and commands.
-    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL], rotationEpoch, strictZoneSpread, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
+    // The API and the notifications worker connect as their own ACL users, limited to their keys and commands.
+    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL, NOTIFICATIONS_REDIS_ACL], rotationEpoch, strictZoneSpread, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
     const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, clientNamespaces: kafkaClientNamespaces, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
 
 

@@ -133,6 +133,13 @@ export interface PlatformConfig {
         /** Athena stops (and bills no further) any query of the workgroup that scans more than this. */
         athenaBytesScannedCutoffMib: number;
     };
+    tracing: {
+        /**
+         * Share (0..1) of the traces the workloads start that are kept (OTEL_TRACES_SAMPLER_ARG with the
+         * parentbased_traceidratio sampler). Profile: dev 1, prod 0.1.
+         */
+        sampleRatio: number;
+    };
     lifecycle: {
         /** `protect` on stateful resources: a replacement or deletion fails until unprotected. Profile: prod on, dev off. */
         protectStatefulResources: boolean;
@@ -181,7 +188,7 @@ export const CONFIG_KEYS = [
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "containerLogsToCloudWatch", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
     "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
     "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
-    "protectStatefulResources", "ecrForceDelete",
+    "protectStatefulResources", "ecrForceDelete", "traceSampleRatio",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
 
@@ -305,6 +312,9 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             // Athena's smallest cutoff is 10 MB; 1 TiB is the largest the pack's advisory rule accepts by default.
             athenaBytesScannedCutoffMib: read.integer("athenaBytesScannedCutoffMib", 1024, 10, 1_048_576),
         },
+        tracing: {
+            sampleRatio: ratio(read, "traceSampleRatio", profile.traceSampleRatio),
+        },
         lifecycle: {
             protectStatefulResources: read.boolean("protectStatefulResources", profile.protectStatefulResources),
             ecrForceDelete: read.boolean("ecrForceDelete", profile.ecrForceDelete),
@@ -381,6 +391,18 @@ function secretProblems(raw: RawConfig, read: ConfigReader, grafanaEnabled: bool
         else if (!raw.secrets[key]) problems.push(`${read.key(key)}: ${why}; ${setIt(key)}`);
     }
     return problems;
+}
+
+/** A decimal between 0 and 1 inclusive (a sampling ratio); the fallback when the key is unset. */
+function ratio(read: ConfigReader, name: string, fallback: number): number {
+    const raw = read.raw(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^(\d+(\.\d+)?|\.\d+)$/.test(raw.trim()) || value < 0 || value > 1) {
+        read.fail(name, `expected a ratio between 0 and 1 such as 0.1, got "${raw}"`);
+        return fallback;
+    }
+    return value;
 }
 
 /** A lower-case DNS name of two or more labels. */

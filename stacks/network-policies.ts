@@ -6,7 +6,9 @@ import { KAFKA_EXPORTER_PORT, KAFKA_SCRAM_PORT, kafkaExporterLabels } from "../c
 import {
     ClusterNetwork, FlowRule, PortSpec, apiServer, cidr, fromControlPlane, internet, namespaceNetworkPolicies, podsHere, podsIn,
 } from "../components/network-policies";
+import { OTEL_COLLECTOR_PODS, OTLP_HTTP_PORT, type OtelCollector } from "../components/observability/otel-collector";
 import { REDIS_EXPORTER_PORT, REDIS_PORT } from "../components/redis-cluster";
+import { NOTIFICATIONS_WORKER_PODS, NOTIFICATIONS_WORKER_PORT } from "../components/shop/notifications-worker";
 import type { ShopApi } from "../components/shop-api";
 import { SHOP_API_PORT } from "../components/shop-api";
 import type { ClusterServices } from "./cluster-services";
@@ -17,6 +19,8 @@ export interface NetworkPolicyInputs {
     api: ShopApi;
     apiNamespace: string;
     bootstrap: DatabaseBootstrapNamespace;
+    /** The OpenTelemetry Collector: the workloads send it traces (OTLP/HTTP), it writes them to Elasticsearch. */
+    collector: OtelCollector;
     opts: pulumi.CustomResourceOptions;
 }
 
@@ -86,7 +90,7 @@ const to = (peers: FlowRule["peers"], ports: PortSpec[]): FlowRule => ({ peers, 
  * pods and ports AWS changes with add-on versions, metrics-server and the controllers the API server calls back
  * (Karpenter, the Load Balancer Controller webhooks); a default deny there would break the cluster itself.
  */
-export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, opts }: NetworkPolicyInputs): void {
+export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, collector, opts }: NetworkPolicyInputs): void {
     const { redis, kafka, search, gateway, identity, monitoring, logs } = services;
     const aws = to([internet()], tcp(443));
     // RDS lives in the private subnets (its subnet group): PostgreSQL anywhere else in the VPC stays closed.
@@ -95,6 +99,9 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
     // Prometheus runs only where monitoring installs it: the exporters admit its scrapes there.
     const prometheus = monitoring.namespaceResource ? [podsIn(monitoring.namespace, PROMETHEUS)] : [];
     const scrapedBy = (port: number): FlowRule[] => (prometheus.length > 0 ? [to(prometheus, tcp(port))] : []);
+    const redisNodes = to([{ ...podsIn(redis.namespace), podSelector: REDIS_NODES }], tcp(REDIS_PORT));
+    const kafkaScram = to([podsIn(kafka.namespace, k.nodes)], tcp(KAFKA_SCRAM_PORT));
+    const traces = to([podsIn(collector.namespace, OTEL_COLLECTOR_PODS)], tcp(OTLP_HTTP_PORT));
 
     // The API, its CronJobs and the indexer share an image and its settings: each may open what those settings name.
     namespaceNetworkPolicies(`${apiNamespace}-netpol`, { name: apiNamespace, resource: api.namespace }, [{
@@ -104,12 +111,20 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
             // PostgreSQL (RDS in the VPC's private subnets), Secrets Manager and STS (IRSA), S3, the catalogue feed.
             database, aws,
             // Cluster mode: after a MOVED redirect (or a failover) the client talks to any node, leader or follower.
-            to([{ ...podsIn(redis.namespace), podSelector: REDIS_NODES }], tcp(REDIS_PORT)),
-            to([podsIn(kafka.namespace, k.nodes)], tcp(KAFKA_SCRAM_PORT)),
+            redisNodes,
+            kafkaScram,
             to([podsIn(search.namespace, ES_NODES)], tcp(ES_HTTP)),
             // Signing keys (JWKS) come from Keycloak's in-cluster Service whatever the public issuer is.
             to([podsIn(identity.namespace, KEYCLOAK)], tcp(KEYCLOAK_HTTP)),
+            traces,
         ],
+    }, {
+        // The notifications worker: Kafka, its Redis dedupe keys, STS (IRSA) then SES and SNS over HTTPS, the collector.
+        // No database, no Elasticsearch, no Keycloak.
+        name: "notifications-worker",
+        pods: NOTIFICATIONS_WORKER_PODS,
+        ingress: scrapedBy(NOTIFICATIONS_WORKER_PORT),
+        egress: [aws, redisNodes, kafkaScram, traces],
     }], opts);
     // Ingress to the API pods (from the gateway and Prometheus) is the API's own policy (components/shop-api.ts).
 
@@ -154,7 +169,7 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
             name: "redis-nodes",
             pods: REDIS_NODES,
             ingress: [
-                to([podsIn(apiNamespace, SHOP_WORKLOADS), podsHere({}) /* replication and the operator's redis-cli */], tcp(REDIS_PORT)),
+                to([podsIn(apiNamespace, SHOP_WORKLOADS), podsIn(apiNamespace, NOTIFICATIONS_WORKER_PODS), podsHere({}) /* replication and the operator's redis-cli */], tcp(REDIS_PORT)),
                 to([{ podSelector: REDIS_NODES }], tcp(REDIS_BUS)),
                 // The redis-exporter sidecar, through the chart's ServiceMonitors.
                 ...scrapedBy(REDIS_EXPORTER_PORT),
@@ -190,7 +205,7 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
             ingress: [
                 to([
                     podsIn(apiNamespace, SHOP_WORKLOADS), podsIn(logs.namespace, FLUENT_BIT), podsIn(logs.namespace, LOG_LIFECYCLE),
-                    podsHere(KIBANA), podsIn(search.operatorNamespace, ECK_OPERATOR),
+                    podsHere(KIBANA), podsIn(search.operatorNamespace, ECK_OPERATOR), podsIn(collector.namespace, OTEL_COLLECTOR_PODS),
                 ], tcp(ES_HTTP)),
                 to([podsHere(ES_NODES)], tcp(ES_TRANSPORT)),
             ],
@@ -212,6 +227,14 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
         { name: "log-lifecycle", pods: LOG_LIFECYCLE, egress: [to([podsIn(search.namespace, ES_NODES)], tcp(ES_HTTP))] },
     ], opts);
 
+    // The collector: OTLP/HTTP from the API's workloads and the worker in, spans to Elasticsearch out.
+    namespaceNetworkPolicies(`${collector.namespace}-netpol`, { name: collector.namespace, resource: collector.namespaceResource }, [{
+        name: "otel-collector",
+        pods: OTEL_COLLECTOR_PODS,
+        ingress: [to([podsIn(apiNamespace, SHOP_WORKLOADS), podsIn(apiNamespace, NOTIFICATIONS_WORKER_PODS)], tcp(OTLP_HTTP_PORT))],
+        egress: [to([podsIn(search.namespace, ES_NODES)], tcp(ES_HTTP))],
+    }], opts);
+
     if (monitoring.namespaceResource) {
         namespaceNetworkPolicies(`${monitoring.namespace}-netpol`, { name: monitoring.namespace, resource: monitoring.namespaceResource }, [
             {
@@ -230,6 +253,7 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
                 pods: PROMETHEUS,
                 egress: [
                     to([podsIn(apiNamespace, SHOP_API)], tcp(SHOP_API_PORT)),
+                    to([podsIn(apiNamespace, NOTIFICATIONS_WORKER_PODS)], tcp(NOTIFICATIONS_WORKER_PORT)),
                     to([{ ...podsIn(redis.namespace), podSelector: REDIS_NODES }], tcp(REDIS_EXPORTER_PORT)),
                     to([podsIn(kafka.namespace, k.exporter)], tcp(KAFKA_EXPORTER_PORT)),
                     to([podsIn("kube-system", { "k8s-app": "kube-dns" })], tcp(COREDNS_METRICS)),

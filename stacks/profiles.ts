@@ -33,6 +33,8 @@ export interface EnvironmentProfile {
     protectStatefulResources: boolean;
     /** Delete the API's ECR repository with its images on `pulumi destroy`. */
     ecrForceDelete: boolean;
+    /** Share of new traces the workloads sample (OTEL_TRACES_SAMPLER_ARG of parentbased_traceidratio), 0..1. */
+    traceSampleRatio: number;
 }
 
 export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
@@ -66,6 +68,8 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         // A dev stack is torn down and rebuilt: nothing may block `pulumi destroy`.
         protectStatefulResources: false,
         ecrForceDelete: true,
+        // Every request traced: dev traffic is small, and a missing trace is what a developer debugging would notice.
+        traceSampleRatio: 1,
     },
     prod: {
         // One NAT gateway per AZ: a zone failure must not cut the other zones off the internet.
@@ -99,5 +103,8 @@ export const PROFILES: Readonly<Record<Environment, EnvironmentProfile>> = {
         protectStatefulResources: true,
         // Images of past releases are what a rollback deploys.
         ecrForceDelete: false,
+        // One request in ten: enough to see every slow path under load while keeping the traces data streams a
+        // tenth of full sampling. A child span follows its parent's decision, so a sampled trace stays whole.
+        traceSampleRatio: 0.1,
     },
 };

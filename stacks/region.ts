@@ -16,6 +16,8 @@ import { PUBLIC_HEALTH_PATH } from "../components/shop-api";
 import { SHOP_NAMESPACE, composeShopApi } from "./shop-api";
 import { composeClusterServices } from "./cluster-services";
 import { composeNetworkPolicies } from "./network-policies";
+import { composeNotifications } from "./notifications";
+import { composeTracing } from "./tracing";
 import { edgeZone } from "./edge-zone";
 import { composeEdge, type EdgeOutputs } from "./edge";
 import type { PlatformConfig } from "./config";
@@ -183,13 +185,16 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         opts: withCluster,
     });
 
+    const tracing = composeTracing({ config, services, nodePools, opts: withCluster });
     const api = composeShopApi({
-        config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, analyticsBucket: edge?.analyticsBucketName, opts: withCluster,
+        config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, analyticsBucket: edge?.analyticsBucketName,
+        tracing: tracing.settings, opts: withCluster,
     });
+    composeNotifications({ config, cluster, services, api, zoneId: zone.zoneId, tracing: tracing.settings, nodePools, opts: withCluster });
 
     composeNetworkPolicies({
         network: clusterNetwork(config.network.cidrBlock, network.availabilityZoneCount),
-        services, api, apiNamespace: SHOP_NAMESPACE, bootstrap,
+        services, api, apiNamespace: SHOP_NAMESPACE, bootstrap, collector: tracing.collector,
         opts: { provider: cluster.provider },
     });
 

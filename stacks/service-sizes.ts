@@ -18,6 +18,10 @@ export interface ServiceSizes {
     shopApi: { replicas: number; maxReplicas: number };
     /** Prometheus/Alertmanager/Grafana replicas when Grafana is enabled. */
     monitoring: { replicas: number; prometheusVolumeSize: string };
+    /** The notifications worker's HPA floor and ceiling (no more consumers than the source topics' 6 partitions). */
+    notificationsWorker: { replicas: number; maxReplicas: number };
+    /** OpenTelemetry Collector replicas. */
+    otelCollector: { replicas: number };
 }
 
 export const SERVICE_SIZES: Readonly<Record<Environment, ServiceSizes>> = {
@@ -30,6 +34,8 @@ export const SERVICE_SIZES: Readonly<Record<Environment, ServiceSizes>> = {
         keycloak: { replicas: 1 },
         shopApi: { replicas: 1, maxReplicas: 3 },
         monitoring: { replicas: 1, prometheusVolumeSize: "20Gi" },
+        notificationsWorker: { replicas: 1, maxReplicas: 2 },
+        otelCollector: { replicas: 1 },
     },
     prod: {
         strictZoneSpread: true,
@@ -40,5 +46,7 @@ export const SERVICE_SIZES: Readonly<Record<Environment, ServiceSizes>> = {
         keycloak: { replicas: 2 },
         shopApi: { replicas: 3, maxReplicas: 12 },
         monitoring: { replicas: 2, prometheusVolumeSize: "100Gi" },
+        notificationsWorker: { replicas: 2, maxReplicas: 6 },
+        otelCollector: { replicas: 2 },
     },
 };

@@ -4,6 +4,7 @@ import type { BootstrapPlacement, Database } from "../components/database";
 import { KafkaClient } from "../components/kafka-client";
 import { ShopApi } from "../components/shop-api";
 import { SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
+import type { TracingSettings } from "../components/observability/tracing";
 import type { ClusterServices } from "./cluster-services";
 import type { PlatformConfig } from "./config";
 import { KONG, PROMETHEUS } from "./network-policies";
@@ -20,6 +21,8 @@ export interface ShopApiInputs {
     databaseBootstrap: BootstrapPlacement;
     /** The data-lake bucket the analyse job exports to (the edge-owning stack's Analytics); none: it writes only to PostgreSQL. */
     analyticsBucket?: pulumi.Input<string>;
+    /** Where the API, its jobs and the indexer send traces (stacks/tracing.ts). Default: no tracing. */
+    tracing?: TracingSettings;
     opts: pulumi.ComponentResourceOptions;
 }
 
@@ -29,7 +32,7 @@ const KAFKA_USER = "shop-api";
 const INDEXER_KAFKA_USER = "shop-search-indexer";
 
 /** The shop API in this region, wired to the database, Redis, Kafka, Elasticsearch and Keycloak of the same region. */
-export function composeShopApi({ config, cluster, database, services, databaseBootstrap, nodePools, analyticsBucket, opts }: ShopApiInputs): ShopApi {
+export function composeShopApi({ config, cluster, database, services, databaseBootstrap, nodePools, analyticsBucket, tracing, opts }: ShopApiInputs): ShopApi {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const { redis, kafka, search, identity, gateway, monitoring } = services;
@@ -68,6 +71,7 @@ export function composeShopApi({ config, cluster, database, services, databaseBo
         ],
         searchIndexer: { kafkaSecretName: indexerKafkaSecret, consumerGroup: INDEXER_KAFKA_USER },
         prometheusOperator: monitoring.prometheusStack,
+        tracing,
         dependsOn: nodePools,
     }, opts);
 
@@ -78,8 +82,8 @@ export function composeShopApi({ config, cluster, database, services, databaseBo
         namespace: NAMESPACE,
         user: KAFKA_USER,
         secretName: kafkaSecret,
-        // The outbox relay only publishes.
-        acls: [{ topic: "orders", operations: ["Write", "Describe"] }, { topic: "products", operations: ["Write", "Describe"] }],
+        // The outbox relay only publishes (payment events too, for the notifications worker).
+        acls: ["orders", "products", "payments"].map((topic) => ({ topic, operations: ["Write" as const, "Describe" as const] })),
         rotationEpoch: config.secretRotationEpoch,
         dependsOn: [api.namespace],
     }, opts);

@@ -112,6 +112,28 @@ const OUTPUTS: Record<string, OutputMock> = {
         const topicName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
         return { name: topicName, arn: arn(ctx, "sns", topicName) };
     },
+    // SES v2: a domain identity's ARN names the domain; Easy DKIM answers three tokens (32 lower-case characters each),
+    // and the identity stays unverified until SES finds their CNAMEs.
+    "aws:sesv2/emailIdentity:EmailIdentity": (_name, inputs, ctx) => {
+        const identity = String(inputs.emailIdentity);
+        const dkim = (inputs.dkimSigningAttributes as State | undefined) ?? {};
+        return {
+            arn: arn(ctx, "ses", `identity/${identity}`),
+            identityType: identity.includes("@") ? "EMAIL_ADDRESS" : "DOMAIN",
+            verifiedForSendingStatus: false,
+            verificationStatus: "PENDING",
+            dkimSigningAttributes: {
+                ...dkim,
+                tokens: [1, 2, 3].map((n) => `mock${ctx.hex(`dkim${n}`)}`.slice(0, 32)),
+                signingAttributesOrigin: "AWS_SES",
+                status: "PENDING",
+                currentSigningKeyLength: String(dkim.nextSigningKeyLength ?? "RSA_2048_BIT"),
+                nextSigningKeyLength: String(dkim.nextSigningKeyLength ?? "RSA_2048_BIT"),
+                lastKeyGenerationTimestamp: "2026-01-01T00:00:00Z",
+            },
+        };
+    },
+    "aws:sesv2/configurationSet:ConfigurationSet": (_name, inputs, ctx) => ({ arn: arn(ctx, "ses", `configuration-set/${String(inputs.configurationSetName)}`) }),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (name, inputs, ctx) => {
         const alarmName = String(inputs.name ?? `${name}-${ctx.hex().slice(0, 7)}`);
         return { name: alarmName, arn: arn(ctx, "cloudwatch", `alarm:${alarmName}`) };

@@ -264,4 +264,35 @@ export const iamRdsMasterSecretTimeBound = resourceRule({
         ),
 });
 
-export const iamRules: Rule[] = [iamNoAdminPolicy, iamNoAdminManagedPolicy, iamIrsaTrustScoped, iamTrustNoPublicPrincipal, resourcePolicyNotPublic, iamRdsMasterSecretTimeBound];
+/**
+ * Actions that send mail or messages on the account's behalf (SES v1 and v2 share these IAM actions; SNS Publish
+ * reaches SMS, mobile push and every subscriber of a topic). A grant of them is a spam and phishing channel under the
+ * domain's name: it must name exact identities, configuration sets and topics.
+ */
+const MESSAGE_SEND_ACTIONS = [
+    "ses:SendEmail", "ses:SendRawEmail", "ses:SendTemplatedEmail", "ses:SendBulkEmail", "ses:SendBulkTemplatedEmail",
+    "ses:SendCustomVerificationEmail", "sns:Publish",
+];
+
+export const iamMessageSendScoped = resourceRule({
+    name: "iam-message-send-scoped",
+    description: "Identity policies that let a principal send mail (ses:Send*) or publish messages (sns:Publish) name those actions exactly (no ses:*, sns:*, ses:Send* or NotAction) on exact ARNs (no wildcard Resource, no NotResource): the sender may use the platform's own identities, configuration sets and topics, nothing else.",
+    enforcementLevel: "mandatory",
+    types: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", ROLE, PERMISSION_SET_INLINE_POLICY],
+    validate: (props, args, report) =>
+        forEachKnown(documentsOf(args.type, props), (read) =>
+            forEachStatement(read(), (s) => {
+                if (s.effect !== "Allow") return;
+                const sends = MESSAGE_SEND_ACTIONS.filter((action) => coversAction(s, action));
+                if (sends.length === 0) return;
+                const patterns = s.actions.filter((a) => /[*?]/.test(a) && sends.some((action) => matchesIamPattern(a, action, true)));
+                if (patterns.length > 0) report(`Grants ${sends.join(", ")} through the pattern ${patterns.join(", ")}; name the send actions exactly.`);
+                if (s.notActions.length > 0) report(`Grants ${sends.join(", ")} through NotAction ${s.notActions.join(", ")}; name the send actions exactly.`);
+                if (s.notResources.length > 0) report(`Allows ${sends.join(", ")} on every resource except ${s.notResources.join(", ")} (NotResource); name the identities and topics.`);
+                const wide = s.resources.filter((r) => /[*?]/.test(r));
+                if (wide.length > 0) report(`Allows ${sends.join(", ")} on ${wide.join(", ")}; name the exact identity, configuration set and topic ARNs.`);
+            }),
+        ),
+});
+
+export const iamRules: Rule[] = [iamMessageSendScoped, iamNoAdminPolicy, iamNoAdminManagedPolicy, iamIrsaTrustScoped, iamTrustNoPublicPrincipal, resourcePolicyNotPublic, iamRdsMasterSecretTimeBound];

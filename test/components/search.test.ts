@@ -71,6 +71,11 @@ describe("components/search (ECK)", () => {
         expect(JSON.stringify(secret.inputs.stringData)).to.include("ciphertext");
     });
 
+    it("gives the OpenTelemetry Collector its own file-realm user that may only append to the traces data streams", () => {
+        const role = fileRealmRoles().trace_writer;
+        expect(role).to.deep.equal({ cluster: [], indices: [{ names: ["traces-*.otel-*"], privileges: ["create_doc", "auto_configure"] }] });
+    });
+
     it("connects Kibana to the cluster, 2 replicas in prod", () => {
         const kibana = prod.one(KIBANA).inputs.spec as Spec;
         expect(kibana).to.deep.include({ count: 2, elasticsearchRef: { name: "search" } });

@@ -29,6 +29,31 @@ describe("policies/iam", () => {
         unknownIsAdvisory("iam-no-admin-policy", res("aws:iam/policy:Policy", { policy: UNKNOWN }));
     });
 
+    it("iam-message-send-scoped: SES send and SNS publish only as exact actions on exact ARNs", () => {
+        const identity = "arn:aws:ses:ap-south-1:123456789012:identity/shop.example.com";
+        const configurationSet = "arn:aws:ses:ap-south-1:123456789012:configuration-set/prod-notifications";
+        const topic = "arn:aws:sns:ap-south-1:123456789012:prod-customer-messages";
+        const policy = (...statements: Record<string, unknown>[]) => res("aws:iam/rolePolicy:RolePolicy", { role: "worker", policy: doc(...statements) });
+        const exact = [
+            { Effect: "Allow", Action: ["ses:SendEmail", "ses:SendRawEmail"], Resource: [identity, configurationSet] },
+            { Effect: "Allow", Action: "sns:Publish", Resource: topic },
+        ];
+        passes("iam-message-send-scoped", [
+            policy(...exact),
+            // Other services' wildcards are other rules' business; a Deny may be as wide as it likes.
+            policy({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::lake/*" }, { Effect: "Deny", Action: "ses:*", Resource: "*" }),
+        ]);
+        violates("iam-message-send-scoped", policy({ Effect: "Allow", Action: ["ses:SendEmail"], Resource: "*" }), /ses:SendEmail on \*/);
+        violates("iam-message-send-scoped", policy({ Effect: "Allow", Action: "sns:Publish", Resource: "arn:aws:sns:ap-south-1:123456789012:*" }), /sns:Publish on arn:aws:sns:ap-south-1:123456789012:\*/);
+        violates("iam-message-send-scoped", policy({ Effect: "Allow", Action: "ses:SendEmail", Resource: `arn:aws:ses:ap-south-1:123456789012:identity/*` }), /identity\/\*/);
+        violates("iam-message-send-scoped", policy({ Effect: "Allow", Action: "ses:*", Resource: [identity, configurationSet] }), /pattern ses:\*/);
+        violates("iam-message-send-scoped", policy({ Effect: "Allow", Action: "ses:Send*", Resource: identity }), /pattern ses:Send\*/);
+        violates("iam-message-send-scoped", policy({ Effect: "Allow", NotAction: "iam:*", Resource: topic }), /NotAction/);
+        violates("iam-message-send-scoped", policy({ Effect: "Allow", Action: "sns:Publish", NotResource: topic }), /NotResource/);
+        violates("iam-message-send-scoped", res(ROLE, { assumeRolePolicy: "{}", inlinePolicies: [{ name: "x", policy: doc({ Effect: "Allow", Action: "sns:publish", Resource: "*" }) }] }));
+        unknownIsAdvisory("iam-message-send-scoped", res("aws:iam/rolePolicy:RolePolicy", { role: "worker", policy: UNKNOWN }));
+    });
+
     it("iam-no-admin-policy: every-resource ARNs, NotResource, Identity Center inline policies, unknowns beside a grant", () => {
         violates("iam-no-admin-policy", res("aws:iam/policy:Policy", { policy: doc({ Effect: "Allow", Action: "*", Resource: "arn:aws:*:*:*" }) }), /arn:aws/);
         violates("iam-no-admin-policy", res("aws:iam/policy:Policy", { policy: doc({ Effect: "Allow", Action: "*", NotResource: "arn:aws:s3:::audit/*" }) }), /NotResource/);

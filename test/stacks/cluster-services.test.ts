@@ -93,7 +93,8 @@ describe("stacks: cluster services in the offline plan", function () {
     });
 
     it("holds the CloudWatch alarms and the encrypted SNS topic they notify", () => {
-        const topic = ofType(prod, "aws:sns/topic:Topic");
+        // The alarm topic (the notifications worker's customer-message topic is another).
+        const topic = ofType(prod, "aws:sns/topic:Topic").filter((t) => t.urn.endsWith("-monitoring-alarms"));
         expect(topic).to.have.length(1);
         expect(topic[0].inputs.kmsMasterKeyId).to.be.a("string").and.not.equal("");
         const alarms = ofType(prod, "aws:cloudwatch/metricAlarm:MetricAlarm");

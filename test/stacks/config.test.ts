@@ -154,6 +154,18 @@ describe("stacks/config", () => {
             expect(parsePlatformConfig(raw({ environment: "prod", clusterPublicAccessCidrs: '["198.51.100.7/32"]' })).cluster.publicAccessCidrs).to.deep.equal(["198.51.100.7/32"]);
         });
 
+        it("samples every trace in dev and one in ten in prod unless traceSampleRatio says otherwise; refuses a ratio outside 0..1", () => {
+            expect(parsePlatformConfig(raw({ environment: "dev" })).tracing.sampleRatio).to.equal(1);
+            expect(parsePlatformConfig(raw({ environment: "prod" })).tracing.sampleRatio).to.equal(0.1);
+            expect(parsePlatformConfig(raw({ environment: "prod", traceSampleRatio: "0.25" })).tracing.sampleRatio).to.equal(0.25);
+            expect(parsePlatformConfig(raw({ environment: "prod", traceSampleRatio: "0" })).tracing.sampleRatio).to.equal(0);
+            for (const bad of ["1.5", "-0.1", "10%", "half"]) {
+                expect(problemsOf(raw({ environment: "dev", traceSampleRatio: bad })).join("\n")).to.match(/traceSampleRatio: expected a ratio between 0 and 1/);
+            }
+            const project = yaml.load(readFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+            expect(project.config["ecommerce-platform:traceSampleRatio"].default).to.equal("");
+        });
+
         it("allows no cross-origin browser access unless the stack names its storefront origins", () => {
             expect(parsePlatformConfig(raw({ environment: "prod" })).api.corsAllowedOrigins).to.deep.equal([]);
             const origins = '["https://shop.example.com", "https://www.shop.example.com:8443"]';

@@ -48,6 +48,12 @@ const READ_BUT_UNLISTED: Record<string, Record<string, string>> = {
         "storageSpec.volumeClaimTemplate.spec": "templates/redis-cluster.yaml renders .Values.storageSpec whole (toYaml) as spec.storage: a PersistentVolumeClaimSpec",
         "storageSpec.nodeConfVolumeClaimTemplate.spec": "templates/redis-cluster.yaml renders .Values.storageSpec whole (toYaml) as spec.storage: a PersistentVolumeClaimSpec",
     },
+    "opentelemetry-collector-0.170.0": {
+        // values.yaml lists only the chart's default pipeline; any component of the image's distribution may be configured.
+        "config": "templates/_config.tpl renders .Values.config whole (toYaml, then tpl) as the collector's relay.yaml",
+        // values.yaml has it only as a comment (`#   minAvailable: 2`).
+        "podDisruptionBudget.minAvailable": "templates/pdb.yaml renders .Values.podDisruptionBudget.minAvailable into the PodDisruptionBudget spec",
+    },
     "fluent-bit-0.58.1": {
         "livenessProbe": "templates/_pod.tpl renders .Values.livenessProbe whole (toYaml) as the container's Probe",
         "readinessProbe": "templates/_pod.tpl renders .Values.readinessProbe whole (toYaml) as the container's Probe",

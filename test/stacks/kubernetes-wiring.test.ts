@@ -130,6 +130,22 @@ const CREATED_AT_RUN_TIME: AllowRule[] = [
         }, { http: 2020 }, release.name)),
     },
     {
+        // Needed by OTEL_EXPORTER_OTLP_ENDPOINT of the API, its CronJobs, the search indexer and the notifications worker.
+        id: "otel-collector",
+        createdBy: "opentelemetry-collector chart (mode deployment), templates/service.yaml: the Service <fullname> with a port per enabled ports.* entry, selecting selectorLabels + component standalone-collector; templates/deployment.yaml: pods with those labels and a container port per enabled entry",
+        objects: (index) => index.releases.filter((r) => r.chart === "opentelemetry-collector").flatMap((release) => {
+            const defaults: Record<string, number> = { "otlp": 4317, "otlp-http": 4318, "jaeger-compact": 6831, "jaeger-thrift": 14268, "jaeger-grpc": 14250, "zipkin": 9411 };
+            const values = asMap(release.values.ports);
+            const enabled = Object.entries(defaults).filter(([name]) => asMap(values[name]).enabled !== false);
+            const fullname = typeof release.values.fullnameOverride === "string" ? release.values.fullnameOverride : `${release.name}-opentelemetry-collector`;
+            const labels = { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": release.name, component: "standalone-collector" };
+            return [
+                { kind: "Service" as const, namespace: release.namespace, name: fullname, ports: enabled.flatMap(([name, port]) => [name, port]), labels },
+                pod(release.namespace, `otel collector (${release.name})`, labels, Object.fromEntries(enabled), release.name),
+            ];
+        }),
+    },
+    {
         id: "kube-prometheus-stack-pods",
         createdBy: "kube-prometheus-stack: Prometheus (9090) and Alertmanager (9093) from the operator, Grafana (3000), the operator (webhook 10250), kube-state-metrics (8080)",
         objects: (index) => index.releases.filter((r) => r.chart === "kube-prometheus-stack").flatMap((release) => [
@@ -153,6 +169,7 @@ function pod(namespace: string, name: string, labels: Record<string, string>, po
     return { kind: "Pod", namespace, name, labels, portNames, owner };
 }
 
+const asMap = (value: unknown): Json => (value !== null && typeof value === "object" && !Array.isArray(value) ? value as Json : {});
 const asLabels = (value: unknown): Record<string, string> => (value && typeof value === "object" ? value as Record<string, string> : {});
 
 /** Strimzi's selector labels of a cluster's nodes (KafkaResources.kafkaComponentName). */
@@ -812,6 +829,15 @@ function flowTable(index: PlanIndex): FlowTable {
     deny([client], kibana, [5601], "Kibana is not on the internet");
     deny([client], shopApi, [8080], "the API is reached through Kong only");
     deny(model.pods.filter((p) => p.namespace === "db-bootstrap"), [...leaders, ...kafkaNodes], [6379, 9094], "bootstrap Jobs reach PostgreSQL and AWS only");
+    const worker = model.pods.filter((p) => p.namespace === "shop" && p.labels["app.kubernetes.io/name"] === "notifications-worker");
+    const collector = releasePods("opentelemetry-collector");
+    if (worker.length === 0 || collector.length === 0) throw new Error(`[${index.plan.stack}] expected the notifications worker and the OpenTelemetry Collector in the plan`);
+    deny(worker, rds, [5432], "the notifications worker has no database");
+    deny(worker, es, [9200], "the notifications worker writes no index; its spans go through the collector");
+    deny(worker, keycloak, [8080], "the notifications worker verifies no tokens");
+    deny(collector, [aws], [443], "spans stay in the cluster: the collector writes to Elasticsearch only");
+    deny(collector, [...leaders, ...brokers], [6379, 9094], "the collector reaches nothing but Elasticsearch");
+    deny(shopApi, collector, [4317], "OTLP over gRPC is off: HTTP (4318) only");
     return { needed, forbidden, model };
 }
 

@@ -20,7 +20,7 @@ describe("operators' outputs and access", function () {
         const subnets = (kind: string) => ofType(prod, "aws:ec2/subnet:Subnet").filter((s) => s.urn.includes(`-${kind}-`)).map(idOf).sort();
         expect([...(out.privateSubnetIds as string[])].sort()).to.deep.equal(subnets("private")).and.have.length(3);
         expect([...(out.publicSubnetIds as string[])].sort()).to.deep.equal(subnets("public")).and.have.length(3);
-        expect(out.alarmTopicArn).to.equal(single(prod, "aws:sns/topic:Topic").outputs.arn);
+        expect(out.alarmTopicArn).to.equal(ofType(prod, "aws:sns/topic:Topic").find((t) => t.urn.endsWith("::prod-monitoring-alarms"))!.outputs.arn);
         const nodeRole = ofType(prod, "aws:iam/role:Role").find((r) => r.urn.endsWith("::prod-karpenter-node"))!;
         expect(out.karpenterNodeRoleName).to.equal(nodeRole.outputs.name);
         const groups = ofType(prod, "aws:ec2/securityGroup:SecurityGroup");

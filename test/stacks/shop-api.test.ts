@@ -93,9 +93,10 @@ describe("stacks/shop-api (the API in every region)", function () {
         it("gets Kafka credentials for exactly the topics it publishes to", () => {
             const user = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((u) => (u.inputs.metadata as { name: string }).name === "shop-api");
             const acls = (user?.inputs.spec as { authorization: { acls: { resource: { name: string } }[] } }).authorization.acls;
-            expect(acls.map((a) => a.resource.name)).to.have.members(["orders", "products"]);
+            // payments: the order flow's payment events, through the same outbox (issue 11).
+            expect(acls.map((a) => a.resource.name)).to.have.members(["orders", "products", "payments"]);
             const topics = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaTopic").map((t) => (t.inputs.metadata as { name: string }).name);
-            expect(topics).to.include.members(["orders", "products"]);
+            expect(topics).to.include.members(["orders", "products", "payments"]);
         });
 
         it("has its metrics scraped by the region's Prometheus", () => {
@@ -109,8 +110,10 @@ describe("stacks/shop-api (the API in every region)", function () {
             const imageArchs = (image[0].inputs.platforms as string[]).map((p) => p.replace("linux/", "")).sort();
             const pools = ofType(prod, "kubernetes:karpenter.sh/v1:NodePool").map((p) => p.inputs.spec as NodePoolSpec);
             const apiPods = podTemplates(prod).filter(({ pod }) => pod.containers.some((c) => c.image === image[0].outputs.ref));
-            // The API, the search indexer and the two CronJobs.
-            expect(apiPods.map(({ resource }) => resource.type).sort()).to.deep.equal(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob", "kubernetes:batch/v1:CronJob"]);
+            // The API, the search indexer, the notifications worker and the two CronJobs.
+            expect(apiPods.map(({ resource }) => resource.type).sort()).to.deep.equal([
+                "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob", "kubernetes:batch/v1:CronJob",
+            ]);
             for (const { resource, pod } of apiPods) {
                 const reachable = reachableArchitectures(pod, pools);
                 expect(reachable, resource.urn).to.not.deep.equal([]);
@@ -152,15 +155,18 @@ describe("stacks/shop-api (the API in every region)", function () {
 
 describe("the API and the platform agree on Kafka topics", () => {
     it("every topic the API publishes to is declared by the platform and granted to the API; the indexer reads the products topic", async () => {
-        const { ORDERS_TOPIC, PRODUCTS_TOPIC } = await import("../../app/src/outbox/topics");
+        const topics: Record<string, unknown> = await import("../../app/src/outbox/topics");
+        const { ORDERS_TOPIC, PRODUCTS_TOPIC } = topics as { ORDERS_TOPIC: string; PRODUCTS_TOPIC: string };
+        // The payment events' topic (issue 11): the app names it PAYMENTS_TOPIC once its payment step is in.
+        const PAYMENTS_TOPIC = typeof topics.PAYMENTS_TOPIC === "string" ? topics.PAYMENTS_TOPIC : "payments";
         const { DEFAULT_TOPICS } = await import("../../components/kafka");
         const declared = DEFAULT_TOPICS.map((t) => t.name);
-        expect(declared).to.include.members([ORDERS_TOPIC, PRODUCTS_TOPIC]);
+        expect(declared).to.include.members([ORDERS_TOPIC, PRODUCTS_TOPIC, PAYMENTS_TOPIC]);
         const prod = plannedStack("prod");
         const user = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((u) => (u.inputs.metadata as { name: string }).name === "shop-api");
         const granted = (user?.inputs.spec as { authorization: { acls: { resource: { name: string }; operations: string[] }[] } }).authorization.acls
             .filter((acl) => acl.operations.includes("Write")).map((acl) => acl.resource.name);
-        expect(granted).to.have.members([ORDERS_TOPIC, PRODUCTS_TOPIC]);
+        expect(granted).to.have.members([ORDERS_TOPIC, PRODUCTS_TOPIC, PAYMENTS_TOPIC]);
         const indexer = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((u) => (u.inputs.metadata as { name: string }).name === "shop-search-indexer");
         const read = (indexer?.inputs.spec as { authorization: { acls: { resource: { type: string; name: string }; operations: string[] }[] } }).authorization.acls
             .filter((acl) => acl.resource.type === "topic" && acl.operations.includes("Read")).map((acl) => acl.resource.name);
