@@ -56,6 +56,12 @@ export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     readonly publicSubnetIds: pulumi.Output<string[]>;
     readonly privateSubnetIds: pulumi.Output<string[]>;
+    /**
+     * The route table of each private subnet, zone by zone (awsx gives every subnet its own): what a peering routes the
+     * other region's private ranges through. Read back by subnet (after the VPC component, whose children include the
+     * subnets' route table associations), since awsx returns its route tables only as resources.
+     */
+    readonly privateRouteTableIds: pulumi.Output<string>[];
     readonly availabilityZoneCount: number;
     readonly cidrBlock: string;
     /** The subnet prefix lengths handed to awsx, derived from cidrBlock and availabilityZoneCount. */
@@ -146,6 +152,8 @@ export class Network extends pulumi.ComponentResource {
         this.vpcId = vpc.vpcId;
         this.publicSubnetIds = vpc.publicSubnetIds;
         this.privateSubnetIds = vpc.privateSubnetIds;
+        this.privateRouteTableIds = Array.from({ length: this.availabilityZoneCount }, (_, zone) =>
+            ec2.getRouteTableOutput({ subnetId: this.privateSubnetId(zone) }, { parent: this, provider: awsProviders[0], dependsOn: [vpc] }).id);
         this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
     }
 
