@@ -5,7 +5,7 @@ import { POSTGRES_PORT } from "../components/database";
 import { KAFKA_EXPORTER_PORT, KAFKA_REPLICATION_PORT, KAFKA_SCRAM_PORT, kafkaExporterLabels } from "../components/kafka";
 import { MIRROR_MAKER_PODS, MIRROR_MAKER_REST_PORT } from "../components/kafka-mirror";
 import {
-    AllowPolicy, ClusterNetwork, FlowRule, PortSpec, apiServer, cidr, fromControlPlane, internet, namespaceNetworkPolicies, podsHere, podsIn,
+    AllowPolicy, ClusterNetwork, FlowRule, Peer, PortSpec, apiServer, cidr, fromControlPlane, internet, namespaceNetworkPolicies, podsHere, podsIn,
 } from "../components/network-policies";
 import { REDIS_EXPORTER_PORT, REDIS_PORT } from "../components/redis-cluster";
 import type { ShopApi } from "../components/shop-api";
@@ -18,8 +18,12 @@ export interface NetworkPolicyInputs {
     api: ShopApi;
     apiNamespace: string;
     bootstrap: DatabaseBootstrapNamespace;
-    /** A MirrorMaker 2 in the kafka namespace (secondary regions): the primary's VPC range it connects to over the peering. */
-    kafkaMirror?: { sourceVpcCidr: pulumi.Input<string> };
+    /**
+     * In a secondary region, the primary's VPC range, reached over the peering (routes exist only to its private
+     * subnets): the API's workloads write to the writer database there, and the MirrorMaker 2 in the kafka namespace
+     * reads the primary's replication listener there. Default none (the primary, or an unpeered stack).
+     */
+    primaryVpcCidr?: pulumi.Input<string>;
     opts: pulumi.CustomResourceOptions;
 }
 
@@ -89,12 +93,13 @@ const to = (peers: FlowRule["peers"], ports: PortSpec[]): FlowRule => ({ peers, 
  * pods and ports AWS changes with add-on versions, metrics-server and the controllers the API server calls back
  * (Karpenter, the Load Balancer Controller webhooks); a default deny there would break the cluster itself.
  */
-export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, kafkaMirror, opts }: NetworkPolicyInputs): void {
+export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, primaryVpcCidr, opts }: NetworkPolicyInputs): void {
     const { redis, kafka, search, gateway, identity, monitoring, logs } = services;
     const aws = to([internet()], tcp(443));
     // RDS lives in the private subnets (its subnet group): PostgreSQL anywhere else in the VPC stays closed.
     const database = to(network.privateSubnetCidrs.map((block) => cidr(block)), tcp(POSTGRES_PORT));
     const k = strimzi(kafka.clusterName);
+    const primary: Peer[] = primaryVpcCidr ? [{ ipBlock: { cidr: primaryVpcCidr } }] : [];
     // Prometheus runs only where monitoring installs it: the exporters admit its scrapes there.
     const prometheus = monitoring.namespaceResource ? [podsIn(monitoring.namespace, PROMETHEUS)] : [];
     const scrapedBy = (port: number): FlowRule[] => (prometheus.length > 0 ? [to(prometheus, tcp(port))] : []);
@@ -106,6 +111,8 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
         egress: [
             // PostgreSQL (RDS in the VPC's private subnets), Secrets Manager and STS (IRSA), S3, the catalogue feed.
             database, aws,
+            // A secondary's writes go to the writer database in the primary region, over the peering.
+            ...(primary.length > 0 ? [to(primary, tcp(POSTGRES_PORT))] : []),
             // Cluster mode: after a MOVED redirect (or a failover) the client talks to any node, leader or follower.
             to([{ ...podsIn(redis.namespace), podSelector: REDIS_NODES }], tcp(REDIS_PORT)),
             to([podsIn(kafka.namespace, k.nodes)], tcp(KAFKA_SCRAM_PORT)),
@@ -179,13 +186,13 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
     // MirrorMaker 2 (secondaries): reads the primary's replication listener through its internal NLBs, in the primary's
     // VPC over the peering, writes into the local brokers on the SCRAM listener (whose Strimzi-generated policy names
     // these pods), and is driven by the cluster operator through Kafka Connect's REST API.
-    const mirror: AllowPolicy[] = kafkaMirror ? [{
+    const mirror: AllowPolicy[] = primary.length > 0 ? [{
         name: "kafka-mirror-maker",
         pods: MIRROR_MAKER_PODS,
         ingress: [to([podsHere(k.clusterOperator)], tcp(MIRROR_MAKER_REST_PORT))],
-        egress: [to([podsHere(k.nodes)], tcp(KAFKA_SCRAM_PORT)), to([{ ipBlock: { cidr: kafkaMirror.sourceVpcCidr } }], tcp(KAFKA_REPLICATION_PORT))],
+        egress: [to([podsHere(k.nodes)], tcp(KAFKA_SCRAM_PORT)), to(primary, tcp(KAFKA_REPLICATION_PORT))],
     }] : [];
-    const operatorToMirror = kafkaMirror ? [to([podsHere(MIRROR_MAKER_PODS)], tcp(MIRROR_MAKER_REST_PORT))] : [];
+    const operatorToMirror = primary.length > 0 ? [to([podsHere(MIRROR_MAKER_PODS)], tcp(MIRROR_MAKER_REST_PORT))] : [];
     namespaceNetworkPolicies(`${kafka.namespace}-netpol`, { name: kafka.namespace, resource: kafka.namespaceResource }, [
         { name: "kafka-nodes", pods: k.nodes, egress: [to([podsHere(k.nodes)], tcp(9090, 9091))] },
         { name: "strimzi-cluster-operator", pods: k.clusterOperator, egress: [apiServer(network), to([podsHere(k.nodes)], KAFKA_INTERNAL_PORTS), ...operatorToMirror] },

@@ -224,7 +224,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     composeNetworkPolicies({
         network: layout,
         services, api, apiNamespace: SHOP_NAMESPACE, bootstrap,
-        kafkaMirror: mirroring.sourceVpcCidr && { sourceVpcCidr: mirroring.sourceVpcCidr },
+        primaryVpcCidr: mirroring.sourceVpcCidr,
         opts: { provider: cluster.provider },
     });
 

@@ -62,6 +62,8 @@ export function privateSubnetCidrsOf(vpcCidr: string, zones: number): string[] {
 function meshOutputsOf(stack: string, config: Record<string, string>, key: (name: string) => string): Record<string, unknown> {
     const id = (prefix: string, what: string) => `${prefix}${hexOf(`stack/${stack}`, what).slice(0, 12)}`;
     const vpcCidr = config[key("vpcCidr")];
+    // The CLI refuses a stack file without vpcCidr (declared without default): such a stack exports no network.
+    if (!vpcCidr) return {};
     const zones = Number(config[key("availabilityZoneCount")] ?? 3);
     const peers: string[] = config[key("peerStacks")] ? JSON.parse(config[key("peerStacks")]) : [];
     const region = config["aws:region"];
@@ -133,7 +135,7 @@ export function projectStacks(root: string, project: string, organization: strin
             if (!stack) continue;
             try {
                 const outputs = meshOutputsOf(stack, configOf(stack), key);
-                vpcs[String(outputs.vpcId)] = String(outputs.vpcCidr);
+                if (outputs.vpcId) vpcs[String(outputs.vpcId)] = String(outputs.vpcCidr);
             } catch {
                 // As hostedZones: a stack file the CLI would refuse holds no VPC.
             }
