@@ -55,3 +55,6 @@ export const kafkaReplicationSecurityGroupId = region.kafkaReplicationSecurityGr
 export const kafkaReplicationBootstrap = region.kafkaReplicationBootstrap;
 export const kafkaClusterCaCertPem = region.kafkaClusterCaCertPem;
 export const kafkaMirrorPasswords = region.kafkaMirrorPasswords;
+// The VPC peerings this stack owns (by peer stack), and in a secondary the stack its Kafka mirror reads from.
+export const peeringConnections = region.peeringConnections;
+export const kafkaMirrorsFrom = region.kafkaMirrorsFrom;

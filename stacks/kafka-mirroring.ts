@@ -17,6 +17,11 @@ export interface KafkaMirroring {
     mirrorPasswords?: pulumi.Output<Record<string, string>>;
     /** The primary's VPC range, in a secondary: where its MirrorMaker 2 connects (NetworkPolicy egress). */
     sourceVpcCidr?: pulumi.Output<string>;
+    /**
+     * In a secondary, the stack its MirrorMaker 2 reads, once the primary's outputs hold this stack's mirror password:
+     * a stack output, so a primary that has no user for this stack fails the program.
+     */
+    mirrorsFrom?: pulumi.Output<string>;
 }
 
 /** Whether this stack runs a MirrorMaker 2 (a peered stack that is not the primary). */
@@ -60,5 +65,5 @@ export function composeKafkaMirroring(config: PlatformConfig, kafka: Kafka, opts
         topics: GLOBAL_TOPICS,
         rotationEpoch: config.secretRotationEpoch,
     }, opts);
-    return { mirrorPasswords: source.passwords, sourceVpcCidr: ref.requireOutput(MESH_OUTPUTS.vpcCidr).apply(String) };
+    return { mirrorPasswords: source.passwords, sourceVpcCidr: ref.requireOutput(MESH_OUTPUTS.vpcCidr).apply(String), mirrorsFrom: password.apply(() => primary) };
 }

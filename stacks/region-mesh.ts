@@ -50,6 +50,14 @@ export function projectStack(config: PlatformConfig, stack: string, purpose: str
     return new pulumi.StackReference(`${config.environment}-${purpose}-${stack}`, { name: `${pulumi.getOrganization()}/${config.project}/${stack}` });
 }
 
+/** Why a peer cannot be peered with this stack (another environment, an overlapping range AWS would refuse), or undefined. */
+export function peerProblem(config: PlatformConfig, peer: string, environment: string, vpcCidr: string): string | undefined {
+    const problem = environment !== config.environment ? `is a ${environment} stack; only stacks of one environment (${config.environment}) are peered`
+        : cidrsOverlap(vpcCidr, config.network.cidrBlock) ? `has vpcCidr ${vpcCidr}, which overlaps this stack's ${config.network.cidrBlock}; AWS refuses to peer overlapping VPCs`
+            : undefined;
+    return problem && `${config.project}:peerStacks: ${peer} ${problem}`;
+}
+
 export interface RegionMeshInputs {
     config: PlatformConfig;
     vpcId: pulumi.Input<string>;
@@ -70,7 +78,11 @@ export interface RegionMeshInputs {
  * other's private subnets, whichever holds the writer now: a failover moves the writer by config and needs no new
  * network path.
  */
-export function composeRegionMesh({ config, vpcId, privateSubnetCidrs, privateRouteTableIds, databaseSecurityGroupId, kafkaReplicationSecurityGroupId, databasePort, kafkaReplicationPort, opts }: RegionMeshInputs): void {
+/**
+ * Returns the peering connections this stack owns, by peer stack. Exported as a stack output, so a refused peer (wrong
+ * environment, overlapping range) fails the program as the engine would, not only the resources waiting on it.
+ */
+export function composeRegionMesh({ config, vpcId, privateSubnetCidrs, privateRouteTableIds, databaseSecurityGroupId, kafkaReplicationSecurityGroupId, databasePort, kafkaReplicationPort, opts }: RegionMeshInputs): pulumi.Output<Record<string, string>> {
     const edgeOwner = config.edge.edgeStack || config.stack;
     const admits = (database: pulumi.Input<string>, kafka: pulumi.Input<string> | undefined): PeeringSide["admits"] => [
         { name: "postgres", securityGroupId: database, port: databasePort, description: "PostgreSQL" },
@@ -80,19 +92,18 @@ export function composeRegionMesh({ config, vpcId, privateSubnetCidrs, privateRo
         stack: config.stack, region: config.region, vpcId, vpcCidr: config.network.cidrBlock, privateSubnetCidrs, privateRouteTableIds,
         admits: admits(databaseSecurityGroupId, kafkaReplicationSecurityGroupId),
     };
-    for (const peer of config.network.peerStacks.filter((name) => pairOwner(config.stack, name, edgeOwner) === config.stack)) {
+    const owned = config.network.peerStacks.filter((name) => pairOwner(config.stack, name, edgeOwner) === config.stack);
+    return pulumi.all(Object.fromEntries(owned.map((peer) => {
         const ref = projectStack(config, peer, "peer");
         const out = (name: string) => ref.requireOutput(name);
-        pulumi.all([
+        const connection = pulumi.all([
             out(MESH_OUTPUTS.environment), out(MESH_OUTPUTS.awsRegion), out(MESH_OUTPUTS.vpcCidr), out(MESH_OUTPUTS.privateSubnetCidrs),
             out(MESH_OUTPUTS.privateRouteTableIds), ref.getOutput(MESH_OUTPUTS.kafkaReplicationSecurityGroupId),
         ]).apply(([environment, region, vpcCidr, cidrs, tables, kafkaSg]) => {
-            const problem = environment !== config.environment ? `is a ${environment} stack; only stacks of one environment (${config.environment}) are peered`
-                : cidrsOverlap(String(vpcCidr), config.network.cidrBlock) ? `has vpcCidr ${vpcCidr}, which overlaps this stack's ${config.network.cidrBlock}; AWS refuses to peer overlapping VPCs`
-                    : undefined;
-            if (problem) throw new Error(`${config.project}:peerStacks: ${peer} ${problem}`);
+            const problem = peerProblem(config, peer, String(environment), String(vpcCidr));
+            if (problem) throw new Error(problem);
             const peerProvider = new aws.Provider(`${config.environment}-aws-${peer}`, { ...awsProviderArgs(config), region: String(region) }, { parent: opts.parent });
-            new RegionPeering(`${config.environment}-peering-${peer}`, {
+            return new RegionPeering(`${config.environment}-peering-${peer}`, {
                 local,
                 peer: {
                     stack: peer, region: String(region), vpcId: out(MESH_OUTPUTS.vpcId), vpcCidr: String(vpcCidr),
@@ -100,7 +111,8 @@ export function composeRegionMesh({ config, vpcId, privateSubnetCidrs, privateRo
                     admits: admits(out(MESH_OUTPUTS.databaseSecurityGroupId), kafkaSg ? String(kafkaSg) : undefined),
                 },
                 peerProvider,
-            }, opts);
+            }, opts).connectionId;
         });
-    }
+        return [peer, connection];
+    })));
 }

@@ -86,6 +86,10 @@ export interface RegionalStackOutputs {
     kafkaReplicationBootstrap?: pulumi.Output<string>;
     kafkaClusterCaCertPem?: pulumi.Output<string>;
     kafkaMirrorPasswords?: pulumi.Output<Record<string, string>>;
+    /** The VPC peering connections this stack owns, by peer stack (stacks/region-mesh.ts). */
+    peeringConnections: pulumi.Output<Record<string, string>>;
+    /** In a secondary: the stack whose Kafka its MirrorMaker 2 reads `products` from. */
+    kafkaMirrorsFrom?: pulumi.Output<string>;
 }
 
 /** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
@@ -210,12 +214,12 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         followsPrimary,
         opts: withCluster,
     });
-    const mirroring = composeKafkaMirroring(config, services.kafka, withCluster);
-    composeRegionMesh({
+    const peerings = composeRegionMesh({
         config, vpcId: network.vpcId, privateSubnetCidrs: layout.privateSubnetCidrs, privateRouteTableIds: network.privateRouteTableIds,
         databaseSecurityGroupId: database.securityGroupId, kafkaReplicationSecurityGroupId: replicationGroup?.securityGroupId,
         databasePort: POSTGRES_PORT, kafkaReplicationPort: KAFKA_REPLICATION_PORT, opts: withAws,
     });
+    const mirroring = composeKafkaMirroring(config, services.kafka, withCluster);
 
     const api = composeShopApi({
         config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, analyticsBucket: edge?.analyticsBucketName, opts: withCluster,
@@ -282,6 +286,8 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         kafkaReplicationBootstrap: services.kafka.replicationBootstrapServers,
         kafkaClusterCaCertPem: replicationGroup ? services.kafka.caCertPem : undefined,
         kafkaMirrorPasswords: mirroring.mirrorPasswords,
+        peeringConnections: peerings,
+        kafkaMirrorsFrom: mirroring.mirrorsFrom,
     };
 }
 
