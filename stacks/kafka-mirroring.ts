@@ -65,5 +65,5 @@ export function composeKafkaMirroring(config: PlatformConfig, kafka: Kafka, opts
         topics: GLOBAL_TOPICS,
         rotationEpoch: config.secretRotationEpoch,
     }, opts);
-    return { mirrorPasswords: source.passwords, sourceVpcCidr: ref.requireOutput(MESH_OUTPUTS.vpcCidr).apply(String), mirrorsFrom: password.apply(() => primary) };
+    return { mirrorPasswords: source.passwords, sourceVpcCidr: ref.requireOutput(MESH_OUTPUTS.vpcCidr).apply(String), mirrorsFrom: pulumi.unsecret(password.apply(() => primary)) };
 }
