@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { KAFKA_REPLICATION_PORT } from "../../components/kafka";
 import { GLOBAL_TOPICS } from "../../stacks/kafka-mirroring";
+import { SEARCH_INDEXER_REDIS_ACL, SEARCH_INDEXER_REDIS_URL_KEY } from "../../components/shop-api-environment";
+import { PRODUCT_INVALIDATION_CHANNEL, RedisProductCache } from "../../app/src/products/product-cache";
 import { projectStacks, SELF_MANAGED_ORGANIZATION } from "../../tools/stack-references";
 import { validateCustomResource } from "../support/crd-validator";
 import { ofType, plannedStack } from "../support/plans";
@@ -88,5 +90,39 @@ describe("stacks: Kafka across regions (products mirrored from the primary by Mi
     it("dev has no replication listener and no mirror users", () => {
         expect(replicationListener("dev")).to.equal(undefined);
         expect(custom("dev", "KafkaUser").filter((u) => String((u.inputs.metadata as Json).name).startsWith("mirror"))).to.deep.equal([]);
+    });
+});
+
+describe("stacks: secondaries' product caches follow the mirrored product events", function () {
+    this.timeout(600_000);
+    const indexer = (stack: string) => ofType(plannedStack(stack), "kubernetes:apps/v1:Deployment").find((d) => (d.inputs.metadata as Json).name === "shop-search-indexer")!;
+    const envOf = (stack: string) => ((indexer(stack).inputs.spec as Json).template.spec.containers[0].env as Json[]);
+    const redisUsers = (stack: string) => ofType(plannedStack(stack), "random:index/randomPassword:RandomPassword").map((p) => p.urn.split("::").pop()!).filter((n) => n.includes("redis-user-"));
+
+    for (const stack of SECONDARIES) {
+        it(`${stack}: the search indexer connects to Redis as its own ACL user (REDIS_URL from its own key), in cluster mode like the API`, () => {
+            const env = envOf(stack);
+            expect(env.filter((v) => v.name === "REDIS_URL")).to.deep.equal([{ name: "REDIS_URL", valueFrom: { secretKeyRef: { name: "shop-api-env", key: SEARCH_INDEXER_REDIS_URL_KEY } } }]);
+            expect(env.filter((v) => v.name === "REDIS_CLUSTER")).to.deep.equal([{ name: "REDIS_CLUSTER", value: "true" }]);
+            expect(redisUsers(stack).some((n) => n.endsWith(SEARCH_INDEXER_REDIS_ACL.username)), redisUsers(stack).join(", ")).to.equal(true);
+            const secret = ofType(plannedStack(stack), "kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Json).name === "shop-api-env")!;
+            expect(plannedStack(stack).report.secretKeys[secret.urn].stringData).to.include(SEARCH_INDEXER_REDIS_URL_KEY);
+        });
+    }
+
+    for (const stack of ["prod", "dev"]) {
+        it(`${stack}: the search indexer gets no Redis at all (the API invalidates on write), and no such ACL user exists`, () => {
+            expect(envOf(stack).filter((v) => v.name.startsWith("REDIS"))).to.deep.equal([]);
+            expect(redisUsers(stack).some((n) => n.endsWith(SEARCH_INDEXER_REDIS_ACL.username))).to.equal(false);
+        });
+    }
+
+    it("the indexer's ACL user reaches only product keys and the invalidation channel the app uses, with the commands invalidation sends", () => {
+        expect(SEARCH_INDEXER_REDIS_ACL).to.deep.equal({
+            username: "shop-search-indexer",
+            keyPatterns: [`${RedisProductCache.key("")}*`],
+            channelPatterns: [PRODUCT_INVALIDATION_CHANNEL],
+            commands: ["get", "set", "del", "evalsha", "eval", "publish", "ping", "cluster|slots", "cluster|info"],
+        });
     });
 });
