@@ -62,6 +62,11 @@ export class Network extends pulumi.ComponentResource {
      * subnets' route table associations), since awsx returns its route tables only as resources.
      */
     readonly privateRouteTableIds: pulumi.Output<string>[];
+    /**
+     * The awsx VPC, whose children include those route tables: what a route added to them waits for. Explicit, because in
+     * a preview the read above has unknown inputs and its result carries no dependency at all.
+     */
+    readonly routeTablesReady: pulumi.Resource;
     readonly availabilityZoneCount: number;
     readonly cidrBlock: string;
     /** The subnet prefix lengths handed to awsx, derived from cidrBlock and availabilityZoneCount. */
@@ -152,6 +157,7 @@ export class Network extends pulumi.ComponentResource {
         this.vpcId = vpc.vpcId;
         this.publicSubnetIds = vpc.publicSubnetIds;
         this.privateSubnetIds = vpc.privateSubnetIds;
+        this.routeTablesReady = vpc;
         this.privateRouteTableIds = Array.from({ length: this.availabilityZoneCount }, (_, zone) =>
             ec2.getRouteTableOutput({ subnetId: this.privateSubnetId(zone) }, { parent: this, provider: awsProviders[0], dependsOn: [vpc] }).id);
         this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });

@@ -63,6 +63,8 @@ export interface RegionMeshInputs {
     vpcId: pulumi.Input<string>;
     privateSubnetCidrs: string[];
     privateRouteTableIds: pulumi.Input<string>[];
+    /** The VPC those route tables belong to (Network.routeTablesReady). */
+    routeTablesReady: pulumi.Resource;
     databaseSecurityGroupId: pulumi.Input<string>;
     /** The security group of the Kafka replication load balancers, where this stack runs them. */
     kafkaReplicationSecurityGroupId?: pulumi.Input<string>;
@@ -82,14 +84,14 @@ export interface RegionMeshInputs {
  * Returns the peering connections this stack owns, by peer stack. Exported as a stack output, so a refused peer (wrong
  * environment, overlapping range) fails the program as the engine would, not only the resources waiting on it.
  */
-export function composeRegionMesh({ config, vpcId, privateSubnetCidrs, privateRouteTableIds, databaseSecurityGroupId, kafkaReplicationSecurityGroupId, databasePort, kafkaReplicationPort, opts }: RegionMeshInputs): pulumi.Output<Record<string, string>> {
+export function composeRegionMesh({ config, vpcId, privateSubnetCidrs, privateRouteTableIds, routeTablesReady, databaseSecurityGroupId, kafkaReplicationSecurityGroupId, databasePort, kafkaReplicationPort, opts }: RegionMeshInputs): pulumi.Output<Record<string, string>> {
     const edgeOwner = config.edge.edgeStack || config.stack;
     const admits = (database: pulumi.Input<string>, kafka: pulumi.Input<string> | undefined): PeeringSide["admits"] => [
         { name: "postgres", securityGroupId: database, port: databasePort, description: "PostgreSQL" },
         ...(kafka ? [{ name: "kafka", securityGroupId: kafka, port: kafkaReplicationPort, description: "Kafka replication listener" }] : []),
     ];
     const local: PeeringSide = {
-        stack: config.stack, region: config.region, vpcId, vpcCidr: config.network.cidrBlock, privateSubnetCidrs, privateRouteTableIds,
+        stack: config.stack, region: config.region, vpcId, vpcCidr: config.network.cidrBlock, privateSubnetCidrs, privateRouteTableIds, routeTablesReady: [routeTablesReady],
         admits: admits(databaseSecurityGroupId, kafkaReplicationSecurityGroupId),
     };
     const owned = config.network.peerStacks.filter((name) => pairOwner(config.stack, name, edgeOwner) === config.stack);

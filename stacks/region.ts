@@ -216,6 +216,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     });
     const peerings = composeRegionMesh({
         config, vpcId: network.vpcId, privateSubnetCidrs: layout.privateSubnetCidrs, privateRouteTableIds: network.privateRouteTableIds,
+        routeTablesReady: network.routeTablesReady,
         databaseSecurityGroupId: database.securityGroupId, kafkaReplicationSecurityGroupId: replicationGroup?.securityGroupId,
         databasePort: POSTGRES_PORT, kafkaReplicationPort: KAFKA_REPLICATION_PORT, opts: withAws,
     });

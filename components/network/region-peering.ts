@@ -14,6 +14,8 @@ export interface PeeringSide {
     privateSubnetCidrs: string[];
     /** The route tables of the private subnets (one per zone); each gets a route to every private range of the other side. */
     privateRouteTableIds: pulumi.Input<string>[];
+    /** What the route tables come from, when this stack creates them (its VPC): routes added to them wait for it. */
+    routeTablesReady?: pulumi.Resource[];
     /** Security groups of this side that admit the other side's private ranges on a port (PostgreSQL, Kafka replication). */
     admits: { name: string; securityGroupId: pulumi.Input<string>; port: number; description: string }[];
 }
@@ -76,7 +78,7 @@ export class RegionPeering extends pulumi.ComponentResource {
                     routeTableId: table,
                     destinationCidrBlock: block,
                     vpcPeeringConnectionId: accepter.id,
-                }, { ...options, ...active });
+                }, { ...options, dependsOn: [accepter, ...(from.routeTablesReady ?? [])] });
             }));
             for (const rule of from.admits) {
                 to.privateSubnetCidrs.forEach((block) => {
