@@ -44,3 +44,17 @@ export const edge = region.edge;
 // The realm signing key every region of the environment imports from the edge owner (stacks/realm-signing-key.ts).
 export const realmSigningKeyPkcs8 = region.realmSigningKeyPkcs8;
 export const realmPublicKeyPem = region.realmPublicKeyPem;
+// What the environment's peered stacks read (stacks/region-mesh.ts MESH_OUTPUTS): the network for the peerings, the
+// database's and the Kafka replication load balancers' security groups, the replication endpoint with its CA, and the
+// peers' Kafka mirror passwords (secret).
+export const vpcCidr = region.vpcCidr;
+export const privateSubnetCidrs = region.privateSubnetCidrs;
+export const privateRouteTableIds = region.privateRouteTableIds;
+export const databaseSecurityGroupId = region.databaseSecurityGroupId;
+export const kafkaReplicationSecurityGroupId = region.kafkaReplicationSecurityGroupId;
+export const kafkaReplicationBootstrap = region.kafkaReplicationBootstrap;
+export const kafkaClusterCaCertPem = region.kafkaClusterCaCertPem;
+export const kafkaMirrorPasswords = region.kafkaMirrorPasswords;
+// The VPC peerings this stack owns (by peer stack), and in a secondary the stack its Kafka mirror reads from.
+export const peeringConnections = region.peeringConnections;
+export const kafkaMirrorsFrom = region.kafkaMirrorsFrom;

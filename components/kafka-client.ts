@@ -79,27 +79,9 @@ export class KafkaClient extends pulumi.ComponentResource {
         this.bootstrapServers = kafka.scramBootstrapServers;
         const acls = kafkaUserAcls(name, args, kafka.topics);
 
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false, keepers: { rotationEpoch: args.rotationEpoch ?? "1" } }, child);
-        const secretPassword = pulumi.secret(password.result);
-        // Not named after the user: the User Operator writes its own Secret `<user>` in the kafka namespace.
-        const passwordSecret = new k8s.core.v1.Secret(`${name}-scram-password`, {
-            metadata: { name: `${args.user}-scram-password`, namespace: kafka.namespace, labels: { "strimzi.io/cluster": kafka.clusterName } },
-            type: "Opaque",
-            stringData: { password: secretPassword },
-        }, { ...child, dependsOn: [kafka.cluster] });
-
-        this.kafkaUser = new k8s.apiextensions.CustomResource(`${name}-user`, {
-            apiVersion: STRIMZI,
-            kind: "KafkaUser",
-            metadata: { name: args.user, namespace: kafka.namespace, labels: { "strimzi.io/cluster": kafka.clusterName } },
-            spec: {
-                authentication: {
-                    type: "scram-sha-512",
-                    password: { valueFrom: { secretKeyRef: { name: passwordSecret.metadata.name, key: "password" } } },
-                },
-                authorization: { type: "simple", acls },
-            },
-        }, { ...child, dependsOn: [kafka.cluster, passwordSecret] });
+        const user = scramUser(name, { kafka, user: args.user, acls, rotationEpoch: args.rotationEpoch }, child);
+        this.kafkaUser = user.kafkaUser;
+        const secretPassword = user.password;
 
         new k8s.core.v1.Secret(`${name}-credentials`, {
             metadata: { name: this.secretName, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "ecommerce-platform" } },
@@ -116,8 +98,46 @@ export class KafkaClient extends pulumi.ComponentResource {
     }
 }
 
+/** A KafkaUser ACL rule exactly as Strimzi's KafkaUser v1 takes it (spec.authorization.acls[]). */
+export interface KafkaAclRule {
+    type: "allow";
+    resource: { type: "topic" | "group"; name: string; patternType: "literal" | "prefix" } | { type: "cluster" };
+    operations: string[];
+}
+
+/**
+ * A SCRAM-SHA-512 KafkaUser with exactly the given ACLs and a generated password (Pulumi secret), kept in a Secret in
+ * the kafka namespace that the KafkaUser reads it from (not named after the user: the User Operator writes its own
+ * Secret `<user>` there).
+ */
+export function scramUser(name: string, args: { kafka: Pick<KafkaClusterRef, "namespace" | "clusterName" | "cluster">; user: string; acls: KafkaAclRule[]; rotationEpoch?: string },
+    opts: pulumi.CustomResourceOptions): { kafkaUser: k8s.apiextensions.CustomResource; password: pulumi.Output<string>; passwordSecretName: string } {
+    const { kafka } = args;
+    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false, keepers: { rotationEpoch: args.rotationEpoch ?? "1" } }, opts);
+    const secretPassword = pulumi.secret(password.result);
+    const passwordSecretName = `${args.user}-scram-password`;
+    const passwordSecret = new k8s.core.v1.Secret(`${name}-scram-password`, {
+        metadata: { name: passwordSecretName, namespace: kafka.namespace, labels: { "strimzi.io/cluster": kafka.clusterName } },
+        type: "Opaque",
+        stringData: { password: secretPassword },
+    }, { ...opts, dependsOn: [kafka.cluster] });
+    const kafkaUser = new k8s.apiextensions.CustomResource(`${name}-user`, {
+        apiVersion: STRIMZI,
+        kind: "KafkaUser",
+        metadata: { name: args.user, namespace: kafka.namespace, labels: { "strimzi.io/cluster": kafka.clusterName } },
+        spec: {
+            authentication: {
+                type: "scram-sha-512",
+                password: { valueFrom: { secretKeyRef: { name: passwordSecret.metadata.name, key: "password" } } },
+            },
+            authorization: { type: "simple", acls: args.acls },
+        },
+    }, { ...opts, dependsOn: [kafka.cluster, passwordSecret] });
+    return { kafkaUser, password: secretPassword, passwordSecretName };
+}
+
 /** The KafkaUser ACLs for a client: its topic ACLs as given, plus Read on its consumer group. */
-export function kafkaUserAcls(name: string, spec: Pick<KafkaClientSpec, "user" | "namespace" | "acls" | "consumerGroup">, topics: string[]) {
+export function kafkaUserAcls(name: string, spec: Pick<KafkaClientSpec, "user" | "namespace" | "acls" | "consumerGroup">, topics: string[]): KafkaAclRule[] {
     if (!DNS_LABEL.test(spec.user)) throw new Error(`KafkaClient ${name}: user "${spec.user}" is not a valid Kubernetes name`);
     if (!DNS_LABEL.test(spec.namespace)) throw new Error(`KafkaClient ${name}: namespace "${spec.namespace}" is not a valid Kubernetes name`);
     if (spec.acls.length === 0 && !spec.consumerGroup) throw new Error(`KafkaClient ${name}: no ACLs`);
@@ -129,11 +149,11 @@ export function kafkaUserAcls(name: string, spec: Pick<KafkaClientSpec, "user" |
         }
     }
     return [
-        ...spec.acls.map((acl) => ({
+        ...spec.acls.map((acl): KafkaAclRule => ({
             type: "allow",
             resource: { type: "topic", name: acl.topic, patternType: acl.patternType ?? "literal" },
             operations: [...acl.operations],
         })),
-        ...(spec.consumerGroup ? [{ type: "allow", resource: { type: "group", name: spec.consumerGroup, patternType: "literal" }, operations: ["Read"] }] : []),
+        ...(spec.consumerGroup ? [{ type: "allow" as const, resource: { type: "group" as const, name: spec.consumerGroup, patternType: "literal" as const }, operations: ["Read"] }] : []),
     ];
 }

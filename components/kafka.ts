@@ -42,6 +42,20 @@ export interface KafkaArgs {
      * for the brokers). Default: none, i.e. only the cluster's own pods.
      */
     clientNamespaces?: string[];
+    /**
+     * Pods of the kafka namespace that are SCRAM clients too (a MirrorMaker 2 writing into this cluster), by labels:
+     * added to the SCRAM listener's peers. Default none.
+     */
+    clientPods?: Record<string, string>[];
+    /**
+     * A listener other regions reach over VPC peering (MirrorMaker 2 of a secondary region): TLS + SCRAM-SHA-512 on
+     * `KAFKA_REPLICATION_PORT`, `type: loadbalancer`, so Strimzi creates a LoadBalancer Service for the bootstrap and
+     * one per broker, which the AWS Load Balancer Controller turns into internal NLBs (IP targets) behind the given
+     * security group (the peering admits each peer's private ranges on it). The NLB connects to the brokers from its
+     * own addresses in this VPC's private subnets (client IP preservation stays off, the default for IP targets over
+     * TCP), so those ranges are the listener's NetworkPolicy peers. Default: none (no load balancer).
+     */
+    replicationListener?: { securityGroupId: pulumi.Input<string>; loadBalancerCidrs: string[] };
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
      * The Prometheus operator's release, when one runs: the Kafka Exporter then gets a PodMonitor (monitoring.coreos.com)
@@ -77,6 +91,9 @@ export const KAFKA_EXPORTER_PORT = 9404;
 const KAFKA_EXPORTER_PORT_NAME = "tcp-prometheus";
 /** Internal listener for clients outside the kafka namespace: TLS (cluster CA) and SASL SCRAM-SHA-512. */
 export const KAFKA_SCRAM_PORT = 9094;
+/** The replication listener other regions reach through internal NLBs (KafkaArgs.replicationListener). */
+export const KAFKA_REPLICATION_PORT = 9095;
+const REPLICATION_LISTENER = "replication";
 const STRIMZI = "kafka.strimzi.io/v1";
 
 /**
@@ -101,6 +118,8 @@ export class Kafka extends pulumi.ComponentResource {
     readonly cluster: k8s.apiextensions.CustomResource;
     /** The namespace object: what resources placed in it (its NetworkPolicies) wait for. */
     readonly namespaceResource: k8s.core.v1.Namespace;
+    /** host:port of the replication listener's bootstrap NLB (KafkaArgs.replicationListener), read once Strimzi is Ready. */
+    readonly replicationBootstrapServers?: pulumi.Output<string>;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:data:Kafka", name, {}, opts);
@@ -173,10 +192,17 @@ export class Kafka extends pulumi.ComponentResource {
             pool("broker", ["broker"], brokers, args.brokerVolumeSize ?? "50Gi", args.brokerResources ?? resources("1", "4Gi")),
         ];
 
+        const scramPeers = [
+            ...(args.clientNamespaces ?? []).map((client) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": client } } })),
+            ...(args.clientPods ?? []).map((matchLabels) => ({ podSelector: { matchLabels } })),
+        ];
+        const replicationAccess = args.replicationListener;
         const kafka = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
             apiVersion: STRIMZI,
             kind: "Kafka",
-            metadata: { name: this.clusterName, namespace: this.namespace },
+            // With load balancers, dependents (the bootstrap address read below) wait until Strimzi reports Ready, which
+            // it does only once every listener Service has its load balancer address (pulumi-kubernetes `waitFor`).
+            metadata: { name: this.clusterName, namespace: this.namespace, ...(replicationAccess ? { annotations: { "pulumi.com/waitFor": "condition=Ready" } } : {}) },
             spec: {
                 // Our CA (Secrets above). The Secrets belong to Pulumi: no owner reference, so deleting the Kafka
                 // resource does not garbage-collect them behind Pulumi's back.
@@ -192,10 +218,9 @@ export class Kafka extends pulumi.ComponentResource {
                         { name: "tls", port: KAFKA_TLS_PORT, type: "internal", tls: true, authentication: { type: "tls" }, networkPolicyPeers: [ownPods] },
                         {
                             name: "scram", port: KAFKA_SCRAM_PORT, type: "internal", tls: true, authentication: { type: "scram-sha-512" },
-                            networkPolicyPeers: (args.clientNamespaces ?? []).length > 0
-                                ? args.clientNamespaces!.map((client) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": client } } }))
-                                : [ownPods],
+                            networkPolicyPeers: scramPeers.length > 0 ? scramPeers : [ownPods],
                         },
+                        ...(replicationAccess ? [replicationListener(replicationAccess)] : []),
                     ],
                     authorization: { type: "simple" },
                     config: {
@@ -261,6 +286,11 @@ export class Kafka extends pulumi.ComponentResource {
         this.bootstrapServers = `${bootstrapHost}:${KAFKA_TLS_PORT}`;
         this.scramBootstrapServers = `${bootstrapHost}:${KAFKA_SCRAM_PORT}`;
         this.topics = topics.map((t) => t.name);
+        if (replicationAccess) {
+            // Strimzi names an external listener's bootstrap Service <cluster>-kafka-<listener>-bootstrap.
+            const service = k8s.core.v1.Service.get(`${name}-replication-bootstrap`, `${this.namespace}/${this.clusterName}-kafka-${REPLICATION_LISTENER}-bootstrap`, { ...child, dependsOn: [kafka] });
+            this.replicationBootstrapServers = service.status.apply((status) => `${status?.loadBalancer?.ingress?.[0]?.hostname ?? ""}:${KAFKA_REPLICATION_PORT}`);
+        }
         this.registerOutputs({ bootstrapServers: this.bootstrapServers, scramBootstrapServers: this.scramBootstrapServers, topics: this.topics, caCertPem: this.caCertPem });
     }
 
@@ -293,6 +323,28 @@ export class Kafka extends pulumi.ComponentResource {
         }, opts);
         return { certPem: ca.certPem, secrets: [cert, caKey] };
     }
+}
+
+/**
+ * The replication listener: Strimzi `type: loadbalancer` (one Service for the bootstrap and one per broker, the brokers
+ * advertising their own NLB names, which Strimzi also puts in the broker certificates), annotated for the AWS Load
+ * Balancer Controller v2.14 (pkg/annotations/constants.go): `type: external` hands the Services to it, internal scheme in
+ * the subnets tagged `kubernetes.io/role/internal-elb` (the private ones), IP targets, the given security group as the
+ * NLB's own (no rules of the controller's making in front), and backend rules on the nodes managed by the controller.
+ */
+function replicationListener(replication: NonNullable<KafkaArgs["replicationListener"]>) {
+    const annotations = {
+        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+        "service.beta.kubernetes.io/aws-load-balancer-security-groups": replication.securityGroupId,
+        "service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules": "true",
+    };
+    return {
+        name: REPLICATION_LISTENER, port: KAFKA_REPLICATION_PORT, type: "loadbalancer", tls: true, authentication: { type: "scram-sha-512" },
+        configuration: { bootstrap: { annotations }, perBrokerAnnotationsTemplate: annotations },
+        networkPolicyPeers: replication.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+    };
 }
 
 /** Labels Strimzi puts on the Kafka Exporter's pods (KafkaExporter.COMPONENT_TYPE, KafkaExporterResources.componentName). */

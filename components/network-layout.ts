@@ -160,3 +160,10 @@ function whatFits(prefix: number, zones: number): string {
     }
     return options.length > 0 ? `use ${options.join(", or ")}` : "use a larger VPC or fewer zones";
 }
+
+/** Whether two IPv4 ranges share an address (AWS refuses to peer VPCs whose ranges do). */
+export function cidrsOverlap(a: string, b: string): boolean {
+    const [x, y] = [parseCidr(a), parseCidr(b)];
+    const end = (c: { base: number; prefix: number }) => c.base + 2 ** (32 - c.prefix);
+    return x.base < end(y) && y.base < end(x);
+}

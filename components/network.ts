@@ -56,6 +56,17 @@ export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     readonly publicSubnetIds: pulumi.Output<string[]>;
     readonly privateSubnetIds: pulumi.Output<string[]>;
+    /**
+     * The route table of each private subnet, zone by zone (awsx gives every subnet its own): what a peering routes the
+     * other region's private ranges through. Read back by subnet (after the VPC component, whose children include the
+     * subnets' route table associations), since awsx returns its route tables only as resources.
+     */
+    readonly privateRouteTableIds: pulumi.Output<string>[];
+    /**
+     * The awsx VPC, whose children include those route tables: what a route added to them waits for. Explicit, because in
+     * a preview the read above has unknown inputs and its result carries no dependency at all.
+     */
+    readonly routeTablesReady: pulumi.Resource;
     readonly availabilityZoneCount: number;
     readonly cidrBlock: string;
     /** The subnet prefix lengths handed to awsx, derived from cidrBlock and availabilityZoneCount. */
@@ -146,6 +157,9 @@ export class Network extends pulumi.ComponentResource {
         this.vpcId = vpc.vpcId;
         this.publicSubnetIds = vpc.publicSubnetIds;
         this.privateSubnetIds = vpc.privateSubnetIds;
+        this.routeTablesReady = vpc;
+        this.privateRouteTableIds = Array.from({ length: this.availabilityZoneCount }, (_, zone) =>
+            ec2.getRouteTableOutput({ subnetId: this.privateSubnetId(zone) }, { parent: this, provider: awsProviders[0], dependsOn: [vpc] }).id);
         this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
     }
 

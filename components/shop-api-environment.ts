@@ -49,6 +49,23 @@ export const SHOP_API_REDIS_ACL: RedisAclUser = {
     commands: ["get", "set", "del", "evalsha", "eval", "publish", "subscribe", "ping", "cluster|slots", "cluster|info"],
 };
 
+/**
+ * The search indexer's Redis ACL user, in regions whose catalogue changes arrive only as mirrored `products` events
+ * (secondaries): it invalidates the product cache as the API does on a write, through the same script
+ * (app/src/products/product-cache.ts INVALIDATE_SCRIPT, run with EVALSHA, or EVAL when not loaded yet): GET and SET of the
+ * product's key (a version tombstone), DEL of the product's keys, PUBLISH on the invalidation channel so every API
+ * process drops its in-process copy. Only product keys (`shop:product:v2:<id>`) and that one channel; PING and the
+ * cluster client's CLUSTER SLOTS / CLUSTER INFO. No SUBSCRIBE: it keeps no in-process copy.
+ */
+export const SEARCH_INDEXER_REDIS_ACL: RedisAclUser = {
+    username: "shop-search-indexer",
+    keyPatterns: ["shop:product:v2:*"],
+    channelPatterns: ["shop:product:invalidations"],
+    commands: ["get", "set", "del", "evalsha", "eval", "publish", "ping", "cluster|slots", "cluster|info"],
+};
+/** The key of the API's Secret holding the indexer's REDIS_URL (its own ACL user). */
+export const SEARCH_INDEXER_REDIS_URL_KEY = "SEARCH_INDEXER_REDIS_URL";
+
 export const ENV_SECRET = "shop-api-env";
 export const TRUST_CONFIG_MAP = "shop-api-trust";
 /** Where the platform's private CAs (Kafka, Elasticsearch) are mounted; Node adds them to its trust store. */
@@ -86,6 +103,11 @@ export interface ShopApiBrowserAccess {
     corsAllowedOrigins: string[];
 }
 
+/** rediss://<user>:<password>@<host>:<port> for an ACL user of the API's Redis (a Pulumi secret). */
+export function redisUrl(redis: { host: pulumi.Input<string>; port: number }, user: { username: string; password: pulumi.Input<string> }): pulumi.Output<string> {
+    return pulumi.secret(pulumi.interpolate`rediss://${encodeURIComponent(user.username)}:${user.password}@${redis.host}:${redis.port}`);
+}
+
 export function shopApiEnvironment(
     connections: ShopApiConnections,
     db: { role: string; name: string; region: string },
@@ -104,7 +126,7 @@ export function shopApiEnvironment(
     const { redis, kafka, elasticsearch } = connections;
     if (redis) {
         // rediss: TLS with the server name of the configured host; the CA joins the mounted trust bundle.
-        secretData.REDIS_URL = pulumi.secret(pulumi.interpolate`rediss://${encodeURIComponent(redis.username)}:${redis.password}@${redis.host}:${redis.port}`);
+        secretData.REDIS_URL = redisUrl(redis, redis);
         env.push(fromSecret("REDIS_URL", ENV_SECRET, "REDIS_URL"), { name: "REDIS_CLUSTER", value: String(redis.cluster) });
         privateCas.push(redis.caCertPem);
     }

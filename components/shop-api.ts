@@ -6,7 +6,7 @@ import * as ecr from "@pulumi/aws/ecr";
 import { fingerprintBuildContext } from "./build-context";
 import { DatabaseEndpoint, rdsDbUserArn } from "./database";
 import { DatabaseBootstrap } from "./database-bootstrap";
-import { ENV_SECRET, ShopApiConnections, TRUST_CONFIG_MAP, TRUST_MOUNT, shopApiEnvironment } from "./shop-api-environment";
+import { ENV_SECRET, SEARCH_INDEXER_REDIS_URL_KEY, ShopApiConnections, TRUST_CONFIG_MAP, TRUST_MOUNT, redisUrl, shopApiEnvironment } from "./shop-api-environment";
 import { policyDocument } from "./iam-documents";
 import { platformNamespace } from "./namespace";
 import { ALL_ARCHITECTURES, Architecture, architectureAffinity, zoneSpread } from "./scheduling";
@@ -77,7 +77,15 @@ export interface ShopApiArgs {
      * The search indexer (products topic into Elasticsearch) with its own Kafka credentials, allowed to read that topic
      * only. Needs the Kafka and Elasticsearch connections. Default: none (search then finds what a reindex wrote).
      */
-    searchIndexer?: { kafkaSecretName: string; consumerGroup?: string };
+    searchIndexer?: {
+        kafkaSecretName: string;
+        consumerGroup?: string;
+        /**
+         * Its own Redis ACL user (SEARCH_INDEXER_REDIS_ACL), where it invalidates the product cache (secondary regions:
+         * catalogue changes arrive only as mirrored events). Default none: it gets no Redis at all.
+         */
+        redisUser?: { username: string; password: pulumi.Input<string> };
+    };
     /**
      * The Prometheus operator's release, when one runs: the API then gets a ServiceMonitor so Prometheus scrapes its
      * /metrics (request latency, outbox and cache counters). Default: none (the pod annotations remain for other scrapers).
@@ -212,6 +220,11 @@ export class ShopApi extends pulumi.ComponentResource {
 
         const environment = shopApiEnvironment({ ...args.connections, database: args.database }, { role: DB_ROLE, name: DB_NAME, region: args.region }, { corsAllowedOrigins: args.corsAllowedOrigins ?? [] });
         // Credentials reach the pods through this Secret; the Deployment only references it.
+        const indexerRedis = args.searchIndexer?.redisUser;
+        if (indexerRedis) {
+            if (!args.connections.redis) throw new Error(`ShopApi ${name}: the search indexer's Redis user needs the Redis connection`);
+            environment.secretData[SEARCH_INDEXER_REDIS_URL_KEY] = redisUrl(args.connections.redis, indexerRedis);
+        }
         const secretEnv = new k8s.core.v1.Secret(`${name}-env`, {
             metadata: { name: ENV_SECRET, namespace, labels },
             type: "Opaque",
@@ -366,7 +379,8 @@ export class ShopApi extends pulumi.ComponentResource {
             if (!args.connections.kafka || !args.connections.elasticsearch) {
                 throw new Error(`ShopApi ${name}: the search indexer needs the Kafka and Elasticsearch connections`);
             }
-            new ShopSearchIndexer(`${name}-search-indexer`, { ...podShape, ...args.searchIndexer }, ready);
+            const { redisUser, ...indexer } = args.searchIndexer;
+            new ShopSearchIndexer(`${name}-search-indexer`, { ...podShape, ...indexer, redisUrlSecretKey: redisUser ? SEARCH_INDEXER_REDIS_URL_KEY : undefined }, ready);
         }
 
         this.registerOutputs({ imageUri: this.imageUri, imageArchitectures: this.imageArchitectures, databaseUserArn: this.databaseUserArn });

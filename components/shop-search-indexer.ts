@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { kafkaCredentialsEnv } from "./shop-api-environment";
+import { ENV_SECRET, fromSecret, kafkaCredentialsEnv } from "./shop-api-environment";
 import type { ApiPodShape } from "./shop-api-jobs";
 import { withServiceName } from "./observability/tracing";
 import { resources } from "./workload-defaults";
@@ -13,12 +13,17 @@ export interface ShopSearchIndexerArgs extends ApiPodShape {
     kafkaSecretName: string;
     /** Consumer group the KafkaUser may join. Default "shop-search-indexer". */
     consumerGroup?: string;
+    /**
+     * Key of the API's env Secret holding the indexer's own REDIS_URL (its ACL user): it then invalidates the product
+     * cache for every event it indexes. Default none: no Redis (the API's Redis settings are not passed on).
+     */
+    redisUrlSecretKey?: string;
     /** Port of the health endpoint. Default 8080 (the image's PORT default). */
     healthPort?: number;
 }
 
 /** Variables the indexer sets itself; the API's values for them are dropped. */
-const OWN_VARIABLES = new Set(["KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_CLIENT_ID", "SEARCH_INDEXER_GROUP"]);
+const OWN_VARIABLES = new Set(["KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_CLIENT_ID", "SEARCH_INDEXER_GROUP", "REDIS_URL", "REDIS_CLUSTER"]);
 
 /**
  * The search indexer: the API image running `jobs index-search`, which follows the products topic into the
@@ -39,6 +44,10 @@ export class ShopSearchIndexer extends pulumi.ComponentResource {
             { name: "KAFKA_CLIENT_ID", value: "shop-search-indexer" },
             { name: "SEARCH_INDEXER_GROUP", value: args.consumerGroup ?? "shop-search-indexer" },
             ...kafkaCredentialsEnv(args.kafkaSecretName),
+            ...(args.redisUrlSecretKey ? [
+                fromSecret("REDIS_URL", ENV_SECRET, args.redisUrlSecretKey),
+                ...args.container.env.filter((variable) => variable.name === "REDIS_CLUSTER"),
+            ] : []),
         ];
         const health = { httpGet: { path: "/healthz", port: "health" }, timeoutSeconds: 2 };
         this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {

@@ -8,8 +8,9 @@ import { LogShipping } from "../components/log-shipping";
 import { Monitoring } from "../components/monitoring";
 import { RedisCluster } from "../components/redis-cluster";
 import { Search } from "../components/search";
-import { SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
+import { SEARCH_INDEXER_REDIS_ACL, SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
 import { NOTIFICATIONS_REDIS_ACL } from "../components/shop/notifications-worker";
+import { MIRROR_MAKER_PODS } from "../components/kafka-mirror";
 import type { PlatformConfig } from "./config";
 import { realmSigningKey } from "./realm-signing-key";
 import { SERVICE_SIZES } from "./service-sizes";
@@ -34,6 +35,14 @@ export interface ClusterServicesInputs {
     gatewayCertificateArn: pulumi.Input<string>;
     /** The edge owner's outputs (every stack but the owner): the realm signing key comes from there. */
     edgeOwner?: pulumi.StackReference;
+    /** The Kafka listener peered regions mirror from (components/kafka.ts replicationListener), where this stack has peers. */
+    kafkaReplication?: { securityGroupId: pulumi.Input<string>; loadBalancerCidrs: string[] };
+    /**
+     * Whether this region follows the primary's product events (a secondary): a MirrorMaker 2 then writes into the local
+     * Kafka (its pods join the SCRAM listener's peers) and the search indexer gets a Redis user of its own to invalidate
+     * the product cache with.
+     */
+    followsPrimary?: boolean;
     /** Providers for AWS and the cluster's Kubernetes API. */
     opts: pulumi.ComponentResourceOptions;
 }
@@ -55,7 +64,7 @@ export interface ClusterServices {
  * (search and logs), Keycloak behind Kong (identity and gateway), and monitoring. Sizes come from the environment
  * (stacks/service-sizes.ts); the few user-facing knobs from config.
  */
-export function composeClusterServices({ config, cluster, database, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, gatewayCertificateArn, edgeOwner, opts }: ClusterServicesInputs): ClusterServices {
+export function composeClusterServices({ config, cluster, database, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, gatewayCertificateArn, edgeOwner, kafkaReplication, followsPrimary, opts }: ClusterServicesInputs): ClusterServices {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const strictZoneSpread = sizes.strictZoneSpread;
@@ -135,9 +144,10 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         protect,
     }, opts);
     // After monitoring: where Prometheus runs, the exporters' monitors wait for its operator's CRDs.
-    // The API and the notifications worker connect as their own ACL users, limited to their keys and commands.
-    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL, NOTIFICATIONS_REDIS_ACL], rotationEpoch, strictZoneSpread, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
-    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, clientNamespaces: kafkaClientNamespaces, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
+    // The API, the notifications worker and (in a secondary region) the search indexer connect as their own ACL users,
+    // each limited to its keys and commands.
+    const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL, NOTIFICATIONS_REDIS_ACL, ...(followsPrimary ? [SEARCH_INDEXER_REDIS_ACL] : [])], rotationEpoch, strictZoneSpread, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
+    const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, clientNamespaces: kafkaClientNamespaces, clientPods: followsPrimary ? [MIRROR_MAKER_PODS] : [], replicationListener: kafkaReplication, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
 
 
     return { redis, kafka, search, gateway, identity, monitoring, logs, realmSigningKey: signingKey };

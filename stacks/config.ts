@@ -29,6 +29,11 @@ export interface PlatformConfig {
         availabilityZoneCount: number;
         natGateways: (typeof NAT_STRATEGIES)[number];
         flowLogRetentionDays: number;
+        /**
+         * The environment's other stacks this stack's VPC is peered with (stacks/region-mesh.ts): every prod stack lists
+         * all the others, so the prod regions form a full mesh and a failover needs no new network. Default []: none.
+         */
+        peerStacks: string[];
     };
     cluster: {
         /**
@@ -187,7 +192,7 @@ export const CONFIG_KEYS = [
     "dbInstanceClass", "dbEngineVersion", "dbAllowMajorVersionUpgrade", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "containerLogsToCloudWatch", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
     "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
-    "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
+    "domain", "edgeStack", "peerStacks", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
     "protectStatefulResources", "ecrForceDelete", "traceSampleRatio",
 ] as const;
 export const SECRET_KEYS = ["keycloakAdminPassword", "grafanaAdminPassword"] as const;
@@ -214,6 +219,11 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         : `"${v}" is not a stack name such as prod`);
     const hostedZoneId = read.string("hostedZoneId", "", (v) => v === "" || /^Z[A-Z0-9]{1,31}$/.test(v) ? undefined : `"${v}" is not a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ`);
     if (edgeStack !== "" && hostedZoneId !== "") read.fail("hostedZoneId", `only the stack that owns the edge reads it; this stack takes the zone from its edge stack ${edgeStack}`);
+    const peerStacks = read.list("peerStacks", [], (v) => !/^[A-Za-z0-9_.-]{1,100}$/.test(v) ? `"${v}" is not a stack name such as prod-us-east-1`
+        : v === raw.stack ? `"${v}" is this stack; list only the other stacks to peer with` : undefined);
+    const repeated = peerStacks.find((peer, i) => peerStacks.indexOf(peer) !== i);
+    if (repeated) read.fail("peerStacks", `"${repeated}" is listed twice`);
+    if (peerStacks.length > 0 && environment !== "prod") read.fail("peerStacks", `only prod stacks are peered across regions; ${environment} stays single-region, leave it []`);
     // EKS refuses a cluster's subnets in some zones: only the others count (components/availability-zones.ts).
     const eksZones = eksZoneCount(region);
     const zoneCount = read.integer("availabilityZoneCount", 3, 2, 6);
@@ -235,6 +245,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             availabilityZoneCount: zoneCount,
             natGateways: read.oneOf("natGateways", NAT_STRATEGIES, profile.natGateways),
             flowLogRetentionDays: retention("flowLogRetentionDays", profile.flowLogRetentionDays),
+            peerStacks,
         },
         cluster: {
             // EKS: 1-100 characters, a letter or digit first, then letters, digits, hyphens and underscores.

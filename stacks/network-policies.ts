@@ -2,9 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { KONG_PROXY_PORT } from "../components/api-gateway";
 import type { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
 import { POSTGRES_PORT } from "../components/database";
-import { KAFKA_EXPORTER_PORT, KAFKA_SCRAM_PORT, kafkaExporterLabels } from "../components/kafka";
+import { KAFKA_EXPORTER_PORT, KAFKA_REPLICATION_PORT, KAFKA_SCRAM_PORT, kafkaExporterLabels } from "../components/kafka";
+import { MIRROR_MAKER_PODS, MIRROR_MAKER_REST_PORT } from "../components/kafka-mirror";
 import {
-    ClusterNetwork, FlowRule, PortSpec, apiServer, cidr, fromControlPlane, internet, namespaceNetworkPolicies, podsHere, podsIn,
+    AllowPolicy, ClusterNetwork, FlowRule, Peer, PortSpec, apiServer, cidr, fromControlPlane, internet, namespaceNetworkPolicies, podsHere, podsIn,
 } from "../components/network-policies";
 import { OTEL_COLLECTOR_PODS, OTLP_HTTP_PORT, type OtelCollector } from "../components/observability/otel-collector";
 import { REDIS_EXPORTER_PORT, REDIS_PORT } from "../components/redis-cluster";
@@ -21,6 +22,12 @@ export interface NetworkPolicyInputs {
     bootstrap: DatabaseBootstrapNamespace;
     /** The OpenTelemetry Collector: the workloads send it traces (OTLP/HTTP), it writes them to Elasticsearch. */
     collector: OtelCollector;
+    /**
+     * In a secondary region, the primary's VPC range, reached over the peering (routes exist only to its private
+     * subnets): the API's workloads write to the writer database there, and the MirrorMaker 2 in the kafka namespace
+     * reads the primary's replication listener there. Default none (the primary, or an unpeered stack).
+     */
+    primaryVpcCidr?: pulumi.Input<string>;
     opts: pulumi.CustomResourceOptions;
 }
 
@@ -90,12 +97,13 @@ const to = (peers: FlowRule["peers"], ports: PortSpec[]): FlowRule => ({ peers, 
  * pods and ports AWS changes with add-on versions, metrics-server and the controllers the API server calls back
  * (Karpenter, the Load Balancer Controller webhooks); a default deny there would break the cluster itself.
  */
-export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, collector, opts }: NetworkPolicyInputs): void {
+export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, collector, primaryVpcCidr, opts }: NetworkPolicyInputs): void {
     const { redis, kafka, search, gateway, identity, monitoring, logs } = services;
     const aws = to([internet()], tcp(443));
     // RDS lives in the private subnets (its subnet group): PostgreSQL anywhere else in the VPC stays closed.
     const database = to(network.privateSubnetCidrs.map((block) => cidr(block)), tcp(POSTGRES_PORT));
     const k = strimzi(kafka.clusterName);
+    const primary: Peer[] = primaryVpcCidr ? [{ ipBlock: { cidr: primaryVpcCidr } }] : [];
     // Prometheus runs only where monitoring installs it: the exporters admit its scrapes there.
     const prometheus = monitoring.namespaceResource ? [podsIn(monitoring.namespace, PROMETHEUS)] : [];
     const scrapedBy = (port: number): FlowRule[] => (prometheus.length > 0 ? [to(prometheus, tcp(port))] : []);
@@ -110,6 +118,8 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
         egress: [
             // PostgreSQL (RDS in the VPC's private subnets), Secrets Manager and STS (IRSA), S3, the catalogue feed.
             database, aws,
+            // A secondary's writes go to the writer database in the primary region, over the peering.
+            ...(primary.length > 0 ? [to(primary, tcp(POSTGRES_PORT))] : []),
             // Cluster mode: after a MOVED redirect (or a failover) the client talks to any node, leader or follower.
             redisNodes,
             kafkaScram,
@@ -188,9 +198,20 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
     // Ingress to the brokers and controllers is the NetworkPolicy Strimzi generates per Kafka cluster (9090 from the
     // cluster and its operator, 9091 from the cluster and Strimzi's clients, 8443 from the operator, each listener from
     // its networkPolicyPeers); the other pods here serve nothing. Egress is declared here.
+    // MirrorMaker 2 (secondaries): reads the primary's replication listener through its internal NLBs, in the primary's
+    // VPC over the peering, writes into the local brokers on the SCRAM listener (whose Strimzi-generated policy names
+    // these pods), and is driven by the cluster operator through Kafka Connect's REST API.
+    const mirror: AllowPolicy[] = primary.length > 0 ? [{
+        name: "kafka-mirror-maker",
+        pods: MIRROR_MAKER_PODS,
+        ingress: [to([podsHere(k.clusterOperator)], tcp(MIRROR_MAKER_REST_PORT))],
+        egress: [to([podsHere(k.nodes)], tcp(KAFKA_SCRAM_PORT)), to(primary, tcp(KAFKA_REPLICATION_PORT))],
+    }] : [];
+    const operatorToMirror = primary.length > 0 ? [to([podsHere(MIRROR_MAKER_PODS)], tcp(MIRROR_MAKER_REST_PORT))] : [];
     namespaceNetworkPolicies(`${kafka.namespace}-netpol`, { name: kafka.namespace, resource: kafka.namespaceResource }, [
         { name: "kafka-nodes", pods: k.nodes, egress: [to([podsHere(k.nodes)], tcp(9090, 9091))] },
-        { name: "strimzi-cluster-operator", pods: k.clusterOperator, egress: [apiServer(network), to([podsHere(k.nodes)], KAFKA_INTERNAL_PORTS)] },
+        { name: "strimzi-cluster-operator", pods: k.clusterOperator, egress: [apiServer(network), to([podsHere(k.nodes)], KAFKA_INTERNAL_PORTS), ...operatorToMirror] },
+        ...mirror,
         { name: "strimzi-entity-operator", pods: k.entityOperator, egress: [apiServer(network), to([podsHere(k.nodes)], tcp(9091))] },
         // The Kafka Exporter reads topics and consumer groups on the replication listener, which Strimzi's generated
         // policy admits for strimzi.io/name <cluster>-kafka-exporter (KafkaCluster.generateNetworkPolicy). Its own

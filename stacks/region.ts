@@ -10,6 +10,9 @@ import { NodeAutoscaling } from "../components/karpenter";
 import { LoadBalancerController } from "../components/load-balancer-controller";
 import { MetricsServer } from "../components/metrics-server";
 import { Network } from "../components/network";
+import { PeeredLoadBalancerGroup } from "../components/network/peered-load-balancer-group";
+import { KAFKA_REPLICATION_PORT } from "../components/kafka";
+import { POSTGRES_PORT } from "../components/database";
 import { clusterNetwork } from "../components/network-policies";
 import { SharedStorage } from "../components/shared-storage";
 import { PUBLIC_HEALTH_PATH } from "../components/shop-api";
@@ -18,6 +21,8 @@ import { composeClusterServices } from "./cluster-services";
 import { composeNetworkPolicies } from "./network-policies";
 import { composeNotifications } from "./notifications";
 import { composeTracing } from "./tracing";
+import { composeKafkaMirroring, mirrorsFromPrimary } from "./kafka-mirroring";
+import { composeRegionMesh } from "./region-mesh";
 import { edgeZone } from "./edge-zone";
 import { composeEdge, type EdgeOutputs } from "./edge";
 import type { PlatformConfig } from "./config";
@@ -73,6 +78,20 @@ export interface RegionalStackOutputs {
     /** The realm signing key the environment's other regions import (owner only; the private half a secret). */
     realmSigningKeyPkcs8?: pulumi.Output<string>;
     realmPublicKeyPem?: pulumi.Output<string>;
+    /** What peered stacks read (stacks/region-mesh.ts MESH_OUTPUTS): the network and the database's security group. */
+    vpcCidr: string;
+    privateSubnetCidrs: string[];
+    privateRouteTableIds: pulumi.Output<string>[];
+    databaseSecurityGroupId: pulumi.Output<string>;
+    /** Where this stack has peers: the Kafka replication endpoint, its CA, and the peers' mirror passwords (secret). */
+    kafkaReplicationSecurityGroupId?: pulumi.Output<string>;
+    kafkaReplicationBootstrap?: pulumi.Output<string>;
+    kafkaClusterCaCertPem?: pulumi.Output<string>;
+    kafkaMirrorPasswords?: pulumi.Output<Record<string, string>>;
+    /** The VPC peering connections this stack owns, by peer stack (stacks/region-mesh.ts). */
+    peeringConnections: pulumi.Output<Record<string, string>>;
+    /** In a secondary: the stack whose Kafka its MirrorMaker 2 reads `products` from. */
+    kafkaMirrorsFrom?: pulumi.Output<string>;
 }
 
 /** One environment in one region: network, cluster with autoscaling, database and storage, then cluster services. */
@@ -174,6 +193,17 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         ? composeEdge({ config, zoneId: zone.zoneId, domain: config.edge.domain, originHostname: config.edge.originHostname, opts: withAws })
         : undefined;
 
+    // Peered prod regions: every one can be the primary, so each runs the Kafka replication listener behind a security
+    // group only its peerings open (stacks/region-mesh.ts).
+    const layout = clusterNetwork(config.network.cidrBlock, network.availabilityZoneCount);
+    const replicationGroup = config.network.peerStacks.length > 0
+        ? new PeeredLoadBalancerGroup(`${prefix}-kafka-replication`, {
+            vpcId: network.vpcId, port: KAFKA_REPLICATION_PORT, targetCidrs: layout.privateSubnetCidrs,
+            description: "Kafka replication NLBs: peered regions' private subnets only",
+        }, withAws)
+        : undefined;
+    const followsPrimary = mirrorsFromPrimary(config);
+
     const services = composeClusterServices({
         config, cluster, database, accountId: account.accountId,
         databaseBootstrap: bootstrap.placement,
@@ -182,8 +212,17 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         nodePools,
         gatewayCertificateArn: certificate.certificateArn,
         edgeOwner: zone.owner,
+        kafkaReplication: replicationGroup && { securityGroupId: replicationGroup.securityGroupId, loadBalancerCidrs: layout.privateSubnetCidrs },
+        followsPrimary,
         opts: withCluster,
     });
+    const peerings = composeRegionMesh({
+        config, vpcId: network.vpcId, privateSubnetCidrs: layout.privateSubnetCidrs, privateRouteTableIds: network.privateRouteTableIds,
+        routeTablesReady: network.routeTablesReady,
+        databaseSecurityGroupId: database.securityGroupId, kafkaReplicationSecurityGroupId: replicationGroup?.securityGroupId,
+        databasePort: POSTGRES_PORT, kafkaReplicationPort: KAFKA_REPLICATION_PORT, opts: withAws,
+    });
+    const mirroring = composeKafkaMirroring(config, services.kafka, withCluster);
 
     const tracing = composeTracing({ config, services, nodePools, opts: withCluster });
     const api = composeShopApi({
@@ -193,8 +232,9 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     composeNotifications({ config, cluster, services, api, zoneId: zone.zoneId, tracing: tracing.settings, nodePools, opts: withCluster });
 
     composeNetworkPolicies({
-        network: clusterNetwork(config.network.cidrBlock, network.availabilityZoneCount),
+        network: layout,
         services, api, apiNamespace: SHOP_NAMESPACE, bootstrap, collector: tracing.collector,
+        primaryVpcCidr: mirroring.sourceVpcCidr,
         opts: { provider: cluster.provider },
     });
 
@@ -244,6 +284,16 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         edge,
         realmSigningKeyPkcs8: config.edge.ownsEdge ? pulumi.secret(services.realmSigningKey.privateKeyPemPkcs8) : undefined,
         realmPublicKeyPem: config.edge.ownsEdge ? services.realmSigningKey.publicKeyPem : undefined,
+        vpcCidr: config.network.cidrBlock,
+        privateSubnetCidrs: layout.privateSubnetCidrs,
+        privateRouteTableIds: network.privateRouteTableIds,
+        databaseSecurityGroupId: database.securityGroupId,
+        kafkaReplicationSecurityGroupId: replicationGroup?.securityGroupId,
+        kafkaReplicationBootstrap: services.kafka.replicationBootstrapServers,
+        kafkaClusterCaCertPem: replicationGroup ? services.kafka.caCertPem : undefined,
+        kafkaMirrorPasswords: mirroring.mirrorPasswords,
+        peeringConnections: peerings,
+        kafkaMirrorsFrom: mirroring.mirrorsFrom,
     };
 }
 

@@ -3,7 +3,7 @@ import type { Cluster } from "../components/cluster";
 import type { BootstrapPlacement, Database } from "../components/database";
 import { KafkaClient } from "../components/kafka-client";
 import { ShopApi } from "../components/shop-api";
-import { SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
+import { SEARCH_INDEXER_REDIS_ACL, SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
 import type { TracingSettings } from "../components/observability/tracing";
 import type { ClusterServices } from "./cluster-services";
 import type { PlatformConfig } from "./config";
@@ -69,7 +69,8 @@ export function composeShopApi({ config, cluster, database, services, databaseBo
             { namespace: gateway.namespace, pods: KONG },
             ...(monitoring.prometheusStack ? [{ namespace: monitoring.namespace, pods: PROMETHEUS }] : []),
         ],
-        searchIndexer: { kafkaSecretName: indexerKafkaSecret, consumerGroup: INDEXER_KAFKA_USER },
+        // Where the region follows the primary's product events, the indexer also invalidates the cache (its own Redis user).
+        searchIndexer: { kafkaSecretName: indexerKafkaSecret, consumerGroup: INDEXER_KAFKA_USER, redisUser: redis.users[SEARCH_INDEXER_REDIS_ACL.username] },
         prometheusOperator: monitoring.prometheusStack,
         tracing,
         dependsOn: nodePools,

@@ -2,9 +2,9 @@ import { hexOf, mockTlsKey } from "./mock-keys";
 import { readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import { getAvailabilityZones, zonesOf } from "./aws-zones";
-import { awsxVpcModel } from "./models/awsx-vpc";
 import { eksClusterModel } from "./models/eks-cluster";
 import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
+import { awsxVpcModel, cidrsOverlap } from "./models/awsx-vpc";
 import { mockZoneId, type ProjectStacks } from "./stack-references";
 
 /**
@@ -241,6 +241,7 @@ const ID_PREFIXES: Record<string, string> = {
     "aws:ec2/natGateway:NatGateway": "nat-mock",
     "aws:ec2/eip:Eip": "eipalloc-mock",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-mock",
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx-mock",
     "aws:route53/healthCheck:HealthCheck": "mock-hc-",
     "aws:cloudfront/distribution:Distribution": "EMOCK",
     "aws:cloudfront/originAccessControl:OriginAccessControl": "EOACMOCK",
@@ -248,7 +249,12 @@ const ID_PREFIXES: Record<string, string> = {
 };
 
 /** Types whose id is one of their own outputs (an S3 bucket's id is its name). */
-const ID_FROM_STATE: Record<string, string> = { "aws:s3/bucket:Bucket": "bucket", "aws:route53/zone:Zone": "zoneId" };
+const ID_FROM_STATE: Record<string, string> = {
+    "aws:s3/bucket:Bucket": "bucket", "aws:route53/zone:Zone": "zoneId",
+    // terraform-provider-aws: the accepter and the options resources take the peering connection's id as their own.
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": "vpcPeeringConnectionId",
+    "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions": "vpcPeeringConnectionId",
+};
 
 /**
  * Multi-language components whose children the engine sees but the mock monitor does not: their models say what
@@ -309,6 +315,9 @@ function addonVersion(inputs: State): State {
 }
 
 const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+const GET_ROUTE_TABLE = "aws:ec2/getRouteTable:getRouteTable";
+const PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection";
+const PEERING_ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter";
 const GET_ZONE = "aws:route53/getZone:getZone";
 const ZONE = "aws:route53/zone:Zone";
 
@@ -359,6 +368,12 @@ export class MockCloud implements pulumi.runtime.Mocks {
     private readonly expansions = new Map<string, Expansion>();
     /** Subnets the cloud created (directly or as a component's children): id -> zone name. */
     private readonly subnetZones = new Map<string, string>();
+    /** VPCs of this account: id -> range (the stack's own, from the awsx model; its peers', from their outputs). */
+    private readonly vpcCidrs = new Map<string, string>();
+    /** Route tables by the subnet associated with them (the awsx model's associations), for ec2.getRouteTable. */
+    private readonly routeTablesBySubnet = new Map<string, { routeTableId: string; vpcId: string }>();
+    /** Peering connections requested: id -> the region that must accept them and the VPCs they join. */
+    private readonly peerings = new Map<string, { peerRegion: string; vpcId: string; peerVpcId: string }>();
     /** What Check added to each registration's inputs, by "type::name", until the recorder takes it. */
     private readonly checked = new Map<string, State>();
 
@@ -419,6 +434,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const additions = args.id ? {} : this.checkAdditions(args.type, args.name, args.inputs, args.provider);
         this.checked.set(`${args.type}::${args.name}`, additions);
         const inputs = withAdditions(args.inputs, additions);
+        if (!args.id) this.refusePeering(args.type, inputs, id, this.regionOf(args.provider));
         const state = this.stateOf(args.type, args.name, inputs, id, args.provider);
         const idField = ID_FROM_STATE[args.type];
         if (idField && !args.id && typeof state[idField] === "string") id = state[idField] as string;
@@ -479,6 +495,52 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const additions = this.checked.get(key) ?? {};
         this.checked.delete(key);
         return additions;
+    }
+
+    /**
+     * What EC2 refuses of a VPC peering (CreateVpcPeeringConnection, AcceptVpcPeeringConnection; terraform-provider-aws
+     * vpc_peering_connection.go) that a plan can know: peering a VPC with itself or with one whose range overlaps
+     * (the request fails, status "failed": overlapping CIDRs), `auto_accept` across regions (the provider refuses it:
+     * only the accepter in the peer's region can accept), and accepting from any region but the peer's (the
+     * connection is not found there). Unknown values (a first preview) are not judged.
+     */
+    private refusePeering(type: string, inputs: State, id: string, region: string): void {
+        if (type === PEERING) {
+            const [vpcId, peerVpcId] = [inputs.vpcId, inputs.peerVpcId];
+            const peerRegion = typeof inputs.peerRegion === "string" ? inputs.peerRegion : region;
+            if (inputs.autoAccept === true && peerRegion !== region) {
+                throw new Error(`creating EC2 VPC Peering Connection: \`peer_region\` cannot be set whilst \`auto_accept\` is \`true\` when creating an inter-region VPC Peering Connection`);
+            }
+            if (typeof vpcId !== "string" || typeof peerVpcId !== "string" || isUnknown(vpcId) || isUnknown(peerVpcId)) return;
+            if (vpcId === peerVpcId) throw new Error(`InvalidParameterValue: VPC ${vpcId} cannot be peered with itself`);
+            const [own, other] = [this.vpcCidrOf(vpcId), this.vpcCidrOf(peerVpcId)];
+            if (own && other && cidrsOverlap(own, other)) {
+                throw new Error(`EC2 VPC Peering Connection (${id}) failed: Overlapping CIDR range (${vpcId} ${own}, ${peerVpcId} ${other}): AWS does not peer VPCs with overlapping IPv4 ranges`);
+            }
+            this.peerings.set(id, { peerRegion, vpcId, peerVpcId });
+        }
+        if (type === PEERING_ACCEPTER) {
+            const connection = typeof inputs.vpcPeeringConnectionId === "string" ? this.peerings.get(inputs.vpcPeeringConnectionId) : undefined;
+            if (connection && connection.peerRegion !== region) {
+                throw new Error(`InvalidVpcPeeringConnectionID.NotFound: The vpcPeeringConnection ID '${String(inputs.vpcPeeringConnectionId)}' does not exist in ${region} (accept it in its peer region ${connection.peerRegion})`);
+            }
+        }
+    }
+
+    private vpcCidrOf(vpcId: string): string | undefined {
+        return this.vpcCidrs.get(vpcId) ?? this.stacks?.vpcCidrs()[vpcId];
+    }
+
+    /** ec2.getRouteTable by subnet: the table associated with it, or the provider's "no matching" error. */
+    private routeTableOf(inputs: State): State {
+        const subnetId = String(inputs.subnetId ?? "");
+        const table = this.routeTablesBySubnet.get(subnetId);
+        if (!table) throw new Error(`reading EC2 Route Table: no matching EC2 Route Table found (subnet ${subnetId} has no explicit association in this account)`);
+        return {
+            id: table.routeTableId, routeTableId: table.routeTableId, vpcId: table.vpcId, subnetId, ownerId: MOCK_ACCOUNT_ID,
+            arn: `arn:aws:ec2:${this.defaultRegion}:${MOCK_ACCOUNT_ID}:route-table/${table.routeTableId}`,
+            associations: [{ subnetId, routeTableId: table.routeTableId, main: false }], routes: [], tags: {},
+        };
     }
 
     /**
@@ -554,9 +616,16 @@ export class MockCloud implements pulumi.runtime.Mocks {
                 return zone && { name: zone.name, zoneId: zone.zoneId };
             },
         });
+        const vpcChild = expansion.children.find((c) => c.type === "aws:ec2/vpc:Vpc");
+        const vpcIdOf = vpcChild && !preview ? this.idOf(vpcChild.type, vpcChild.name) : undefined;
         const children = expansion.children.map((c): ExpandedChild => {
             const id = c.custom && !preview ? this.idOf(c.type, c.name) : undefined;
             if (c.type === SUBNET) this.createSubnet(id ?? "", onWire(c.inputs) as State, region);
+            if (c.type === "aws:ec2/vpc:Vpc" && id) this.vpcCidrs.set(id, String(c.inputs.cidrBlock));
+            if (c.type === "aws:ec2/routeTableAssociation:RouteTableAssociation" && !preview) {
+                const association = c.inputs as { subnetId: string; routeTableId: string };
+                this.routeTablesBySubnet.set(association.subnetId, { routeTableId: association.routeTableId, vpcId: vpcIdOf ?? "" });
+            }
             // Program inputs passed through reach the model as the SDK's Unknown objects; the export writes the marker.
             const given = onWire(c.inputs) as State;
             const inputs = c.custom ? withAdditions(given, this.checkAdditions(c.type, c.name, given, provider, c.computed.name)) : given;
@@ -578,6 +647,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         if (args.token === GET_ZONE) return this.existingZone(args.inputs);
+        if (args.token === GET_ROUTE_TABLE) return this.routeTableOf(args.inputs);
         const answer = INVOKES[args.token];
         if (answer) return answer(args.inputs, this.defaultRegion);
         this.unmodelledInvokes.add(args.token);

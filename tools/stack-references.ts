@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { mockTlsKey } from "./mock-keys";
+import { hexOf, mockTlsKey } from "./mock-keys";
+import { layoutSubnets } from "./models/awsx-vpc";
 import { readStackSettings } from "./stack-config";
 
 /**
@@ -26,7 +27,9 @@ export function mockZoneId(domain: string): string {
 
 export interface ProjectStacks {
     /** The outputs of the stack a StackReference names (`<organization>/<project>/<stack>`, as the SDK sends it). */
-    outputsOf(name: string): Record<string, string>;
+    outputsOf(name: string): Record<string, unknown>;
+    /** The VPCs of the project's stacks, by the id their outputs give: id -> range. */
+    vpcCidrs(): Record<string, string>;
     /** Existing hosted zones by id: those a stack file names with `hostedZoneId`, under that stack's domain. */
     hostedZones(): Record<string, string>;
     /** Outputs an owner exports as secrets (the engine lists them in the reference's `secretOutputNames`). */
@@ -35,12 +38,56 @@ export interface ProjectStacks {
 
 /** The realm key outputs of an edge owner (index.ts realmSigningKeyPkcs8, realmPublicKeyPem; stacks/realm-signing-key.ts). */
 const REALM_KEY = { privateKeyPemPkcs8: "realmSigningKeyPkcs8", publicKeyPem: "realmPublicKeyPem" } as const;
+/** The Kafka mirror passwords a peered stack exports as a secret (stacks/region-mesh.ts MESH_OUTPUTS). */
+const MIRROR_PASSWORDS = "kafkaMirrorPasswords";
+/** The Kafka replication listener's port (components/kafka.ts KAFKA_REPLICATION_PORT). */
+const KAFKA_REPLICATION_PORT = 9095;
+
+/**
+ * The private subnets' ranges of a stack's VPC, as components/network-layout.ts sizes them and awsx lays them out:
+ * zone block = prefix + ceil(log2(zones)); private = zone block + 1; public = max(zone block + 4, 22), public first.
+ */
+export function privateSubnetCidrsOf(vpcCidr: string, zones: number): string[] {
+    const zonePrefix = Number(vpcCidr.split("/")[1]) + Math.ceil(Math.log2(zones));
+    const specs = [{ type: "Public" as const, cidrMask: Math.max(zonePrefix + 4, 22) }, { type: "Private" as const, cidrMask: zonePrefix + 1 }];
+    const zoneNames = Array.from({ length: zones }, (_, i) => `zone-${i + 1}`);
+    return layoutSubnets("vpc", vpcCidr, zoneNames, specs).filter((p) => p.type === "Private").map((p) => p.cidrBlock);
+}
+
+/**
+ * What a stack exports for its peers (stacks/region-mesh.ts MESH_OUTPUTS, index.ts): its region and network, its
+ * database's security group and, where it is peered (peerStacks), its Kafka replication endpoint and the mirror
+ * passwords of its peers. Ids are placeholders derived from the stack's name, so two stacks never share one.
+ */
+function meshOutputsOf(stack: string, config: Record<string, string>, key: (name: string) => string): Record<string, unknown> {
+    const id = (prefix: string, what: string) => `${prefix}${hexOf(`stack/${stack}`, what).slice(0, 12)}`;
+    const vpcCidr = config[key("vpcCidr")];
+    // The CLI refuses a stack file without vpcCidr (declared without default): such a stack exports no network.
+    if (!vpcCidr) return {};
+    const zones = Number(config[key("availabilityZoneCount")] ?? 3);
+    const peers: string[] = config[key("peerStacks")] ? JSON.parse(config[key("peerStacks")]) : [];
+    const region = config["aws:region"];
+    const outputs: Record<string, unknown> = {
+        environment: config[key("environment")], awsRegion: region,
+        vpcId: id("vpc-mock", "vpc"), vpcCidr, privateSubnetCidrs: privateSubnetCidrsOf(vpcCidr, zones),
+        privateRouteTableIds: Array.from({ length: zones }, (_, zone) => id("rtb-mock", `private-${zone}`)),
+        databaseSecurityGroupId: id("sg-mock", "database"),
+    };
+    if (peers.length === 0) return outputs;
+    return {
+        ...outputs,
+        kafkaReplicationSecurityGroupId: id("sg-mock", "kafka-replication"),
+        kafkaReplicationBootstrap: `k8s-kafka-eventskaf-mock${id("", "nlb")}.elb.${region}.amazonaws.com:${KAFKA_REPLICATION_PORT}`,
+        kafkaClusterCaCertPem: `-----BEGIN CERTIFICATE-----\nMOCKCA${hexOf(`stack/${stack}`, "kafka-ca")}\n-----END CERTIFICATE-----\n`,
+        [MIRROR_PASSWORDS]: Object.fromEntries(peers.map((peer) => [peer, `mock-password-${hexOf(`stack/${stack}`, `mirror/${peer}`).slice(0, 16)}`])),
+    };
+}
 
 export function projectStacks(root: string, project: string, organization: string): ProjectStacks {
     const configOf = (stack: string) => readStackSettings(stack, root).config;
     const key = (name: string) => `${project}:${name}`;
 
-    const outputsOf = (name: string, seen: string[] = []): Record<string, string> => {
+    const outputsOf = (name: string, seen: string[] = []): Record<string, unknown> => {
         const parts = name.split("/");
         if (parts.length !== 3) throw new StackReferenceError(`stack reference "${name}": expected <organization>/<project>/<stack>`);
         const [org, proj, stack] = parts;
@@ -57,7 +104,7 @@ export function projectStacks(root: string, project: string, organization: strin
         const hostedZoneId = edgeStack
             ? outputsOf(`${organization}/${project}/${edgeStack}`, [...seen, stack]).hostedZoneId
             : config[key("hostedZoneId")] || mockZoneId(domain);
-        const edgeOutputs = { domain, hostedZoneId, originHostname: `origin.${domain}`, publicUrl: `https://${domain}` };
+        const edgeOutputs = { domain, hostedZoneId, originHostname: `origin.${domain}`, publicUrl: `https://${domain}`, ...meshOutputsOf(stack, config, key) };
         if (edgeStack) return edgeOutputs;
         // The owner's realm key: the placeholder the mock cloud gives its tls.PrivateKey, so the regions import the
         // very key the owner's own plan shows.
@@ -81,5 +128,20 @@ export function projectStacks(root: string, project: string, organization: strin
         return zones;
     };
 
-    return { outputsOf: (name) => outputsOf(name), hostedZones, secretOutputNames: [REALM_KEY.privateKeyPemPkcs8] };
+    const vpcCidrs = (): Record<string, string> => {
+        const vpcs: Record<string, string> = {};
+        for (const file of readdirSync(root)) {
+            const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(file)?.[1];
+            if (!stack) continue;
+            try {
+                const outputs = meshOutputsOf(stack, configOf(stack), key);
+                if (outputs.vpcId) vpcs[String(outputs.vpcId)] = String(outputs.vpcCidr);
+            } catch {
+                // As hostedZones: a stack file the CLI would refuse holds no VPC.
+            }
+        }
+        return vpcs;
+    };
+
+    return { outputsOf: (name) => outputsOf(name), hostedZones, vpcCidrs, secretOutputNames: [REALM_KEY.privateKeyPemPkcs8, MIRROR_PASSWORDS] };
 }

@@ -259,4 +259,41 @@ export const vpcGatewayEndpointPolicy = resourceRule({
     },
 });
 
-export const networkRules: Rule[] = [sgNoPublicAllTraffic, sgNoPublicAdminPorts, sgNoPublicIngress, vpcFlowLogs, vpcDefaultSecurityGroupClosed, vpcGatewayEndpointPolicy];
+const ROUTE = "aws:ec2/route:Route";
+/** RFC 1918: the only ranges a VPC (and so a peered VPC's subnet) can have here. */
+const PRIVATE_IPV4 = [{ base: 10 << 24 >>> 0, prefix: 8 }, { base: ((172 << 24) | (16 << 16)) >>> 0, prefix: 12 }, { base: ((192 << 24) | (168 << 16)) >>> 0, prefix: 16 }];
+
+/** An IPv4 CIDR's base and prefix, or undefined when it is not one. */
+function ipv4Block(cidr: string): { base: number; prefix: number } | undefined {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!match || match.slice(1, 5).some((o) => Number(o) > 255) || Number(match[5]) > 32) return undefined;
+    return { base: match.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0), prefix: Number(match[5]) };
+}
+
+interface PeeringRouteConfig {
+    /** The widest destination a peering route may name (a peer's subnets, not its whole supernet). */
+    minPrefix: number;
+}
+
+export const vpcPeeringRoutesPrivate = resourceRule<PeeringRouteConfig>({
+    name: "vpc-peering-routes-private",
+    description: "A route through a VPC peering names a private IPv4 range (RFC 1918) no wider than /16 (configurable): a peer's subnets, never a default route or public space sent to another VPC.",
+    enforcementLevel: "mandatory",
+    types: [ROUTE],
+    configSchema: { properties: { minPrefix: { type: "integer", minimum: 8, maximum: 32, default: 16 } } },
+    validate: (props, _args, report, config) => {
+        // Only routes through a peering connection (its id may still be unknown in a first preview).
+        if (!("vpcPeeringConnectionId" in props)) return;
+        if (props["destinationIpv6CidrBlock"] !== undefined || props["destinationPrefixListId"] !== undefined) {
+            report("A peering route names an IPv6 range or a prefix list; peer only the private IPv4 subnets of the other VPC.");
+            return;
+        }
+        const destination = asString(props["destinationCidrBlock"]) ?? "";
+        const block = ipv4Block(destination);
+        const isPrivate = block !== undefined && PRIVATE_IPV4.some((range) => block.prefix >= range.prefix && Math.floor(block.base / 2 ** (32 - range.prefix)) === Math.floor(range.base / 2 ** (32 - range.prefix)));
+        if (!isPrivate) report(`Peering route to "${destination}": only private IPv4 ranges (RFC 1918) may be routed to a peered VPC.`);
+        else if (block.prefix < config.minPrefix) report(`Peering route to ${destination} is wider than /${config.minPrefix}; route the peer's subnets, not a supernet.`);
+    },
+});
+
+export const networkRules: Rule[] = [sgNoPublicAllTraffic, sgNoPublicAdminPorts, sgNoPublicIngress, vpcFlowLogs, vpcDefaultSecurityGroupClosed, vpcGatewayEndpointPolicy, vpcPeeringRoutesPrivate];

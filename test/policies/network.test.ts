@@ -170,4 +170,25 @@ describe("policies/network", () => {
             passes("vpc-gateway-endpoint-policy", [component, res(ENDPOINT, { serviceName: "com.amazonaws.ap-south-1.s3", vpcEndpointType: "Gateway", policy: narrow }, { parent: component })]);
         });
     });
+
+    describe("vpc-peering-routes-private", () => {
+        const route = (inputs: Record<string, unknown>) => res("aws:ec2/route:Route", { routeTableId: "rtb-1", vpcPeeringConnectionId: "pcx-1", ...inputs });
+        it("flags a default route, public space or an IPv6 range sent to a peered VPC", () => {
+            violates("vpc-peering-routes-private", route({ destinationCidrBlock: "0.0.0.0/0" }), /only private IPv4 ranges/);
+            violates("vpc-peering-routes-private", route({ destinationCidrBlock: "203.0.113.0/24" }), /only private IPv4 ranges/);
+            violates("vpc-peering-routes-private", route({ destinationCidrBlock: "172.32.0.0/16" }), /only private IPv4 ranges/);
+            violates("vpc-peering-routes-private", route({ destinationIpv6CidrBlock: "::/0" }), /IPv6/);
+        });
+        it("flags a private supernet wider than /16 unless configured", () => {
+            violates("vpc-peering-routes-private", route({ destinationCidrBlock: "10.0.0.0/8" }), /wider than \/16/);
+            passes("vpc-peering-routes-private", route({ destinationCidrBlock: "10.0.0.0/8" }), { "vpc-peering-routes-private": { minPrefix: 8 } });
+        });
+        it("passes a peer's private subnets, and routes that do not go through a peering", () => {
+            passes("vpc-peering-routes-private", [route({ destinationCidrBlock: "10.1.32.0/19" }), route({ destinationCidrBlock: "192.168.4.0/24" }), route({ destinationCidrBlock: "172.16.0.0/12" }) && route({ destinationCidrBlock: "172.20.0.0/16" })]);
+            passes("vpc-peering-routes-private", res("aws:ec2/route:Route", { routeTableId: "rtb-1", natGatewayId: "nat-1", destinationCidrBlock: "0.0.0.0/0" }));
+        });
+        it("judges a peering route whose connection id is unknown in a first preview", () => {
+            violates("vpc-peering-routes-private", route({ vpcPeeringConnectionId: UNKNOWN, destinationCidrBlock: "0.0.0.0/0" }));
+        });
+    });
 });

@@ -1,9 +1,11 @@
 import { expect } from "chai";
+import { join } from "node:path";
 import type { CapturedResource } from "../../tools/capture";
 import { AllowRule, CHECKS, ChartCreated, CheckName, KubeObject, PlanIndex, Selector, selects } from "../support/kubernetes-wiring";
 import { defaultKubernetesServiceIp } from "../../components/network-policies";
 import { Endpoint, Flow, NetworkModel, Pod, PolicyObject, addressIn, describe as describeEndpoint, mentions, serviceAddresses } from "../support/network-flows";
 import { plannedStack } from "../support/plans";
+import { SELF_MANAGED_ORGANIZATION, projectStacks } from "../../tools/stack-references";
 import { allStacks } from "../support/stacks";
 
 /**
@@ -105,6 +107,11 @@ const CREATED_AT_RUN_TIME: AllowRule[] = [
                 "strimzi.io/cluster": String(kafka.name), "strimzi.io/kind": "Kafka", "strimzi.io/name": `${kafka.name}-kafka-exporter`,
                 "strimzi.io/component-type": "kafka-exporter",
             }, { "tcp-prometheus": 9404 }, `Kafka ${kafka.name}`)),
+            // KafkaMirrorMaker2: Kafka Connect pods (KafkaMirrorMaker2Cluster, COMPONENT_TYPE mirrormaker2), REST API 8083.
+            ...index.kind("KafkaMirrorMaker2").map((mm2) => pod(mm2.namespace!, `mirrormaker2 ${mm2.name}`, {
+                "strimzi.io/cluster": String(mm2.name), "strimzi.io/kind": "KafkaMirrorMaker2", "strimzi.io/name": `${mm2.name}-mirrormaker2`,
+                "strimzi.io/component-type": "kafka-mirror-maker-2",
+            }, { rest: 8083 }, `KafkaMirrorMaker2 ${mm2.name}`)),
         ],
     },
     {
@@ -196,6 +203,8 @@ function keycloakxFullname(release: string, values: Json): string {
 function listenersOf(kafka: KubeObject): { name: string; type: string; port: number; networkPolicyPeers?: Json[] }[] {
     return ((kafka.inputs.spec as { kafka?: { listeners?: { name: string; type: string; port: number; networkPolicyPeers?: Json[] }[] } }).kafka?.listeners) ?? [];
 }
+
+const ROOT = join(__dirname, "..", "..");
 
 function planOf(stack: string) {
     const planned = plannedStack(stack);
@@ -756,6 +765,12 @@ function flowTable(index: PlanIndex): FlowTable {
     // What the operators and charts do, which no object of the plan spells out.
     const byLabel = (pods: Pod[], key: string, value: string) => pods.filter((p) => p.labels[key] === value);
     const strimzi = releasePods("strimzi-kafka-operator");
+    const shopApi = model.pods.filter((p) => p.namespace === "shop" && p.labels["app.kubernetes.io/component"] === "api");
+    const deny = (from: Pod[] | Endpoint[], to: Pod[] | Endpoint[], ports: number[], why: string) => {
+        const before = needed.length;
+        need(from, to, ports, why);
+        forbidden.push(...needed.splice(before));
+    };
     const kafkaNodes = model.pods.filter((p) => p.labels["strimzi.io/kind"] === "Kafka" && p.labels["strimzi.io/name"]?.endsWith("-kafka"));
     const brokers = byLabel(kafkaNodes, "strimzi.io/broker-role", "true");
     const controllers = byLabel(kafkaNodes, "strimzi.io/controller-role", "true");
@@ -784,6 +799,30 @@ function flowTable(index: PlanIndex): FlowTable {
     need(entityOperators, brokers, [9091], "topic and user operators manage topics, users and ACLs");
     need(model.pods.filter((p) => p.labels["strimzi.io/name"]?.endsWith("-kafka-exporter")), brokers, [9091], "the Kafka Exporter reads topics and consumer groups on the replication listener");
     need([...brokers, ...controllers], controllers, [9090], "KRaft: brokers and controllers reach the controller quorum");
+    // Across regions (stacks/region-mesh.ts): a listener of type loadbalancer is reached through internal NLBs whose
+    // addresses are in this VPC's private subnets; a MirrorMaker 2 reads the primary's through its VPC over the peering,
+    // writes into the local brokers' SCRAM listener and is driven by the cluster operator's REST calls; a secondary's
+    // API writes to the primary's database over the peering.
+    for (const kafka of index.kind("Kafka")) {
+        for (const listener of listenersOf(kafka).filter((l) => l.type === "loadbalancer")) {
+            const nlbs = subnets("Private").map((subnet) => at(addressIn(subnet.cidr, 7 * 256 + 70), `${listener.name} NLB (private subnet ${subnet.name})`));
+            need(nlbs, brokers, [listener.port], `the ${listener.name} listener behind internal NLBs (IP targets, source the NLB's own address)`);
+            deny([client], brokers, [listener.port], `the ${listener.name} listener is not for the internet`);
+        }
+    }
+    for (const mm2 of index.kind("KafkaMirrorMaker2")) {
+        const pods = model.pods.filter((p) => p.owner === `KafkaMirrorMaker2 ${mm2.name}`);
+        const spec = mm2.inputs.spec as { mirrors: { source: { alias: string; bootstrapServers: string } }[] };
+        need(strimzi, pods, [8083], "the cluster operator configures the connectors through Kafka Connect's REST API");
+        need(pods, brokers, [9094], "MirrorMaker 2 writes into the local cluster (SCRAM listener)");
+        for (const { source } of spec.mirrors) {
+            const primary = projectStacks(ROOT, "ecommerce-platform", SELF_MANAGED_ORGANIZATION).outputsOf(`organization/ecommerce-platform/${source.alias}`);
+            const primaryHosts = (primary.privateSubnetCidrs as string[]).map((cidr) => at(addressIn(cidr, 7 * 256 + 70), `${source.alias}'s replication NLB`));
+            need(pods, primaryHosts, [Number(source.bootstrapServers.split(":").pop())], `MirrorMaker 2 reads ${source.alias}'s products over the peering`);
+            need(shopApi, (primary.privateSubnetCidrs as string[]).map((cidr) => at(addressIn(cidr, 2 * 256 + 20), `${source.alias}'s writer database`)), [5432], "writes go to the primary's database over the peering");
+            deny(shopApi, primaryHosts, [Number(source.bootstrapServers.split(":").pop())], "only MirrorMaker 2 reads the primary's Kafka");
+        }
+    }
     need(brokers, brokers, [9091], "replication between brokers");
     need(redisOperator, [...leaders, ...followers], [6379], "the operator forms the cluster with redis-cli");
     need(followers, leaders, [6379], "followers replicate from their leaders");
@@ -802,13 +841,7 @@ function flowTable(index: PlanIndex): FlowTable {
     need(byName("grafana"), prometheus, [9090], "Grafana's Prometheus datasource");
 
     // What must stay closed.
-    const shopApi = model.pods.filter((p) => p.namespace === "shop" && p.labels["app.kubernetes.io/component"] === "api");
     const grafana = byName("grafana");
-    const deny = (from: Pod[] | Endpoint[], to: Pod[] | Endpoint[], ports: number[], why: string) => {
-        const before = needed.length;
-        need(from, to, ports, why);
-        forbidden.push(...needed.splice(before));
-    };
     deny(shopApi, controllers, [9090], "the API must not reach the KRaft controllers");
     deny(shopApi, brokers, [9091, 9093], "the API uses only the SCRAM listener");
     deny(shopApi, keycloak, [9000], "Keycloak's management port (health, metrics) is not for other pods");

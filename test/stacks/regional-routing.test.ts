@@ -16,6 +16,12 @@ const regionOf = (stack: PlannedStack) => outputs(stack).awsRegion;
 const latencyRecords = (stack: PlannedStack) => ofType(stack, RECORD).filter((r) => Array.isArray(r.inputs.latencyRoutingPolicies));
 const kong = (stack: PlannedStack) => ofType(stack, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "kong")!;
 
+/**
+ * A stack file without its peerStacks: a new region plans on its own first; it joins the peered mesh once the other prod
+ * stacks list it too (stacks/region-mesh.ts; a listed primary must hold a Kafka mirror user for it).
+ */
+const withoutPeers = (file: string) => file.replace(/\n {2}ecommerce-platform:peerStacks:\n( {4}- .*\n)+/, "\n");
+
 /** A throwaway stack file in the project root (the plan reads stacks there, as the Pulumi CLI does). */
 function withStackFile(body: string, check: (stack: string) => void): void {
     const stack = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -145,7 +151,7 @@ describe("stacks: global routing across regions (latency records, health checks,
 
     describe("adding a region is one copied stack file", () => {
         it("Pulumi.prod-eu-west-1.yaml copied for eu-central-1 with its own CIDR plans, and joins latency routing there", () => {
-            const copy = readFileSync(join(ROOT, "Pulumi.prod-eu-west-1.yaml"), "utf8")
+            const copy = withoutPeers(readFileSync(join(ROOT, "Pulumi.prod-eu-west-1.yaml"), "utf8"))
                 .replace("aws:region: eu-west-1", "aws:region: eu-central-1")
                 .replace("vpcCidr: 10.2.0.0/16", "vpcCidr: 10.3.0.0/16");
             expect(copy).to.include("eu-central-1").and.to.include("10.3.0.0/16");
@@ -161,7 +167,8 @@ describe("stacks: global routing across regions (latency records, health checks,
         });
 
         it("a region whose edge stack does not exist, or whose domain differs from the owner's, stops with exit 2 naming why", () => {
-            const base = readFileSync(join(ROOT, "Pulumi.prod-eu-west-1.yaml"), "utf8");
+            const base = withoutPeers(readFileSync(join(ROOT, "Pulumi.prod-eu-west-1.yaml"), "utf8"));
+            expect(base).to.not.include("peerStacks");
             withStackFile(base.replace("edgeStack: prod", "edgeStack: prod-nowhere"), (stack) => {
                 const run = runPlan(stack);
                 expect(run.exitCode).to.equal(2);

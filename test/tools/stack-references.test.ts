@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EDGE_OUTPUTS, REALM_KEY_OUTPUTS } from "../../stacks/edge-zone";
+import { MESH_OUTPUTS } from "../../stacks/region-mesh";
 import { MockCloud } from "../../tools/mock-cloud";
 import { mockZoneId, projectStacks, SELF_MANAGED_ORGANIZATION } from "../../tools/stack-references";
 import { ofType, plannedStack } from "../support/plans";
@@ -77,7 +78,7 @@ describe("tools/stack-references (the project's other stacks, as the offline eng
         const read = cloud.newResource({ type: "pulumi:pulumi:StackReference", name: "prod-edge-owner", inputs: { name: "organization/shop/owner" }, custom: true, id: "organization/shop/owner" });
         expect(read).to.deep.equal({
             id: "organization/shop/owner",
-            state: { name: "organization/shop/owner", outputs: stacks().outputsOf("organization/shop/owner"), secretOutputNames: ["realmSigningKeyPkcs8"] },
+            state: { name: "organization/shop/owner", outputs: stacks().outputsOf("organization/shop/owner"), secretOutputNames: ["realmSigningKeyPkcs8", MESH_OUTPUTS.kafkaMirrorPasswords] },
         });
         expect(cloud.call({ token: "aws:route53/getZone:getZone", inputs: { zoneId: "Z0EXISTING", privateZone: false } })).to.include({ name: "other.example.com.", zoneId: "Z0EXISTING" });
         expect(() => cloud.call({ token: "aws:route53/getZone:getZone", inputs: { zoneId: "Z0NOPE" } })).to.throw(/no matching Route 53 Hosted Zone found/);
@@ -88,8 +89,12 @@ describe("tools/stack-references (the project's other stacks, as the offline eng
     it("serves exactly what the edge owner's program exports (compared with prod's planned stack outputs)", () => {
         const served = projectStacks(ROOT, "ecommerce-platform", SELF_MANAGED_ORGANIZATION).outputsOf("organization/ecommerce-platform/prod");
         const exported = ofType(plannedStack("prod"), "pulumi:pulumi:Stack")[0].outputs as Record<string, string>;
-        expect(Object.keys(served).sort()).to.deep.equal([...Object.values(EDGE_OUTPUTS), ...Object.values(REALM_KEY_OUTPUTS)].sort());
+        expect(Object.keys(served).sort()).to.deep.equal([...Object.values(EDGE_OUTPUTS), ...Object.values(REALM_KEY_OUTPUTS), ...Object.values(MESH_OUTPUTS)].sort());
+        expect(Object.keys(exported)).to.include.members(Object.values(MESH_OUTPUTS));
         for (const key of [...Object.values(EDGE_OUTPUTS), REALM_KEY_OUTPUTS.publicKeyPem]) expect(served[key], key).to.equal(exported[key]);
+        // The network as the program lays it out; ids, the NLB name and the CA stay placeholders of their own.
+        for (const key of [MESH_OUTPUTS.environment, MESH_OUTPUTS.awsRegion, MESH_OUTPUTS.vpcCidr, MESH_OUTPUTS.privateSubnetCidrs]) expect(served[key], key).to.deep.equal(exported[key]);
+        expect(served[MESH_OUTPUTS.kafkaMirrorPasswords]).to.have.keys("prod-us-east-1", "prod-eu-west-1");
         // The private half is a secret output: the export holds ciphertext, the reference the owner's key itself.
         const ownerKey = ofType(plannedStack("prod"), "tls:index/privateKey:PrivateKey").find((k) => k.urn.endsWith("::prod-identity-realm-signing"))!;
         expect(served[REALM_KEY_OUTPUTS.publicKeyPem]).to.equal(ownerKey.outputs.publicKeyPem);

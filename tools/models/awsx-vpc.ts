@@ -67,6 +67,8 @@ const lastHost = (b: Block) => b.base + size(b.bits) - (b.bits <= 30 ? 2 : 1);
 const format = (b: Block) => `${[24, 16, 8, 0].map((shift) => Math.floor(b.base / 2 ** shift) % 256).join(".")}/${b.bits}`;
 const overlaps = (a: Block, b: Block) => a.base < b.base + size(b.bits) && b.base < a.base + size(a.bits);
 const newBits = (count: number) => (count === 0 ? 0 : Math.ceil(Math.log2(count)));
+/** Whether two IPv4 ranges share an address (EC2 refuses to peer VPCs whose ranges do). */
+export const cidrsOverlap = (a: string, b: string) => overlaps(parseCidr(a), parseCidr(b));
 
 /**
  * awsx 3.9's subnet layout for subnetStrategy "Auto" (subnetDistributorNew.ts allocateSubnetCidrBlocks): the VPC is
