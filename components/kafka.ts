@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
 import { KAFKA_VERSION } from "./catalogue";
 import { helmRelease } from "./helm-release";
+import { OperatorCrds } from "./operator-crds";
 import { platformNamespace } from "./namespace";
 import { STATEFUL_NODE_LABEL, STATEFUL_TOLERATIONS, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS, ZONE_TOPOLOGY_KEY } from "./scheduling";
 import { STORAGE_CLASSES } from "./shared-storage";
@@ -116,10 +117,12 @@ export class Kafka extends pulumi.ComponentResource {
         // Restricted: the operator runs with the "restricted" pod security provider, so every pod it creates passes.
         const namespace = platformNamespace(this.namespace, "restricted", { ...child, protect: args.protect }, `${name}-namespace`);
         this.namespaceResource = namespace;
+        const crds = new OperatorCrds(`${name}-crds`, { chart: "strimzi", protect: args.protect }, child);
         const operator = helmRelease(`${name}-strimzi`, {
             releaseName: "strimzi",
             chart: "strimzi",
             namespace: this.namespace,
+            skipCrds: true,
             values: {
                 replicas: args.operatorReplicas ?? 1,
                 watchNamespaces: [],
@@ -129,8 +132,8 @@ export class Kafka extends pulumi.ComponentResource {
                 tolerations: SYSTEM_TOLERATIONS,
                 podDisruptionBudget: { enabled: (args.operatorReplicas ?? 1) > 1 },
             },
-        }, { ...child, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
-        const crOpts = { ...child, dependsOn: [operator, ...(args.nodePools ?? [])], protect: args.protect };
+        }, { ...child, dependsOn: [namespace, ...crds.crds, ...(args.dependsOn ?? [])] });
+        const crOpts = { ...child, dependsOn: [crds.of("KafkaNodePool"), operator, ...(args.nodePools ?? [])], protect: args.protect };
         const clusterLabel = { "strimzi.io/cluster": this.clusterName };
         const ownPods = { podSelector: { matchLabels: clusterLabel } };
         const clusterCa = this.clusterCa(name, namespace);
@@ -222,7 +225,7 @@ export class Kafka extends pulumi.ComponentResource {
                     template: { pod: { tolerations: STATEFUL_TOLERATIONS } },
                 },
             },
-        }, { ...child, dependsOn: [operator, ...pools, ...clusterCa.secrets], protect: args.protect });
+        }, { ...child, dependsOn: [crds.of("Kafka"), operator, ...pools, ...clusterCa.secrets], protect: args.protect });
 
         const topics = args.topics ?? DEFAULT_TOPICS;
         for (const topic of topics) {

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { ELASTIC_STACK_VERSION } from "./catalogue";
 import { helmRelease } from "./helm-release";
+import { OperatorCrds } from "./operator-crds";
 import { platformNamespace } from "./namespace";
 import { STATEFUL_NODE_LABEL, STATEFUL_TOLERATIONS, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS, zoneSpread } from "./scheduling";
 import { STORAGE_CLASSES } from "./shared-storage";
@@ -96,12 +97,16 @@ export class Search extends pulumi.ComponentResource {
         this.operatorNamespace = operatorNamespace;
         this.namespaceResource = namespace;
         this.operatorNamespaceResource = operatorNs;
+        // ECK's chart renders its CRDs as templates of the eck-operator-crds subchart (switched by installCRDs, kept by
+        // helm.sh/resource-policy: keep when switched off), not from crds/: the values turn them off, not skipCrds.
+        const crds = new OperatorCrds(`${name}-crds`, { chart: "eckOperator", protect: args.protect }, child);
         const operator = helmRelease(`${name}-eck-operator`, {
             releaseName: "elastic-operator",
             chart: "eckOperator",
             namespace: operatorNamespace,
+            skipCrds: true,
             values: {
-                installCRDs: true,
+                installCRDs: false,
                 replicaCount: 1,
                 managedNamespaces: [this.namespace],
                 resources: resources("100m", "256Mi", { cpu: "1", memory: "1Gi" }),
@@ -110,7 +115,7 @@ export class Search extends pulumi.ComponentResource {
                 nodeSelector: SYSTEM_NODE_LABEL,
                 tolerations: SYSTEM_TOLERATIONS,
             },
-        }, { ...child, dependsOn: [operatorNs, namespace, ...(args.dependsOn ?? [])] });
+        }, { ...child, dependsOn: [operatorNs, namespace, ...crds.crds, ...(args.dependsOn ?? [])] });
 
         // HTTP TLS: our own CA and a server certificate for the service names.
         const caKey = new tls.PrivateKey(`${name}-ca`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
@@ -203,7 +208,7 @@ export class Search extends pulumi.ComponentResource {
                     }],
                 }],
             },
-        }, { ...child, dependsOn: [operator, httpCert, writer, lifecycle, searchClient, roles, ...(args.nodePools ?? [])], protect: args.protect });
+        }, { ...child, dependsOn: [crds.of("Elasticsearch"), operator, httpCert, writer, lifecycle, searchClient, roles, ...(args.nodePools ?? [])], protect: args.protect });
 
         const kibanaReplicas = args.kibanaReplicas ?? 1;
         const kibanaLabels = { "kibana.k8s.elastic.co/name": CLUSTER };
@@ -222,7 +227,7 @@ export class Search extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...child, dependsOn: [this.elasticsearch] });
+        }, { ...child, dependsOn: [crds.of("Kibana"), this.elasticsearch] });
 
         this.caCertPem = ca.certPem;
         this.httpCertificateNotAfter = server.validityEndTime;

@@ -95,6 +95,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         vpcCidr: config.network.cidrBlock,
         strictZoneSpread,
         dependsOn: onPools,
+        protectCrds: protect,
     }, opts);
     const identity = new Identity(identityName, {
         replicas: sizes.keycloak.replicas,

@@ -123,6 +123,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         memoryLimitGib: config.autoscaling.memoryLimitGib,
         createSpotServiceLinkedRole: config.autoscaling.spotServiceLinkedRole,
         dependsOn: nodesReady,
+        protectCrds: protect,
     }, withCluster);
     // Workloads that need Karpenter capacity wait for the pools: until they exist, their pods cannot get a node.
     const nodePools = [autoscaling.nodePools.general, autoscaling.nodePools.stateful];
