@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
-import { KAFKA_VERSION } from "./catalogue";
+import { CHARTS, KAFKA_VERSION, kafkaVersionProblems } from "./catalogue";
 import { helmRelease } from "./helm-release";
 import { OperatorCrds } from "./operator-crds";
 import { platformNamespace } from "./namespace";
@@ -60,6 +60,11 @@ export interface KafkaArgs {
      * config protectStatefulResources: prod on, dev off).
      */
     protect?: boolean;
+    /**
+     * Kafka version and KRaft metadata version. Default KAFKA_VERSION (components/catalogue.ts). Refused unless the
+     * pinned Strimzi release supports the version and the metadata version is not newer than the version's own.
+     */
+    version?: { kafka: string; metadataVersion: string };
 }
 
 export const DEFAULT_TOPICS: KafkaTopicSpec[] = [
@@ -113,6 +118,9 @@ export class Kafka extends pulumi.ComponentResource {
         const replication = args.replicationFactor ?? Math.min(3, brokers);
         if (replication > brokers) throw new Error(`Kafka ${name}: replication factor ${replication} exceeds ${brokers} brokers`);
         const minInSync = Math.max(1, replication - 1);
+        const version = args.version ?? KAFKA_VERSION;
+        const versionProblems = kafkaVersionProblems(CHARTS.strimzi.version, version);
+        if (versionProblems.length > 0) throw new Error(`Kafka ${name}: ${versionProblems.join("; ")}`);
 
         // Restricted: the operator runs with the "restricted" pod security provider, so every pod it creates passes.
         const namespace = platformNamespace(this.namespace, "restricted", { ...child, protect: args.protect }, `${name}-namespace`);
@@ -185,8 +193,8 @@ export class Kafka extends pulumi.ComponentResource {
                 // resource does not garbage-collect them behind Pulumi's back.
                 clusterCa: { generateCertificateAuthority: false, generateSecretOwnerReference: false },
                 kafka: {
-                    version: KAFKA_VERSION.kafka,
-                    metadataVersion: KAFKA_VERSION.metadataVersion,
+                    version: version.kafka,
+                    metadataVersion: version.metadataVersion,
                     // Internal listeners only, both TLS. Platform components authenticate with certificates
                     // (KafkaUser, type tls); applications in other namespaces with SCRAM-SHA-512 (KafkaClient).
                     // networkPolicyPeers: Strimzi opens a listener without peers to every pod of the cluster, so each
