@@ -145,6 +145,8 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         deletionProtection: config.database.deletionProtection,
         backupRetentionDays: config.database.backupRetentionDays,
         monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
+        identifier: config.database.identifier,
+        logRetentionDays: config.cluster.logRetentionDays,
         protect,
     }, withAws);
 
