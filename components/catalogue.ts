@@ -30,6 +30,8 @@ export const CHARTS = {
     /** codecentric keycloakx: the Quarkus Keycloak distribution from quay.io/keycloak (no Bitnami images). */
     keycloak: { chart: "keycloakx", version: "7.1.11", repository: "https://codecentric.github.io/helm-charts" },
     kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repository: "https://prometheus-community.github.io/helm-charts" },
+    /** Elasticsearch cluster health for Prometheus: ECK exports no metrics (appVersion v1.11.0, Chart.yaml at the tag). */
+    elasticsearchExporter: { chart: "prometheus-elasticsearch-exporter", version: "7.4.0", repository: "https://prometheus-community.github.io/helm-charts" },
 } as const satisfies Record<string, ChartSource>;
 
 export type ChartName = keyof typeof CHARTS;
@@ -60,6 +62,8 @@ export const IMAGES = {
     kong: "docker.io/kong:3.9.1",
     kongIngressController: "docker.io/kong/kubernetes-ingress-controller:3.5.13",
     keycloak: "quay.io/keycloak/keycloak:26.5.6",
+    /** The elasticsearch-exporter chart 7.4.0's appVersion. */
+    elasticsearchExporter: "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0",
 } as const;
 
 /**
@@ -80,6 +84,7 @@ export const IMAGES_WITHOUT_DIGEST: Readonly<Partial<Record<keyof typeof IMAGES,
     kong: "Docker official image; docker-library/repo-info holds digests, not for this tag in any copy readable here",
     kongIngressController: "Kong publishes no digests outside the registry",
     keycloak: "Keycloak's release notes name tags only",
+    elasticsearchExporter: "prometheus-community publishes no digests outside the registry",
 };
 
 /** The Elastic Stack version the ECK resources run (ECK 3.5 supports 9.x). */

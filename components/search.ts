@@ -48,6 +48,8 @@ export const LOG_WRITER_ROLE = "log_writer";
 /** Role of the one-shot lifecycle Job: the log indices' ILM policy and index template, no documents. */
 export const LOG_LIFECYCLE_ROLE = "log_lifecycle";
 const SEARCH_CLIENT_ROLE = "shop_product_search";
+/** Role of the metrics exporter: cluster health and node statistics (the `monitor` cluster privilege), no index. */
+export const METRICS_READER_ROLE = "metrics_reader";
 /** The API's search index, and any versioned copy of it (products-v2) for reindexing. */
 export const PRODUCT_INDEX_PREFIX = "products";
 export const LOG_INDEX_PREFIX = "k8s-logs";
@@ -75,6 +77,8 @@ export class Search extends pulumi.ComponentResource {
     readonly logLifecycle: { username: string; password: pulumi.Output<string> };
     /** File-realm user of the shop API: reads and maintains only the product indices. */
     readonly searchClient: { username: string; password: pulumi.Output<string> };
+    /** File-realm user of the metrics exporter: cluster health and node statistics only (`monitor`), no index data. */
+    readonly metricsReader: { username: string; password: pulumi.Output<string> };
     readonly elasticsearch: k8s.apiextensions.CustomResource;
     /** The ECK operator's namespace. */
     readonly operatorNamespace: string;
@@ -150,27 +154,25 @@ export class Search extends pulumi.ComponentResource {
 
         // File-realm users: the log shipper may only append log documents; the lifecycle Job only manages their policy.
         const keepers = { rotationEpoch: args.rotationEpoch ?? "1" };
-        const writerPassword = new random.RandomPassword(`${name}-log-writer`, { length: 32, special: false, keepers }, child);
-        this.logWriter = { username: "fluent-bit", password: pulumi.secret(writerPassword.result) };
-        const writer = new k8s.core.v1.Secret(`${name}-log-writer`, {
-            metadata: { name: `${CLUSTER}-log-writer`, namespace: this.namespace },
-            type: "kubernetes.io/basic-auth",
-            stringData: { username: this.logWriter.username, password: this.logWriter.password, roles: LOG_WRITER_ROLE },
-        }, inNamespace);
-        const lifecyclePassword = new random.RandomPassword(`${name}-log-lifecycle`, { length: 32, special: false, keepers }, child);
-        this.logLifecycle = { username: "log-lifecycle", password: pulumi.secret(lifecyclePassword.result) };
-        const lifecycle = new k8s.core.v1.Secret(`${name}-log-lifecycle`, {
-            metadata: { name: `${CLUSTER}-log-lifecycle`, namespace: this.namespace },
-            type: "kubernetes.io/basic-auth",
-            stringData: { username: this.logLifecycle.username, password: this.logLifecycle.password, roles: LOG_LIFECYCLE_ROLE },
-        }, inNamespace);
-        const clientPassword = new random.RandomPassword(`${name}-search-client`, { length: 32, special: false, keepers }, child);
-        this.searchClient = { username: "shop-api", password: pulumi.secret(clientPassword.result) };
-        const searchClient = new k8s.core.v1.Secret(`${name}-search-client`, {
-            metadata: { name: `${CLUSTER}-search-client`, namespace: this.namespace },
-            type: "kubernetes.io/basic-auth",
-            stringData: { username: this.searchClient.username, password: this.searchClient.password, roles: SEARCH_CLIENT_ROLE },
-        }, inNamespace);
+        const fileRealmUser = (suffix: string, username: string, role: string) => {
+            const password = new random.RandomPassword(`${name}-${suffix}`, { length: 32, special: false, keepers }, child);
+            const credentials = { username, password: pulumi.secret(password.result) };
+            const secret = new k8s.core.v1.Secret(`${name}-${suffix}`, {
+                metadata: { name: `${CLUSTER}-${suffix}`, namespace: this.namespace },
+                type: "kubernetes.io/basic-auth",
+                stringData: { username, password: credentials.password, roles: role },
+            }, inNamespace);
+            return { credentials, secret };
+        };
+        const writer = fileRealmUser("log-writer", "fluent-bit", LOG_WRITER_ROLE);
+        this.logWriter = writer.credentials;
+        const lifecycle = fileRealmUser("log-lifecycle", "log-lifecycle", LOG_LIFECYCLE_ROLE);
+        this.logLifecycle = lifecycle.credentials;
+        const searchClient = fileRealmUser("search-client", "shop-api", SEARCH_CLIENT_ROLE);
+        this.searchClient = searchClient.credentials;
+        const metricsReader = fileRealmUser("metrics-reader", "metrics", METRICS_READER_ROLE);
+        this.metricsReader = metricsReader.credentials;
+        const users = [writer.secret, lifecycle.secret, searchClient.secret, metricsReader.secret];
         const roles = new k8s.core.v1.Secret(`${name}-roles`, {
             metadata: { name: `${CLUSTER}-roles`, namespace: this.namespace },
             type: "Opaque",
@@ -186,7 +188,7 @@ export class Search extends pulumi.ComponentResource {
             spec: {
                 version: ELASTIC_STACK_VERSION,
                 http: { tls: { certificate: { secretName: httpCert.metadata.name } } },
-                auth: { fileRealm: [{ secretName: writer.metadata.name }, { secretName: lifecycle.metadata.name }, { secretName: searchClient.metadata.name }], roles: [{ secretName: roles.metadata.name }] },
+                auth: { fileRealm: users.map((user) => ({ secretName: user.metadata.name })), roles: [{ secretName: roles.metadata.name }] },
                 // ECK's default PDB allows one node down while the cluster is green.
                 nodeSets: [{
                     name: "default",
@@ -208,7 +210,7 @@ export class Search extends pulumi.ComponentResource {
                     }],
                 }],
             },
-        }, { ...child, dependsOn: [crds.of("Elasticsearch"), operator, httpCert, writer, lifecycle, searchClient, roles, ...(args.nodePools ?? [])], protect: args.protect });
+        }, { ...child, dependsOn: [crds.of("Elasticsearch"), operator, httpCert, ...users, roles, ...(args.nodePools ?? [])], protect: args.protect });
 
         const kibanaReplicas = args.kibanaReplicas ?? 1;
         const kibanaLabels = { "kibana.k8s.elastic.co/name": CLUSTER };
@@ -250,6 +252,8 @@ export function fileRealmRoles() {
             cluster: [],
             indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["create_doc", "create_index"] }],
         },
+        // What the elasticsearch-exporter's default collectors read (its README, v1.11.0: cluster `monitor`).
+        [METRICS_READER_ROLE]: { cluster: ["monitor"], indices: [] },
         [LOG_LIFECYCLE_ROLE]: {
             cluster: ["manage_ilm", "manage_index_templates"],
             indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["manage_ilm", "view_index_metadata"] }],
