@@ -62,6 +62,9 @@ export class ElasticsearchExporter extends pulumi.ComponentResource {
                 nodeSelector: SYSTEM_NODE_LABEL,
                 tolerations: SYSTEM_TOLERATIONS,
                 serviceMonitor: { enabled: true },
+                // It calls Elasticsearch only: its own service account, without the Kubernetes API token the chart's
+                // default (the namespace's "default" account) would mount.
+                serviceAccount: { create: true, name: ES_EXPORTER_LABELS["app.kubernetes.io/instance"], automountServiceAccountToken: false },
             },
         }, { ...child, dependsOn: [credentials, args.prometheusOperator] });
         this.registerOutputs({});

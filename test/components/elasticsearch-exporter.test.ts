@@ -28,6 +28,7 @@ describe("components/elasticsearch-exporter", () => {
         expect(values.es.ssl).to.deep.equal({ enabled: true, useExistingSecrets: true, ca: { path: "/ssl/ca.crt" }, client: { enabled: false } });
         for (const collector of ["all", "indices", "indices_settings", "indices_mappings", "shards", "snapshots"]) expect(values.es[collector], collector).to.equal(false);
         expect(values.serviceMonitor).to.deep.equal({ enabled: true });
+        expect(values.serviceAccount).to.deep.equal({ create: true, name: "elasticsearch-exporter", automountServiceAccountToken: false });
     });
 
     it("passes the credentials as environment from a Secret, mounts only the CA file, and rolls the pod when they change", () => {
