@@ -107,6 +107,29 @@ export function platformAlertRules(args: PlatformAlertArgs = {}): AlertRule[] {
                 description: "StatefulSet search/{{ $labels.statefulset }} has fewer ready pods than replicas: the cluster is at best yellow. kubectl -n search get elasticsearch (HEALTH column).",
             },
         },
+        // elasticsearch_exporter v1.11.0 (collector/cluster_health.go): elasticsearch_cluster_health_status{cluster,color}
+        // is 1 for the cluster's current color. Yellow (a replica unassigned) waits out a node's restart; red (a
+        // primary unassigned: writes to it fail) pages sooner.
+        {
+            alert: "ElasticsearchClusterYellow",
+            expr: "max by (cluster) (elasticsearch_cluster_health_status{color=\"yellow\"}) == 1",
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Elasticsearch cluster health is yellow",
+                description: "Cluster {{ $labels.cluster }} has unassigned replica shards: one more node loss loses data. kubectl -n search get elasticsearch; GET _cluster/allocation/explain (Kibana Dev Tools).",
+            },
+        },
+        {
+            alert: "ElasticsearchClusterRed",
+            expr: "max by (cluster) (elasticsearch_cluster_health_status{color=\"red\"}) == 1",
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "Elasticsearch cluster health is red",
+                description: "Cluster {{ $labels.cluster }} has unassigned primary shards: searches miss documents and writes to those indices fail. kubectl -n search get elasticsearch,pods; GET _cluster/allocation/explain.",
+            },
+        },
         // Kafka Exporter metrics (Strimzi 1.2.0 examples/metrics/prometheus-install/prometheus-rules/
         // prometheus-kafka-exporter-topic-rules-group.yaml); longer `for` than the example's 10s so a broker roll, which
         // leaves partitions under-replicated for a minute, does not page.

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { IMAGES, imageParts } from "./catalogue";
 import { helmRelease } from "./helm-release";
+import { OperatorCrds } from "./operator-crds";
 import { platformNamespace } from "./namespace";
 import { zoneSpread } from "./scheduling";
 import { needsDisruptionBudget, resources, restrictedContainerSecurityContext } from "./workload-defaults";
@@ -45,6 +46,11 @@ export interface ApiGatewayArgs {
     /** Spread proxies over zones with DoNotSchedule (prod). Default false. */
     strictZoneSpread?: boolean;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Pulumi `protect` on the chart's CRDs (deleting a CRD deletes every object of its kind). Default false (the
+     * composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protectCrds?: boolean;
 }
 
 export const INGRESS_CLASS = "kong";
@@ -108,10 +114,12 @@ export class ApiGateway extends pulumi.ComponentResource {
         const kong = imageParts(IMAGES.kong);
         const controller = imageParts(IMAGES.kongIngressController);
         const container = restrictedContainerSecurityContext({ uid: 1000 });
+        const crds = new OperatorCrds(`${name}-crds`, { chart: "kong", protect: args.protectCrds }, child);
         const release = helmRelease(`${name}-kong`, {
             releaseName: "kong",
             chart: "kong",
             namespace: this.namespace,
+            skipCrds: true,
             values: {
                 image: { repository: kong.repository, tag: kong.tag },
                 env: {
@@ -166,9 +174,10 @@ export class ApiGateway extends pulumi.ComponentResource {
                 topologySpreadConstraints: zoneSpread({ "app.kubernetes.io/instance": "kong" }, args.strictZoneSpread ?? false),
                 deployment: { test: { enabled: false } },
             },
-        }, { ...child, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
+        }, { ...child, dependsOn: [namespace, ...crds.crds, ...(args.dependsOn ?? [])] });
         this.release = release;
         const afterKong = { ...child, dependsOn: [release] };
+        const plugin = { ...child, dependsOn: [crds.of("KongClusterPlugin"), release] };
         const classAnnotation = { "kubernetes.io/ingress.class": INGRESS_CLASS };
 
         new k8s.apiextensions.CustomResource(`${name}-rate-limit`, {
@@ -178,7 +187,7 @@ export class ApiGateway extends pulumi.ComponentResource {
             plugin: "rate-limiting",
             // "local" counts per proxy pod: no shared store to fail; the effective limit scales with replicas.
             config: { minute: args.rateLimitPerMinute ?? 600, limit_by: "ip", policy: "local", fault_tolerant: true, hide_client_headers: false },
-        }, afterKong);
+        }, plugin);
 
         new k8s.apiextensions.CustomResource(`${name}-jwt`, {
             apiVersion: KONG_API,
@@ -186,7 +195,7 @@ export class ApiGateway extends pulumi.ComponentResource {
             metadata: { name: JWT_PLUGIN, annotations: classAnnotation },
             plugin: "jwt",
             config: { key_claim_name: "iss", claims_to_verify: ["exp"], maximum_expiration: 3600, run_on_preflight: false, header_names: ["authorization"] },
-        }, afterKong);
+        }, plugin);
 
         const credential = new k8s.core.v1.Secret(`${name}-keycloak-jwt`, {
             metadata: { name: "keycloak-realm-jwt", namespace: this.namespace, labels: { "konghq.com/credential": "jwt" } },
@@ -199,7 +208,7 @@ export class ApiGateway extends pulumi.ComponentResource {
             metadata: { name: "keycloak-realm", namespace: this.namespace, annotations: classAnnotation },
             username: "keycloak-realm",
             credentials: [credential.metadata.name],
-        }, { ...child, dependsOn: [release, credential] });
+        }, { ...child, dependsOn: [crds.of("KongConsumer"), release, credential] });
 
         this.proxyService = `${PROXY_SERVICE}.${this.namespace}.svc.cluster.local`;
         const proxy = k8s.core.v1.Service.get(`${name}-proxy`, `${this.namespace}/${PROXY_SERVICE}`, afterKong);

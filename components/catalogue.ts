@@ -32,6 +32,8 @@ export const CHARTS = {
     kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repository: "https://prometheus-community.github.io/helm-charts" },
     /** OpenTelemetry Collector (appVersion 0.158.0); the chart names no default image: IMAGES.otelCollector. */
     otelCollector: { chart: "opentelemetry-collector", version: "0.170.0", repository: "https://open-telemetry.github.io/opentelemetry-helm-charts" },
+    /** Elasticsearch cluster health for Prometheus: ECK exports no metrics (appVersion v1.11.0, Chart.yaml at the tag). */
+    elasticsearchExporter: { chart: "prometheus-elasticsearch-exporter", version: "7.4.0", repository: "https://prometheus-community.github.io/helm-charts" },
 } as const satisfies Record<string, ChartSource>;
 
 export type ChartName = keyof typeof CHARTS;
@@ -68,6 +70,8 @@ export const IMAGES = {
      * exporter/elasticsearchexporter; distributions/otelcol-k8s/manifest.yaml does not). Runs as uid 10001 (its Dockerfile).
      */
     otelCollector: "docker.io/otel/opentelemetry-collector-contrib:0.158.0",
+    /** The elasticsearch-exporter chart 7.4.0's appVersion. */
+    elasticsearchExporter: "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0",
 } as const;
 
 /**
@@ -89,12 +93,46 @@ export const IMAGES_WITHOUT_DIGEST: Readonly<Partial<Record<keyof typeof IMAGES,
     kongIngressController: "Kong publishes no digests outside the registry",
     keycloak: "Keycloak's release notes name tags only",
     otelCollector: "the releases repository's goreleaser pushes tags; no digest list is published outside the registry",
+    elasticsearchExporter: "prometheus-community publishes no digests outside the registry",
 };
 
 /** The Elastic Stack version the ECK resources run (ECK 3.5 supports 9.x). */
 export const ELASTIC_STACK_VERSION = "9.4.3";
 /** Kafka version and KRaft metadata version Strimzi 1.2.0 runs by default. */
 export const KAFKA_VERSION = { kafka: "4.3.1", metadataVersion: "4.3-IV0" } as const;
+
+/**
+ * The Kafka versions each Strimzi operator release supports, with the metadata version of each. Strimzi refuses a
+ * Kafka version its release does not list as supported, so an operator bump must support the running Kafka version,
+ * and a Kafka version must be supported by the running operator. Source: strimzi/strimzi-kafka-operator
+ * kafka-versions.yaml at tag 1.2.0 (commit 6c7b43c4af0d), entries with `supported: true` (4.3.1 is `default: true`).
+ * On a Strimzi bump, add its release's entries here (same file at the new tag).
+ */
+export const STRIMZI_KAFKA_VERSIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    "1.2.0": { "4.2.0": "4.2-IV1", "4.2.1": "4.2-IV1", "4.3.0": "4.3-IV0", "4.3.1": "4.3-IV0" },
+};
+
+/**
+ * Why a Kafka version and metadata version cannot run under a Strimzi release ([] when they can): the operator must
+ * list the Kafka version as supported, and the metadata version may not be newer than the Kafka version's own (the
+ * brokers would refuse it). An older metadata version is the middle step of an upgrade: it stays until the new
+ * brokers have rolled, then moves up in an `up` of its own (README, "Upgrades").
+ */
+export function kafkaVersionProblems(strimziVersion: string, version: { kafka: string; metadataVersion: string }): string[] {
+    const supported = STRIMZI_KAFKA_VERSIONS[strimziVersion];
+    if (!supported) return [`Strimzi ${strimziVersion} has no entry in STRIMZI_KAFKA_VERSIONS (components/catalogue.ts): add its supported Kafka versions from its kafka-versions.yaml`];
+    const own = supported[version.kafka];
+    if (!own) return [`Kafka ${version.kafka} is not supported by Strimzi ${strimziVersion} (supported: ${Object.keys(supported).join(", ")}): bump the operator first, or pick a supported version`];
+    const level = (metadata: string) => {
+        const match = /^(\d+)\.(\d+)-IV(\d+)$/.exec(metadata);
+        return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+    };
+    const [asked, highest] = [level(version.metadataVersion), level(own)!];
+    if (!asked) return [`metadataVersion ${version.metadataVersion} is not of the form <major>.<minor>-IV<n> (e.g. ${own})`];
+    const newer = (asked[0] - highest[0] || asked[1] - highest[1] || asked[2] - highest[2]) > 0;
+    if (newer) return [`metadataVersion ${version.metadataVersion} is not a metadata version Kafka ${version.kafka} can run (its own is ${own})`];
+    return [];
+}
 
 /** Splits "registry/repository:tag" for charts that take the repository and the tag separately. */
 export function imageParts(image: string): { repository: string; tag: string } {

@@ -5,6 +5,7 @@ import * as kms from "@pulumi/aws/kms";
 import * as rds from "@pulumi/aws/rds";
 import * as vpc from "@pulumi/aws/vpc";
 import { assumeRolePolicy } from "./iam-documents";
+import { POSTGRES_LOG_EXPORTS, rdsLogGroups } from "./rds-log-groups";
 
 export interface DatabaseArgs {
     vpcId: pulumi.Input<string>;
@@ -48,6 +49,15 @@ export interface DatabaseArgs {
      * composition turns it on from config protectStatefulResources: prod on, dev off).
      */
     protect?: boolean;
+    /**
+     * The instance identifier (its name in RDS, and in its endpoint's DNS name). Known before the instance, so its
+     * exported logs' groups are declared first with a retention. Changing it renames the instance in place
+     * (ModifyDBInstance NewDBInstanceIdentifier, in the maintenance window), which changes the endpoint's name.
+     * Default: auto-named by Pulumi, and RDS creates the log groups itself with no retention.
+     */
+    identifier?: string;
+    /** Days CloudWatch keeps the exported PostgreSQL logs (with `identifier`). Default 30. */
+    logRetentionDays?: number;
 }
 
 /** The intervals RDS accepts for Enhanced Monitoring (0 = off). */
@@ -167,7 +177,10 @@ export class Database extends pulumi.ComponentResource {
             managedPolicyArns: [ENHANCED_MONITORING_POLICY],
         }, child) : undefined;
 
+        const logGroups = args.identifier
+            ? rdsLogGroups(`${name}-postgres`, { identifier: args.identifier, retentionDays: args.logRetentionDays }, child) : [];
         const instance = new rds.Instance(`${name}-postgres`, {
+            identifier: args.identifier,
             engine: "postgres",
             engineVersion: args.engineVersion,
             instanceClass: args.instanceClass,
@@ -197,12 +210,13 @@ export class Database extends pulumi.ComponentResource {
             performanceInsightsEnabled: true,
             performanceInsightsKmsKeyId: key.arn,
             performanceInsightsRetentionPeriod: 7,
-            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            enabledCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
             monitoringInterval: interval,
             monitoringRoleArn: monitoringRole?.arn,
             caCertIdentifier: "rds-ca-rsa2048-g1",
         }, {
             ...child,
+            dependsOn: logGroups,
             protect: args.protect,
             // Storage autoscaling grows the volume past allocatedStorage; RDS refuses to shrink it, so an `up` must not
             // try to put the configured size back (the Terraform provider's own advice for max_allocated_storage).

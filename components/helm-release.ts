@@ -12,6 +12,8 @@ export interface HelmReleaseArgs {
     releaseName?: string;
     /** Seconds Helm waits for the release to become ready. Default 600. */
     timeoutSeconds?: number;
+    /** Skip the chart's crds/ directory (the CRDs are resources of their own, components/operator-crds.ts). Default false. */
+    skipCrds?: boolean;
 }
 
 /**
@@ -31,5 +33,6 @@ export function helmRelease(name: string, args: HelmReleaseArgs, opts: pulumi.Cu
         cleanupOnFail: true,
         timeout: args.timeoutSeconds ?? 600,
         values: args.values,
+        skipCrds: args.skipCrds,
     }, opts);
 }

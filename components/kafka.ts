@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
-import { KAFKA_VERSION } from "./catalogue";
+import { CHARTS, KAFKA_VERSION, kafkaVersionProblems } from "./catalogue";
 import { helmRelease } from "./helm-release";
+import { OperatorCrds } from "./operator-crds";
 import { platformNamespace } from "./namespace";
 import { STATEFUL_NODE_LABEL, STATEFUL_TOLERATIONS, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS, ZONE_TOPOLOGY_KEY } from "./scheduling";
 import { STORAGE_CLASSES } from "./shared-storage";
@@ -73,6 +74,11 @@ export interface KafkaArgs {
      * config protectStatefulResources: prod on, dev off).
      */
     protect?: boolean;
+    /**
+     * Kafka version and KRaft metadata version. Default KAFKA_VERSION (components/catalogue.ts). Refused unless the
+     * pinned Strimzi release supports the version and the metadata version is not newer than the version's own.
+     */
+    version?: { kafka: string; metadataVersion: string };
 }
 
 export const DEFAULT_TOPICS: KafkaTopicSpec[] = [
@@ -131,14 +137,19 @@ export class Kafka extends pulumi.ComponentResource {
         const replication = args.replicationFactor ?? Math.min(3, brokers);
         if (replication > brokers) throw new Error(`Kafka ${name}: replication factor ${replication} exceeds ${brokers} brokers`);
         const minInSync = Math.max(1, replication - 1);
+        const version = args.version ?? KAFKA_VERSION;
+        const versionProblems = kafkaVersionProblems(CHARTS.strimzi.version, version);
+        if (versionProblems.length > 0) throw new Error(`Kafka ${name}: ${versionProblems.join("; ")}`);
 
         // Restricted: the operator runs with the "restricted" pod security provider, so every pod it creates passes.
         const namespace = platformNamespace(this.namespace, "restricted", { ...child, protect: args.protect }, `${name}-namespace`);
         this.namespaceResource = namespace;
+        const crds = new OperatorCrds(`${name}-crds`, { chart: "strimzi", protect: args.protect }, child);
         const operator = helmRelease(`${name}-strimzi`, {
             releaseName: "strimzi",
             chart: "strimzi",
             namespace: this.namespace,
+            skipCrds: true,
             values: {
                 replicas: args.operatorReplicas ?? 1,
                 watchNamespaces: [],
@@ -148,8 +159,8 @@ export class Kafka extends pulumi.ComponentResource {
                 tolerations: SYSTEM_TOLERATIONS,
                 podDisruptionBudget: { enabled: (args.operatorReplicas ?? 1) > 1 },
             },
-        }, { ...child, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
-        const crOpts = { ...child, dependsOn: [operator, ...(args.nodePools ?? [])], protect: args.protect };
+        }, { ...child, dependsOn: [namespace, ...crds.crds, ...(args.dependsOn ?? [])] });
+        const crOpts = { ...child, dependsOn: [crds.of("KafkaNodePool"), operator, ...(args.nodePools ?? [])], protect: args.protect };
         const clusterLabel = { "strimzi.io/cluster": this.clusterName };
         const ownPods = { podSelector: { matchLabels: clusterLabel } };
         const clusterCa = this.clusterCa(name, namespace);
@@ -208,8 +219,8 @@ export class Kafka extends pulumi.ComponentResource {
                 // resource does not garbage-collect them behind Pulumi's back.
                 clusterCa: { generateCertificateAuthority: false, generateSecretOwnerReference: false },
                 kafka: {
-                    version: KAFKA_VERSION.kafka,
-                    metadataVersion: KAFKA_VERSION.metadataVersion,
+                    version: version.kafka,
+                    metadataVersion: version.metadataVersion,
                     // Internal listeners only, both TLS. Platform components authenticate with certificates
                     // (KafkaUser, type tls); applications in other namespaces with SCRAM-SHA-512 (KafkaClient).
                     // networkPolicyPeers: Strimzi opens a listener without peers to every pod of the cluster, so each
@@ -247,7 +258,7 @@ export class Kafka extends pulumi.ComponentResource {
                     template: { pod: { tolerations: STATEFUL_TOLERATIONS } },
                 },
             },
-        }, { ...child, dependsOn: [operator, ...pools, ...clusterCa.secrets], protect: args.protect });
+        }, { ...child, dependsOn: [crds.of("Kafka"), operator, ...pools, ...clusterCa.secrets], protect: args.protect });
 
         const topics = args.topics ?? DEFAULT_TOPICS;
         for (const topic of topics) {

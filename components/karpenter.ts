@@ -7,6 +7,7 @@ import * as sqs from "@pulumi/aws/sqs";
 import { EKS_AMI_ALIASES } from "./catalogue";
 import { helmRelease } from "./helm-release";
 import { nodeRole } from "./node-role";
+import { OperatorCrds } from "./operator-crds";
 import { karpenterControllerPolicy } from "./karpenter-policy";
 import { STATEFUL_NODE_LABEL, STATEFUL_TAINT, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS } from "./scheduling";
 import { OidcIdentity, ServiceAccountRole } from "./service-account-role";
@@ -46,6 +47,11 @@ export interface NodeAutoscalingArgs {
     createSpotServiceLinkedRole?: boolean;
     /** Resolves once the cluster has nodes for the controller. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Pulumi `protect` on the chart's CRDs (deleting a CRD deletes every object of its kind). Default false (the
+     * composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protectCrds?: boolean;
 }
 
 /** A weekly window: `day` 0-6 (Sunday 0), `startHourUtc` 0-23, `hours` 1-167. */
@@ -116,10 +122,12 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
             }),
         }, child);
 
+        const crds = new OperatorCrds(`${name}-crds`, { chart: "karpenter", protect: args.protectCrds }, child);
         const release = helmRelease(name, {
             releaseName: "karpenter",
             chart: "karpenter",
             namespace: NAMESPACE,
+            skipCrds: true,
             values: {
                 settings: { clusterName: args.clusterName, interruptionQueue: queue.name },
                 serviceAccount: { name: SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": controllerRole.roleArn } },
@@ -129,7 +137,7 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
                 tolerations: SYSTEM_TOLERATIONS,
                 controller: { resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } } },
             },
-        }, { ...child, dependsOn: [accessEntry, ...(args.dependsOn ?? [])] });
+        }, { ...child, dependsOn: [accessEntry, ...crds.crds, ...(args.dependsOn ?? [])] });
 
         const capacityTypes = args.capacityTypes ?? ["spot", "on-demand"];
         if ((args.createSpotServiceLinkedRole ?? true) && capacityTypes.includes("spot")) {
@@ -142,7 +150,7 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
         }
 
         const aliases = { ...EKS_AMI_ALIASES, ...args.amiAliases };
-        const crOpts = { ...child, dependsOn: [release] };
+        const crOpts = { ...child, dependsOn: [crds.of("EC2NodeClass"), release] };
         const nodeClasses = {
             general: new k8s.apiextensions.CustomResource(`${name}-general-class`, ec2NodeClass(args, "general", aliases.general, role.name), crOpts),
             stateful: new k8s.apiextensions.CustomResource(`${name}-stateful-class`, ec2NodeClass(args, "stateful", aliases.stateful, role.name), crOpts),
@@ -152,7 +160,7 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
         const architectures = args.architectures ?? ["arm64", "amd64"];
         const poolOpts = (pool: keyof typeof nodeClasses) => ({
             ...child,
-            dependsOn: [release, nodeClasses[pool], ...(this.spotServiceLinkedRole ? [this.spotServiceLinkedRole] : [])],
+            dependsOn: [crds.of("NodePool"), release, nodeClasses[pool], ...(this.spotServiceLinkedRole ? [this.spotServiceLinkedRole] : [])],
         });
         this.nodePools = {
             general: new k8s.apiextensions.CustomResource(`${name}-general`, nodePool({

@@ -6,6 +6,7 @@ import * as kms from "@pulumi/aws/kms";
 import * as sns from "@pulumi/aws/sns";
 import { AlertRule, platformAlertRules } from "./alert-rules";
 import { helmRelease } from "./helm-release";
+import { OperatorCrds } from "./operator-crds";
 import { policyDocument } from "./iam-documents";
 import { platformNamespace } from "./namespace";
 import { SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS } from "./scheduling";
@@ -225,6 +226,8 @@ export class Monitoring extends pulumi.ComponentResource {
             type: "Opaque",
             stringData: { "admin-user": "admin", "admin-password": pulumi.secret(args.grafanaAdminPassword!) },
         }, { ...child, dependsOn: [namespace] });
+        // kube-prometheus-stack's CRDs live in the crds/ directory of its `crds` subchart: skipCrds skips them too.
+        const crds = new OperatorCrds(`${name}-crds`, { chart: "kubePrometheusStack", protect: args.protect }, child);
         const replicas = args.replicas ?? 1;
         const pod = restrictedPodSecurityContext(65534);
         const container = restrictedContainerSecurityContext();
@@ -232,6 +235,7 @@ export class Monitoring extends pulumi.ComponentResource {
             releaseName: "kube-prometheus-stack",
             chart: "kubePrometheusStack",
             namespace: namespaceName,
+            skipCrds: true,
             values: {
                 nodeExporter: { enabled: false },
                 // EKS runs the control plane out of the cluster's reach: no scheduler, controller-manager or etcd target
@@ -290,7 +294,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     containerSecurityContext: container,
                 },
             },
-        }, { ...child, dependsOn: [namespace, adminSecret, ...(args.dependsOn ?? [])] });
+        }, { ...child, dependsOn: [namespace, adminSecret, ...crds.crds, ...(args.dependsOn ?? [])] });
     }
 }
 

@@ -17,6 +17,11 @@ export interface PrivateBucketArgs {
     grantLater?: boolean;
     /** Let `pulumi destroy` delete a bucket that still holds objects. Default false: data is never dropped silently. */
     forceDestroy?: boolean;
+    /**
+     * Pulumi `protect` on the bucket (not its settings, which can be re-created without losing an object): a replacement or deletion fails until `pulumi state unprotect`. Default false (the
+     * composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 const ABORT_UPLOADS: LifecycleRule = { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } };
@@ -41,7 +46,7 @@ export class PrivateBucket extends pulumi.ComponentResource {
         this.bucketName = name;
         const child = { parent: this };
 
-        this.bucket = new s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false }, child);
+        this.bucket = new s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false }, { ...child, protect: args.protect });
         const bucket = this.bucket.bucket;
         const accessBlock = new s3.BucketPublicAccessBlock(name, {
             bucket,

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { IMAGES, imageParts } from "./catalogue";
 import { helmRelease } from "./helm-release";
+import { OperatorCrds } from "./operator-crds";
 import { platformNamespace } from "./namespace";
 import { STATEFUL_NODE_LABEL, STATEFUL_TOLERATIONS, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS, zoneSpread } from "./scheduling";
 import { STORAGE_CLASSES } from "./shared-storage";
@@ -183,10 +184,12 @@ export class RedisCluster extends pulumi.ComponentResource {
         }, inNamespace);
 
         const operatorImage = imageParts(IMAGES.redisOperator);
+        const crds = new OperatorCrds(`${name}-crds`, { chart: "redisOperator", protect: args.protect }, child);
         const operator = helmRelease(`${name}-operator`, {
             releaseName: "redis-operator",
             chart: "redisOperator",
             namespace: this.namespace,
+            skipCrds: true,
             values: {
                 redisOperator: { imageName: operatorImage.repository, imageTag: operatorImage.tag, imagePullPolicy: "IfNotPresent", watchNamespace: this.namespace },
                 replicas: 1,
@@ -198,7 +201,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 // Config from the operator's init container (see the class comment): TLS and the ACL file need it.
                 featureGates: { GenerateConfigInInitContainer: true },
             },
-        }, { ...inNamespace, dependsOn: [namespace, ...(args.dependsOn ?? [])] });
+        }, { ...inNamespace, dependsOn: [namespace, ...crds.crds, ...(args.dependsOn ?? [])] });
 
         const redis = imageParts(IMAGES.redis);
         const exporter = imageParts(IMAGES.redisExporter);
@@ -248,7 +251,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     nodeConfVolumeClaimTemplate: { spec: { storageClassName: STORAGE_CLASSES.block, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
                 },
             },
-        }, { ...inNamespace, dependsOn: [operator, secret, acl, tlsSecret, ...(args.prometheusOperator ? [args.prometheusOperator] : []), ...(args.nodePools ?? [])], protect: args.protect });
+        }, { ...inNamespace, dependsOn: [crds.of("RedisCluster"), operator, secret, acl, tlsSecret, ...(args.prometheusOperator ? [args.prometheusOperator] : []), ...(args.nodePools ?? [])], protect: args.protect });
 
         this.host = `${CLUSTER_NAME}-leader.${this.namespace}.svc.cluster.local`;
         this.passwordSecretName = secret.metadata.name;

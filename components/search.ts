@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { ELASTIC_STACK_VERSION } from "./catalogue";
 import { helmRelease } from "./helm-release";
+import { OperatorCrds } from "./operator-crds";
 import { platformNamespace } from "./namespace";
 import { STATEFUL_NODE_LABEL, STATEFUL_TOLERATIONS, SYSTEM_NODE_LABEL, SYSTEM_TOLERATIONS, zoneSpread } from "./scheduling";
 import { STORAGE_CLASSES } from "./shared-storage";
@@ -55,6 +56,8 @@ export const TRACE_WRITER_ROLE = "trace_writer";
  * (traces-otel@template, the otel-data plugin), so the first write creates the stream (auto_configure).
  */
 export const TRACE_DATA_STREAMS = "traces-*.otel-*";
+/** Role of the metrics exporter: cluster health and node statistics (the `monitor` cluster privilege), no index. */
+export const METRICS_READER_ROLE = "metrics_reader";
 /** The API's search index, and any versioned copy of it (products-v2) for reindexing. */
 export const PRODUCT_INDEX_PREFIX = "products";
 export const LOG_INDEX_PREFIX = "k8s-logs";
@@ -84,6 +87,8 @@ export class Search extends pulumi.ComponentResource {
     readonly searchClient: { username: string; password: pulumi.Output<string> };
     /** File-realm user of the OpenTelemetry Collector: creates span documents in the traces data streams only. */
     readonly traceWriter: { username: string; password: pulumi.Output<string> };
+    /** File-realm user of the metrics exporter: cluster health and node statistics only (`monitor`), no index data. */
+    readonly metricsReader: { username: string; password: pulumi.Output<string> };
     readonly elasticsearch: k8s.apiextensions.CustomResource;
     /** The ECK operator's namespace. */
     readonly operatorNamespace: string;
@@ -106,12 +111,16 @@ export class Search extends pulumi.ComponentResource {
         this.operatorNamespace = operatorNamespace;
         this.namespaceResource = namespace;
         this.operatorNamespaceResource = operatorNs;
+        // ECK's chart renders its CRDs as templates of the eck-operator-crds subchart (switched by installCRDs, kept by
+        // helm.sh/resource-policy: keep when switched off), not from crds/: the values turn them off, not skipCrds.
+        const crds = new OperatorCrds(`${name}-crds`, { chart: "eckOperator", protect: args.protect }, child);
         const operator = helmRelease(`${name}-eck-operator`, {
             releaseName: "elastic-operator",
             chart: "eckOperator",
             namespace: operatorNamespace,
+            skipCrds: true,
             values: {
-                installCRDs: true,
+                installCRDs: false,
                 replicaCount: 1,
                 managedNamespaces: [this.namespace],
                 resources: resources("100m", "256Mi", { cpu: "1", memory: "1Gi" }),
@@ -120,7 +129,7 @@ export class Search extends pulumi.ComponentResource {
                 nodeSelector: SYSTEM_NODE_LABEL,
                 tolerations: SYSTEM_TOLERATIONS,
             },
-        }, { ...child, dependsOn: [operatorNs, namespace, ...(args.dependsOn ?? [])] });
+        }, { ...child, dependsOn: [operatorNs, namespace, ...crds.crds, ...(args.dependsOn ?? [])] });
 
         // HTTP TLS: our own CA and a server certificate for the service names.
         const caKey = new tls.PrivateKey(`${name}-ca`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
@@ -155,34 +164,27 @@ export class Search extends pulumi.ComponentResource {
 
         // File-realm users: the log shipper may only append log documents; the lifecycle Job only manages their policy.
         const keepers = { rotationEpoch: args.rotationEpoch ?? "1" };
-        const writerPassword = new random.RandomPassword(`${name}-log-writer`, { length: 32, special: false, keepers }, child);
-        this.logWriter = { username: "fluent-bit", password: pulumi.secret(writerPassword.result) };
-        const writer = new k8s.core.v1.Secret(`${name}-log-writer`, {
-            metadata: { name: `${CLUSTER}-log-writer`, namespace: this.namespace },
-            type: "kubernetes.io/basic-auth",
-            stringData: { username: this.logWriter.username, password: this.logWriter.password, roles: LOG_WRITER_ROLE },
-        }, inNamespace);
-        const lifecyclePassword = new random.RandomPassword(`${name}-log-lifecycle`, { length: 32, special: false, keepers }, child);
-        this.logLifecycle = { username: "log-lifecycle", password: pulumi.secret(lifecyclePassword.result) };
-        const lifecycle = new k8s.core.v1.Secret(`${name}-log-lifecycle`, {
-            metadata: { name: `${CLUSTER}-log-lifecycle`, namespace: this.namespace },
-            type: "kubernetes.io/basic-auth",
-            stringData: { username: this.logLifecycle.username, password: this.logLifecycle.password, roles: LOG_LIFECYCLE_ROLE },
-        }, inNamespace);
-        const clientPassword = new random.RandomPassword(`${name}-search-client`, { length: 32, special: false, keepers }, child);
-        this.searchClient = { username: "shop-api", password: pulumi.secret(clientPassword.result) };
-        const searchClient = new k8s.core.v1.Secret(`${name}-search-client`, {
-            metadata: { name: `${CLUSTER}-search-client`, namespace: this.namespace },
-            type: "kubernetes.io/basic-auth",
-            stringData: { username: this.searchClient.username, password: this.searchClient.password, roles: SEARCH_CLIENT_ROLE },
-        }, inNamespace);
-        const tracePassword = new random.RandomPassword(`${name}-trace-writer`, { length: 32, special: false, keepers }, child);
-        this.traceWriter = { username: "otel-collector", password: pulumi.secret(tracePassword.result) };
-        const traceWriter = new k8s.core.v1.Secret(`${name}-trace-writer`, {
-            metadata: { name: `${CLUSTER}-trace-writer`, namespace: this.namespace },
-            type: "kubernetes.io/basic-auth",
-            stringData: { username: this.traceWriter.username, password: this.traceWriter.password, roles: TRACE_WRITER_ROLE },
-        }, inNamespace);
+        const fileRealmUser = (suffix: string, username: string, role: string) => {
+            const password = new random.RandomPassword(`${name}-${suffix}`, { length: 32, special: false, keepers }, child);
+            const credentials = { username, password: pulumi.secret(password.result) };
+            const secret = new k8s.core.v1.Secret(`${name}-${suffix}`, {
+                metadata: { name: `${CLUSTER}-${suffix}`, namespace: this.namespace },
+                type: "kubernetes.io/basic-auth",
+                stringData: { username, password: credentials.password, roles: role },
+            }, inNamespace);
+            return { credentials, secret };
+        };
+        const writer = fileRealmUser("log-writer", "fluent-bit", LOG_WRITER_ROLE);
+        this.logWriter = writer.credentials;
+        const lifecycle = fileRealmUser("log-lifecycle", "log-lifecycle", LOG_LIFECYCLE_ROLE);
+        this.logLifecycle = lifecycle.credentials;
+        const searchClient = fileRealmUser("search-client", "shop-api", SEARCH_CLIENT_ROLE);
+        this.searchClient = searchClient.credentials;
+        const metricsReader = fileRealmUser("metrics-reader", "metrics", METRICS_READER_ROLE);
+        this.metricsReader = metricsReader.credentials;
+        const traceWriter = fileRealmUser("trace-writer", "otel-collector", TRACE_WRITER_ROLE);
+        this.traceWriter = traceWriter.credentials;
+        const users = [writer.secret, lifecycle.secret, searchClient.secret, metricsReader.secret, traceWriter.secret];
         const roles = new k8s.core.v1.Secret(`${name}-roles`, {
             metadata: { name: `${CLUSTER}-roles`, namespace: this.namespace },
             type: "Opaque",
@@ -198,7 +200,7 @@ export class Search extends pulumi.ComponentResource {
             spec: {
                 version: ELASTIC_STACK_VERSION,
                 http: { tls: { certificate: { secretName: httpCert.metadata.name } } },
-                auth: { fileRealm: [{ secretName: writer.metadata.name }, { secretName: lifecycle.metadata.name }, { secretName: searchClient.metadata.name }, { secretName: traceWriter.metadata.name }], roles: [{ secretName: roles.metadata.name }] },
+                auth: { fileRealm: users.map((user) => ({ secretName: user.metadata.name })), roles: [{ secretName: roles.metadata.name }] },
                 // ECK's default PDB allows one node down while the cluster is green.
                 nodeSets: [{
                     name: "default",
@@ -220,7 +222,7 @@ export class Search extends pulumi.ComponentResource {
                     }],
                 }],
             },
-        }, { ...child, dependsOn: [operator, httpCert, writer, lifecycle, searchClient, traceWriter, roles, ...(args.nodePools ?? [])], protect: args.protect });
+        }, { ...child, dependsOn: [crds.of("Elasticsearch"), operator, httpCert, ...users, roles, ...(args.nodePools ?? [])], protect: args.protect });
 
         const kibanaReplicas = args.kibanaReplicas ?? 1;
         const kibanaLabels = { "kibana.k8s.elastic.co/name": CLUSTER };
@@ -239,7 +241,7 @@ export class Search extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...child, dependsOn: [this.elasticsearch] });
+        }, { ...child, dependsOn: [crds.of("Kibana"), this.elasticsearch] });
 
         this.caCertPem = ca.certPem;
         this.httpCertificateNotAfter = server.validityEndTime;
@@ -267,6 +269,8 @@ export function fileRealmRoles() {
             cluster: [],
             indices: [{ names: [TRACE_DATA_STREAMS], privileges: ["create_doc", "auto_configure"] }],
         },
+        // What the elasticsearch-exporter's default collectors read (its README, v1.11.0: cluster `monitor`).
+        [METRICS_READER_ROLE]: { cluster: ["monitor"], indices: [] },
         [LOG_LIFECYCLE_ROLE]: {
             cluster: ["manage_ilm", "manage_index_templates"],
             indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ["manage_ilm", "view_index_metadata"] }],

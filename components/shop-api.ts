@@ -60,6 +60,11 @@ export interface ShopApiArgs {
      */
     forceDeleteRepository?: boolean;
     /**
+     * Pulumi `protect` on the image repository (release images a rollback deploys): a replacement or deletion fails until `pulumi state unprotect`. Default false (the
+     * composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protectRepository?: boolean;
+    /**
      * The API gateway: its ingress class and the plugin that verifies JWTs before a request reaches the API. Reads of
      * the catalogue are public; orders and catalogue writes need a token. Default "kong" without a JWT plugin.
      */
@@ -145,7 +150,7 @@ export class ShopApi extends pulumi.ComponentResource {
             imageScanningConfiguration: { scanOnPush: true },
             encryptionConfigurations: [{ encryptionType: "KMS" }],
             forceDelete: args.forceDeleteRepository ?? false,
-        }, child);
+        }, { ...child, protect: args.protectRepository });
         new ecr.LifecyclePolicy(`${name}-repo`, {
             repository: repository.name,
             policy: JSON.stringify({ rules: [{ rulePriority: 1, description: "keep the last 30 images", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 }, action: { type: "expire" } }] }),

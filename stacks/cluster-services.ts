@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApiGateway } from "../components/api-gateway";
 import type { Cluster } from "../components/cluster";
 import type { BootstrapPlacement, Database } from "../components/database";
+import { ElasticsearchExporter } from "../components/elasticsearch-exporter";
 import { Identity, keycloakIssuerUrl, type RealmSigningKey } from "../components/identity";
 import { Kafka } from "../components/kafka";
 import { LogShipping } from "../components/log-shipping";
@@ -105,6 +106,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         vpcCidr: config.network.cidrBlock,
         strictZoneSpread,
         dependsOn: onPools,
+        protectCrds: protect,
     }, opts);
     const identity = new Identity(identityName, {
         replicas: sizes.keycloak.replicas,
@@ -148,6 +150,15 @@ export function composeClusterServices({ config, cluster, database, accountId, d
     // each limited to its keys and commands.
     const redis = new RedisCluster(`${prefix}-redis`, { ...sizes.redis, aclUsers: [SHOP_API_REDIS_ACL, NOTIFICATIONS_REDIS_ACL, ...(followsPrimary ? [SEARCH_INDEXER_REDIS_ACL] : [])], rotationEpoch, strictZoneSpread, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
     const kafka = new Kafka(`${prefix}-kafka`, { ...sizes.kafka, strictZoneSpread, clientNamespaces: kafkaClientNamespaces, clientPods: followsPrimary ? [MIRROR_MAKER_PODS] : [], replicationListener: kafkaReplication, prometheusOperator: monitoring.prometheusStack, dependsOn, nodePools, protect }, opts);
+    // ECK exports no metrics: where Prometheus runs, an exporter turns cluster health into the yellow/red alerts.
+    if (monitoring.prometheusStack) {
+        new ElasticsearchExporter(`${prefix}-search-exporter`, {
+            namespace: search.namespace,
+            elasticsearch: { url: search.url, caCertPem: search.caCertPem, ...search.metricsReader },
+            prometheusOperator: monitoring.prometheusStack,
+            dependsOn: [...onPools, search.namespaceResource, search.elasticsearch],
+        }, opts);
+    }
 
 
     return { redis, kafka, search, gateway, identity, monitoring, logs, realmSigningKey: signingKey };

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { loadBalancerZoneProblem } from "../components/edge/load-balancer-zones";
 import { networkSizeProblem } from "../components/network-layout";
+import { rdsIdentifierProblem } from "../components/rds-log-groups";
 import { ConfigError, ConfigReader, RawValues, cidrProblem, closestKey } from "./config-parser";
 import { ENVIRONMENTS, Environment, PROFILES } from "./profiles";
 import { EKS_UNSUPPORTED_ZONE_IDS } from "../components/availability-zones";
@@ -75,6 +76,8 @@ export interface PlatformConfig {
         backupRetentionDays: number;
         /** RDS Enhanced Monitoring interval in seconds; 0 is off. */
         monitoringIntervalSeconds: number;
+        /** The instance identifier: config dbIdentifier, default `<cluster name>-postgres` (lower case, "_" as "-"). */
+        identifier: string;
     };
     edge: {
         /** The environment's public DNS name (shop.example.com); CloudFront serves it, every region api.<region>.<domain>. */
@@ -190,7 +193,7 @@ export const CONFIG_KEYS = [
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllowMajorVersionUpgrade", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
-    "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "alertEmail", "grafanaEnabled", "containerLogsToCloudWatch", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
+    "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "dbIdentifier", "alertEmail", "grafanaEnabled", "containerLogsToCloudWatch", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
     "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
     "domain", "edgeStack", "peerStacks", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
     "protectStatefulResources", "ecrForceDelete", "traceSampleRatio",
@@ -285,6 +288,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             deletionProtection: read.boolean("dbDeletionProtection", profile.dbDeletionProtection),
             backupRetentionDays: read.integer("dbBackupRetentionDays", profile.dbBackupRetentionDays, 1, 35),
             monitoringIntervalSeconds: read.integer("dbMonitoringIntervalSeconds", profile.dbMonitoringIntervalSeconds, 0, 60),
+            identifier: read.string("dbIdentifier", "", (v) => v === "" ? undefined : rdsIdentifierProblem(v)),
         },
         edge: {
             domain,
@@ -350,6 +354,12 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     if (config.isProduction && config.lifecycle.ecrForceDelete) read.fail("ecrForceDelete", "must be false in prod: the images of past releases are what a rollback deploys");
     if (![0, 1, 5, 10, 15, 30, 60].includes(db.monitoringIntervalSeconds)) {
         read.fail("dbMonitoringIntervalSeconds", `${db.monitoringIntervalSeconds} is not an interval RDS offers; use 0 (off), 1, 5, 10, 15, 30 or 60`);
+    }
+    if (db.identifier === "") {
+        // From the cluster's name, not the stack's: `pulumi stack rename` must not rename the database.
+        db.identifier = `${config.cluster.name.toLowerCase().replace(/_/g, "-").replace(/-+/g, "-")}-postgres`;
+        const problem = rdsIdentifierProblem(db.identifier);
+        if (problem) read.fail("dbIdentifier", `derived from clusterName: ${problem}; set dbIdentifier`);
     }
     if (config.isProduction && db.backupRetentionDays < 7) read.fail("dbBackupRetentionDays", `${db.backupRetentionDays} is too short for prod; use 7 or more`);
 

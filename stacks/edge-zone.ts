@@ -28,7 +28,11 @@ export interface EdgeZone {
 export function edgeZone(config: PlatformConfig, opts: pulumi.ComponentResourceOptions): EdgeZone {
     const edge = config.edge;
     if (edge.ownsEdge) {
-        const zone = new PublicZone(`${config.environment}-zone`, { domain: edge.domain, existingZoneId: edge.hostedZoneId || undefined }, opts);
+        const zone = new PublicZone(`${config.environment}-zone`, {
+            domain: edge.domain,
+            existingZoneId: edge.hostedZoneId || undefined,
+            protect: config.lifecycle.protectStatefulResources,
+        }, opts);
         return { zoneId: zone.zoneId, nameServers: zone.nameServers };
     }
     const owner = new pulumi.StackReference(`${config.environment}-edge-owner`, {

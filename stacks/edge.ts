@@ -53,8 +53,12 @@ export function composeEdge({ config, zoneId, domain, originHostname, shieldProt
         logRetentionDays: config.cluster.logRetentionDays,
         shieldAdvanced: config.cdn.shieldAdvanced,
         shieldProtectedResources,
+        protect: config.lifecycle.protectStatefulResources,
     }, opts);
-    const analytics = new Analytics(`${prefix}-analytics`, { bytesScannedCutoffMib: config.analytics.athenaBytesScannedCutoffMib }, opts);
+    const analytics = new Analytics(`${prefix}-analytics`, {
+        bytesScannedCutoffMib: config.analytics.athenaBytesScannedCutoffMib,
+        protect: config.lifecycle.protectStatefulResources,
+    }, opts);
     return {
         url: edge.url,
         distributionId: edge.distributionId,

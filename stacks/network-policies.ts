@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KONG_PROXY_PORT } from "../components/api-gateway";
 import type { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
 import { POSTGRES_PORT } from "../components/database";
+import { ES_EXPORTER_LABELS, ES_EXPORTER_PORT } from "../components/elasticsearch-exporter";
 import { KAFKA_EXPORTER_PORT, KAFKA_REPLICATION_PORT, KAFKA_SCRAM_PORT, kafkaExporterLabels } from "../components/kafka";
 import { MIRROR_MAKER_PODS, MIRROR_MAKER_REST_PORT } from "../components/kafka-mirror";
 import {
@@ -219,6 +220,8 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
         { name: "kafka-exporter", pods: k.exporter, ingress: scrapedBy(KAFKA_EXPORTER_PORT), egress: [to([podsHere(k.nodes)], tcp(9091))] },
     ], opts);
 
+    // The Elasticsearch exporter runs where Prometheus does (stacks/cluster-services.ts).
+    const esExporter = prometheus.length > 0 ? [podsHere(ES_EXPORTER_LABELS)] : [];
     namespaceNetworkPolicies(`${search.namespace}-netpol`, { name: search.namespace, resource: search.namespaceResource }, [
         {
             name: "elasticsearch",
@@ -226,13 +229,19 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
             ingress: [
                 to([
                     podsIn(apiNamespace, SHOP_WORKLOADS), podsIn(logs.namespace, FLUENT_BIT), podsIn(logs.namespace, LOG_LIFECYCLE),
-                    podsHere(KIBANA), podsIn(search.operatorNamespace, ECK_OPERATOR), podsIn(collector.namespace, OTEL_COLLECTOR_PODS),
+                    podsHere(KIBANA), podsIn(search.operatorNamespace, ECK_OPERATOR), podsIn(collector.namespace, OTEL_COLLECTOR_PODS), ...esExporter,
                 ], tcp(ES_HTTP)),
                 to([podsHere(ES_NODES)], tcp(ES_TRANSPORT)),
             ],
             egress: [to([podsHere(ES_NODES)], tcp(ES_TRANSPORT))],
         },
         { name: "kibana", pods: KIBANA, egress: [to([podsHere(ES_NODES)], tcp(ES_HTTP))] },
+        ...(esExporter.length > 0 ? [{
+            name: "elasticsearch-exporter",
+            pods: ES_EXPORTER_LABELS,
+            ingress: scrapedBy(ES_EXPORTER_PORT),
+            egress: [to([podsHere(ES_NODES)], tcp(ES_HTTP))],
+        }] : []),
     ], opts);
     namespaceNetworkPolicies(`${search.operatorNamespace}-netpol`, { name: search.operatorNamespace, resource: search.operatorNamespaceResource }, [{
         name: "eck-operator",
@@ -277,6 +286,7 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
                     to([podsIn(apiNamespace, NOTIFICATIONS_WORKER_PODS)], tcp(NOTIFICATIONS_WORKER_PORT)),
                     to([{ ...podsIn(redis.namespace), podSelector: REDIS_NODES }], tcp(REDIS_EXPORTER_PORT)),
                     to([podsIn(kafka.namespace, k.exporter)], tcp(KAFKA_EXPORTER_PORT)),
+                    to([podsIn(search.namespace, ES_EXPORTER_LABELS)], tcp(ES_EXPORTER_PORT)),
                     to([podsIn("kube-system", { "k8s-app": "kube-dns" })], tcp(COREDNS_METRICS)),
                     // Kubelets on the nodes' VPC addresses (the chart's kubelet and cAdvisor ServiceMonitors).
                     to([cidr(network.vpcCidr)], tcp(KUBELET)),

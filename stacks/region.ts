@@ -144,6 +144,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         memoryLimitGib: config.autoscaling.memoryLimitGib,
         createSpotServiceLinkedRole: config.autoscaling.spotServiceLinkedRole,
         dependsOn: nodesReady,
+        protectCrds: protect,
     }, withCluster);
     // Workloads that need Karpenter capacity wait for the pools: until they exist, their pods cannot get a node.
     const nodePools = [autoscaling.nodePools.general, autoscaling.nodePools.stateful];
@@ -165,6 +166,8 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         deletionProtection: config.database.deletionProtection,
         backupRetentionDays: config.database.backupRetentionDays,
         monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
+        identifier: config.database.identifier,
+        logRetentionDays: config.cluster.logRetentionDays,
         protect,
     }, withAws);
 

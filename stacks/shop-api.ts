@@ -52,6 +52,7 @@ export function composeShopApi({ config, cluster, database, services, databaseBo
         maxReplicas: sizes.shopApi.maxReplicas,
         strictZoneSpread: sizes.strictZoneSpread,
         forceDeleteRepository: config.lifecycle.ecrForceDelete,
+        protectRepository: config.lifecycle.protectStatefulResources,
         catalogueFeedUrl: config.api.catalogueFeedUrl || undefined,
         corsAllowedOrigins: config.api.corsAllowedOrigins,
         database: { ...database.endpoint, bootstrap: databaseBootstrap },

@@ -7,7 +7,8 @@
  *   - a Kubernetes version that skips a minor or goes back (EKS upgrades one minor at a time and never downgrades);
  *   - a different vpcCidr or availabilityZoneCount (every subnet, NAT gateway, node, mount target and the database's
  *     subnet group would be replaced: a new region, not a change);
- *   - a PostgreSQL major upgrade without dbAllowMajorVersionUpgrade (RDS refuses it; the README's steps come first).
+ *   - a PostgreSQL major upgrade without dbAllowMajorVersionUpgrade (RDS refuses it; the README's steps come first);
+ *   - a database identifier other than the deployed one (an in-place rename of the instance and its endpoint).
  * A stack never deployed (no output) passes. Exit 0: nothing refused; 1: refused (each with its reason); 2: bad usage,
  * unreadable outputs or stack file.
  */
@@ -25,6 +26,27 @@ export interface UpgradeSettings {
     dbEngineVersion: string;
     /** The stack file's dbAllowMajorVersionUpgrade; absent from what was deployed. */
     dbAllowMajorVersionUpgrade?: boolean;
+    /** The stack file's dbIdentifier ("" when it leaves the default); absent from what was deployed. */
+    dbIdentifier?: string;
+}
+
+/**
+ * The identifier of the deployed instance, from the `databaseAddress` output (`<identifier>.<id>.<region>.rds.amazonaws.com`),
+ * against the stack file's dbIdentifier: a difference is an in-place rename (the endpoint's name changes) nobody asked
+ * for. A stack deployed before dbIdentifier existed runs an auto-named instance (`<environment>-db-postgres-<7 hex>`)
+ * and must pin it, since the default `<clusterName>-postgres` would rename it.
+ */
+export function databaseRenameProblem(dbIdentifier: string, outputs: unknown): string | undefined {
+    const address = (outputs as { databaseAddress?: unknown } | null)?.databaseAddress;
+    if (typeof address !== "string" || address === "") return undefined;
+    const deployed = address.split(".")[0];
+    if (dbIdentifier === "" && /-db-postgres-[0-9a-f]{7}$/.test(deployed)) {
+        return `dbIdentifier: the deployed instance is auto-named ${deployed}; the default (<clusterName>-postgres) would rename it and its endpoint. Set dbIdentifier: ${deployed} in the stack file`;
+    }
+    if (dbIdentifier !== "" && dbIdentifier !== deployed) {
+        return `dbIdentifier: ${deployed} is deployed; ${dbIdentifier} renames the instance in place (its endpoint's DNS name changes in the maintenance window). Keep ${deployed} unless the rename is planned`;
+    }
+    return undefined;
 }
 
 const minorOf = (version: string) => Number(/^1\.(\d+)$/.exec(version)?.[1] ?? NaN);
@@ -68,6 +90,7 @@ export function stackFileSettings(stack: string, root = process.cwd()): UpgradeS
         availabilityZoneCount: Number(value("availabilityZoneCount")),
         dbEngineVersion: value("dbEngineVersion"),
         dbAllowMajorVersionUpgrade: value("dbAllowMajorVersionUpgrade") === "true",
+        dbIdentifier: value("dbIdentifier"),
     };
 }
 
@@ -96,11 +119,13 @@ function main(argv: string[]): number {
     const stack = rest[0];
     let next: UpgradeSettings;
     let deployed: UpgradeSettings | undefined;
+    let outputs: unknown;
     try {
         next = stackFileSettings(stack);
         const text = outputsFile ? readFileSync(outputsFile, "utf8")
             : execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-        deployed = deployedSettingsOf(JSON.parse(text));
+        outputs = JSON.parse(text);
+        deployed = deployedSettingsOf(outputs);
     } catch (error) {
         console.error(`check-upgrade: ${stack}: ${(error as Error).message}`);
         return 2;
@@ -109,7 +134,8 @@ function main(argv: string[]): number {
         console.log(`check-upgrade: ${stack} has no deployedSettings output (never deployed, or deployed before it existed): nothing to compare`);
         return 0;
     }
-    const problems = upgradeProblems(next, deployed);
+    const rename = databaseRenameProblem(next.dbIdentifier ?? "", outputs);
+    const problems = [...upgradeProblems(next, deployed), ...(rename ? [rename] : [])];
     if (problems.length === 0) {
         console.log(`check-upgrade: ${stack}: Kubernetes ${deployed.kubernetesVersion} -> ${next.kubernetesVersion}, PostgreSQL ${deployed.dbEngineVersion} -> ${next.dbEngineVersion}, network unchanged: ok`);
         return 0;

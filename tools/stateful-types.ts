@@ -25,6 +25,7 @@ export const STATEFUL_SELECTORS: readonly StatefulSelector[] = [
     { type: "aws:s3/bucket:Bucket", name: /-(static|lake)$/, why: "the static site or the data lake" },
     { type: "aws:route53/zone:Zone", why: "the hosted zone: its name servers are delegated from the registrar" },
     { type: "aws:ecr/repository:Repository", why: "release images a rollback deploys" },
+    { type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", why: "an operator's CRD: deleting it deletes every object of its kind (the Kafka cluster, the Elasticsearch, the NodePools)" },
 ];
 
 /** The selector a resource matches, by its URN (type from the last `$` segment, name after the last `::`). */

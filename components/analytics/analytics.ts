@@ -13,6 +13,11 @@ export interface AnalyticsArgs {
     resultRetentionDays?: number;
     /** The first day partition projection offers (YYYY-MM-DD); earlier days are never scanned. Default 2026-01-01. */
     firstDay?: string;
+    /**
+     * Pulumi `protect` on the data-lake bucket (the query results bucket is scratch): a replacement or deletion fails until `pulumi state unprotect`. Default false (the
+     * composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -51,6 +56,7 @@ export class Analytics extends pulumi.ComponentResource {
                     noncurrentVersionExpiration: { noncurrentDays: 30 },
                 },
             ],
+            protect: args.protect,
         }, child);
         const results = new PrivateBucket(`${name}-results`, {
             lifecycleRules: [{ id: "expire-results", status: "Enabled", filter: {}, expiration: { days: args.resultRetentionDays ?? 7 } }],

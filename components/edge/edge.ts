@@ -33,6 +33,11 @@ export interface EdgeArgs {
     shieldAdvanced?: boolean;
     /** Further resources Shield Advanced protects with the edge's (e.g. this region's NLB). Default none. */
     shieldProtectedResources?: ShieldProtectedResource[];
+    /**
+     * Pulumi `protect` on the static-site bucket: a replacement or deletion fails until `pulumi state unprotect`. Default false (the
+     * composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 const STATIC_ORIGIN = "static";
@@ -70,6 +75,7 @@ export class Edge extends pulumi.ComponentResource {
             versioning: true,
             grantLater: true,
             lifecycleRules: [{ id: "expire-old-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 30 } }],
+            protect: args.protect,
         }, child);
 
         const accessControl = new cloudfront.OriginAccessControl(`${name}-static`, {

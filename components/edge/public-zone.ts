@@ -9,6 +9,11 @@ export interface PublicZoneArgs {
      * up and its name checked, so a wrong id stops `pulumi up` before a certificate waits on records nobody serves.
      */
     existingZoneId?: string;
+    /**
+     * Pulumi `protect` on the zone it creates (a new zone gets new name servers, and the registrar's delegation breaks): a replacement or deletion fails until `pulumi state unprotect`. Default false (the
+     * composition sets it from config protectStatefulResources: prod on, dev off).
+     */
+    protect?: boolean;
 }
 
 /**
@@ -40,7 +45,7 @@ export class PublicZone extends pulumi.ComponentResource {
                 comment: `Public zone of ${args.domain} (ecommerce-platform edge)`,
                 // Records other stacks wrote (their latency and validation records) must stop a destroy, not vanish with it.
                 forceDestroy: false,
-            }, { parent: this });
+            }, { parent: this, protect: args.protect });
             this.zoneId = zone.zoneId;
             this.nameServers = zone.nameServers;
         }

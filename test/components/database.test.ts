@@ -45,6 +45,32 @@ describe("components/database", () => {
         });
     });
 
+    describe("exported logs", () => {
+        it("with an identifier: declares /aws/rds/instance/<identifier>/postgresql and /upgrade with a retention, before the instance", async () => {
+            const named = await declared("dbtest-named", () => new Database("dbtest-named", {
+                vpcId: "vpc-test", privateSubnetIds: ["subnet-a"], clientSecurityGroupId: "sg-nodes", engineVersion: "17",
+                instanceClass: "db.t4g.medium", allocatedStorageGib: 20, maxAllocatedStorageGib: 100,
+                identifier: "ecommerce-platform-dev-postgres", logRetentionDays: 7,
+            }));
+            const groups = named.ofType("aws:cloudwatch/logGroup:LogGroup");
+            expect(groups.map((g) => [g.inputs.name, g.inputs.retentionInDays])).to.deep.equal([
+                ["/aws/rds/instance/ecommerce-platform-dev-postgres/postgresql", 7],
+                ["/aws/rds/instance/ecommerce-platform-dev-postgres/upgrade", 7],
+            ]);
+            const instance = named.one("aws:rds/instance:Instance");
+            expect(instance.inputs.identifier).to.equal("ecommerce-platform-dev-postgres");
+            expect(instance.inputs.enabledCloudwatchLogsExports).to.deep.equal(["postgresql", "upgrade"]);
+            for (const group of groups) expect(instance.dependencies, String(group.inputs.name)).to.include(group.urn);
+        });
+
+        it("refuses an identifier RDS would refuse, naming the rule", () => {
+            expect(() => new Database("dbtest-bad", {
+                vpcId: "vpc-test", privateSubnetIds: ["subnet-a"], clientSecurityGroupId: "sg-nodes", engineVersion: "17",
+                instanceClass: "db.t4g.medium", allocatedStorageGib: 20, maxAllocatedStorageGib: 100, identifier: "Shop--DB",
+            })).to.throw(/"Shop--DB" is not an RDS instance identifier/);
+        });
+    });
+
     it("keeps the instance private, encrypted with its own rotating key, in private subnets", () => {
         const instance = prod.one("aws:rds/instance:Instance").inputs;
         expect(instance.publiclyAccessible).to.equal(false);

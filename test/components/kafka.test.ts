@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { expect } from "chai";
-import { CHARTS } from "../../components/catalogue";
+import { CHARTS, KAFKA_VERSION, kafkaVersionProblems, STRIMZI_KAFKA_VERSIONS } from "../../components/catalogue";
 import { Kafka } from "../../components/kafka";
 import { KafkaClient } from "../../components/kafka-client";
 import { declared, mockRuntime, Registered } from "../support/mock-runtime";
@@ -69,6 +69,22 @@ describe("components/kafka", () => {
         expect(release.chart).to.equal("oci://quay.io/strimzi-helm/strimzi-kafka-operator");
         expect(release.version).to.equal(CHARTS.strimzi.version).and.equal("1.2.0");
         expect((release.values as Spec).extraEnvs).to.deep.include({ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" });
+    });
+
+    it("runs the catalogue's Kafka and metadata version; the middle step of an upgrade (new version, old metadata) is accepted", async () => {
+        expect(kafkaSpec(prod).kafka.version).to.equal(KAFKA_VERSION.kafka);
+        expect(kafkaSpec(prod).kafka.metadataVersion).to.equal(KAFKA_VERSION.metadataVersion);
+        const middle = await declared("kafkatest-upgrade", () => new Kafka("kafkatest-upgrade", { namespace: "kafka-upgrade", brokers: 1, controllers: 1, version: { kafka: "4.3.1", metadataVersion: "4.2-IV1" } }));
+        expect(kafkaSpec(middle).kafka).to.include({ version: "4.3.1", metadataVersion: "4.2-IV1" });
+    });
+
+    it("refuses a Kafka version the pinned Strimzi does not support, and a metadata version newer than the Kafka version's", () => {
+        expect(() => new Kafka("kafkatest-v1", { namespace: "k1", version: { kafka: "4.4.0", metadataVersion: "4.4-IV0" } }))
+            .to.throw(/Kafka 4\.4\.0 is not supported by Strimzi 1\.2\.0 \(supported: 4\.2\.0, 4\.2\.1, 4\.3\.0, 4\.3\.1\): bump the operator first/);
+        expect(() => new Kafka("kafkatest-v2", { namespace: "k2", version: { kafka: "4.2.1", metadataVersion: "4.3-IV0" } }))
+            .to.throw(/metadataVersion 4\.3-IV0 is not a metadata version Kafka 4\.2\.1 can run \(its own is 4\.2-IV1\)/);
+        expect(kafkaVersionProblems("9.9.9", KAFKA_VERSION)[0]).to.match(/Strimzi 9\.9\.9 has no entry in STRIMZI_KAFKA_VERSIONS/);
+        expect(STRIMZI_KAFKA_VERSIONS[CHARTS.strimzi.version], "the pinned operator's supported versions").to.not.equal(undefined);
     });
 
     it("prod has 3 KRaft controllers and 3 brokers on gp3 volumes", () => {

@@ -140,6 +140,11 @@ describe("components/monitoring", () => {
         expect(expr("CronJobRunFailed")).to.include("kube_job_status_failed").and.include('owner_kind="CronJob"');
         expect(expr("PersistentVolumeClaimNearlyFull")).to.equal("kubelet_volume_stats_used_bytes / kubelet_volume_stats_capacity_bytes > 0.85");
         expect(expr("ElasticsearchNodesNotReady")).to.include("kube_statefulset_status_replicas_ready");
+        // elasticsearch_exporter v1.11.0 collector/cluster_health.go: status{cluster,color} is 1 for the current color.
+        expect(expr("ElasticsearchClusterYellow")).to.equal('max by (cluster) (elasticsearch_cluster_health_status{color="yellow"}) == 1');
+        expect(expr("ElasticsearchClusterRed")).to.equal('max by (cluster) (elasticsearch_cluster_health_status{color="red"}) == 1');
+        expect(rules.find((r) => r.alert === "ElasticsearchClusterYellow")).to.deep.include({ for: "15m", labels: { severity: "warning" } });
+        expect(rules.find((r) => r.alert === "ElasticsearchClusterRed")).to.deep.include({ for: "5m", labels: { severity: "critical" } });
         // Kafka Exporter metric names as Strimzi 1.2.0's example rules use them
         // (examples/metrics/prometheus-install/prometheus-rules/prometheus-kafka-exporter-topic-rules-group.yaml).
         expect(expr("KafkaUnderReplicatedPartitions")).to.equal("kafka_topic_partition_under_replicated_partition > 0");

@@ -76,6 +76,14 @@ describe("components/search (ECK)", () => {
         expect(role).to.deep.equal({ cluster: [], indices: [{ names: ["traces-*.otel-*"], privileges: ["create_doc", "auto_configure"] }] });
     });
 
+    it("gives the metrics exporter its own file-realm user with only the `monitor` cluster privilege and no index", () => {
+        expect(fileRealmRoles().metrics_reader).to.deep.equal({ cluster: ["monitor"], indices: [] });
+        expect(es(prod).auth.fileRealm.map((r: { secretName: string }) => r.secretName)).to.include("search-metrics-reader");
+        const secret = prod.ofType("kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as Spec).name === "search-metrics-reader")!;
+        expect(secret.inputs.type).to.equal("kubernetes.io/basic-auth");
+        expect(JSON.stringify(secret.inputs.stringData)).to.include("ciphertext");
+    });
+
     it("connects Kibana to the cluster, 2 replicas in prod", () => {
         const kibana = prod.one(KIBANA).inputs.spec as Spec;
         expect(kibana).to.deep.include({ count: 2, elasticsearchRef: { name: "search" } });

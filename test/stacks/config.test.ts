@@ -88,6 +88,14 @@ describe("stacks/config", () => {
             expect(dev.database.monitoringIntervalSeconds).to.equal(0);
         });
 
+        it("names the database from the cluster's name (not the stack's) unless dbIdentifier says otherwise, and refuses a name RDS would refuse", () => {
+            expect(dev.database.identifier).to.equal(`${dev.cluster.name}-postgres`);
+            expect(parsePlatformConfig(raw({ environment: "dev", clusterName: "Shop_EKS" })).database.identifier).to.equal("shop-eks-postgres");
+            expect(parsePlatformConfig(raw({ environment: "dev", dbIdentifier: "prod-db-postgres-a1b2c3d" })).database.identifier).to.equal("prod-db-postgres-a1b2c3d");
+            expect(() => parsePlatformConfig(raw({ environment: "dev", dbIdentifier: "1db" }))).to.throw(/dbIdentifier: "1db" is not an RDS instance identifier/);
+            expect(() => parsePlatformConfig(raw({ environment: "dev", clusterName: "c".repeat(60) }))).to.throw(/dbIdentifier: derived from clusterName/);
+        });
+
         it("rotates every generated password from one epoch, \"1\" unless the stack says otherwise, and refuses odd values", () => {
             expect(dev.secretRotationEpoch).to.equal("1");
             expect(parsePlatformConfig(raw({ environment: "dev", secretRotationEpoch: "2026-12-01" })).secretRotationEpoch).to.equal("2026-12-01");

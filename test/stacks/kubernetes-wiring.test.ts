@@ -164,6 +164,13 @@ const CREATED_AT_RUN_TIME: AllowRule[] = [
         ]),
     },
     {
+        id: "elasticsearch-exporter-pods",
+        createdBy: "prometheus-elasticsearch-exporter chart 7.4.0, templates/deployment.yaml: elasticsearch-exporter.selectorLabels (name prometheus-elasticsearch-exporter, instance <release>), port http service.httpPort (9108)",
+        objects: (index) => index.releases.filter((r) => r.chart === "prometheus-elasticsearch-exporter").map((release) => pod(release.namespace, "elasticsearch exporter", {
+            "app.kubernetes.io/name": "prometheus-elasticsearch-exporter", "app.kubernetes.io/instance": release.name,
+        }, { http: Number((release.values.service as { httpPort?: number } | undefined)?.httpPort ?? 9108) }, release.name)),
+    },
+    {
         id: "coredns-pods",
         createdBy: "the coredns EKS add-on: k8s-app=kube-dns in kube-system, DNS on 53 and metrics on 9153",
         objects: (index) => index.plan.resources.some((r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "coredns")
@@ -760,6 +767,13 @@ function flowTable(index: PlanIndex): FlowTable {
         const nodes = podsOfRelease(release).filter((p) => p.portNames["redis-exporter"] !== undefined);
         if (nodes.length === 0) throw new Error(`[${index.plan.stack}] ${release.label} renders ServiceMonitors but runs no redis-exporter`);
         need(prometheus, nodes, [9121], `scrape by the ServiceMonitors of ${release.label}`);
+    }
+
+    // The elasticsearch-exporter chart's ServiceMonitor (templates/servicemonitor.yaml, serviceMonitor.enabled): port "http".
+    for (const release of index.releases.filter((r) => r.chart === "prometheus-elasticsearch-exporter" && (r.values.serviceMonitor as Json | undefined)?.enabled === true)) {
+        const exporters = podsOfRelease(release);
+        if (exporters.length === 0) throw new Error(`[${index.plan.stack}] ${release.label} renders a ServiceMonitor but runs no exporter`);
+        need(prometheus, exporters, [exporters[0].portNames.http], `scrape by the ServiceMonitor of ${release.label}`);
     }
 
     // What the operators and charts do, which no object of the plan spells out.

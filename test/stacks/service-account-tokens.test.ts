@@ -29,6 +29,7 @@ const CHART_WORKLOADS: Record<string, string> = {
     "fluent-bit": "the kubernetes filter reads pod metadata from the API",
     "keycloakx": "Keycloak itself needs no token: the component sets serviceAccount.automountServiceAccountToken false",
     "opentelemetry-collector": "the collector reads nothing from the API (no k8sattributes preset): serviceAccount.automountServiceAccountToken false",
+    "prometheus-elasticsearch-exporter": "calls Elasticsearch only: the component has the chart create its service account with automountServiceAccountToken false",
 };
 
 const WORKLOAD_TYPES = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"];

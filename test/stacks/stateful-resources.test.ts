@@ -44,10 +44,9 @@ describe("stateful resources", function () {
     });
 
     describe("are protected in prod, not in dev", () => {
-        /** S3 buckets, the zone and the repository are in the URN list but not protected: see the README's table. */
-        const PROTECTED = STATEFUL_SELECTORS.filter((s) => !["aws:s3/bucket:Bucket", "aws:route53/zone:Zone", "aws:ecr/repository:Repository"].includes(s.type));
+        const PROTECTED = STATEFUL_SELECTORS;
 
-        it("prod: the RDS instance, every KMS key, EFS, the cluster (component and its aws:eks/cluster:Cluster), the VPC, the data namespaces, Kafka, its node pools, Elasticsearch and the Redis release", () => {
+        it("prod: the RDS instance, every KMS key, EFS, the cluster (component and its aws:eks/cluster:Cluster), the VPC, the data namespaces, Kafka, its node pools, Elasticsearch, the Redis release, the operators' CRDs, the static-site and data-lake buckets, the hosted zone and the image repository", () => {
             const prod = plannedStack("prod");
             const unprotected = prod.resources.filter((r) => PROTECTED.includes(statefulSelectorOf(r.urn, r.type)!) && r.protect !== true);
             expect(unprotected.map(name)).to.deep.equal([]);

@@ -3,14 +3,16 @@ import { join } from "node:path";
 import Ajv, { ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import * as yaml from "js-yaml";
+import { OPERATOR_CHARTS, vendoredCrdDir } from "../../components/operator-crds";
 
 /**
- * Validates custom resources against the upstream CRDs vendored in test/fixtures/crds (sources in its README): the
- * served version's openAPIV3Schema compiled with ajv, plus a strict copy in which every closed object rejects
- * unknown properties, as kubectl's server-side strict field validation would.
+ * Validates custom resources against the CRDs the plan installs (crds/<chart>/<catalogue version>/, the same files
+ * components/operator-crds.ts creates) and, for kinds no operator chart of the program installs, the upstream CRDs in
+ * test/fixtures/crds (sources in its README): the served version's openAPIV3Schema compiled with ajv, plus a strict
+ * copy in which every closed object rejects unknown properties, as kubectl's server-side strict field validation would.
  */
 /** Upstream CRDs, copied byte-for-byte from named release tags, so a clean checkout validates offline. */
-export const CRD_DIR = process.env.CRD_DIR ?? join(__dirname, "..", "fixtures", "crds");
+export const CRD_DIRS = process.env.CRD_DIR ? [process.env.CRD_DIR] : [...OPERATOR_CHARTS.map(vendoredCrdDir), join(__dirname, "..", "fixtures", "crds")];
 
 interface Crd {
     spec: {
@@ -24,8 +26,8 @@ let crds: Crd[] | undefined;
 const validators = new Map<string, ValidateFunction>();
 
 function loadCrds(): Crd[] {
-    crds ??= readdirSync(CRD_DIR).filter((f) => f.endsWith(".yaml"))
-        .map((f) => yaml.load(readFileSync(join(CRD_DIR, f), "utf8")) as Crd);
+    crds ??= CRD_DIRS.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".yaml"))
+        .map((f) => yaml.load(readFileSync(join(dir, f), "utf8")) as Crd));
     return crds;
 }
 

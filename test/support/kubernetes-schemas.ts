@@ -93,6 +93,18 @@ function objectPart(tc: ts.TypeChecker, type: ts.Type): ts.Type | undefined {
 
 function walk(tc: ts.TypeChecker, value: unknown, declared: ts.Type, path: string, problems: string[]): void {
     if (value === null || typeof value !== "object") return;
+    // kubernetes-models declares a CRD schema's `items` (JSONSchemaPropsOrArray) and `additionalProperties`/
+    // `additionalItems` (JSONSchemaPropsOrBool) as empty interfaces; the API server reads a schema (or, for items, a
+    // list of schemas) there, so they are walked as JSONSchemaProps.
+    const declaredName = tc.typeToString(declared);
+    // A schema's `default` and `example` (JSON, also an empty interface there) hold any value.
+    if (/(^|[^A-Za-z])I?(IoK8sApiextensionsApiserverPkgApisApiextensionsV1)?JSON( \| undefined)?$/.test(declaredName)) return;
+    if (/JSONSchemaPropsOr(Array|Bool)\b/.test(declaredName)) {
+        const schema = typeOfKind("apiextensions.k8s.io/v1", "JSONSchemaProps");
+        if (Array.isArray(value)) value.forEach((item, index) => walk(tc, item, schema, `${path}[${index}]`, problems));
+        else walk(tc, value, schema, path, problems);
+        return;
+    }
     const type = objectPart(tc, declared);
     if (!type) return;
     if (Array.isArray(value)) {

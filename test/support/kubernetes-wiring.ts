@@ -624,7 +624,8 @@ function strings(value: unknown, visit: (text: string) => void): void {
 export function checkServiceAddresses(index: PlanIndex): string[] {
     const problems: string[] = [];
     const sources = [
-        ...index.objects.map((o) => ({ label: o.label, body: o.inputs as unknown })),
+        // A CRD connects to nothing: its schema's descriptions quote upstream examples (Strimzi's my-cluster-kafka-brokers).
+        ...index.objects.filter((o) => o.kind !== "CustomResourceDefinition").map((o) => ({ label: o.label, body: o.inputs as unknown })),
         ...index.releases.map((r) => ({ label: r.label, body: r.values as unknown })),
     ];
     for (const source of sources) {

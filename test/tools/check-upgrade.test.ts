@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deployedSettingsOf, stackFileSettings, upgradeProblems, UpgradeSettings } from "../../tools/check-upgrade";
+import { databaseRenameProblem, deployedSettingsOf, stackFileSettings, upgradeProblems, UpgradeSettings } from "../../tools/check-upgrade";
 
 const deployed: UpgradeSettings = { kubernetesVersion: "1.34", vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, dbEngineVersion: "17" };
 
@@ -35,8 +35,17 @@ describe("tools/check-upgrade", () => {
 
     it("reads the stack file with Pulumi.yaml defaults, as the CLI hands them to the program", () => {
         expect(stackFileSettings("dev")).to.deep.equal({
-            kubernetesVersion: "1.35", vpcCidr: "10.20.0.0/16", availabilityZoneCount: 3, dbEngineVersion: "17", dbAllowMajorVersionUpgrade: false,
+            kubernetesVersion: "1.35", vpcCidr: "10.20.0.0/16", availabilityZoneCount: 3, dbEngineVersion: "17", dbAllowMajorVersionUpgrade: false, dbIdentifier: "",
         });
+    });
+
+    it("refuses renaming the deployed database: an auto-named instance must be pinned with dbIdentifier; a pinned one kept", () => {
+        const outputs = { databaseAddress: "prod-db-postgres-1a2b3c4.cxyz.ap-south-1.rds.amazonaws.com" };
+        expect(databaseRenameProblem("", outputs)).to.match(/auto-named prod-db-postgres-1a2b3c4.*Set dbIdentifier: prod-db-postgres-1a2b3c4/);
+        expect(databaseRenameProblem("prod-db-postgres-1a2b3c4", outputs)).to.equal(undefined);
+        expect(databaseRenameProblem("ecommerce-platform-prod-postgres", outputs)).to.match(/renames the instance in place/);
+        expect(databaseRenameProblem("", { databaseAddress: "ecommerce-platform-prod-postgres.cxyz.ap-south-1.rds.amazonaws.com" })).to.equal(undefined);
+        expect(databaseRenameProblem("", {})).to.equal(undefined);
     });
 
     it("exits 1 naming the refusal for a skipped minor, 0 for a new stack, 2 for bad usage", () => {
