@@ -56,6 +56,33 @@ describe("stacks/config", () => {
         });
     });
 
+    describe("data topology", () => {
+        it("puts the writer in the edge owner by default and a replica in every stack that names an edge stack", () => {
+            const owner = parsePlatformConfig(raw({ environment: "prod" }, { stack: "prod" })).database.topology;
+            expect(owner).to.deep.equal({ kind: "rds-replicas", primaryStack: "prod", isPrimary: true, originalWriterRetired: false });
+            const region = parsePlatformConfig(raw({ environment: "prod", edgeStack: "prod" }, { stack: "prod-us-east-1" })).database.topology;
+            expect(region).to.include({ primaryStack: "prod", isPrimary: false });
+            expect(parsePlatformConfig(raw({ environment: "prod", databaseTopology: "aurora-global" })).database.topology.kind).to.equal("aurora-global");
+        });
+
+        it("promotes a stack that names itself the primary", () => {
+            const promoted = parsePlatformConfig(raw({ environment: "prod", edgeStack: "prod", databasePrimaryStack: "prod-us-east-1" }, { stack: "prod-us-east-1" }));
+            expect(promoted.database.topology).to.include({ primaryStack: "prod-us-east-1", isPrimary: true });
+        });
+
+        it("refuses an unknown topology, a bad stack name, a second region in dev and an edge owner that would turn its writer into a replica", () => {
+            expect(problemsOf(raw({ environment: "prod", databaseTopology: "multi-master" })).join("\n")).to.match(/databaseTopology: .*rds-replicas, aurora-global/);
+            expect(problemsOf(raw({ environment: "prod", databasePrimaryStack: "prod us" })).join("\n")).to.match(/databasePrimaryStack: "prod us" is not a stack name/);
+            expect(problemsOf(raw({ environment: "dev", databasePrimaryStack: "prod" })).join("\n")).to.match(/databasePrimaryStack: "prod": dev stays single-region/);
+            expect(problemsOf(raw({ environment: "prod", databasePrimaryStack: "prod-us-east-1" }, { stack: "prod" })).join("\n"))
+                .to.match(/databasePrimaryStack: "prod-us-east-1" holds the writer, but this stack's own writer cannot become its replica; set ecommerce-platform:databaseOriginalWriterRetired true/);
+            expect(parsePlatformConfig(raw({ environment: "prod", databasePrimaryStack: "prod-us-east-1", databaseOriginalWriterRetired: "true" }, { stack: "prod" })).database.topology)
+                .to.include({ isPrimary: false, originalWriterRetired: true });
+            expect(problemsOf(raw({ environment: "prod", edgeStack: "prod", databaseOriginalWriterRetired: "true" }, { stack: "prod-eu-west-1" })).join("\n"))
+                .to.match(/databaseOriginalWriterRetired: only the edge-owning stack/);
+        });
+    });
+
     describe("environment profiles", () => {
         let dev: PlatformConfig;
         let prod: PlatformConfig;
