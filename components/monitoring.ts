@@ -27,6 +27,10 @@ export interface MonitoringArgs {
         allocatedStorageGib: pulumi.Input<number>;
         /** Connections at which the connection alarm fires. Default 400 (db.t4g.medium allows about 410). */
         maxConnections?: number;
+        /** A cross-region read replica: adds the ReplicaLag alarm (seconds behind the writer). Default false. */
+        replica?: boolean;
+        /** Replica lag (seconds) at which that alarm fires. Default 300: a shopper's reads may then be 5 minutes stale. */
+        replicaLagAlarmSeconds?: number;
     };
     /**
      * Days CloudWatch keeps the Container Insights log groups, which the program declares so they do not default to
@@ -166,6 +170,12 @@ export class Monitoring extends pulumi.ComponentResource {
                 namespace: "AWS/RDS", metricName: "DatabaseConnections", dimensions: db, statistic: "Maximum",
                 period: 300, evaluationPeriods: 2, threshold: args.database.maxConnections ?? 400, comparisonOperator: "GreaterThanThreshold",
             }),
+            ...(args.database.replica ? [alarm("rds-replica-lag", `Replica more than ${args.database.replicaLagAlarmSeconds ?? 300} s behind the writer`, {
+                namespace: "AWS/RDS", metricName: "ReplicaLag", dimensions: db, statistic: "Maximum",
+                period: 60, evaluationPeriods: 5, threshold: args.database.replicaLagAlarmSeconds ?? 300, comparisonOperator: "GreaterThanThreshold",
+                // No lag figure means replication stopped or the source is unreachable: an alarm too.
+                treatMissingData: "breaching",
+            })] : []),
             alarm("node-cpu", `Average node CPU above ${cpu}% for 15 minutes (Container Insights)`, {
                 namespace: "ContainerInsights", metricName: "node_cpu_utilization", dimensions: cluster, statistic: "Average",
                 period: 300, evaluationPeriods: 3, threshold: cpu, comparisonOperator: "GreaterThanThreshold",

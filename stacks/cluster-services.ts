@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApiGateway } from "../components/api-gateway";
 import type { Cluster } from "../components/cluster";
 import type { BootstrapPlacement, Database } from "../components/database";
+import { DatabaseReplica } from "../components/data/database-replica";
 import { Identity, keycloakIssuerUrl, type RealmSigningKey } from "../components/identity";
 import { Kafka } from "../components/kafka";
 import { LogShipping } from "../components/log-shipping";
@@ -16,7 +17,8 @@ import { SERVICE_SIZES } from "./service-sizes";
 export interface ClusterServicesInputs {
     config: PlatformConfig;
     cluster: Cluster;
-    database: Database;
+    /** This region's instance: the writer, or the local replica (Keycloak's database, the alarms). */
+    database: Database | DatabaseReplica;
     accountId: pulumi.Input<string>;
     /** Where the database bootstrap Jobs (which hold the master secret) run. */
     databaseBootstrap: BootstrapPlacement;
@@ -119,7 +121,11 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         clusterName: cluster.clusterName,
         accountId,
         oidc: cluster.oidc,
-        database: { instanceIdentifier: database.instanceIdentifier, allocatedStorageGib: database.allocatedStorageGib },
+        database: {
+            instanceIdentifier: database.instanceIdentifier,
+            allocatedStorageGib: database.allocatedStorageGib,
+            replica: database instanceof DatabaseReplica && !database.promoted,
+        },
         alertEmail: config.monitoring.alertEmail,
         logRetentionDays: config.cluster.logRetentionDays,
         containerLogsToCloudWatch: config.monitoring.containerLogsToCloudWatch,

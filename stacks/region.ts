@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws/provider";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { Cluster } from "../components/cluster";
-import { Database } from "../components/database";
 import { RegionalCertificate } from "../components/edge/regional-certificate";
 import { RegionalEndpoint } from "../components/edge/regional-endpoint";
 import { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
@@ -18,6 +17,7 @@ import { composeClusterServices } from "./cluster-services";
 import { composeNetworkPolicies } from "./network-policies";
 import { edgeZone } from "./edge-zone";
 import { composeEdge, type EdgeOutputs } from "./edge";
+import { composeDataTopology, type DatabaseWriterOutputs } from "./data-topology";
 import type { PlatformConfig } from "./config";
 import { awsProviderArgs, clusterNameOf } from "./tags";
 
@@ -36,6 +36,10 @@ export interface RegionalStackOutputs {
     kubeconfig: pulumi.Output<string>;
     databaseAddress: pulumi.Output<string>;
     databaseSecretArn: pulumi.Output<string>;
+    /** The environment's writer, exported by the stack that holds it (stacks/data-topology.ts); the other stacks replicate it. */
+    databaseWriter?: pulumi.Output<DatabaseWriterOutputs>;
+    /** writer or replica: this stack's place in the data topology. */
+    databaseRole: "writer" | "replica";
     fileSystemId: pulumi.Output<string>;
     apiImage: pulumi.Output<string>;
     /** The shop API of this region, over TLS on its own name: https://api.<region>.<domain>/v1. */
@@ -131,21 +135,15 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     }, withCluster);
     new MetricsServer(`${prefix}-metrics-server`, { dependsOn: nodesReady }, withCluster);
 
-    const database = new Database(`${prefix}-db`, {
+    const data = composeDataTopology({
+        config,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
         clientSecurityGroupId: cluster.nodeSecurityGroupId,
-        engineVersion: config.database.engineVersion,
-        allowMajorVersionUpgrade: config.database.allowMajorVersionUpgrade,
-        instanceClass: config.database.instanceClass,
-        allocatedStorageGib: config.database.allocatedStorageGib,
-        maxAllocatedStorageGib: config.database.maxAllocatedStorageGib,
-        multiAz: config.database.multiAz,
-        deletionProtection: config.database.deletionProtection,
-        backupRetentionDays: config.database.backupRetentionDays,
-        monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
         protect,
-    }, withAws);
+        opts: withAws,
+    });
+    const database = data.component;
 
     const storage = new SharedStorage(`${prefix}-storage`, {
         vpcId: network.vpcId,
@@ -184,7 +182,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     });
 
     const api = composeShopApi({
-        config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, analyticsBucket: edge?.analyticsBucketName, opts: withCluster,
+        config, cluster, data, services, databaseBootstrap: bootstrap.placement, nodePools, analyticsBucket: edge?.analyticsBucketName, opts: withCluster,
     });
 
     composeNetworkPolicies({
@@ -217,6 +215,8 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         kubeconfig: cluster.kubeconfig,
         databaseAddress: database.address,
         databaseSecretArn: database.masterUserSecretArn,
+        databaseWriter: data.writerOutputs,
+        databaseRole: data.isWriterRegion ? "writer" : "replica",
         fileSystemId: storage.fileSystemId,
         apiImage: api.imageUri,
         apiEndpoint: `${endpoint.regionalUrl}/v1`,

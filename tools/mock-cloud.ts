@@ -6,6 +6,7 @@ import { awsxVpcModel } from "./models/awsx-vpc";
 import { eksClusterModel } from "./models/eks-cluster";
 import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
 import { mockZoneId, type ProjectStacks } from "./stack-references";
+import { mockRdsInstance, refuseRdsInstance } from "./mock-rds";
 
 /**
  * The mock cloud: answers every resource registration and invoke the program makes with the inputs echoed back plus
@@ -37,16 +38,8 @@ function arn(ctx: MockContext, service: string, resource: string, region = ctx.r
 /** Outputs by type token, for resources whose outputs the program reads. */
 const OUTPUTS: Record<string, OutputMock> = {
     "aws:rds/instance:Instance": (name, inputs, ctx) => {
-        const identifier = String(inputs.identifier ?? `${name}-${ctx.hex().slice(0, 7)}`);
-        const address = `${identifier}.mock${ctx.hex("host").slice(0, 10)}.${ctx.region}.rds.amazonaws.com`;
-        return {
-            identifier, address, port: 5432, endpoint: `${address}:5432`,
-            arn: arn(ctx, "rds", `db:${identifier}`),
-            resourceId: `db-MOCK${ctx.hex("rid").slice(0, 20).toUpperCase()}`,
-            masterUserSecrets: inputs.manageMasterUserPassword
-                ? [{ secretArn: arn(ctx, "secretsmanager", `secret:rds!db-mock${ctx.hex("secret").slice(0, 8)}-AbCdEf`), kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }]
-                : [],
-        };
+        refuseRdsInstance(inputs, ctx.region);
+        return mockRdsInstance(name, ctx.region, MOCK_ACCOUNT_ID, inputs);
     },
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
     "aws:ecr/repository:Repository": (name, _inputs, ctx) => ({

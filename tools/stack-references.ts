@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { mockTlsKey } from "./mock-keys";
+import { mockKmsKeyArn, mockRdsInstance } from "./mock-rds";
 import { readStackSettings } from "./stack-config";
 
 /**
@@ -26,7 +27,7 @@ export function mockZoneId(domain: string): string {
 
 export interface ProjectStacks {
     /** The outputs of the stack a StackReference names (`<organization>/<project>/<stack>`, as the SDK sends it). */
-    outputsOf(name: string): Record<string, string>;
+    outputsOf(name: string): Record<string, unknown>;
     /** Existing hosted zones by id: those a stack file names with `hostedZoneId`, under that stack's domain. */
     hostedZones(): Record<string, string>;
     /** Outputs an owner exports as secrets (the engine lists them in the reference's `secretOutputNames`). */
@@ -34,13 +35,18 @@ export interface ProjectStacks {
 }
 
 /** The realm key outputs of an edge owner (index.ts realmSigningKeyPkcs8, realmPublicKeyPem; stacks/realm-signing-key.ts). */
+/** The data topology's outputs (index.ts databaseWriter, databaseRole; stacks/data-topology.ts DATABASE_WRITER_OUTPUT). */
+const DATABASE = { writer: "databaseWriter", role: "databaseRole" } as const;
+/** The mock cloud's account (tools/mock-cloud.ts MOCK_ACCOUNT_ID, which imports this module). */
+const MOCK_ACCOUNT = "000000000000";
+
 const REALM_KEY = { privateKeyPemPkcs8: "realmSigningKeyPkcs8", publicKeyPem: "realmPublicKeyPem" } as const;
 
 export function projectStacks(root: string, project: string, organization: string): ProjectStacks {
     const configOf = (stack: string) => readStackSettings(stack, root).config;
     const key = (name: string) => `${project}:${name}`;
 
-    const outputsOf = (name: string, seen: string[] = []): Record<string, string> => {
+    const outputsOf = (name: string, seen: string[] = []): Record<string, unknown> => {
         const parts = name.split("/");
         if (parts.length !== 3) throw new StackReferenceError(`stack reference "${name}": expected <organization>/<project>/<stack>`);
         const [org, proj, stack] = parts;
@@ -57,12 +63,34 @@ export function projectStacks(root: string, project: string, organization: strin
         const hostedZoneId = edgeStack
             ? outputsOf(`${organization}/${project}/${edgeStack}`, [...seen, stack]).hostedZoneId
             : config[key("hostedZoneId")] || mockZoneId(domain);
-        const edgeOutputs = { domain, hostedZoneId, originHostname: `origin.${domain}`, publicUrl: `https://${domain}` };
+        const edgeOutputs = { domain, hostedZoneId, originHostname: `origin.${domain}`, publicUrl: `https://${domain}`, ...writerOf(stack, config) };
         if (edgeStack) return edgeOutputs;
         // The owner's realm key: the placeholder the mock cloud gives its tls.PrivateKey, so the regions import the
         // very key the owner's own plan shows.
         const realmKey = mockTlsKey("tls:index/privateKey:PrivateKey", `${config[key("environment")]}-identity-realm-signing`);
         return { ...edgeOutputs, [REALM_KEY.privateKeyPemPkcs8]: realmKey.privateKeyPemPkcs8, [REALM_KEY.publicKeyPem]: realmKey.publicKeyPem };
+    };
+
+    /**
+     * The environment's writer, exported only by the stack that holds it (stacks/data-topology.ts, index.ts databaseWriter):
+     * the edge owner's first writer `<environment>-db`, or a promoted `<environment>-db-replica`.
+     */
+    const writerOf = (stack: string, config: Record<string, string>): Record<string, unknown> => {
+        const edgeStack = config[key("edgeStack")] ?? "";
+        const primary = config[key("databasePrimaryStack")] || edgeStack || stack;
+        if (primary !== stack) return { [DATABASE.role]: "replica" };
+        const region = config["aws:region"];
+        const retired = String(config[key("databaseOriginalWriterRetired")] ?? "false") === "true";
+        const component = `${config[key("environment")]}-${!edgeStack && !retired ? "db" : "db-replica"}`;
+        const instance = mockRdsInstance(`${component}-postgres`, region, MOCK_ACCOUNT, { manageMasterUserPassword: true });
+        const [secret] = instance.masterUserSecrets as { secretArn: string }[];
+        return {
+            [DATABASE.role]: "writer",
+            [DATABASE.writer]: {
+                address: instance.address, port: instance.port, arn: instance.arn, resourceId: instance.resourceId, region,
+                masterUserSecretArn: secret.secretArn, kmsKeyArn: mockKmsKeyArn(`${component}-key`, region, MOCK_ACCOUNT),
+            },
+        };
     };
 
     const hostedZones = (): Record<string, string> => {

@@ -1,0 +1,128 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Database, type DatabaseEndpoint } from "../components/database";
+import { DatabaseReplica } from "../components/data/database-replica";
+import type { PlatformConfig } from "./config";
+
+/**
+ * What the stack holding the writer exports for the environment's other stacks (index.ts `databaseWriter`); the offline
+ * engine serves the same shape from the primary's stack file (tools/stack-references.ts).
+ */
+export const DATABASE_WRITER_OUTPUT = "databaseWriter";
+
+export interface DatabaseWriterOutputs {
+    address: string;
+    port: number;
+    /** Instance ARN: what a cross-region replica names as its source. */
+    arn: string;
+    /** DbiResourceId: what `rds-db:connect` names. */
+    resourceId: string;
+    region: string;
+    /** The RDS-managed master secret (in the writer's region) and the key that encrypts it. */
+    masterUserSecretArn: string;
+    kmsKeyArn: string;
+}
+
+/** The environment's database as one regional stack sees it. */
+export interface DataTopology {
+    /** The instance in this region (writer or replica): the alarms watch it. */
+    local: { instanceIdentifier: pulumi.Output<string>; allocatedStorageGib: pulumi.Output<number>; isReplica: boolean };
+    /** The writer: in this region when it holds it, else the primary's, read through a StackReference. */
+    writer: DatabaseEndpoint;
+    /** The writer's region (IAM tokens for it are signed for that region). */
+    writerRegion: pulumi.Input<string>;
+    /** This region's replica, where this stack does not hold the writer. */
+    reader?: DatabaseEndpoint;
+    /** Whether this stack holds the writer: bootstraps, the outbox relay and the writing CronJobs run only here. */
+    isWriterRegion: boolean;
+    /** What index.ts exports as DATABASE_WRITER_OUTPUT; undefined where this stack does not hold the writer. */
+    writerOutputs?: pulumi.Output<DatabaseWriterOutputs>;
+    /** The local instance's component (alarms, security group). */
+    component: Database | DatabaseReplica;
+}
+
+export interface DataTopologyInputs {
+    config: PlatformConfig;
+    vpcId: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Input<string[]>;
+    clientSecurityGroupId: pulumi.Input<string>;
+    protect: boolean;
+    opts: pulumi.ComponentResourceOptions;
+}
+
+/**
+ * One writer per environment, in the primary stack (databasePrimaryStack, default the edge owner); every other prod
+ * stack holds a cross-region replica of it. The edge owner keeps its first writer (`Database`, URN unchanged) until a
+ * failover retires it; every other stack's database is a `DatabaseReplica`, which becomes the writer in place when
+ * the stack names itself the primary (RDS PromoteReadReplica, same URN).
+ */
+export function composeDataTopology({ config, vpcId, privateSubnetIds, clientSecurityGroupId, protect, opts }: DataTopologyInputs): DataTopology {
+    const prefix = config.environment;
+    const topology = config.database.topology;
+    const db = config.database;
+    const sizing = {
+        vpcId, privateSubnetIds, clientSecurityGroupId,
+        engineVersion: db.engineVersion,
+        instanceClass: db.instanceClass,
+        allocatedStorageGib: db.allocatedStorageGib,
+        maxAllocatedStorageGib: db.maxAllocatedStorageGib,
+        multiAz: db.multiAz,
+        backupRetentionDays: db.backupRetentionDays,
+        monitoringIntervalSeconds: db.monitoringIntervalSeconds,
+        protect,
+    };
+
+    if (config.edge.ownsEdge && !topology.originalWriterRetired) {
+        const database = new Database(`${prefix}-db`, {
+            ...sizing,
+            allowMajorVersionUpgrade: db.allowMajorVersionUpgrade,
+            deletionProtection: db.deletionProtection,
+        }, opts);
+        return {
+            local: { instanceIdentifier: database.instanceIdentifier, allocatedStorageGib: database.allocatedStorageGib, isReplica: false },
+            writer: database.endpoint,
+            writerRegion: config.region,
+            isWriterRegion: true,
+            writerOutputs: writerOutputs(database.endpoint, config.region),
+            component: database,
+        };
+    }
+
+    const source = topology.isPrimary ? undefined : new pulumi.StackReference(`${prefix}-database-primary`, {
+        name: `${pulumi.getOrganization()}/${config.project}/${topology.primaryStack}`,
+    }).requireOutput(DATABASE_WRITER_OUTPUT).apply((value) => writerOf(value, topology.primaryStack));
+
+    const replica = new DatabaseReplica(`${prefix}-db-replica`, {
+        ...sizing,
+        sourceArn: source ? source.arn : "",
+        promoted: topology.isPrimary,
+    }, opts);
+    const local = { instanceIdentifier: replica.instanceIdentifier, allocatedStorageGib: replica.allocatedStorageGib, isReplica: !topology.isPrimary };
+    if (!source) {
+        return { local, writer: replica.endpoint, writerRegion: config.region, isWriterRegion: true, writerOutputs: writerOutputs(replica.endpoint, config.region), component: replica };
+    }
+    return {
+        local,
+        writer: {
+            address: source.address, port: replica.port, maintenanceDatabase: "postgres",
+            masterUserSecretArn: source.masterUserSecretArn, kmsKeyArn: source.kmsKeyArn, arn: source.arn, resourceId: source.resourceId,
+        },
+        writerRegion: source.region,
+        reader: replica.endpoint,
+        isWriterRegion: false,
+        component: replica,
+    };
+}
+
+function writerOutputs(endpoint: DatabaseEndpoint, region: string): pulumi.Output<DatabaseWriterOutputs> {
+    return pulumi.all([endpoint.address, endpoint.arn, endpoint.resourceId, endpoint.masterUserSecretArn, endpoint.kmsKeyArn])
+        .apply(([address, arn, resourceId, masterUserSecretArn, kmsKeyArn]) => ({ address, port: endpoint.port, arn, resourceId, region, masterUserSecretArn, kmsKeyArn }));
+}
+
+/** The primary's export, checked: a stack that does not hold the writer exports none (requireOutput then fails first). */
+function writerOf(value: unknown, stack: string): DatabaseWriterOutputs {
+    const writer = value as Partial<DatabaseWriterOutputs> | undefined;
+    if (!writer || typeof writer.arn !== "string" || !writer.arn.startsWith("arn:") || typeof writer.region !== "string") {
+        throw new Error(`stack ${stack} exports no usable ${DATABASE_WRITER_OUTPUT} (an instance ARN and its region); is it the primary? (databasePrimaryStack)`);
+    }
+    return writer as DatabaseWriterOutputs;
+}
