@@ -374,6 +374,9 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         read.fail("databasePrimaryStack", `"${topology.primaryStack}" holds the writer, but this stack's own writer cannot become its replica; ` +
             `set ${read.key("databaseOriginalWriterRetired")} true to rebuild this region as a replica (README, "Failover"; npm run failover)`);
     }
+    if (topology.kind === "aurora-global") {
+        read.fail("databaseTopology", "aurora-global is declared but not built yet (no Aurora Global Database component); use rds-replicas");
+    }
     if (topology.originalWriterRetired && !config.edge.ownsEdge) {
         read.fail("databaseOriginalWriterRetired", "only the edge-owning stack ever held the original writer; leave it false here");
     }
