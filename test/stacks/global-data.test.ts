@@ -53,6 +53,7 @@ describe("stacks: global data (one writer, cross-region replicas, failover by co
             expect(replicas(planned)).to.have.length(1);
             expect(replica.inputs).to.include({ replicateSourceDb: prod.arn, storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: true, publiclyAccessible: false });
             expect(replica.inputs).not.to.have.any.keys("username", "password", "finalSnapshotIdentifier");
+            expect(replica.protect, "prod protects its replica: it is the region's copy of the data and its failover target").to.equal(true);
             expect(regionOfArn(replica.inputs.kmsKeyId)).to.equal(region);
             const key = ofType(planned, "aws:kms/key:Key").find((k) => k.outputs.arn === replica.inputs.kmsKeyId);
             expect(key, "the replica's key is declared in this stack").to.not.equal(undefined);
