@@ -75,6 +75,11 @@ export interface PlatformConfig {
         backupRetentionDays: number;
         /** RDS Enhanced Monitoring interval in seconds; 0 is off. */
         monitoringIntervalSeconds: number;
+        /**
+         * Where the writer's automated backups are copied (cross-region point-in-time restore); "" for none. Required
+         * where a prod stack holds the writer. Read only while this stack holds the writer.
+         */
+        backupReplicationRegion: string;
         /** One writer for the environment, read-only copies in its other regions (stacks/data-topology.ts). */
         topology: DatabaseTopology;
     };
@@ -203,7 +208,7 @@ export const CONFIG_KEYS = [
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllowMajorVersionUpgrade", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
     "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds",
-    "databaseTopology", "databasePrimaryStack", "databaseOriginalWriterRetired", "alertEmail", "grafanaEnabled", "containerLogsToCloudWatch", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
+    "databaseTopology", "databasePrimaryStack", "databaseOriginalWriterRetired", "dbBackupReplicationRegion", "alertEmail", "grafanaEnabled", "containerLogsToCloudWatch", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
     "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
     "domain", "edgeStack", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
     "protectStatefulResources", "ecrForceDelete",
@@ -294,6 +299,8 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             deletionProtection: read.boolean("dbDeletionProtection", profile.dbDeletionProtection),
             backupRetentionDays: read.integer("dbBackupRetentionDays", profile.dbBackupRetentionDays, 1, 35),
             monitoringIntervalSeconds: read.integer("dbMonitoringIntervalSeconds", profile.dbMonitoringIntervalSeconds, 0, 60),
+            backupReplicationRegion: read.string("dbBackupReplicationRegion", "", (v) => v === "" ? undefined
+                : !isAwsRegion(v) ? `"${v}" is not an AWS region; ${suggestRegion(v)}` : v === region ? `"${v}" is this stack's own region; name another region` : undefined),
             topology: {
                 kind: read.oneOf("databaseTopology", DATABASE_TOPOLOGIES, "rds-replicas"),
                 primaryStack,
@@ -373,6 +380,9 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     if (config.edge.ownsEdge && !topology.isPrimary && !topology.originalWriterRetired && topology.kind === "rds-replicas") {
         read.fail("databasePrimaryStack", `"${topology.primaryStack}" holds the writer, but this stack's own writer cannot become its replica; ` +
             `set ${read.key("databaseOriginalWriterRetired")} true to rebuild this region as a replica (README, "Failover"; npm run failover)`);
+    }
+    if (config.isProduction && topology.isPrimary && db.backupReplicationRegion === "") {
+        read.fail("dbBackupReplicationRegion", `is required where a prod stack holds the writer (this stack: ${raw.stack}); name a region RDS replicates ${region}'s automated backups to (aws rds describe-source-regions --region <destination>)`);
     }
     if (topology.kind === "aurora-global") {
         read.fail("databaseTopology", "aurora-global is declared but not built yet (no Aurora Global Database component); use rds-replicas");

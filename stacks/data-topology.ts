@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Database, type DatabaseEndpoint } from "../components/database";
 import { DatabaseReplica } from "../components/data/database-replica";
+import * as aws from "@pulumi/aws/provider";
+import { BackupReplication } from "../components/data/backup-replication";
 import type { PlatformConfig } from "./config";
+import { awsProviderArgs } from "./tags";
 
 /**
  * What the stack holding the writer exports for the environment's other stacks (index.ts `databaseWriter`); the offline
@@ -71,12 +74,21 @@ export function composeDataTopology({ config, vpcId, privateSubnetIds, clientSec
         protect,
     };
 
+    // The writer's automated backups, copied to another region by a replication created there (with a key of that region).
+    const replicateBackups = (sourceInstanceArn: pulumi.Input<string>) => {
+        const destination = db.backupReplicationRegion;
+        if (!destination) return;
+        const provider = new aws.Provider(`${prefix}-aws-backups-${destination}`, awsProviderArgs(config, destination));
+        new BackupReplication(`${prefix}-db-backups-${destination}`, { sourceInstanceArn, retentionDays: db.backupRetentionDays, protect }, { providers: { aws: provider } });
+    };
+
     if (config.edge.ownsEdge && !topology.originalWriterRetired) {
         const database = new Database(`${prefix}-db`, {
             ...sizing,
             allowMajorVersionUpgrade: db.allowMajorVersionUpgrade,
             deletionProtection: db.deletionProtection,
         }, opts);
+        replicateBackups(database.endpoint.arn);
         return {
             local: { instanceIdentifier: database.instanceIdentifier, allocatedStorageGib: database.allocatedStorageGib, isReplica: false },
             writer: database.endpoint,
@@ -98,6 +110,7 @@ export function composeDataTopology({ config, vpcId, privateSubnetIds, clientSec
     }, opts);
     const local = { instanceIdentifier: replica.instanceIdentifier, allocatedStorageGib: replica.allocatedStorageGib, isReplica: !topology.isPrimary };
     if (!source) {
+        replicateBackups(replica.endpoint.arn);
         return { local, writer: replica.endpoint, writerRegion: config.region, isWriterRegion: true, writerOutputs: writerOutputs(replica.endpoint, config.region), component: replica };
     }
     return {

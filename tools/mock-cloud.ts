@@ -6,7 +6,7 @@ import { awsxVpcModel } from "./models/awsx-vpc";
 import { eksClusterModel } from "./models/eks-cluster";
 import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
 import { mockZoneId, type ProjectStacks } from "./stack-references";
-import { mockRdsInstance, refuseRdsInstance } from "./mock-rds";
+import { mockRdsInstance, refuseBackupReplication, refuseRdsInstance } from "./mock-rds";
 
 /**
  * The mock cloud: answers every resource registration and invoke the program makes with the inputs echoed back plus
@@ -40,6 +40,10 @@ const OUTPUTS: Record<string, OutputMock> = {
     "aws:rds/instance:Instance": (name, inputs, ctx) => {
         refuseRdsInstance(inputs, ctx.region);
         return mockRdsInstance(name, ctx.region, MOCK_ACCOUNT_ID, inputs);
+    },
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (_name, inputs, ctx) => {
+        refuseBackupReplication(inputs, ctx.region);
+        return {};
     },
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
     "aws:ecr/repository:Repository": (name, _inputs, ctx) => ({

@@ -67,3 +67,18 @@ export function refuseRdsInstance(inputs: State, region: string): void {
         refuse("a read replica cannot be deleted with a final snapshot (DeleteDBInstance: specify SkipFinalSnapshot, no FinalDBSnapshotIdentifier)");
     }
 }
+
+/**
+ * StartDBInstanceAutomatedBackupsReplication runs in the destination region: the source must be an instance ARN of
+ * another region, and a KMS key given must be a key of the destination region.
+ */
+export function refuseBackupReplication(inputs: State, region: string): void {
+    const source = inputs.sourceDbInstanceArn;
+    if (isKnownString(source)) {
+        const sourceRegion = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):\d{12}:db:/.exec(source)?.[1];
+        if (!sourceRegion) throw new Error(`InvalidParameterValue: sourceDbInstanceArn "${source}" is not a DB instance ARN`);
+        if (sourceRegion === region) throw new Error(`InvalidParameterValue: backups of ${source} cannot be replicated into their own region ${region}`);
+    }
+    const keyRegion = isKnownString(inputs.kmsKeyId) ? /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(inputs.kmsKeyId)?.[1] : undefined;
+    if (keyRegion && keyRegion !== region) throw new Error(`InvalidParameterValue: kmsKeyId ${String(inputs.kmsKeyId)} is in ${keyRegion}; replicated backups in ${region} need a key of that region`);
+}

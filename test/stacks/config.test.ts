@@ -16,7 +16,7 @@ function raw(values: Record<string, string>, overrides: Partial<RawConfig> = {})
         project: "ecommerce-platform",
         stack: "test",
         region: "ap-south-1",
-        values: { vpcCidr: "10.0.0.0/16", clusterPublicAccessCidrs: '["203.0.113.0/24"]', domain: "shop.example.com", ...values },
+        values: { vpcCidr: "10.0.0.0/16", clusterPublicAccessCidrs: '["203.0.113.0/24"]', domain: "shop.example.com", dbBackupReplicationRegion: "ap-southeast-1", ...values },
         secrets: { keycloakAdminPassword: secret, grafanaAdminPassword: secret },
         keys: [],
         emptySecrets: [],
@@ -57,6 +57,14 @@ describe("stacks/config", () => {
     });
 
     describe("data topology", () => {
+        it("requires a backup replication region where a prod stack holds the writer, never its own region", () => {
+            expect(problemsOf(raw({ environment: "prod", dbBackupReplicationRegion: "" }, { stack: "prod" })).join("\n")).to.match(/dbBackupReplicationRegion: is required where a prod stack holds the writer/);
+            expect(parsePlatformConfig(raw({ environment: "prod", edgeStack: "prod", dbBackupReplicationRegion: "" }, { stack: "prod-us-east-1" })).database.backupReplicationRegion).to.equal("");
+            expect(parsePlatformConfig(raw({ environment: "dev", dbBackupReplicationRegion: "" })).database.backupReplicationRegion).to.equal("");
+            expect(problemsOf(raw({ environment: "prod", dbBackupReplicationRegion: "ap-south-1" })).join("\n")).to.match(/dbBackupReplicationRegion: "ap-south-1" is this stack's own region/);
+            expect(problemsOf(raw({ environment: "prod", dbBackupReplicationRegion: "ap-southeast" })).join("\n")).to.match(/dbBackupReplicationRegion: "ap-southeast" is not an AWS region/);
+        });
+
         it("puts the writer in the edge owner by default and a replica in every stack that names an edge stack", () => {
             const owner = parsePlatformConfig(raw({ environment: "prod" }, { stack: "prod" })).database.topology;
             expect(owner).to.deep.equal({ kind: "rds-replicas", primaryStack: "prod", isPrimary: true, originalWriterRetired: false });

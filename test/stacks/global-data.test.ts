@@ -41,6 +41,9 @@ describe("stacks: global data (one writer, cross-region replicas, failover by co
         expect(env).to.include({ DATABASE_IAM_REGION: "ap-south-1", OUTBOX_RELAY: "enabled" });
         expect(env).not.to.have.any.keys("DATABASE_READER_URL", "DATABASE_READER_IAM_REGION");
         expect(cronJobs(prod)).to.include.members(["shop-fetch-products", "shop-analyse"]);
+        const [backups] = ofType(prod, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication");
+        expect(backups.inputs).to.include({ sourceDbInstanceArn: writer.arn, retentionPeriod: 14 });
+        expect(regionOfArn(backups.inputs.kmsKeyId), "copies encrypted with a key of the destination region").to.equal("ap-southeast-1");
     });
 
     for (const name of ["prod-us-east-1", "prod-eu-west-1"]) {
@@ -60,6 +63,7 @@ describe("stacks: global data (one writer, cross-region replicas, failover by co
             const params = ofType(planned, "aws:rds/parameterGroup:ParameterGroup").find((p) => p.outputs.name === replica.inputs.parameterGroupName)!;
             expect(params.inputs.parameters).to.deep.include({ name: "rds.force_ssl", value: "1" });
             expect(ofType(planned, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName)).to.include("ReplicaLag");
+            expect(ofType(planned, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"), "a replica's backups are not replicated").to.have.length(0);
 
             const env = apiEnv(planned);
             expect(hostOf(env.DATABASE_URL)).to.equal(prod.address);
@@ -97,6 +101,9 @@ describe("stacks: global data (one writer, cross-region replicas, failover by co
         expect(apiEnv(after)).not.to.have.property("DATABASE_READER_URL");
         expect(outputs(after).databaseWriter).to.include({ region: "us-east-1", arn: writer.outputs.arn });
         expect(cronJobs(after)).to.include("shop-fetch-products");
+        const [backups] = ofType(after, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication");
+        expect(backups.inputs.sourceDbInstanceArn, "the new writer's backups are replicated too").to.equal(writer.outputs.arn);
+        expect(regionOfArn(backups.inputs.kmsKeyId)).to.equal("us-west-2");
 
         // eu-west-1 still replicates prod until its own file follows (README runbook): same data resources, same inputs.
         const euBefore = plannedStack("prod-eu-west-1");

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mockKmsKeyArn, refuseRdsInstance } from "../../tools/mock-rds";
+import { mockKmsKeyArn, refuseBackupReplication, refuseRdsInstance } from "../../tools/mock-rds";
 
 const SOURCE = "arn:aws:rds:ap-south-1:000000000000:db:prod-db-postgres-abc1234";
 const KEY = mockKmsKeyArn("prod-db-replica-key", "us-east-1", "000000000000");
@@ -31,5 +31,12 @@ describe("tools/mock-rds: the mock refuses what RDS refuses for read replicas", 
     it("does not judge a writer, or a source still unknown in a first preview", () => {
         expect(() => refuseRdsInstance({ username: "shop_admin", skipFinalSnapshot: false }, "us-east-1")).not.to.throw();
         expect(() => refuseRdsInstance({ ...replica, replicateSourceDb: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", username: "x" }, "us-east-1")).not.to.throw();
+    });
+
+    it("refuses backups replicated into their own region or encrypted with a key of another region", () => {
+        const backups = { sourceDbInstanceArn: SOURCE, kmsKeyId: KEY };
+        expect(() => refuseBackupReplication(backups, "us-east-1")).not.to.throw();
+        expect(() => refuseBackupReplication(backups, "ap-south-1")).to.throw(/into their own region/);
+        expect(() => refuseBackupReplication({ ...backups, kmsKeyId: KEY.replace("us-east-1", "ap-south-1") }, "us-east-1")).to.throw(/need a key of that region/);
     });
 });
