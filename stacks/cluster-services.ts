@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiGateway } from "../components/api-gateway";
 import type { Cluster } from "../components/cluster";
-import type { BootstrapPlacement, Database } from "../components/database";
-import { DatabaseReplica } from "../components/data/database-replica";
+import type { BootstrapPlacement } from "../components/database";
+import type { LocalDatabase } from "./data-topology";
 import { Identity, keycloakIssuerUrl, type RealmSigningKey } from "../components/identity";
 import { Kafka } from "../components/kafka";
 import { LogShipping } from "../components/log-shipping";
@@ -17,8 +17,8 @@ import { SERVICE_SIZES } from "./service-sizes";
 export interface ClusterServicesInputs {
     config: PlatformConfig;
     cluster: Cluster;
-    /** This region's instance: the writer, or the local replica (Keycloak's database, the alarms). */
-    database: Database | DatabaseReplica;
+    /** This region's database: the writer, or the local replica (Keycloak's database, the alarms). */
+    database: LocalDatabase;
     accountId: pulumi.Input<string>;
     /** Where the database bootstrap Jobs (which hold the master secret) run. */
     databaseBootstrap: BootstrapPlacement;
@@ -121,11 +121,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         clusterName: cluster.clusterName,
         accountId,
         oidc: cluster.oidc,
-        database: {
-            instanceIdentifier: database.instanceIdentifier,
-            allocatedStorageGib: database.allocatedStorageGib,
-            replica: database instanceof DatabaseReplica && !database.promoted,
-        },
+        database: { instanceIdentifier: database.instanceIdentifier, allocatedStorageGib: database.allocatedStorageGib, replicaLag: database.replicaLag },
         alertEmail: config.monitoring.alertEmail,
         logRetentionDays: config.cluster.logRetentionDays,
         containerLogsToCloudWatch: config.monitoring.containerLogsToCloudWatch,

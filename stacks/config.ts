@@ -381,11 +381,12 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         read.fail("databasePrimaryStack", `"${topology.primaryStack}" holds the writer, but this stack's own writer cannot become its replica; ` +
             `set ${read.key("databaseOriginalWriterRetired")} true to rebuild this region as a replica (README, "Failover"; npm run failover)`);
     }
-    if (config.isProduction && topology.isPrimary && db.backupReplicationRegion === "") {
+    if (config.isProduction && topology.isPrimary && topology.kind === "rds-replicas" && db.backupReplicationRegion === "") {
         read.fail("dbBackupReplicationRegion", `is required where a prod stack holds the writer (this stack: ${raw.stack}); name a region RDS replicates ${region}'s automated backups to (aws rds describe-source-regions --region <destination>)`);
     }
-    if (topology.kind === "aurora-global") {
-        read.fail("databaseTopology", "aurora-global is declared but not built yet (no Aurora Global Database component); use rds-replicas");
+    // Aurora PostgreSQL global databases run on memory-optimised classes (db.r*, db.x2g); it offers no db.m class.
+    if (topology.kind === "aurora-global" && !/^db\.(r\d+[a-z]*|x2g)\./.test(db.instanceClass)) {
+        read.fail("dbInstanceClass", `${db.instanceClass} is not an instance class of an Aurora PostgreSQL global database (databaseTopology aurora-global); use a db.r class such as db.r7g.large`);
     }
     if (topology.originalWriterRetired && !config.edge.ownsEdge) {
         read.fail("databaseOriginalWriterRetired", "only the edge-owning stack ever held the original writer; leave it false here");

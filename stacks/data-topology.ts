@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Database, type DatabaseEndpoint } from "../components/database";
+import { Database, POSTGRES_PORT, type DatabaseEndpoint } from "../components/database";
 import { DatabaseReplica } from "../components/data/database-replica";
+import { AuroraGlobalDatabase } from "../components/data/aurora-global-database";
 import * as aws from "@pulumi/aws/provider";
 import { BackupReplication } from "../components/data/backup-replication";
 import type { PlatformConfig } from "./config";
@@ -27,8 +28,8 @@ export interface DatabaseWriterOutputs {
 
 /** The environment's database as one regional stack sees it. */
 export interface DataTopology {
-    /** The instance in this region (writer or replica): the alarms watch it. */
-    local: { instanceIdentifier: pulumi.Output<string>; allocatedStorageGib: pulumi.Output<number>; isReplica: boolean };
+    /** The database in this region (writer or replica): the alarms watch it, Keycloak keeps its own database on it. */
+    local: LocalDatabase;
     /** The writer: in this region when it holds it, else the primary's, read through a StackReference. */
     writer: DatabaseEndpoint;
     /** The writer's region (IAM tokens for it are signed for that region). */
@@ -39,8 +40,16 @@ export interface DataTopology {
     isWriterRegion: boolean;
     /** What index.ts exports as DATABASE_WRITER_OUTPUT; undefined where this stack does not hold the writer. */
     writerOutputs?: pulumi.Output<DatabaseWriterOutputs>;
-    /** The local instance's component (alarms, security group). */
-    component: Database | DatabaseReplica;
+}
+
+export interface LocalDatabase {
+    endpoint: DatabaseEndpoint;
+    instanceIdentifier: pulumi.Output<string>;
+    allocatedStorageGib: pulumi.Input<number>;
+    /** How far behind the writer this copy is, where it is one: the metric the lag alarm watches. */
+    replicaLag?: { metricName: string; dimensions: Record<string, pulumi.Input<string>>; unitsPerSecond: number };
+    /** The security group of the database (what a cross-region rule would admit). */
+    securityGroupId: pulumi.Output<string>;
 }
 
 export interface DataTopologyInputs {
@@ -82,7 +91,7 @@ export function composeDataTopology({ config, vpcId, privateSubnetIds, clientSec
         new BackupReplication(`${prefix}-db-backups-${destination}`, { sourceInstanceArn, retentionDays: db.backupRetentionDays, protect }, { providers: { aws: provider } });
     };
 
-    if (config.edge.ownsEdge && !topology.originalWriterRetired) {
+    if (config.edge.ownsEdge && !topology.originalWriterRetired && topology.kind === "rds-replicas") {
         const database = new Database(`${prefix}-db`, {
             ...sizing,
             allowMajorVersionUpgrade: db.allowMajorVersionUpgrade,
@@ -90,40 +99,71 @@ export function composeDataTopology({ config, vpcId, privateSubnetIds, clientSec
         }, opts);
         replicateBackups(database.endpoint.arn);
         return {
-            local: { instanceIdentifier: database.instanceIdentifier, allocatedStorageGib: database.allocatedStorageGib, isReplica: false },
+            local: { endpoint: database.endpoint, instanceIdentifier: database.instanceIdentifier, allocatedStorageGib: database.allocatedStorageGib, securityGroupId: database.securityGroupId },
             writer: database.endpoint,
             writerRegion: config.region,
             isWriterRegion: true,
             writerOutputs: writerOutputs(database.endpoint, config.region),
-            component: database,
         };
     }
 
     const source = topology.isPrimary ? undefined : new pulumi.StackReference(`${prefix}-database-primary`, {
         name: `${pulumi.getOrganization()}/${config.project}/${topology.primaryStack}`,
     }).requireOutput(DATABASE_WRITER_OUTPUT).apply((value) => writerOf(value, topology.primaryStack));
+    const remoteWriter = (writer: pulumi.Output<DatabaseWriterOutputs>): DatabaseEndpoint => ({
+        address: writer.address, port: POSTGRES_PORT, maintenanceDatabase: "postgres",
+        masterUserSecretArn: writer.masterUserSecretArn, kmsKeyArn: writer.kmsKeyArn, arn: writer.arn, resourceId: writer.resourceId,
+    });
+
+    if (topology.kind === "aurora-global") {
+        // The edge owner created the global database and stays its owner; a managed failover moves the writer between
+        // members, and databasePrimaryStack tells the program which member that is (README, "Failover").
+        const aurora = new AuroraGlobalDatabase(`${prefix}-aurora`, {
+            vpcId, privateSubnetIds, clientSecurityGroupId,
+            role: config.edge.ownsEdge
+                ? { primary: true, globalClusterIdentifier: globalClusterIdentifierOf(config) }
+                : { primary: false, globalClusterIdentifier: globalClusterIdentifierOf(config) },
+            engineVersion: db.engineVersion,
+            instanceClass: db.instanceClass,
+            instances: db.multiAz ? 2 : 1,
+            backupRetentionDays: db.backupRetentionDays,
+            monitoringIntervalSeconds: db.monitoringIntervalSeconds,
+            protect,
+        }, opts);
+        const local: LocalDatabase = {
+            endpoint: topology.isPrimary ? aurora.endpoint : aurora.readerEndpoint,
+            instanceIdentifier: aurora.instanceIdentifier,
+            allocatedStorageGib: db.allocatedStorageGib,
+            securityGroupId: aurora.securityGroupId,
+            // Milliseconds behind the primary, per secondary cluster (Aurora user guide, "Monitoring Aurora global databases").
+            replicaLag: topology.isPrimary ? undefined : { metricName: "AuroraGlobalDBReplicationLag", dimensions: { DBClusterIdentifier: aurora.clusterIdentifier }, unitsPerSecond: 1000 },
+        };
+        if (!source) {
+            return { local, writer: aurora.endpoint, writerRegion: config.region, isWriterRegion: true, writerOutputs: writerOutputs(aurora.endpoint, config.region) };
+        }
+        return { local, writer: remoteWriter(source), writerRegion: source.region, reader: aurora.readerEndpoint, isWriterRegion: false };
+    }
 
     const replica = new DatabaseReplica(`${prefix}-db-replica`, {
         ...sizing,
         sourceArn: source ? source.arn : "",
         promoted: topology.isPrimary,
     }, opts);
-    const local = { instanceIdentifier: replica.instanceIdentifier, allocatedStorageGib: replica.allocatedStorageGib, isReplica: !topology.isPrimary };
+    const local: LocalDatabase = {
+        endpoint: replica.endpoint, instanceIdentifier: replica.instanceIdentifier, allocatedStorageGib: replica.allocatedStorageGib, securityGroupId: replica.securityGroupId,
+        // Seconds behind the source (RDS ReplicaLag).
+        replicaLag: topology.isPrimary ? undefined : { metricName: "ReplicaLag", dimensions: { DBInstanceIdentifier: replica.instanceIdentifier }, unitsPerSecond: 1 },
+    };
     if (!source) {
         replicateBackups(replica.endpoint.arn);
-        return { local, writer: replica.endpoint, writerRegion: config.region, isWriterRegion: true, writerOutputs: writerOutputs(replica.endpoint, config.region), component: replica };
+        return { local, writer: replica.endpoint, writerRegion: config.region, isWriterRegion: true, writerOutputs: writerOutputs(replica.endpoint, config.region) };
     }
-    return {
-        local,
-        writer: {
-            address: source.address, port: replica.port, maintenanceDatabase: "postgres",
-            masterUserSecretArn: source.masterUserSecretArn, kmsKeyArn: source.kmsKeyArn, arn: source.arn, resourceId: source.resourceId,
-        },
-        writerRegion: source.region,
-        reader: replica.endpoint,
-        isWriterRegion: false,
-        component: replica,
-    };
+    return { local, writer: remoteWriter(source), writerRegion: source.region, reader: replica.endpoint, isWriterRegion: false };
+}
+
+/** The global database's identifier: one per environment, from config alone, so every member names the same. */
+export function globalClusterIdentifierOf(config: PlatformConfig): string {
+    return `${config.project}-${config.environment}`;
 }
 
 function writerOutputs(endpoint: DatabaseEndpoint, region: string): pulumi.Output<DatabaseWriterOutputs> {

@@ -143,7 +143,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         protect,
         opts: withAws,
     });
-    const database = data.component;
+    const database = data.local;
 
     const storage = new SharedStorage(`${prefix}-storage`, {
         vpcId: network.vpcId,
@@ -213,8 +213,8 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         vpcId: network.vpcId,
         clusterName,
         kubeconfig: cluster.kubeconfig,
-        databaseAddress: database.address,
-        databaseSecretArn: database.masterUserSecretArn,
+        databaseAddress: pulumi.output(database.endpoint.address),
+        databaseSecretArn: pulumi.output(database.endpoint.masterUserSecretArn),
         databaseWriter: data.writerOutputs,
         databaseRole: data.isWriterRegion ? "writer" : "replica",
         fileSystemId: storage.fileSystemId,

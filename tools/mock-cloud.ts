@@ -6,7 +6,7 @@ import { awsxVpcModel } from "./models/awsx-vpc";
 import { eksClusterModel } from "./models/eks-cluster";
 import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
 import { mockZoneId, type ProjectStacks } from "./stack-references";
-import { mockRdsInstance, refuseBackupReplication, refuseRdsInstance } from "./mock-rds";
+import { mockAuroraCluster, mockAuroraInstance, mockRdsInstance, refuseAuroraCluster, refuseBackupReplication, refuseRdsInstance } from "./mock-rds";
 
 /**
  * The mock cloud: answers every resource registration and invoke the program makes with the inputs echoed back plus
@@ -41,6 +41,14 @@ const OUTPUTS: Record<string, OutputMock> = {
         refuseRdsInstance(inputs, ctx.region);
         return mockRdsInstance(name, ctx.region, MOCK_ACCOUNT_ID, inputs);
     },
+    "aws:rds/cluster:Cluster": (name, inputs, ctx) => mockAuroraCluster(name, ctx.region, MOCK_ACCOUNT_ID, inputs),
+    "aws:rds/clusterInstance:ClusterInstance": (name, inputs, ctx) => mockAuroraInstance(name, ctx.region, MOCK_ACCOUNT_ID, inputs),
+    // Global: no region in its ARN.
+    "aws:rds/globalCluster:GlobalCluster": (_name, inputs, ctx) => ({
+        arn: `arn:aws:rds::${MOCK_ACCOUNT_ID}:global-cluster:${String(inputs.globalClusterIdentifier)}`,
+        globalClusterResourceId: `cluster-MOCK${ctx.hex("rid").slice(0, 22).toUpperCase()}`,
+        endpoint: `${String(inputs.globalClusterIdentifier)}.global-mock${ctx.hex("host").slice(0, 10)}.global.rds.amazonaws.com`,
+    }),
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (_name, inputs, ctx) => {
         refuseBackupReplication(inputs, ctx.region);
         return {};
@@ -223,7 +231,11 @@ const ID_PREFIXES: Record<string, string> = {
 };
 
 /** Types whose id is one of their own outputs (an S3 bucket's id is its name). */
-const ID_FROM_STATE: Record<string, string> = { "aws:s3/bucket:Bucket": "bucket", "aws:route53/zone:Zone": "zoneId" };
+const ID_FROM_STATE: Record<string, string> = {
+    "aws:s3/bucket:Bucket": "bucket", "aws:route53/zone:Zone": "zoneId",
+    // An Aurora cluster's and a global cluster's id is their identifier (what a ClusterInstance's clusterIdentifier names).
+    "aws:rds/cluster:Cluster": "clusterIdentifier", "aws:rds/globalCluster:GlobalCluster": "globalClusterIdentifier",
+};
 
 /**
  * Multi-language components whose children the engine sees but the mock monitor does not: their models say what
@@ -284,6 +296,8 @@ function addonVersion(inputs: State): State {
 }
 
 const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+const GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster";
+const AURORA_CLUSTER = "aws:rds/cluster:Cluster";
 const GET_ZONE = "aws:route53/getZone:getZone";
 const ZONE = "aws:route53/zone:Zone";
 
@@ -336,6 +350,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
     private readonly subnetZones = new Map<string, string>();
     /** What Check added to each registration's inputs, by "type::name", until the recorder takes it. */
     private readonly checked = new Map<string, State>();
+    /** Global databases this stack creates: a cluster joining one of them is its primary, any other a secondary. */
+    private readonly globalClusters = new Set<string>();
 
     /**
      * preview: answer as a first `pulumi preview` on an empty account does. Registrations echo the program's inputs and
@@ -394,6 +410,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const additions = args.id ? {} : this.checkAdditions(args.type, args.name, args.inputs, args.provider);
         this.checked.set(`${args.type}::${args.name}`, additions);
         const inputs = withAdditions(args.inputs, additions);
+        if (args.type === GLOBAL_CLUSTER && typeof inputs.globalClusterIdentifier === "string") this.globalClusters.add(inputs.globalClusterIdentifier);
+        if (args.type === AURORA_CLUSTER && !args.id) refuseAuroraCluster(inputs, this.regionOf(args.provider), this.globalClusters);
         const state = this.stateOf(args.type, args.name, inputs, id, args.provider);
         const idField = ID_FROM_STATE[args.type];
         if (idField && !args.id && typeof state[idField] === "string") id = state[idField] as string;

@@ -82,3 +82,54 @@ export function refuseBackupReplication(inputs: State, region: string): void {
     const keyRegion = isKnownString(inputs.kmsKeyId) ? /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(inputs.kmsKeyId)?.[1] : undefined;
     if (keyRegion && keyRegion !== region) throw new Error(`InvalidParameterValue: kmsKeyId ${String(inputs.kmsKeyId)} is in ${keyRegion}; replicated backups in ${region} need a key of that region`);
 }
+
+const CLUSTER = "aws:rds/cluster:Cluster";
+const CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
+
+/** The placeholder outputs of an Aurora cluster registered as `name` in `region`. */
+export function mockAuroraCluster(name: string, region: string, account: string, inputs: State): State {
+    const hex = (salt: string) => hexOf(hexOf(CLUSTER, name), salt);
+    const clusterIdentifier = String(inputs.clusterIdentifier ?? `${name}-${hex("").slice(0, 7)}`);
+    const host = `mock${hex("host").slice(0, 12)}.${region}.rds.amazonaws.com`;
+    return {
+        clusterIdentifier,
+        endpoint: `${clusterIdentifier}.cluster-${host}`,
+        readerEndpoint: `${clusterIdentifier}.cluster-ro-${host}`,
+        port: 5432,
+        arn: `arn:aws:rds:${region}:${account}:cluster:${clusterIdentifier}`,
+        clusterResourceId: `cluster-MOCK${hex("rid").slice(0, 22).toUpperCase()}`,
+        masterUserSecrets: inputs.manageMasterUserPassword
+            ? [{ secretArn: `arn:aws:secretsmanager:${region}:${account}:secret:rds!cluster-mock${hex("secret").slice(0, 8)}-AbCdEf`, kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }]
+            : [],
+    };
+}
+
+/** The placeholder outputs of an Aurora instance: its own endpoint in the cluster. */
+export function mockAuroraInstance(name: string, region: string, account: string, inputs: State): State {
+    const hex = (salt: string) => hexOf(hexOf(CLUSTER_INSTANCE, name), salt);
+    const identifier = String(inputs.identifier ?? `${name}-${hex("").slice(0, 7)}`);
+    const address = `${identifier}.mock${hex("host").slice(0, 12)}.${region}.rds.amazonaws.com`;
+    return { identifier, address, endpoint: `${address}:5432`, port: 5432, arn: `arn:aws:rds:${region}:${account}:db:${identifier}`, dbiResourceId: `db-MOCK${hex("rid").slice(0, 20).toUpperCase()}`, writer: false };
+}
+
+/**
+ * CreateDBCluster into an existing global database (a secondary, the global cluster not created by this stack): RDS
+ * refuses master credentials ("cannot specify MasterUsername / MasterUserPassword for a secondary cluster"), and an
+ * encrypted secondary in another region needs a KMS key of its own region. A global database member must be
+ * aurora-postgresql (or aurora-mysql) and provisioned.
+ */
+export function refuseAuroraCluster(inputs: State, region: string, globalClustersHere: ReadonlySet<string>): void {
+    const global = inputs.globalClusterIdentifier;
+    if (!isKnownString(global)) return;
+    const refuse = (message: string) => {
+        throw new Error(`InvalidParameterCombination: ${message}`);
+    };
+    if (inputs.engineMode !== undefined && inputs.engineMode !== "provisioned") refuse(`a global database member must be provisioned, not ${String(inputs.engineMode)}`);
+    if (globalClustersHere.has(global)) return;
+    if (inputs.masterUsername !== undefined || inputs.masterPassword !== undefined || inputs.manageMasterUserPassword === true) {
+        refuse(`a secondary cluster of global database ${global} takes its master user from the primary; remove masterUsername, masterPassword and manageMasterUserPassword`);
+    }
+    if (inputs.storageEncrypted === true && inputs.kmsKeyId === undefined) refuse(`an encrypted secondary cluster in ${region} needs kmsKeyId, a KMS key of ${region}`);
+    const keyRegion = isKnownString(inputs.kmsKeyId) ? /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(inputs.kmsKeyId)?.[1] : undefined;
+    if (keyRegion && keyRegion !== region) refuse(`kmsKeyId ${String(inputs.kmsKeyId)} is in ${keyRegion}; a cluster in ${region} needs a key of its own region`);
+}

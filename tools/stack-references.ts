@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { mockTlsKey } from "./mock-keys";
-import { mockKmsKeyArn, mockRdsInstance } from "./mock-rds";
+import { mockAuroraCluster, mockKmsKeyArn, mockRdsInstance } from "./mock-rds";
 import { readStackSettings } from "./stack-config";
 
 /**
@@ -80,8 +80,21 @@ export function projectStacks(root: string, project: string, organization: strin
         const primary = config[key("databasePrimaryStack")] || edgeStack || stack;
         if (primary !== stack) return { [DATABASE.role]: "replica" };
         const region = config["aws:region"];
+        const environment = config[key("environment")];
+        if (config[key("databaseTopology")] === "aurora-global") {
+            // The edge owner's cluster holds the global database's master secret; a promoted secondary has none.
+            const cluster = mockAuroraCluster(`${environment}-aurora-cluster`, region, MOCK_ACCOUNT, { manageMasterUserPassword: !edgeStack });
+            const [secret] = cluster.masterUserSecrets as { secretArn: string }[];
+            return {
+                [DATABASE.role]: "writer",
+                [DATABASE.writer]: {
+                    address: cluster.endpoint, port: cluster.port, arn: cluster.arn, resourceId: cluster.clusterResourceId, region,
+                    masterUserSecretArn: secret?.secretArn ?? "", kmsKeyArn: mockKmsKeyArn(`${environment}-aurora-key`, region, MOCK_ACCOUNT),
+                },
+            };
+        }
         const retired = String(config[key("databaseOriginalWriterRetired")] ?? "false") === "true";
-        const component = `${config[key("environment")]}-${!edgeStack && !retired ? "db" : "db-replica"}`;
+        const component = `${environment}-${!edgeStack && !retired ? "db" : "db-replica"}`;
         const instance = mockRdsInstance(`${component}-postgres`, region, MOCK_ACCOUNT, { manageMasterUserPassword: true });
         const [secret] = instance.masterUserSecrets as { secretArn: string }[];
         return {

@@ -1,11 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as ec2 from "@pulumi/aws/ec2";
-import * as iam from "@pulumi/aws/iam";
-import * as kms from "@pulumi/aws/kms";
 import * as rds from "@pulumi/aws/rds";
-import * as vpc from "@pulumi/aws/vpc";
-import { assumeRolePolicy } from "../iam-documents";
-import { ENHANCED_MONITORING_POLICY, MONITORING_INTERVALS, POSTGRES_PORT, type DatabaseEndpoint } from "../database";
+import { POSTGRES_PORT, type DatabaseEndpoint } from "../database";
+import { databaseFoundation } from "./database-foundation";
 
 export interface DatabaseReplicaArgs {
     vpcId: pulumi.Input<string>;
@@ -72,22 +68,10 @@ export class DatabaseReplica extends pulumi.ComponentResource {
         const child = { parent: this };
         this.promoted = args.promoted ?? false;
 
-        const key = new kms.Key(`${name}-key`, {
-            description: `Storage, Performance Insights and master secret of ${name} (this region)`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-        }, { ...child, protect: args.protect });
-
-        const subnets = new rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.privateSubnetIds, description: "Private subnets only" }, child);
-        const securityGroup = new ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: "PostgreSQL replica, reachable only from the cluster nodes" }, child);
-        new vpc.SecurityGroupIngressRule(`${name}-from-cluster`, {
-            securityGroupId: securityGroup.id,
-            referencedSecurityGroupId: args.clientSecurityGroupId,
-            ipProtocol: "tcp",
-            fromPort: POSTGRES_PORT,
-            toPort: POSTGRES_PORT,
-            description: "PostgreSQL from cluster nodes",
-        }, child);
+        const { key, subnets, securityGroup, monitoringRole } = databaseFoundation(name, {
+            vpcId: args.vpcId, privateSubnetIds: args.privateSubnetIds, clientSecurityGroupId: args.clientSecurityGroupId,
+            description: "PostgreSQL replica", monitoringIntervalSeconds: args.monitoringIntervalSeconds ?? 0, protect: args.protect,
+        }, this);
 
         const parameters = new rds.ParameterGroup(`${name}-params`, {
             family: `postgres${args.engineVersion.split(".")[0]}`,
@@ -96,14 +80,6 @@ export class DatabaseReplica extends pulumi.ComponentResource {
         }, child);
 
         const interval = args.monitoringIntervalSeconds ?? 0;
-        if (!(MONITORING_INTERVALS as readonly number[]).includes(interval)) {
-            throw new Error(`DatabaseReplica ${name}: monitoringIntervalSeconds must be one of ${MONITORING_INTERVALS.join(", ")}, got ${interval}`);
-        }
-        const monitoringRole = interval > 0 ? new iam.Role(`${name}-monitoring`, {
-            description: `RDS Enhanced Monitoring of ${name}`,
-            assumeRolePolicy: assumeRolePolicy({ Service: "monitoring.rds.amazonaws.com" }),
-            managedPolicyArns: [ENHANCED_MONITORING_POLICY],
-        }, child) : undefined;
 
         const instance = new rds.Instance(`${name}-postgres`, {
             // Engine, version, master user and database come from the source; a replica refuses a username or password.

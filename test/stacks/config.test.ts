@@ -70,7 +70,8 @@ describe("stacks/config", () => {
             expect(owner).to.deep.equal({ kind: "rds-replicas", primaryStack: "prod", isPrimary: true, originalWriterRetired: false });
             const region = parsePlatformConfig(raw({ environment: "prod", edgeStack: "prod" }, { stack: "prod-us-east-1" })).database.topology;
             expect(region).to.include({ primaryStack: "prod", isPrimary: false });
-            expect(problemsOf(raw({ environment: "prod", databaseTopology: "aurora-global" })).join("\n")).to.match(/databaseTopology: aurora-global is declared but not built yet/);
+            expect(parsePlatformConfig(raw({ environment: "prod", databaseTopology: "aurora-global", dbInstanceClass: "db.r7g.large" })).database.topology.kind).to.equal("aurora-global");
+            expect(problemsOf(raw({ environment: "prod", databaseTopology: "aurora-global" })).join("\n")).to.match(/dbInstanceClass: db.m7g.large is not an instance class of an Aurora PostgreSQL global database/);
         });
 
         it("promotes a stack that names itself the primary", () => {

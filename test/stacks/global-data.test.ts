@@ -113,6 +113,73 @@ describe("stacks: global data (one writer, cross-region replicas, failover by co
     });
 });
 
+/**
+ * The three prod stacks copied under throwaway names with `extra` config lines, the regions naming the copied owner as
+ * their edge stack; planned in `mode`, each by its shipped name.
+ */
+function planCopies(extra: string[], mode: "plan" | "preview"): Record<string, PlannedStack> {
+    const tag = `test-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+    const names = Object.fromEntries(["prod", "prod-us-east-1", "prod-eu-west-1"].map((stack) => [stack, `${tag}-${stack}`]));
+    const files = Object.entries(names).map(([stack, copy]) => {
+        const file = join(ROOT, `Pulumi.${copy}.yaml`);
+        const body = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8").replace("config:\n", `config:\n${extra.map((line) => `  ${line}\n`).join("")}`)
+            .replace(/edgeStack: prod$/m, `edgeStack: ${names.prod}`);
+        writeFileSync(file, body);
+        return file;
+    });
+    try {
+        return Object.fromEntries(Object.entries(names).map(([stack, copy]) => [stack, plannedStack(copy, mode)]));
+    } finally {
+        for (const file of files) rmSync(file, { force: true });
+    }
+}
+
+describe("stacks: global data with Aurora Global Database chosen in config", function () {
+    this.timeout(900_000);
+    const AURORA = ["ecommerce-platform:databaseTopology: aurora-global", "ecommerce-platform:dbInstanceClass: db.r7g.large"];
+    let planned: Record<string, PlannedStack>;
+    before(() => {
+        planned = planCopies(AURORA, "plan");
+    });
+    const clusters = (stack: PlannedStack) => ofType(stack, "aws:rds/cluster:Cluster");
+
+    it("prod creates the global database and its writer cluster (master secret managed, two instances in two zones, TLS forced); no RDS instance anywhere", () => {
+        const prod = planned.prod;
+        const [global] = ofType(prod, "aws:rds/globalCluster:GlobalCluster");
+        expect(global.inputs).to.include({ globalClusterIdentifier: "ecommerce-platform-prod", engine: "aurora-postgresql", storageEncrypted: true, deletionProtection: true });
+        const [cluster] = clusters(prod);
+        expect(cluster.inputs).to.include({ globalClusterIdentifier: "ecommerce-platform-prod", masterUsername: "shop_admin", manageMasterUserPassword: true, storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: false });
+        expect(ofType(prod, "aws:rds/clusterInstance:ClusterInstance")).to.have.length(2);
+        const params = ofType(prod, "aws:rds/clusterParameterGroup:ClusterParameterGroup")[0];
+        expect(params.inputs).to.deep.include({ family: "aurora-postgresql17" });
+        expect(params.inputs.parameters).to.deep.include({ name: "rds.force_ssl", value: "1" });
+        for (const stack of Object.values(planned)) expect(instances(stack)).to.have.length(0);
+        expect(apiEnv(prod)).to.include({ OUTBOX_RELAY: "enabled" });
+        expect(hostOf(apiEnv(prod).DATABASE_URL)).to.equal(cluster.outputs.endpoint);
+    });
+
+    for (const name of ["prod-us-east-1", "prod-eu-west-1"]) {
+        it(`${name} joins it as a secondary: no master credentials, its own region's key, write forwarding; reads locally, writes to prod's cluster`, () => {
+            const stack = planned[name];
+            const region = outputs(stack).awsRegion;
+            expect(ofType(stack, "aws:rds/globalCluster:GlobalCluster")).to.have.length(0);
+            const [cluster] = clusters(stack);
+            expect(cluster.inputs).to.include({ globalClusterIdentifier: "ecommerce-platform-prod", enableGlobalWriteForwarding: true, storageEncrypted: true, deletionProtection: true });
+            expect(cluster.inputs).not.to.have.any.keys("masterUsername", "masterPassword", "manageMasterUserPassword");
+            expect(regionOfArn(cluster.inputs.kmsKeyId)).to.equal(region);
+            const env = apiEnv(stack);
+            expect(hostOf(env.DATABASE_URL)).to.equal(clusters(planned.prod)[0].outputs.endpoint);
+            expect(hostOf(env.DATABASE_READER_URL)).to.equal(cluster.outputs.readerEndpoint);
+            expect(env).to.include({ DATABASE_IAM_REGION: "ap-south-1", DATABASE_READER_IAM_REGION: region, OUTBOX_RELAY: "disabled" });
+            expect(ofType(stack, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName)).to.include("AuroraGlobalDBReplicationLag");
+        });
+    }
+
+    it("plans all three as a first preview too, with no mandatory violation", () => {
+        for (const [name, stack] of Object.entries(planCopies(AURORA, "preview"))) expect(stack.exitCode, `${name}: ${stack.stdout.slice(-2000)}`).to.equal(0);
+    });
+});
+
 /** Plans a throwaway stack whose file is made knowing its own name (a stack that names itself the primary). */
 function planNamed(make: (stack: string) => string): PlannedStack {
     const stack = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
