@@ -59,6 +59,8 @@ export function planFailover(dir: string, promote: string): FailoverPlan {
     const urn = (stack: string, type: string, name: string) => `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
     const replicaUrn = (stack: string) => urn(stack, "ecommerce:data:DatabaseReplica$aws:rds/instance:Instance", "prod-db-replica-postgres");
 
+    if (configValue(target.text, "databaseTopology") === "aurora-global") return auroraFailover(peers, target, current, edits, edit);
+
     edit(target, { databasePrimaryStack: promote });
     const steps = [
         `# 1. Promote ${promote} (its replica becomes the writer in place; RPO: the replica's lag at that moment)`,
@@ -86,6 +88,28 @@ export function planFailover(dir: string, promote: string): FailoverPlan {
         );
     }
     steps.push(`# Fail back later: npm run failover -- --promote ${current} (once its replica has caught up: ReplicaLag near 0)`);
+    return { edits, steps };
+}
+
+/**
+ * Aurora Global Database: AWS moves the writer (a managed switchover with no data loss while the primary is healthy, or
+ * a failover with --allow-data-loss when its region is lost); the clusters stay where they are (the program ignores
+ * membership changes), so every stack only learns the new primary by config: the promoted stack first (its API then
+ * writes locally and relays the outbox), then the others.
+ */
+function auroraFailover(peers: StackFile[], target: StackFile, current: string, edits: FailoverPlan["edits"], edit: (s: StackFile, values: Record<string, string>) => void): FailoverPlan {
+    const environment = configValue(target.text, "environment");
+    const globalId = `${PROJECT}-${environment}`;
+    for (const peer of [target, ...peers.filter((s) => s !== target)]) edit(peer, { databasePrimaryStack: target.stack });
+    const steps = [
+        `# 1. Move the writer (Aurora Global Database ${globalId}); planned, primary healthy (no data loss):`,
+        `aws rds switchover-global-cluster --global-cluster-identifier ${globalId} --target-db-cluster-identifier <ARN of ${target.stack}'s cluster>`,
+        `#    primary region lost (RPO: the replication lag, typically under a second):`,
+        `aws rds failover-global-cluster --global-cluster-identifier ${globalId} --target-db-cluster-identifier <ARN of ${target.stack}'s cluster> --allow-data-loss`,
+        `# 2. Tell the program, promoted stack first (its API writes locally and relays the outbox), then the others:`,
+        ...[target, ...peers.filter((s) => s !== target)].map((s) => `npm run plan -- ${s.stack} && pulumi up --stack ${s.stack}`),
+        `# Fail back later: npm run failover -- --promote ${current} (switchover: no data loss)`,
+    ];
     return { edits, steps };
 }
 

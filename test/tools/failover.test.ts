@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
@@ -29,6 +29,19 @@ describe("tools/failover: promotion by config, in order", () => {
         expect(ups.at(-1)).to.match(/--stack prod\b/);
         // Dry run: the files on disk are untouched.
         expect(configOf(readFileSync(join(dir, "Pulumi.prod-us-east-1.yaml"), "utf8"))).not.to.have.property("ecommerce-platform:databasePrimaryStack");
+    });
+
+    it("with Aurora Global Database: AWS moves the writer (switchover, or failover with data loss), then every stack follows by config, promoted first", () => {
+        const dir = copyStacks();
+        for (const stack of ["prod", "prod-us-east-1", "prod-eu-west-1"]) {
+            const file = join(dir, `Pulumi.${stack}.yaml`);
+            writeFileSync(file, setConfig(readFileSync(file, "utf8"), "databaseTopology", "aurora-global"));
+        }
+        const plan = planFailover(dir, "prod-eu-west-1");
+        for (const edit of plan.edits) expect(configOf(edit.after)["ecommerce-platform:databasePrimaryStack"]).to.equal("prod-eu-west-1");
+        expect(plan.edits.map((e) => configOf(e.after))).to.satisfy((configs: Record<string, unknown>[]) => configs.every((c) => !("ecommerce-platform:databaseOriginalWriterRetired" in c)));
+        expect(plan.steps.join("\n")).to.match(/switchover-global-cluster --global-cluster-identifier ecommerce-platform-prod/).and.match(/failover-global-cluster .* --allow-data-loss/);
+        expect(plan.steps.filter((s) => s.includes("pulumi up"))[0]).to.match(/--stack prod-eu-west-1$/);
     });
 
     it("refuses a dev stack, an unknown stack and the stack that already holds the writer", () => {
