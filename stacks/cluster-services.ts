@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiGateway } from "../components/api-gateway";
 import type { Cluster } from "../components/cluster";
-import type { BootstrapPlacement } from "../components/database";
+import type { BootstrapPlacement, DatabaseEndpoint } from "../components/database";
 import type { LocalDatabase } from "./data-topology";
 import { Identity, keycloakIssuerUrl, type RealmSigningKey } from "../components/identity";
 import { Kafka } from "../components/kafka";
@@ -19,6 +19,11 @@ export interface ClusterServicesInputs {
     cluster: Cluster;
     /** This region's database: the writer, or the local replica (Keycloak's database, the alarms). */
     database: LocalDatabase;
+    /**
+     * Where Keycloak keeps its own database: on the writer, in every region (a replica is read-only). Default: `database`,
+     * as "keycloak". Each region's Keycloak has a database of its own there.
+     */
+    keycloakDatabase?: { endpoint: DatabaseEndpoint; region: pulumi.Input<string>; name: string };
     accountId: pulumi.Input<string>;
     /** Where the database bootstrap Jobs (which hold the master secret) run. */
     databaseBootstrap: BootstrapPlacement;
@@ -56,7 +61,7 @@ export interface ClusterServices {
  * (search and logs), Keycloak behind Kong (identity and gateway), and monitoring. Sizes come from the environment
  * (stacks/service-sizes.ts); the few user-facing knobs from config.
  */
-export function composeClusterServices({ config, cluster, database, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, gatewayCertificateArn, edgeOwner, opts }: ClusterServicesInputs): ClusterServices {
+export function composeClusterServices({ config, cluster, database, keycloakDatabase, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, gatewayCertificateArn, edgeOwner, opts }: ClusterServicesInputs): ClusterServices {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const strictZoneSpread = sizes.strictZoneSpread;
@@ -105,7 +110,9 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         // CloudFront reaches the realm with its origin's name as Host; the regional name serves direct checks.
         publicHosts: [config.services.authHostname, config.edge.originHostname, config.edge.regionalHostname],
         selfRegistration: config.services.keycloakSelfRegistration,
-        database: { ...database.endpoint, bootstrap: databaseBootstrap },
+        database: { ...(keycloakDatabase?.endpoint ?? database.endpoint), bootstrap: databaseBootstrap },
+        databaseRegion: keycloakDatabase?.region,
+        databaseName: keycloakDatabase?.name,
         region: config.region,
         oidc: cluster.oidc,
         vpcCidr: config.network.cidrBlock,

@@ -300,7 +300,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             backupRetentionDays: read.integer("dbBackupRetentionDays", profile.dbBackupRetentionDays, 1, 35),
             monitoringIntervalSeconds: read.integer("dbMonitoringIntervalSeconds", profile.dbMonitoringIntervalSeconds, 0, 60),
             backupReplicationRegion: read.string("dbBackupReplicationRegion", "", (v) => v === "" ? undefined
-                : !isAwsRegion(v) ? `"${v}" is not an AWS region; ${suggestRegion(v)}` : v === region ? `"${v}" is this stack's own region; name another region` : undefined),
+                : !isAwsRegion(v) ? `"${v}" is not an AWS region; ${suggestRegion(v)}` : undefined),
             topology: {
                 kind: read.oneOf("databaseTopology", DATABASE_TOPOLOGIES, "rds-replicas"),
                 primaryStack,
@@ -380,6 +380,10 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     if (config.edge.ownsEdge && !topology.isPrimary && !topology.originalWriterRetired && topology.kind === "rds-replicas") {
         read.fail("databasePrimaryStack", `"${topology.primaryStack}" holds the writer, but this stack's own writer cannot become its replica; ` +
             `set ${read.key("databaseOriginalWriterRetired")} true to rebuild this region as a replica (README, "Failover"; npm run failover)`);
+    }
+    // Read only while this stack holds the writer: a copied stack file may name its own region until it is promoted.
+    if (topology.isPrimary && db.backupReplicationRegion === region) {
+        read.fail("dbBackupReplicationRegion", `"${region}" is this stack's own region; name another region`);
     }
     if (config.isProduction && topology.isPrimary && topology.kind === "rds-replicas" && db.backupReplicationRegion === "") {
         read.fail("dbBackupReplicationRegion", `is required where a prod stack holds the writer (this stack: ${raw.stack}); name a region RDS replicates ${region}'s automated backups to (aws rds describe-source-regions --region <destination>)`);

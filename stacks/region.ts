@@ -172,6 +172,11 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
 
     const services = composeClusterServices({
         config, cluster, database, accountId: account.accountId,
+        // Keycloak writes: in a region without the writer its database lives on the writer, one per region (the edge
+        // owner's keeps its name), reached over the regions' peering.
+        keycloakDatabase: data.isWriterRegion && config.edge.ownsEdge ? undefined : {
+            endpoint: data.writer, region: data.writerRegion, name: config.edge.ownsEdge ? "keycloak" : `keycloak_${config.region.replace(/-/g, "_")}`,
+        },
         databaseBootstrap: bootstrap.placement,
         kafkaClientNamespaces: [SHOP_NAMESPACE],
         dependsOn: [...nodesReady, loadBalancerController, storage],
@@ -187,7 +192,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
 
     composeNetworkPolicies({
         network: clusterNetwork(config.network.cidrBlock, network.availabilityZoneCount),
-        services, api, apiNamespace: SHOP_NAMESPACE, bootstrap,
+        services, api, apiNamespace: SHOP_NAMESPACE, bootstrap, writerIsLocal: data.isWriterRegion,
         opts: { provider: cluster.provider },
     });
 

@@ -72,6 +72,12 @@ describe("stacks: global data (one writer, cross-region replicas, failover by co
             expect(cronJobs(planned), "the writing CronJobs run in the writer's region only").not.to.include.members(["shop-fetch-products"]);
             expect(bootstrapJobs(planned).some((job) => job.startsWith("shop")), "roles and grants reach the replica by replication").to.equal(false);
 
+            // Keycloak writes: its own database (one per region) on prod's writer, its TLS checked against the writer's region's CA.
+            const keycloakBootstrap = ofType(planned, "kubernetes:batch/v1:Job").find((job) => (job.inputs.metadata as { name: string }).name.includes("identity-db-bootstrap"))!;
+            const bootstrapText = JSON.stringify(keycloakBootstrap.inputs);
+            expect(bootstrapText).to.include(prod.address).and.include(`keycloak_${region.replace(/-/g, "_")}`);
+            expect(bootstrapText).to.include('"AWS_REGION","value":"ap-south-1"');
+
             const policy = JSON.stringify(ofType(planned, "aws:iam/role:Role").concat(ofType(planned, "aws:iam/rolePolicy:RolePolicy"), ofType(planned, "aws:iam/policy:Policy")).map((r) => r.inputs));
             expect(policy).to.include(`arn:aws:rds-db:ap-south-1:000000000000:dbuser:${prod.resourceId}/shop_api`);
             expect(policy).to.include(`arn:aws:rds-db:${region}:000000000000:dbuser:${replica.outputs.resourceId}/shop_api`);
