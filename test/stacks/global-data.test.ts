@@ -30,6 +30,15 @@ const withConfig = (stack: string, line: string) => readFileSync(join(ROOT, `Pul
 describe("stacks: global data (one writer, cross-region replicas, failover by config)", function () {
     this.timeout(600_000);
 
+    it("dev stays single-region: its own writer, no replica, no stack reference to another database, the relay on", () => {
+        const dev = plannedStack("dev");
+        expect(writers(dev)).to.have.length(1);
+        expect(replicas(dev)).to.have.length(0);
+        expect(dev.resources.filter((r) => r.type === "pulumi:pulumi:StackReference")).to.have.length(0);
+        expect(apiEnv(dev)).to.include({ OUTBOX_RELAY: "enabled" });
+        expect(apiEnv(dev)).not.to.have.property("DATABASE_READER_URL");
+    });
+
     it("prod holds the only writer: Multi-AZ, encrypted, exported for the other regions; its API writes and relays there", () => {
         const prod = plannedStack("prod");
         expect(writers(prod).map(nameOf)).to.deep.equal(["ecommerce:data:Database$aws:rds/instance:Instance::prod-db-postgres"]);
