@@ -17,6 +17,9 @@ export const clusterName = region.clusterName;
 export const kubeconfig = region.kubeconfig;
 export const databaseAddress = region.databaseAddress;
 export const databaseSecretArn = region.databaseSecretArn;
+// The environment's writer (only in the stack holding it): the other prod stacks replicate it (stacks/data-topology.ts).
+export const databaseWriter = region.databaseWriter;
+export const databaseRole = region.databaseRole;
 export const fileSystemId = region.fileSystemId;
 export const apiImage = region.apiImage;
 export const apiEndpoint = region.apiEndpoint;

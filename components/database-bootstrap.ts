@@ -34,7 +34,8 @@ export interface DatabaseBootstrapArgs {
      * outside that window it grants nothing. Default 2 (the Job's deadline is 30 minutes; IAM propagation and retries fit).
      */
     masterSecretAccessHours?: number;
-    region: string;
+    /** The database's region (Secrets Manager of its master secret, its RDS CA): another stack's for a remote writer. */
+    region: pulumi.Input<string>;
     oidc: OidcIdentity;
     /** Resources the Kubernetes objects wait for; must include the namespace they are created in. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -157,13 +158,13 @@ export class DatabaseBootstrap extends pulumi.ComponentResource {
             oidc: args.oidc,
             namespace: jobNamespace,
             serviceAccount: serviceAccountName,
-            policy: pulumi.all([args.database.masterUserSecretArn, args.database.kmsKeyArn, accessWindow.rfc3339]).apply(([secretArn, keyArn, expiry]) => {
+            policy: pulumi.all([args.database.masterUserSecretArn, args.database.kmsKeyArn, accessWindow.rfc3339, args.region]).apply(([secretArn, keyArn, expiry, region]) => {
                 const beforeExpiry = { DateLessThan: { "aws:CurrentTime": expiry } };
                 return policyDocument([
                     { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn, Condition: beforeExpiry },
                     {
                         Sid: "DecryptThroughSecretsManager", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn,
-                        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` }, ...beforeExpiry },
+                        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` }, ...beforeExpiry },
                     },
                 ]);
             }),

@@ -35,6 +35,10 @@ export interface IdentityArgs {
     /** The shared RDS instance; Keycloak gets its own database and role on it. */
     database: DatabaseEndpoint;
     region: string;
+    /** The database's region when it is not this one (a writer in the primary region). Default: region. */
+    databaseRegion?: pulumi.Input<string>;
+    /** Keycloak's own database and role on the instance. Default "keycloak"; each region's Keycloak has its own. */
+    databaseName?: string;
     oidc: OidcIdentity;
     /** Kong's ingress class, for the route to Keycloak. Default "kong". */
     ingressClassName?: string;
@@ -144,7 +148,7 @@ export class Identity extends pulumi.ComponentResource {
         const inNamespace = { ...child, dependsOn: [namespace] };
 
         const database = new DatabaseBootstrap(`${name}-db`, {
-            namespace: this.namespace, databaseName: "keycloak", database: args.database, region: args.region, oidc: args.oidc, rotationEpoch: args.rotationEpoch,
+            namespace: this.namespace, databaseName: args.databaseName ?? "keycloak", database: args.database, region: args.databaseRegion ?? args.region, oidc: args.oidc, rotationEpoch: args.rotationEpoch,
             dependsOn: [namespace, ...(args.dependsOn ?? [])],
         }, child);
 
@@ -170,7 +174,7 @@ export class Identity extends pulumi.ComponentResource {
             data: { [`${realm}-realm.json`]: realmJson },
         }, inNamespace);
         // Shipped with the plan: Keycloak's namespace has no internet egress to download it from.
-        const rdsCa = rdsCaConfigMap(`${name}-rds-ca`, { namespace: this.namespace, configMapName: RDS_CA_CONFIGMAP, region: args.region }, inNamespace);
+        const rdsCa = rdsCaConfigMap(`${name}-rds-ca`, { namespace: this.namespace, configMapName: RDS_CA_CONFIGMAP, region: args.databaseRegion ?? args.region }, inNamespace);
         const realmSecrets = new k8s.core.v1.Secret(`${name}-realm-secrets`, {
             metadata: { name: "keycloak-realm-secrets", namespace: this.namespace },
             type: "Opaque",

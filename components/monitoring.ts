@@ -28,6 +28,13 @@ export interface MonitoringArgs {
         allocatedStorageGib: pulumi.Input<number>;
         /** Connections at which the connection alarm fires. Default 400 (db.t4g.medium allows about 410). */
         maxConnections?: number;
+        /**
+         * A copy of a writer in another region: the metric of its lag (RDS ReplicaLag in seconds, Aurora
+         * AuroraGlobalDBReplicationLag in milliseconds: unitsPerSecond), alarmed above `replicaLagAlarmSeconds`. Default: none.
+         */
+        replicaLag?: { metricName: string; dimensions: Record<string, pulumi.Input<string>>; unitsPerSecond: number };
+        /** Lag (seconds) at which that alarm fires. Default 300: a shopper's reads may then be 5 minutes stale. */
+        replicaLagAlarmSeconds?: number;
     };
     /**
      * Days CloudWatch keeps the Container Insights log groups, which the program declares so they do not default to
@@ -154,6 +161,8 @@ export class Monitoring extends pulumi.ComponentResource {
         const freeBytes = allocated.apply((gib) => Math.round(gib * 1024 ** 3 * freePercent / 100));
         const alarm = (id: string, description: pulumi.Input<string>, spec: Omit<cloudwatch.MetricAlarmArgs, "alarmDescription" | "alarmActions" | "okActions">) =>
             new cloudwatch.MetricAlarm(`${name}-${id}`, { alarmDescription: description, ...actions, treatMissingData: "missing", ...spec }, child);
+        const lag = args.database.replicaLag;
+        const lagSeconds = args.database.replicaLagAlarmSeconds ?? 300;
         const alarms = [
             alarm("rds-cpu", `Database CPU above ${cpu}% for 15 minutes`, {
                 namespace: "AWS/RDS", metricName: "CPUUtilization", dimensions: db, statistic: "Average",
@@ -167,6 +176,12 @@ export class Monitoring extends pulumi.ComponentResource {
                 namespace: "AWS/RDS", metricName: "DatabaseConnections", dimensions: db, statistic: "Maximum",
                 period: 300, evaluationPeriods: 2, threshold: args.database.maxConnections ?? 400, comparisonOperator: "GreaterThanThreshold",
             }),
+            ...(lag ? [alarm("rds-replica-lag", `Replica more than ${lagSeconds} s behind the writer`, {
+                namespace: "AWS/RDS", metricName: lag.metricName, dimensions: lag.dimensions, statistic: "Maximum",
+                period: 60, evaluationPeriods: 5, threshold: lagSeconds * lag.unitsPerSecond, comparisonOperator: "GreaterThanThreshold",
+                // No lag figure means replication stopped or the source is unreachable: an alarm too.
+                treatMissingData: "breaching",
+            })] : []),
             alarm("node-cpu", `Average node CPU above ${cpu}% for 15 minutes (Container Insights)`, {
                 namespace: "ContainerInsights", metricName: "node_cpu_utilization", dimensions: cluster, statistic: "Average",
                 period: 300, evaluationPeriods: 3, threshold: cpu, comparisonOperator: "GreaterThanThreshold",

@@ -63,10 +63,11 @@ export function rdsCaBundle(region: string, now: Date = new Date()): string {
  * A ConfigMap holding the region's bundle under RDS_CA_FILE. Not immutable: when a CA expires the next deployment
  * rewrites it in place, and the kubelet refreshes the mounted file (mounted as a directory, never by subPath).
  */
-export function rdsCaConfigMap(name: string, args: { namespace: string; configMapName: string; region: string }, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
+export function rdsCaConfigMap(name: string, args: { namespace: string; configMapName: string; region: pulumi.Input<string> }, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
+    // The database's region may come from another stack (a writer in the primary region, read through a StackReference).
     return new k8s.core.v1.ConfigMap(name, {
         metadata: { name: args.configMapName, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "ecommerce-platform" } },
-        data: { [RDS_CA_FILE]: rdsCaBundle(args.region) },
+        data: pulumi.output(args.region).apply((region) => ({ [RDS_CA_FILE]: rdsCaBundle(region) })),
     }, opts);
 }
 

@@ -6,6 +6,8 @@ import type { RedisAclUser } from "./redis-cluster";
 export interface ShopApiConnections {
     /** PostgreSQL endpoint; the API's own role and database are created on it. */
     database: { address: pulumi.Input<string>; port: number };
+    /** The local read replica (a region that does not hold the writer); its region signs its IAM tokens. */
+    readerDatabase?: { address: pulumi.Input<string>; port: number; region: string };
     /**
      * Redis (cluster mode: the client follows MOVED redirects from any node) over TLS, verified against `caCertPem`,
      * as the API's own ACL user (SHOP_API_REDIS_ACL).
@@ -98,6 +100,11 @@ export function kafkaCredentialsEnv(secretName: string): EnvVar[] {
     ];
 }
 
+/** A connection URL without password (IAM authentication), TLS verified against the RDS bundle in the image. */
+function postgresUrl(role: string, endpoint: { address: pulumi.Input<string>; port: number }, database: string): pulumi.Output<string> {
+    return pulumi.interpolate`postgres://${role}@${endpoint.address}:${endpoint.port}/${database}?sslmode=verify-full&sslrootcert=${RDS_CA_BUNDLE}`;
+}
+
 /** What the API tells browsers: the storefront origins it answers CORS requests from (none by default). */
 export interface ShopApiBrowserAccess {
     corsAllowedOrigins: string[];
@@ -110,16 +117,26 @@ export function redisUrl(redis: { host: pulumi.Input<string>; port: number }, us
 
 export function shopApiEnvironment(
     connections: ShopApiConnections,
-    db: { role: string; name: string; region: string },
+    db: { role: string; name: string; region: pulumi.Input<string>; outboxRelay?: boolean },
     browser: ShopApiBrowserAccess = { corsAllowedOrigins: [] },
 ): ShopApiEnvironment {
     const env: EnvVar[] = [
         { name: "NODE_ENV", value: "production" },
         { name: "LOG_LEVEL", value: "info" },
-        { name: "DATABASE_URL", value: pulumi.interpolate`postgres://${db.role}@${connections.database.address}:${connections.database.port}/${db.name}?sslmode=verify-full&sslrootcert=${RDS_CA_BUNDLE}` },
+        { name: "DATABASE_URL", value: postgresUrl(db.role, connections.database, db.name) },
         // No password: each new connection signs an IAM authentication token (rds-signer) with the pod's IRSA role.
         { name: "DATABASE_IAM_REGION", value: db.region },
+        // The relay publishes the outbox where the writer is, so each order event is published once (default on).
+        { name: "OUTBOX_RELAY", value: (db.outboxRelay ?? true) ? "enabled" : "disabled" },
     ];
+    const reader = connections.readerDatabase;
+    if (reader) {
+        // Reads that may be stale by the replica's lag; writes and read-your-own-writes stay on DATABASE_URL.
+        env.push(
+            { name: "DATABASE_READER_URL", value: postgresUrl(db.role, reader, db.name) },
+            { name: "DATABASE_READER_IAM_REGION", value: reader.region },
+        );
+    }
     const secretData: Record<string, pulumi.Input<string>> = {};
     const privateCas: pulumi.Input<string>[] = [];
 

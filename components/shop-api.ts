@@ -40,8 +40,17 @@ export interface ShopApiArgs {
     nodeArchitectures?: Architecture[];
     oidc: OidcIdentity;
     region: string;
-    /** The RDS instance the API's own database and role are created on. */
+    /** The writer: the API's own database and role are created on it; writes and read-your-own-writes go there. */
     database: DatabaseEndpoint;
+    /** The writer's region, where IAM tokens for it are signed (a primary in another region). Default: region. */
+    databaseRegion?: pulumi.Input<string>;
+    /** The local read replica, outside the writer's region: catalogue reads go there. Default: none (all on the writer). */
+    readerDatabase?: DatabaseEndpoint & { region: string };
+    /**
+     * Whether this region holds the writer. Only there run the database bootstrap (roles and grants reach the replicas by
+     * replication), the outbox relay (one publisher per order event) and the CronJobs that write. Default true.
+     */
+    writerRegion?: boolean;
     connections: Omit<ShopApiConnections, "database">;
     /** Namespace of the API and its jobs. Default "shop". */
     namespace?: string;
@@ -191,12 +200,15 @@ export class ShopApi extends pulumi.ComponentResource {
         // IAM database authentication: the pod signs a 15-minute token with its IRSA role for each new connection, so no
         // long-lived database password exists for the API (nothing to store, leak or rotate).
         this.databaseUserArn = rdsDbUserArn(args.database, DB_ROLE);
+        // IAM database authentication works on replicas too: the replica has its own DbiResourceId in its own region.
+        const readerUserArn = args.readerDatabase ? rdsDbUserArn(args.readerDatabase, DB_ROLE) : undefined;
+        const writerRegion = args.writerRegion ?? true;
         const role = new ServiceAccountRole(`${name}-irsa`, {
             oidc: args.oidc,
             namespace,
             serviceAccount: "shop-api",
-            policy: pulumi.all([this.databaseUserArn, args.connections.analyticsBucket]).apply(([dbUser, bucket]) => policyDocument([
-                { Sid: "ConnectAsOwnDatabaseRole", Effect: "Allow", Action: "rds-db:connect", Resource: dbUser },
+            policy: pulumi.all([this.databaseUserArn, readerUserArn, args.connections.analyticsBucket]).apply(([dbUser, readerUser, bucket]) => policyDocument([
+                { Sid: "ConnectAsOwnDatabaseRole", Effect: "Allow", Action: "rds-db:connect", Resource: readerUser ? [dbUser, readerUser] : dbUser },
                 // The analysis job writes one object per day under this prefix (app/src/jobs/analytics-sink.ts), nothing else.
                 ...(bucket ? [{ Sid: "WriteDailyAggregates", Effect: "Allow" as const, Action: "s3:PutObject", Resource: `arn:aws:s3:::${bucket}/${DAILY_AGGREGATES_PREFIX}/*` }] : []),
             ])),
@@ -205,7 +217,7 @@ export class ShopApi extends pulumi.ComponentResource {
         const ns = platformNamespace(namespace, "restricted", { ...child, dependsOn: args.dependsOn }, `${name}-namespace`);
         this.namespace = ns;
         const inNamespace = { ...child, dependsOn: [ns] };
-        const database = new DatabaseBootstrap(`${name}-db`, {
+        const database = writerRegion ? new DatabaseBootstrap(`${name}-db`, {
             namespace,
             databaseName: DB_NAME,
             roleName: DB_ROLE,
@@ -214,7 +226,7 @@ export class ShopApi extends pulumi.ComponentResource {
             region: args.region,
             oidc: args.oidc,
             dependsOn: [ns],
-        }, child);
+        }, child) : undefined;
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
             metadata: { name: "shop-api", namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.roleArn } },
             // Nothing in the image calls the Kubernetes API. IRSA does not need this token: the EKS pod identity webhook
@@ -223,7 +235,11 @@ export class ShopApi extends pulumi.ComponentResource {
             automountServiceAccountToken: false,
         }, inNamespace);
 
-        const environment = shopApiEnvironment({ ...args.connections, database: args.database }, { role: DB_ROLE, name: DB_NAME, region: args.region }, { corsAllowedOrigins: args.corsAllowedOrigins ?? [] });
+        const environment = shopApiEnvironment(
+            { ...args.connections, database: args.database, readerDatabase: args.readerDatabase },
+            { role: DB_ROLE, name: DB_NAME, region: args.databaseRegion ?? args.region, outboxRelay: writerRegion },
+            { corsAllowedOrigins: args.corsAllowedOrigins ?? [] },
+        );
         // Credentials reach the pods through this Secret; the Deployment only references it.
         const indexerRedis = args.searchIndexer?.redisUser;
         if (indexerRedis) {
@@ -296,7 +312,7 @@ export class ShopApi extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...inNamespace, dependsOn: [ns, serviceAccount, secretEnv, database.job, ...(trust ? [trust] : [])] });
+        }, { ...inNamespace, dependsOn: [ns, serviceAccount, secretEnv, ...(database ? [database.job] : []), ...(trust ? [trust] : [])] });
 
         // The ServiceMonitor selects this Service by its labels, so it carries the API's component label too.
         new k8s.core.v1.Service(`${name}-service`, {
@@ -378,8 +394,9 @@ export class ShopApi extends pulumi.ComponentResource {
         }
 
         const podShape = { namespace, labels, podSpec, container };
-        const ready = { ...child, dependsOn: [ns, serviceAccount, secretEnv, database.job, ...(trust ? [trust] : [])] };
-        new ShopApiJobs(`${name}-jobs`, { ...podShape, catalogueFeedUrl: args.catalogueFeedUrl }, ready);
+        const ready = { ...child, dependsOn: [ns, serviceAccount, secretEnv, ...(database ? [database.job] : []), ...(trust ? [trust] : [])] };
+        // The product import and the daily analysis write: once, where the writer is.
+        if (writerRegion) new ShopApiJobs(`${name}-jobs`, { ...podShape, catalogueFeedUrl: args.catalogueFeedUrl }, ready);
         if (args.searchIndexer) {
             if (!args.connections.kafka || !args.connections.elasticsearch) {
                 throw new Error(`ShopApi ${name}: the search indexer needs the Kafka and Elasticsearch connections`);

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiGateway } from "../components/api-gateway";
 import type { Cluster } from "../components/cluster";
-import type { BootstrapPlacement, Database } from "../components/database";
+import type { BootstrapPlacement, DatabaseEndpoint } from "../components/database";
 import { ElasticsearchExporter } from "../components/elasticsearch-exporter";
+import type { LocalDatabase } from "./data-topology";
 import { Identity, keycloakIssuerUrl, type RealmSigningKey } from "../components/identity";
 import { Kafka } from "../components/kafka";
 import { LogShipping } from "../components/log-shipping";
@@ -19,7 +20,13 @@ import { SERVICE_SIZES } from "./service-sizes";
 export interface ClusterServicesInputs {
     config: PlatformConfig;
     cluster: Cluster;
-    database: Database;
+    /** This region's database: the writer, or the local replica (Keycloak's database, the alarms). */
+    database: LocalDatabase;
+    /**
+     * Where Keycloak keeps its own database: on the writer, in every region (a replica is read-only). Default: `database`,
+     * as "keycloak". Each region's Keycloak has a database of its own there.
+     */
+    keycloakDatabase?: { endpoint: DatabaseEndpoint; region: pulumi.Input<string>; name: string };
     accountId: pulumi.Input<string>;
     /** Where the database bootstrap Jobs (which hold the master secret) run. */
     databaseBootstrap: BootstrapPlacement;
@@ -65,7 +72,7 @@ export interface ClusterServices {
  * (search and logs), Keycloak behind Kong (identity and gateway), and monitoring. Sizes come from the environment
  * (stacks/service-sizes.ts); the few user-facing knobs from config.
  */
-export function composeClusterServices({ config, cluster, database, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, gatewayCertificateArn, edgeOwner, kafkaReplication, followsPrimary, opts }: ClusterServicesInputs): ClusterServices {
+export function composeClusterServices({ config, cluster, database, keycloakDatabase, accountId, databaseBootstrap, kafkaClientNamespaces, dependsOn, nodePools, gatewayCertificateArn, edgeOwner, kafkaReplication, followsPrimary, opts }: ClusterServicesInputs): ClusterServices {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const strictZoneSpread = sizes.strictZoneSpread;
@@ -115,7 +122,9 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         // CloudFront reaches the realm with its origin's name as Host; the regional name serves direct checks.
         publicHosts: [config.services.authHostname, config.edge.originHostname, config.edge.regionalHostname],
         selfRegistration: config.services.keycloakSelfRegistration,
-        database: { ...database.endpoint, bootstrap: databaseBootstrap },
+        database: { ...(keycloakDatabase?.endpoint ?? database.endpoint), bootstrap: databaseBootstrap },
+        databaseRegion: keycloakDatabase?.region,
+        databaseName: keycloakDatabase?.name,
         region: config.region,
         oidc: cluster.oidc,
         vpcCidr: config.network.cidrBlock,
@@ -131,7 +140,7 @@ export function composeClusterServices({ config, cluster, database, accountId, d
         clusterName: cluster.clusterName,
         accountId,
         oidc: cluster.oidc,
-        database: { instanceIdentifier: database.instanceIdentifier, allocatedStorageGib: database.allocatedStorageGib },
+        database: { instanceIdentifier: database.instanceIdentifier, allocatedStorageGib: database.allocatedStorageGib, replicaLag: database.replicaLag },
         alertEmail: config.monitoring.alertEmail,
         logRetentionDays: config.cluster.logRetentionDays,
         containerLogsToCloudWatch: config.monitoring.containerLogsToCloudWatch,

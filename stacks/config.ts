@@ -15,6 +15,11 @@ export const EKS_SUPPORT_TYPES = ["STANDARD", "EXTENDED"] as const;
 /** CloudWatch Logs accepts only these retention periods (days). */
 /** CloudFront price classes: 100 = North America, Europe, Israel; 200 adds Asia (India included), the Middle East and Africa; All adds South America and Oceania. */
 export const CLOUDFRONT_PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
+/**
+ * How the environment's prod regions share one database: RDS PostgreSQL cross-region read replicas (the cost-optimised
+ * default) or an Aurora PostgreSQL Global Database.
+ */
+export const DATABASE_TOPOLOGIES = ["rds-replicas", "aurora-global"] as const;
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** The whole stack configuration, parsed and validated once. Components receive slices of it as plain arguments. */
@@ -78,6 +83,13 @@ export interface PlatformConfig {
         monitoringIntervalSeconds: number;
         /** The instance identifier: config dbIdentifier, default `<cluster name>-postgres` (lower case, "_" as "-"). */
         identifier: string;
+        /**
+         * Where the writer's automated backups are copied (cross-region point-in-time restore); "" for none. Required
+         * where a prod stack holds the writer. Read only while this stack holds the writer.
+         */
+        backupReplicationRegion: string;
+        /** One writer for the environment, read-only copies in its other regions (stacks/data-topology.ts). */
+        topology: DatabaseTopology;
     };
     edge: {
         /** The environment's public DNS name (shop.example.com); CloudFront serves it, every region api.<region>.<domain>. */
@@ -166,6 +178,23 @@ export interface PlatformConfig {
     };
 }
 
+export interface DatabaseTopology {
+    /** rds-replicas (default) or aurora-global. */
+    kind: (typeof DATABASE_TOPOLOGIES)[number];
+    /**
+     * The stack that holds the environment's writer. Default: the edge owner (edgeStack, or this stack when it owns the
+     * edge). A failover promotes another stack by setting it there first (README, "Failover").
+     */
+    primaryStack: string;
+    /** Whether this stack holds the writer (primaryStack is this stack). */
+    isPrimary: boolean;
+    /**
+     * The edge owner's original writer was given up in a failover: the stack now holds a replica of the primary (promoted
+     * when it becomes the primary again) instead of its first writer. Default false. Only the edge owner reads it.
+     */
+    originalWriterRetired: boolean;
+}
+
 export interface RawConfig {
     project: string;
     stack: string;
@@ -193,7 +222,8 @@ export const CONFIG_KEYS = [
     "systemNodeInstanceTypes", "systemNodeMinSize", "systemNodeMaxSize", "systemNodeDesiredSize",
     "karpenterCapacityTypes", "karpenterArchitectures", "karpenterCpuLimit", "karpenterMemoryLimitGib", "karpenterSpotServiceLinkedRole",
     "dbInstanceClass", "dbEngineVersion", "dbAllowMajorVersionUpgrade", "dbAllocatedStorageGib", "dbMaxAllocatedStorageGib", "dbMultiAz",
-    "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "dbIdentifier", "alertEmail", "grafanaEnabled", "containerLogsToCloudWatch", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
+    "dbDeletionProtection", "dbBackupRetentionDays", "dbMonitoringIntervalSeconds", "dbIdentifier",
+    "databaseTopology", "databasePrimaryStack", "databaseOriginalWriterRetired", "dbBackupReplicationRegion", "alertEmail", "grafanaEnabled", "containerLogsToCloudWatch", "apiImage", "apiImageArchitectures", "catalogueFeedUrl", "corsAllowedOrigins",
     "authHostname", "logRetentionDays", "secretRotationEpoch", "keycloakSelfRegistration",
     "domain", "edgeStack", "peerStacks", "hostedZoneId", "cloudFrontPriceClass", "shieldAdvanced", "wafRateLimitPer5Minutes", "athenaBytesScannedCutoffMib",
     "protectStatefulResources", "ecrForceDelete", "traceSampleRatio",
@@ -220,6 +250,8 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     const edgeStack = read.string("edgeStack", "", (v) => v === "" || /^[A-Za-z0-9_.-]{1,100}$/.test(v)
         ? (v === raw.stack ? `"${v}" is this stack; leave edgeStack empty in the stack that owns the edge` : undefined)
         : `"${v}" is not a stack name such as prod`);
+    const stackName = (v: string) => /^[A-Za-z0-9_.-]{1,100}$/.test(v) ? undefined : `"${v}" is not a stack name such as prod`;
+    const primaryStack = read.string("databasePrimaryStack", "", (v) => v === "" ? undefined : stackName(v)) || edgeStack || raw.stack;
     const hostedZoneId = read.string("hostedZoneId", "", (v) => v === "" || /^Z[A-Z0-9]{1,31}$/.test(v) ? undefined : `"${v}" is not a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ`);
     if (edgeStack !== "" && hostedZoneId !== "") read.fail("hostedZoneId", `only the stack that owns the edge reads it; this stack takes the zone from its edge stack ${edgeStack}`);
     const peerStacks = read.list("peerStacks", [], (v) => !/^[A-Za-z0-9_.-]{1,100}$/.test(v) ? `"${v}" is not a stack name such as prod-us-east-1`
@@ -289,6 +321,14 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
             backupRetentionDays: read.integer("dbBackupRetentionDays", profile.dbBackupRetentionDays, 1, 35),
             monitoringIntervalSeconds: read.integer("dbMonitoringIntervalSeconds", profile.dbMonitoringIntervalSeconds, 0, 60),
             identifier: read.string("dbIdentifier", "", (v) => v === "" ? undefined : rdsIdentifierProblem(v)),
+            backupReplicationRegion: read.string("dbBackupReplicationRegion", "", (v) => v === "" ? undefined
+                : !isAwsRegion(v) ? `"${v}" is not an AWS region; ${suggestRegion(v)}` : undefined),
+            topology: {
+                kind: read.oneOf("databaseTopology", DATABASE_TOPOLOGIES, "rds-replicas"),
+                primaryStack,
+                isPrimary: primaryStack === raw.stack,
+                originalWriterRetired: read.boolean("databaseOriginalWriterRetired", false),
+            },
         },
         edge: {
             domain,
@@ -362,6 +402,30 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         if (problem) read.fail("dbIdentifier", `derived from clusterName: ${problem}; set dbIdentifier`);
     }
     if (config.isProduction && db.backupRetentionDays < 7) read.fail("dbBackupRetentionDays", `${db.backupRetentionDays} is too short for prod; use 7 or more`);
+
+    const topology = db.topology;
+    if (!config.isProduction && !topology.isPrimary) {
+        read.fail("databasePrimaryStack", `"${topology.primaryStack}": dev stays single-region and holds its own writer; leave it empty`);
+    }
+    // The edge owner's first writer is a standalone instance: RDS cannot turn it into a replica of another region.
+    if (config.edge.ownsEdge && !topology.isPrimary && !topology.originalWriterRetired && topology.kind === "rds-replicas") {
+        read.fail("databasePrimaryStack", `"${topology.primaryStack}" holds the writer, but this stack's own writer cannot become its replica; ` +
+            `set ${read.key("databaseOriginalWriterRetired")} true to rebuild this region as a replica (README, "Failover"; npm run failover)`);
+    }
+    // Read only while this stack holds the writer: a copied stack file may name its own region until it is promoted.
+    if (topology.isPrimary && db.backupReplicationRegion === region) {
+        read.fail("dbBackupReplicationRegion", `"${region}" is this stack's own region; name another region`);
+    }
+    if (config.isProduction && topology.isPrimary && topology.kind === "rds-replicas" && db.backupReplicationRegion === "") {
+        read.fail("dbBackupReplicationRegion", `is required where a prod stack holds the writer (this stack: ${raw.stack}); name a region RDS replicates ${region}'s automated backups to (aws rds describe-source-regions --region <destination>)`);
+    }
+    // Aurora PostgreSQL global databases run on memory-optimised classes (db.r*, db.x2g); it offers no db.m class.
+    if (topology.kind === "aurora-global" && !/^db\.(r\d+[a-z]*|x2g)\./.test(db.instanceClass)) {
+        read.fail("dbInstanceClass", `${db.instanceClass} is not an instance class of an Aurora PostgreSQL global database (databaseTopology aurora-global); use a db.r class such as db.r7g.large`);
+    }
+    if (topology.originalWriterRetired && !config.edge.ownsEdge) {
+        read.fail("databaseOriginalWriterRetired", "only the edge-owning stack ever held the original writer; leave it false here");
+    }
 
     const kubernetes = EKS_KUBERNETES_VERSIONS[config.cluster.kubernetesVersion];
     if (kubernetes && config.cluster.supportType === "STANDARD" && kubernetes.standardSupportEnds < EKS_VERSIONS_REVIEWED) {

@@ -29,6 +29,11 @@ export interface NetworkPolicyInputs {
      * reads the primary's replication listener there. Default none (the primary, or an unpeered stack).
      */
     primaryVpcCidr?: pulumi.Input<string>;
+    /**
+     * Whether the writer is this region's database. Where it is not (a replica here), Keycloak and the bootstrap Jobs
+     * write to the primary's writer across the regions' peering, not to the local replica. Default true.
+     */
+    writerIsLocal?: boolean;
     opts: pulumi.CustomResourceOptions;
 }
 
@@ -98,13 +103,16 @@ const to = (peers: FlowRule["peers"], ports: PortSpec[]): FlowRule => ({ peers, 
  * pods and ports AWS changes with add-on versions, metrics-server and the controllers the API server calls back
  * (Karpenter, the Load Balancer Controller webhooks); a default deny there would break the cluster itself.
  */
-export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, collector, primaryVpcCidr, opts }: NetworkPolicyInputs): void {
+export function composeNetworkPolicies({ network, services, api, apiNamespace, bootstrap, collector, primaryVpcCidr, writerIsLocal = true, opts }: NetworkPolicyInputs): void {
     const { redis, kafka, search, gateway, identity, monitoring, logs } = services;
     const aws = to([internet()], tcp(443));
     // RDS lives in the private subnets (its subnet group): PostgreSQL anywhere else in the VPC stays closed.
     const database = to(network.privateSubnetCidrs.map((block) => cidr(block)), tcp(POSTGRES_PORT));
+    // Writers (Keycloak, the bootstraps) reach the local database only where it is the writer.
     const k = strimzi(kafka.clusterName);
     const primary: Peer[] = primaryVpcCidr ? [{ ipBlock: { cidr: primaryVpcCidr } }] : [];
+    // Where the writer is not here, Keycloak and the bootstrap Jobs write to it in the primary region, over the peering.
+    const writer = writerIsLocal ? [database] : primary.length > 0 ? [to(primary, tcp(POSTGRES_PORT))] : [];
     // Prometheus runs only where monitoring installs it: the exporters admit its scrapes there.
     const prometheus = monitoring.namespaceResource ? [podsIn(monitoring.namespace, PROMETHEUS)] : [];
     const scrapedBy = (port: number): FlowRule[] => (prometheus.length > 0 ? [to(prometheus, tcp(port))] : []);
@@ -167,7 +175,7 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
             to([podsIn(gateway.namespace, KONG), podsHere(REALM_SETTINGS), podsIn(apiNamespace, SHOP_WORKLOADS)], tcp(KEYCLOAK_HTTP)),
             to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS),
         ],
-        egress: [database, to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS)],
+        egress: [...writer, to([podsHere(KEYCLOAK)], KEYCLOAK_CLUSTER_PORTS)],
     }, {
         // The realm-settings Job calls Keycloak's admin API at its in-cluster Service address, and nothing else.
         name: "keycloak-realm-settings",
@@ -297,6 +305,6 @@ export function composeNetworkPolicies({ network, services, api, apiNamespace, b
 
     // The bootstrap Jobs: the master secret from Secrets Manager (STS for IRSA first), then PostgreSQL. Nothing else.
     namespaceNetworkPolicies(`${bootstrap.namespace}-netpol`, { name: bootstrap.namespace, resource: bootstrap.namespaceResource }, [
-        { name: "bootstrap-jobs", pods: {}, egress: [aws, database] },
+        { name: "bootstrap-jobs", pods: {}, egress: [aws, ...writer] },
     ], opts);
 }

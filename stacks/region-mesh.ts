@@ -25,12 +25,11 @@ export const MESH_OUTPUTS = {
 } as const;
 
 /**
- * The stack that holds the writer database and whose `products` events every other region mirrors. The edge owner
- * (DESIGN.md: "the edge-owning prod region holds the writer"); wp-gd-data's `databasePrimaryStack` setting replaces this
- * one function when the two branches meet, and everything below follows it.
+ * The stack that holds the writer database and whose `products` events every other region mirrors: config
+ * `databasePrimaryStack` (default the edge owner), which a failover moves (npm run failover).
  */
 export function primaryStackOf(config: PlatformConfig): string {
-    return config.edge.edgeStack || config.stack;
+    return config.database.topology.primaryStack;
 }
 
 /**

@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws/provider";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { Cluster } from "../components/cluster";
-import { Database } from "../components/database";
 import { RegionalCertificate } from "../components/edge/regional-certificate";
 import { RegionalEndpoint } from "../components/edge/regional-endpoint";
 import { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
@@ -25,6 +24,7 @@ import { composeKafkaMirroring, mirrorsFromPrimary } from "./kafka-mirroring";
 import { composeRegionMesh } from "./region-mesh";
 import { edgeZone } from "./edge-zone";
 import { composeEdge, type EdgeOutputs } from "./edge";
+import { composeDataTopology, type DatabaseWriterOutputs } from "./data-topology";
 import type { PlatformConfig } from "./config";
 import { awsProviderArgs, clusterNameOf } from "./tags";
 
@@ -43,6 +43,10 @@ export interface RegionalStackOutputs {
     kubeconfig: pulumi.Output<string>;
     databaseAddress: pulumi.Output<string>;
     databaseSecretArn: pulumi.Output<string>;
+    /** The environment's writer, exported by the stack that holds it (stacks/data-topology.ts); the other stacks replicate it. */
+    databaseWriter?: pulumi.Output<DatabaseWriterOutputs>;
+    /** writer or replica: this stack's place in the data topology. */
+    databaseRole: "writer" | "replica";
     fileSystemId: pulumi.Output<string>;
     apiImage: pulumi.Output<string>;
     /** The shop API of this region, over TLS on its own name: https://api.<region>.<domain>/v1. */
@@ -153,23 +157,15 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     }, withCluster);
     new MetricsServer(`${prefix}-metrics-server`, { dependsOn: nodesReady }, withCluster);
 
-    const database = new Database(`${prefix}-db`, {
+    const data = composeDataTopology({
+        config,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
         clientSecurityGroupId: cluster.nodeSecurityGroupId,
-        engineVersion: config.database.engineVersion,
-        allowMajorVersionUpgrade: config.database.allowMajorVersionUpgrade,
-        instanceClass: config.database.instanceClass,
-        allocatedStorageGib: config.database.allocatedStorageGib,
-        maxAllocatedStorageGib: config.database.maxAllocatedStorageGib,
-        multiAz: config.database.multiAz,
-        deletionProtection: config.database.deletionProtection,
-        backupRetentionDays: config.database.backupRetentionDays,
-        monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
-        identifier: config.database.identifier,
-        logRetentionDays: config.cluster.logRetentionDays,
         protect,
-    }, withAws);
+        opts: withAws,
+    });
+    const database = data.local;
 
     const storage = new SharedStorage(`${prefix}-storage`, {
         vpcId: network.vpcId,
@@ -209,6 +205,11 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
 
     const services = composeClusterServices({
         config, cluster, database, accountId: account.accountId,
+        // Keycloak writes: in a region without the writer its database lives on the writer, one per region (the edge
+        // owner's keeps its name), reached over the regions' peering.
+        keycloakDatabase: data.isWriterRegion && config.edge.ownsEdge ? undefined : {
+            endpoint: data.writer, region: data.writerRegion, name: config.edge.ownsEdge ? "keycloak" : `keycloak_${config.region.replace(/-/g, "_")}`,
+        },
         databaseBootstrap: bootstrap.placement,
         kafkaClientNamespaces: [SHOP_NAMESPACE],
         dependsOn: [...nodesReady, loadBalancerController, storage],
@@ -229,7 +230,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
 
     const tracing = composeTracing({ config, services, nodePools, opts: withCluster });
     const api = composeShopApi({
-        config, cluster, database, services, databaseBootstrap: bootstrap.placement, nodePools, analyticsBucket: edge?.analyticsBucketName,
+        config, cluster, data, services, databaseBootstrap: bootstrap.placement, nodePools, analyticsBucket: edge?.analyticsBucketName,
         tracing: tracing.settings, opts: withCluster,
     });
     composeNotifications({ config, cluster, services, api, zoneId: zone.zoneId, tracing: tracing.settings, nodePools, opts: withCluster });
@@ -237,7 +238,7 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
     composeNetworkPolicies({
         network: layout,
         services, api, apiNamespace: SHOP_NAMESPACE, bootstrap, collector: tracing.collector,
-        primaryVpcCidr: mirroring.sourceVpcCidr,
+        primaryVpcCidr: mirroring.sourceVpcCidr, writerIsLocal: data.isWriterRegion,
         opts: { provider: cluster.provider },
     });
 
@@ -263,8 +264,10 @@ export function composeRegionalStack(config: PlatformConfig): RegionalStackOutpu
         vpcId: network.vpcId,
         clusterName,
         kubeconfig: cluster.kubeconfig,
-        databaseAddress: database.address,
-        databaseSecretArn: database.masterUserSecretArn,
+        databaseAddress: pulumi.output(database.endpoint.address),
+        databaseSecretArn: pulumi.output(database.endpoint.masterUserSecretArn),
+        databaseWriter: data.writerOutputs,
+        databaseRole: data.isWriterRegion ? "writer" : "replica",
         fileSystemId: storage.fileSystemId,
         apiImage: api.imageUri,
         apiEndpoint: `${endpoint.regionalUrl}/v1`,

@@ -1,19 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../components/cluster";
-import type { BootstrapPlacement, Database } from "../components/database";
+import type { BootstrapPlacement } from "../components/database";
 import { KafkaClient } from "../components/kafka-client";
 import { ShopApi } from "../components/shop-api";
 import { SEARCH_INDEXER_REDIS_ACL, SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
 import type { TracingSettings } from "../components/observability/tracing";
 import type { ClusterServices } from "./cluster-services";
 import type { PlatformConfig } from "./config";
+import type { DataTopology } from "./data-topology";
 import { KONG, PROMETHEUS } from "./network-policies";
 import { SERVICE_SIZES } from "./service-sizes";
 
 export interface ShopApiInputs {
     config: PlatformConfig;
     cluster: Cluster;
-    database: Database;
+    /** The writer (here or in the primary's region) and, outside the writer's region, the local replica. */
+    data: DataTopology;
     services: ClusterServices;
     /** The Karpenter NodePools the API's pods land on; its workloads wait for them. */
     nodePools: pulumi.Resource[];
@@ -32,7 +34,7 @@ const KAFKA_USER = "shop-api";
 const INDEXER_KAFKA_USER = "shop-search-indexer";
 
 /** The shop API in this region, wired to the database, Redis, Kafka, Elasticsearch and Keycloak of the same region. */
-export function composeShopApi({ config, cluster, database, services, databaseBootstrap, nodePools, analyticsBucket, tracing, opts }: ShopApiInputs): ShopApi {
+export function composeShopApi({ config, cluster, data, services, databaseBootstrap, nodePools, analyticsBucket, tracing, opts }: ShopApiInputs): ShopApi {
     const prefix = config.environment;
     const sizes = SERVICE_SIZES[config.environment];
     const { redis, kafka, search, identity, gateway, monitoring } = services;
@@ -55,7 +57,10 @@ export function composeShopApi({ config, cluster, database, services, databaseBo
         protectRepository: config.lifecycle.protectStatefulResources,
         catalogueFeedUrl: config.api.catalogueFeedUrl || undefined,
         corsAllowedOrigins: config.api.corsAllowedOrigins,
-        database: { ...database.endpoint, bootstrap: databaseBootstrap },
+        database: { ...data.writer, bootstrap: databaseBootstrap },
+        databaseRegion: data.writerRegion,
+        readerDatabase: data.reader ? { ...data.reader, region: config.region } : undefined,
+        writerRegion: data.isWriterRegion,
         connections: {
             redis: { host: redis.host, port: redis.port, ...redis.users[SHOP_API_REDIS_ACL.username], caCertPem: redis.caCertPem, cluster: true },
             kafka: { secretName: kafkaSecret, bootstrapServers: kafka.scramBootstrapServers, caCertPem: kafka.caCertPem },

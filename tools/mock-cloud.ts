@@ -6,6 +6,7 @@ import { eksClusterModel } from "./models/eks-cluster";
 import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
 import { awsxVpcModel, cidrsOverlap } from "./models/awsx-vpc";
 import { mockZoneId, type ProjectStacks } from "./stack-references";
+import { mockAuroraCluster, mockAuroraInstance, mockRdsInstance, refuseAuroraCluster, refuseBackupReplication, refuseRdsInstance } from "./mock-rds";
 
 /**
  * The mock cloud: answers every resource registration and invoke the program makes with the inputs echoed back plus
@@ -37,16 +38,20 @@ function arn(ctx: MockContext, service: string, resource: string, region = ctx.r
 /** Outputs by type token, for resources whose outputs the program reads. */
 const OUTPUTS: Record<string, OutputMock> = {
     "aws:rds/instance:Instance": (name, inputs, ctx) => {
-        const identifier = String(inputs.identifier ?? `${name}-${ctx.hex().slice(0, 7)}`);
-        const address = `${identifier}.mock${ctx.hex("host").slice(0, 10)}.${ctx.region}.rds.amazonaws.com`;
-        return {
-            identifier, address, port: 5432, endpoint: `${address}:5432`,
-            arn: arn(ctx, "rds", `db:${identifier}`),
-            resourceId: `db-MOCK${ctx.hex("rid").slice(0, 20).toUpperCase()}`,
-            masterUserSecrets: inputs.manageMasterUserPassword
-                ? [{ secretArn: arn(ctx, "secretsmanager", `secret:rds!db-mock${ctx.hex("secret").slice(0, 8)}-AbCdEf`), kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }]
-                : [],
-        };
+        refuseRdsInstance(inputs, ctx.region);
+        return mockRdsInstance(name, ctx.region, MOCK_ACCOUNT_ID, inputs);
+    },
+    "aws:rds/cluster:Cluster": (name, inputs, ctx) => mockAuroraCluster(name, ctx.region, MOCK_ACCOUNT_ID, inputs),
+    "aws:rds/clusterInstance:ClusterInstance": (name, inputs, ctx) => mockAuroraInstance(name, ctx.region, MOCK_ACCOUNT_ID, inputs),
+    // Global: no region in its ARN.
+    "aws:rds/globalCluster:GlobalCluster": (_name, inputs, ctx) => ({
+        arn: `arn:aws:rds::${MOCK_ACCOUNT_ID}:global-cluster:${String(inputs.globalClusterIdentifier)}`,
+        globalClusterResourceId: `cluster-MOCK${ctx.hex("rid").slice(0, 22).toUpperCase()}`,
+        endpoint: `${String(inputs.globalClusterIdentifier)}.global-mock${ctx.hex("host").slice(0, 10)}.global.rds.amazonaws.com`,
+    }),
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (_name, inputs, ctx) => {
+        refuseBackupReplication(inputs, ctx.region);
+        return {};
     },
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
     "aws:ecr/repository:Repository": (name, _inputs, ctx) => ({
@@ -254,6 +259,8 @@ const ID_FROM_STATE: Record<string, string> = {
     // terraform-provider-aws: the accepter and the options resources take the peering connection's id as their own.
     "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": "vpcPeeringConnectionId",
     "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions": "vpcPeeringConnectionId",
+    // An Aurora cluster's and a global cluster's id is their identifier (what a ClusterInstance's clusterIdentifier names).
+    "aws:rds/cluster:Cluster": "clusterIdentifier", "aws:rds/globalCluster:GlobalCluster": "globalClusterIdentifier",
 };
 
 /**
@@ -318,6 +325,8 @@ const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 const GET_ROUTE_TABLE = "aws:ec2/getRouteTable:getRouteTable";
 const PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection";
 const PEERING_ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter";
+const GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster";
+const AURORA_CLUSTER = "aws:rds/cluster:Cluster";
 const GET_ZONE = "aws:route53/getZone:getZone";
 const ZONE = "aws:route53/zone:Zone";
 
@@ -376,6 +385,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
     private readonly peerings = new Map<string, { peerRegion: string; vpcId: string; peerVpcId: string }>();
     /** What Check added to each registration's inputs, by "type::name", until the recorder takes it. */
     private readonly checked = new Map<string, State>();
+    /** Global databases this stack creates: a cluster joining one of them is its primary, any other a secondary. */
+    private readonly globalClusters = new Set<string>();
 
     /**
      * preview: answer as a first `pulumi preview` on an empty account does. Registrations echo the program's inputs and
@@ -435,6 +446,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
         this.checked.set(`${args.type}::${args.name}`, additions);
         const inputs = withAdditions(args.inputs, additions);
         if (!args.id) this.refusePeering(args.type, inputs, id, this.regionOf(args.provider));
+        if (args.type === GLOBAL_CLUSTER && typeof inputs.globalClusterIdentifier === "string") this.globalClusters.add(inputs.globalClusterIdentifier);
+        if (args.type === AURORA_CLUSTER && !args.id) refuseAuroraCluster(inputs, this.regionOf(args.provider), this.globalClusters);
         const state = this.stateOf(args.type, args.name, inputs, id, args.provider);
         const idField = ID_FROM_STATE[args.type];
         if (idField && !args.id && typeof state[idField] === "string") id = state[idField] as string;

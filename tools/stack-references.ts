@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { hexOf, mockTlsKey } from "./mock-keys";
+import { mockAuroraCluster, mockKmsKeyArn, mockRdsInstance } from "./mock-rds";
 import { layoutSubnets } from "./models/awsx-vpc";
 import { readStackSettings } from "./stack-config";
 
@@ -37,6 +38,11 @@ export interface ProjectStacks {
 }
 
 /** The realm key outputs of an edge owner (index.ts realmSigningKeyPkcs8, realmPublicKeyPem; stacks/realm-signing-key.ts). */
+/** The data topology's outputs (index.ts databaseWriter, databaseRole; stacks/data-topology.ts DATABASE_WRITER_OUTPUT). */
+const DATABASE = { writer: "databaseWriter", role: "databaseRole" } as const;
+/** The mock cloud's account (tools/mock-cloud.ts MOCK_ACCOUNT_ID, which imports this module). */
+const MOCK_ACCOUNT = "000000000000";
+
 const REALM_KEY = { privateKeyPemPkcs8: "realmSigningKeyPkcs8", publicKeyPem: "realmPublicKeyPem" } as const;
 /** The Kafka mirror passwords a peered stack exports as a secret (stacks/region-mesh.ts MESH_OUTPUTS). */
 const MIRROR_PASSWORDS = "kafkaMirrorPasswords";
@@ -104,12 +110,47 @@ export function projectStacks(root: string, project: string, organization: strin
         const hostedZoneId = edgeStack
             ? outputsOf(`${organization}/${project}/${edgeStack}`, [...seen, stack]).hostedZoneId
             : config[key("hostedZoneId")] || mockZoneId(domain);
-        const edgeOutputs = { domain, hostedZoneId, originHostname: `origin.${domain}`, publicUrl: `https://${domain}`, ...meshOutputsOf(stack, config, key) };
+        const edgeOutputs = { domain, hostedZoneId, originHostname: `origin.${domain}`, publicUrl: `https://${domain}`, ...meshOutputsOf(stack, config, key), ...writerOf(stack, config) };
         if (edgeStack) return edgeOutputs;
         // The owner's realm key: the placeholder the mock cloud gives its tls.PrivateKey, so the regions import the
         // very key the owner's own plan shows.
         const realmKey = mockTlsKey("tls:index/privateKey:PrivateKey", `${config[key("environment")]}-identity-realm-signing`);
         return { ...edgeOutputs, [REALM_KEY.privateKeyPemPkcs8]: realmKey.privateKeyPemPkcs8, [REALM_KEY.publicKeyPem]: realmKey.publicKeyPem };
+    };
+
+    /**
+     * The environment's writer, exported only by the stack that holds it (stacks/data-topology.ts, index.ts databaseWriter):
+     * the edge owner's first writer `<environment>-db`, or a promoted `<environment>-db-replica`.
+     */
+    const writerOf = (stack: string, config: Record<string, string>): Record<string, unknown> => {
+        const edgeStack = config[key("edgeStack")] ?? "";
+        const primary = config[key("databasePrimaryStack")] || edgeStack || stack;
+        if (primary !== stack) return { [DATABASE.role]: "replica" };
+        const region = config["aws:region"];
+        const environment = config[key("environment")];
+        if (config[key("databaseTopology")] === "aurora-global") {
+            // The edge owner's cluster holds the global database's master secret; a promoted secondary has none.
+            const cluster = mockAuroraCluster(`${environment}-aurora-cluster`, region, MOCK_ACCOUNT, { manageMasterUserPassword: !edgeStack });
+            const [secret] = cluster.masterUserSecrets as { secretArn: string }[];
+            return {
+                [DATABASE.role]: "writer",
+                [DATABASE.writer]: {
+                    address: cluster.endpoint, port: cluster.port, arn: cluster.arn, resourceId: cluster.clusterResourceId, region,
+                    masterUserSecretArn: secret?.secretArn ?? "", kmsKeyArn: mockKmsKeyArn(`${environment}-aurora-key`, region, MOCK_ACCOUNT),
+                },
+            };
+        }
+        const retired = String(config[key("databaseOriginalWriterRetired")] ?? "false") === "true";
+        const component = `${environment}-${!edgeStack && !retired ? "db" : "db-replica"}`;
+        const instance = mockRdsInstance(`${component}-postgres`, region, MOCK_ACCOUNT, { manageMasterUserPassword: true });
+        const [secret] = instance.masterUserSecrets as { secretArn: string }[];
+        return {
+            [DATABASE.role]: "writer",
+            [DATABASE.writer]: {
+                address: instance.address, port: instance.port, arn: instance.arn, resourceId: instance.resourceId, region,
+                masterUserSecretArn: secret.secretArn, kmsKeyArn: mockKmsKeyArn(`${component}-key`, region, MOCK_ACCOUNT),
+            },
+        };
     };
 
     const hostedZones = (): Record<string, string> => {

@@ -14,6 +14,7 @@ const RDS_CLUSTER = "aws:rds/cluster:Cluster";
 const RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
 const RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup";
 const RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup";
+const RDS_GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster";
 
 /** A read replica (same- or cross-region) inherits data from its source: backups and Multi-AZ are the source's job. */
 function isReplica(props: Props): boolean {
@@ -32,9 +33,9 @@ export const rdsNotPublic = resourceRule({
 
 export const rdsStorageEncrypted = resourceRule({
     name: "rds-storage-encrypted",
-    description: "RDS instances and clusters must encrypt storage (storageEncrypted, or a kmsKeyId).",
+    description: "RDS instances, clusters and Aurora global databases must encrypt storage (storageEncrypted, or a kmsKeyId).",
     enforcementLevel: "mandatory",
-    types: [RDS_INSTANCE, RDS_CLUSTER],
+    types: [RDS_INSTANCE, RDS_CLUSTER, RDS_GLOBAL_CLUSTER],
     validate: (props, _args, report) => {
         const encrypted = asBool(props["storageEncrypted"]) === true || (asString(props["kmsKeyId"]) ?? "") !== "";
         if (!encrypted) report("Storage is not encrypted: set storageEncrypted: true (with a customer-managed kmsKeyId).");
@@ -62,9 +63,9 @@ export const rdsBackupRetention = resourceRule<BackupConfig>({
 
 export const rdsDeletionProtectionProd = resourceRule<ProductionConfig>({
     name: "rds-deletion-protection-prod",
-    description: "Production RDS instances and clusters have deletionProtection enabled.",
+    description: "Production RDS instances, clusters and Aurora global databases have deletionProtection enabled.",
     enforcementLevel: "mandatory",
-    types: [RDS_INSTANCE, RDS_CLUSTER],
+    types: [RDS_INSTANCE, RDS_CLUSTER, RDS_GLOBAL_CLUSTER],
     configSchema: { properties: { ...productionConfigSchema } },
     validate: (props, args, report, config) => {
         if (!isProduction(props, args.provider, config)) return;
@@ -93,6 +94,27 @@ export const rdsFinalSnapshotProd = resourceRule<ProductionConfig>({
     validate: (props, args, report, config) => {
         if (!isProduction(props, args.provider, config) || isReplica(props)) return;
         if (asBool(props["skipFinalSnapshot"]) === true) report("skipFinalSnapshot is true: deleting the database would discard its data.");
+    },
+});
+
+/** How many of a stack's Aurora instances belong to `cluster` (by parent, dependency or clusterIdentifier). */
+function instancesOf(args: StackValidationArgs, cluster: PolicyResource): number {
+    return args.resources.filter((r) => r.type === RDS_CLUSTER_INSTANCE && refersTo(r, cluster, "clusterIdentifier", ["clusterIdentifier", "id"])).length;
+}
+
+export const rdsAuroraMultiAzProd = stackRule<ProductionConfig>({
+    name: "rds-aurora-multi-az-prod",
+    description: "Production Aurora clusters run at least two instances (Aurora fails over to a reader in another zone: its Multi-AZ); a global secondary too, since a failover makes it the writer.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { ...productionConfigSchema } },
+    validate: (args, report, config) => {
+        const clusters = args.resources.filter((r) => r.type === RDS_CLUSTER && (asString(r.props["engine"]) ?? "").startsWith("aurora"));
+        if (clusters.length === 0) args.notApplicable("no Aurora cluster in the stack");
+        for (const cluster of clusters) {
+            if (!isProduction(cluster.props, cluster.provider, config)) continue;
+            const count = instancesOf(args, cluster);
+            if (count < 2) report(`Aurora cluster ${cluster.name} has ${count} instance(s): a production writer needs a second one in another zone to fail over to.`, cluster.urn);
+        }
     },
 });
 
@@ -395,6 +417,7 @@ export const dataRules: Rule[] = [
     rdsFinalSnapshotProd,
     rdsForceSsl,
     rdsManagedMasterPassword,
+    rdsAuroraMultiAzProd,
     s3PublicAccessBlockSettings,
     s3PublicAccessBlock,
     s3NoPublicAcl,

@@ -41,6 +41,21 @@ describe("policies/data", () => {
             violates("rds-storage-encrypted", res(CLUSTER, { engine: "aurora-postgresql", storageEncrypted: false }));
             passes("rds-storage-encrypted", [db({}), db({ storageEncrypted: undefined, replicateSourceDb: "arn:db:primary", kmsKeyId: "arn:key" })]);
         });
+        it("rds-storage-encrypted and rds-deletion-protection-prod judge Aurora global databases", () => {
+            const global = (overrides: Record<string, unknown>) => res("aws:rds/globalCluster:GlobalCluster", { engine: "aurora-postgresql", storageEncrypted: true, deletionProtection: true, tags: prodTags, ...overrides });
+            violates("rds-storage-encrypted", global({ storageEncrypted: false }));
+            violates("rds-deletion-protection-prod", global({ deletionProtection: false }));
+            passes("rds-storage-encrypted", global({}));
+            passes("rds-deletion-protection-prod", [global({}), global({ deletionProtection: false, tags: devTags })]);
+        });
+        it("rds-aurora-multi-az-prod: a production Aurora cluster runs two instances or more", () => {
+            const cluster = res(CLUSTER, { engine: "aurora-postgresql", clusterIdentifier: "shop", tags: prodTags });
+            const instance = (n: number, clusterIdentifier = "shop") => res("aws:rds/clusterInstance:ClusterInstance", { clusterIdentifier, engine: "aurora-postgresql", instanceClass: "db.r7g.large" }, { name: `i${n}` });
+            violates("rds-aurora-multi-az-prod", [cluster, instance(1)], /has 1 instance/);
+            violates("rds-aurora-multi-az-prod", [cluster, instance(1), instance(2, "other")], /has 1 instance/);
+            passes("rds-aurora-multi-az-prod", [cluster, instance(1), instance(2)]);
+            passes("rds-aurora-multi-az-prod", [res(CLUSTER, { engine: "aurora-postgresql", clusterIdentifier: "shop", tags: devTags }), instance(1)]);
+        });
         it("rds-backup-retention (replicas exempt, threshold configurable)", () => {
             violates("rds-backup-retention", db({ backupRetentionPeriod: undefined }), /unset/);
             violates("rds-backup-retention", db({ backupRetentionPeriod: 1 }));

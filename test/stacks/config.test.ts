@@ -16,7 +16,7 @@ function raw(values: Record<string, string>, overrides: Partial<RawConfig> = {})
         project: "ecommerce-platform",
         stack: "test",
         region: "ap-south-1",
-        values: { vpcCidr: "10.0.0.0/16", clusterPublicAccessCidrs: '["203.0.113.0/24"]', domain: "shop.example.com", ...values },
+        values: { vpcCidr: "10.0.0.0/16", clusterPublicAccessCidrs: '["203.0.113.0/24"]', domain: "shop.example.com", dbBackupReplicationRegion: "ap-southeast-1", ...values },
         secrets: { keycloakAdminPassword: secret, grafanaAdminPassword: secret },
         keys: [],
         emptySecrets: [],
@@ -53,6 +53,42 @@ describe("stacks/config", () => {
         it("refuses an in-place PostgreSQL major upgrade unless dbAllowMajorVersionUpgrade says so", () => {
             expect(parsePlatformConfig(raw({ environment: "dev" })).database.allowMajorVersionUpgrade).to.equal(false);
             expect(parsePlatformConfig(raw({ environment: "dev", dbAllowMajorVersionUpgrade: "true" })).database.allowMajorVersionUpgrade).to.equal(true);
+        });
+    });
+
+    describe("data topology", () => {
+        it("requires a backup replication region where a prod stack holds the writer, never its own region", () => {
+            expect(problemsOf(raw({ environment: "prod", dbBackupReplicationRegion: "" }, { stack: "prod" })).join("\n")).to.match(/dbBackupReplicationRegion: is required where a prod stack holds the writer/);
+            expect(parsePlatformConfig(raw({ environment: "prod", edgeStack: "prod", dbBackupReplicationRegion: "" }, { stack: "prod-us-east-1" })).database.backupReplicationRegion).to.equal("");
+            expect(parsePlatformConfig(raw({ environment: "dev", dbBackupReplicationRegion: "" })).database.backupReplicationRegion).to.equal("");
+            expect(problemsOf(raw({ environment: "prod", dbBackupReplicationRegion: "ap-south-1" })).join("\n")).to.match(/dbBackupReplicationRegion: "ap-south-1" is this stack's own region/);
+            expect(problemsOf(raw({ environment: "prod", dbBackupReplicationRegion: "ap-southeast" })).join("\n")).to.match(/dbBackupReplicationRegion: "ap-southeast" is not an AWS region/);
+        });
+
+        it("puts the writer in the edge owner by default and a replica in every stack that names an edge stack", () => {
+            const owner = parsePlatformConfig(raw({ environment: "prod" }, { stack: "prod" })).database.topology;
+            expect(owner).to.deep.equal({ kind: "rds-replicas", primaryStack: "prod", isPrimary: true, originalWriterRetired: false });
+            const region = parsePlatformConfig(raw({ environment: "prod", edgeStack: "prod" }, { stack: "prod-us-east-1" })).database.topology;
+            expect(region).to.include({ primaryStack: "prod", isPrimary: false });
+            expect(parsePlatformConfig(raw({ environment: "prod", databaseTopology: "aurora-global", dbInstanceClass: "db.r7g.large" })).database.topology.kind).to.equal("aurora-global");
+            expect(problemsOf(raw({ environment: "prod", databaseTopology: "aurora-global" })).join("\n")).to.match(/dbInstanceClass: db.m7g.large is not an instance class of an Aurora PostgreSQL global database/);
+        });
+
+        it("promotes a stack that names itself the primary", () => {
+            const promoted = parsePlatformConfig(raw({ environment: "prod", edgeStack: "prod", databasePrimaryStack: "prod-us-east-1" }, { stack: "prod-us-east-1" }));
+            expect(promoted.database.topology).to.include({ primaryStack: "prod-us-east-1", isPrimary: true });
+        });
+
+        it("refuses an unknown topology, a bad stack name, a second region in dev and an edge owner that would turn its writer into a replica", () => {
+            expect(problemsOf(raw({ environment: "prod", databaseTopology: "multi-master" })).join("\n")).to.match(/databaseTopology: .*rds-replicas, aurora-global/);
+            expect(problemsOf(raw({ environment: "prod", databasePrimaryStack: "prod us" })).join("\n")).to.match(/databasePrimaryStack: "prod us" is not a stack name/);
+            expect(problemsOf(raw({ environment: "dev", databasePrimaryStack: "prod" })).join("\n")).to.match(/databasePrimaryStack: "prod": dev stays single-region/);
+            expect(problemsOf(raw({ environment: "prod", databasePrimaryStack: "prod-us-east-1" }, { stack: "prod" })).join("\n"))
+                .to.match(/databasePrimaryStack: "prod-us-east-1" holds the writer, but this stack's own writer cannot become its replica; set ecommerce-platform:databaseOriginalWriterRetired true/);
+            expect(parsePlatformConfig(raw({ environment: "prod", databasePrimaryStack: "prod-us-east-1", databaseOriginalWriterRetired: "true" }, { stack: "prod" })).database.topology)
+                .to.include({ isPrimary: false, originalWriterRetired: true });
+            expect(problemsOf(raw({ environment: "prod", edgeStack: "prod", databaseOriginalWriterRetired: "true" }, { stack: "prod-eu-west-1" })).join("\n"))
+                .to.match(/databaseOriginalWriterRetired: only the edge-owning stack/);
         });
     });
 

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DATABASE_WRITER_OUTPUT } from "../../stacks/data-topology";
 import { EDGE_OUTPUTS, REALM_KEY_OUTPUTS } from "../../stacks/edge-zone";
 import { MESH_OUTPUTS } from "../../stacks/region-mesh";
 import { MockCloud } from "../../tools/mock-cloud";
@@ -51,7 +52,7 @@ describe("tools/stack-references (the project's other stacks, as the offline eng
             domain: "shop.example.com", hostedZoneId: mockZoneId("shop.example.com"), originHostname: "origin.shop.example.com", publicUrl: "https://shop.example.com",
         });
         // and the realm signing key every other region imports (the private half a secret output)
-        expect(stacks().outputsOf("organization/shop/owner")).to.have.keys("domain", "hostedZoneId", "originHostname", "publicUrl", "realmSigningKeyPkcs8", "realmPublicKeyPem");
+        expect(stacks().outputsOf("organization/shop/owner")).to.have.keys("domain", "hostedZoneId", "originHostname", "publicUrl", "realmSigningKeyPkcs8", "realmPublicKeyPem", "databaseWriter", "databaseRole");
         expect(stacks().outputsOf("organization/shop/chained")).to.not.have.property("realmPublicKeyPem");
         expect(stacks().outputsOf("organization/shop/existing").hostedZoneId).to.equal("Z0EXISTING");
         expect(mockZoneId("shop.example.com")).to.match(/^Z0MOCK[0-9A-F]{15}$/);
@@ -89,12 +90,14 @@ describe("tools/stack-references (the project's other stacks, as the offline eng
     it("serves exactly what the edge owner's program exports (compared with prod's planned stack outputs)", () => {
         const served = projectStacks(ROOT, "ecommerce-platform", SELF_MANAGED_ORGANIZATION).outputsOf("organization/ecommerce-platform/prod");
         const exported = ofType(plannedStack("prod"), "pulumi:pulumi:Stack")[0].outputs as Record<string, string>;
-        expect(Object.keys(served).sort()).to.deep.equal([...Object.values(EDGE_OUTPUTS), ...Object.values(REALM_KEY_OUTPUTS), ...Object.values(MESH_OUTPUTS)].sort());
+        expect(Object.keys(served).sort()).to.deep.equal([...Object.values(EDGE_OUTPUTS), ...Object.values(REALM_KEY_OUTPUTS), ...Object.values(MESH_OUTPUTS), DATABASE_WRITER_OUTPUT, "databaseRole"].sort());
         expect(Object.keys(exported)).to.include.members(Object.values(MESH_OUTPUTS));
-        for (const key of [...Object.values(EDGE_OUTPUTS), REALM_KEY_OUTPUTS.publicKeyPem]) expect(served[key], key).to.equal(exported[key]);
+        for (const key of [...Object.values(EDGE_OUTPUTS), REALM_KEY_OUTPUTS.publicKeyPem, "databaseRole"]) expect(served[key], key).to.equal(exported[key]);
         // The network as the program lays it out; ids, the NLB name and the CA stay placeholders of their own.
         for (const key of [MESH_OUTPUTS.environment, MESH_OUTPUTS.awsRegion, MESH_OUTPUTS.vpcCidr, MESH_OUTPUTS.privateSubnetCidrs]) expect(served[key], key).to.deep.equal(exported[key]);
         expect(served[MESH_OUTPUTS.kafkaMirrorPasswords]).to.have.keys("prod-us-east-1", "prod-eu-west-1");
+        // The writer the other regions replicate: the very instance, key and secret prod's plan shows.
+        expect(served[DATABASE_WRITER_OUTPUT]).to.deep.equal(exported[DATABASE_WRITER_OUTPUT]);
         // The private half is a secret output: the export holds ciphertext, the reference the owner's key itself.
         const ownerKey = ofType(plannedStack("prod"), "tls:index/privateKey:PrivateKey").find((k) => k.urn.endsWith("::prod-identity-realm-signing"))!;
         expect(served[REALM_KEY_OUTPUTS.publicKeyPem]).to.equal(ownerKey.outputs.publicKeyPem);

@@ -1,0 +1,140 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as rds from "@pulumi/aws/rds";
+import { POSTGRES_PORT, type DatabaseEndpoint } from "../database";
+import { databaseFoundation } from "./database-foundation";
+import { rdsLogGroups } from "../rds-log-groups";
+
+export interface DatabaseReplicaArgs {
+    vpcId: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Input<string[]>;
+    /** Security group of the cluster's nodes: the only source admitted on the PostgreSQL port. */
+    clientSecurityGroupId: pulumi.Input<string>;
+    /**
+     * ARN of the writer instance in another region. RDS takes a cross-region source only as an ARN (an identifier names
+     * an instance of the replica's own region), and so does a same-region source once dbSubnetGroupName is set.
+     */
+    sourceArn: pulumi.Input<string>;
+    /**
+     * Promote: the replica stops replicating and becomes a standalone writer. The AWS provider applies the removal of
+     * replicateSourceDb in place with PromoteReadReplica (same resource, same URN); no other source can be elected.
+     * Default false.
+     */
+    promoted?: boolean;
+    /** PostgreSQL major of the source: the parameter group's family must match it. */
+    engineVersion: string;
+    /** Instance class; may be smaller than the writer's while it only serves reads, but it becomes the writer on promotion. */
+    instanceClass: string;
+    /** Storage in GiB (RDS sizes a new replica from its source; this is the floor after promotion). */
+    allocatedStorageGib: number;
+    /** Storage autoscaling ceiling in GiB. */
+    maxAllocatedStorageGib: number;
+    /** A standby in a second zone (RDS supports Multi-AZ read replicas); a promoted replica is then a Multi-AZ writer. Default true. */
+    multiAz?: boolean;
+    /** Days of automated backups (RDS for PostgreSQL keeps them on replicas; PromoteReadReplica sets them on the writer). Default 7. */
+    backupRetentionDays?: number;
+    /** Enhanced Monitoring interval (0 off, 1, 5, 10, 15, 30, 60). Default 0. */
+    monitoringIntervalSeconds?: number;
+    /** The instance identifier, known before the instance so its log-export groups exist first (as the writer's). Default: auto-named, no declared log groups. */
+    identifier?: string;
+    /** Days CloudWatch keeps the exported PostgreSQL logs (with `identifier`). Default 30. */
+    logRetentionDays?: number;
+    /** Pulumi `protect` on the instance and its key. Default false. */
+    protect?: boolean;
+}
+
+/** The parameters every PostgreSQL instance of the platform runs with (components/database.ts sets the same on the writer). */
+export const POSTGRES_PARAMETERS = [
+    { name: "rds.force_ssl", value: "1" },
+    { name: "password_encryption", value: "scram-sha-256" },
+    { name: "log_min_duration_statement", value: "500" },
+];
+
+/**
+ * A cross-region read replica of the environment's writer, in this stack's region: its own KMS key (an encrypted
+ * cross-region replica must name a key of its own region), parameter group forcing TLS, subnet group and security group,
+ * IAM database authentication, Performance Insights and Enhanced Monitoring as on the writer. Deletion protection
+ * always; no final snapshot while it replicates (RDS refuses FinalDBSnapshotIdentifier when deleting a read replica),
+ * one once promoted.
+ */
+export class DatabaseReplica extends pulumi.ComponentResource {
+    readonly address: pulumi.Output<string>;
+    readonly port: number = POSTGRES_PORT;
+    readonly instanceIdentifier: pulumi.Output<string>;
+    readonly allocatedStorageGib: pulumi.Output<number>;
+    readonly kmsKeyArn: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+    /** Empty while a replica (it has no master secret of its own); once promoted, RDS manages a new one in Secrets Manager. */
+    readonly masterUserSecretArn: pulumi.Output<string>;
+    readonly endpoint: DatabaseEndpoint;
+    readonly promoted: boolean;
+
+    constructor(name: string, args: DatabaseReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:data:DatabaseReplica", name, {}, opts);
+        const child = { parent: this };
+        this.promoted = args.promoted ?? false;
+
+        const { key, subnets, securityGroup, monitoringRole } = databaseFoundation(name, {
+            vpcId: args.vpcId, privateSubnetIds: args.privateSubnetIds, clientSecurityGroupId: args.clientSecurityGroupId,
+            description: "PostgreSQL replica", monitoringIntervalSeconds: args.monitoringIntervalSeconds ?? 0, protect: args.protect,
+        }, this);
+
+        const parameters = new rds.ParameterGroup(`${name}-params`, {
+            family: `postgres${args.engineVersion.split(".")[0]}`,
+            description: "TLS only, scram passwords, slow-query logging",
+            parameters: POSTGRES_PARAMETERS,
+        }, child);
+
+        const interval = args.monitoringIntervalSeconds ?? 0;
+
+        const logGroups = args.identifier
+            ? rdsLogGroups(`${name}-postgres`, { identifier: args.identifier, retentionDays: args.logRetentionDays }, child) : [];
+        const instance = new rds.Instance(`${name}-postgres`, {
+            identifier: args.identifier,
+            // Engine, version, master user and database come from the source; a replica refuses a username or password.
+            replicateSourceDb: this.promoted ? undefined : args.sourceArn,
+            instanceClass: args.instanceClass,
+            allocatedStorage: args.allocatedStorageGib,
+            maxAllocatedStorage: args.maxAllocatedStorageGib,
+            storageType: "gp3",
+            storageEncrypted: true,
+            kmsKeyId: key.arn,
+            // Once promoted, RDS generates a new master password into Secrets Manager: the source's secret stays in its region.
+            manageMasterUserPassword: this.promoted ? true : undefined,
+            masterUserSecretKmsKeyId: this.promoted ? key.arn : undefined,
+            iamDatabaseAuthenticationEnabled: true,
+            dbSubnetGroupName: subnets.name,
+            vpcSecurityGroupIds: [securityGroup.id],
+            parameterGroupName: parameters.name,
+            publiclyAccessible: false,
+            multiAz: args.multiAz ?? true,
+            deletionProtection: true,
+            skipFinalSnapshot: !this.promoted,
+            finalSnapshotIdentifier: this.promoted ? `${name}-final-snapshot` : undefined,
+            backupRetentionPeriod: args.backupRetentionDays ?? 7,
+            backupWindow: "20:00-21:00",
+            maintenanceWindow: "sun:21:30-sun:22:30",
+            copyTagsToSnapshot: true,
+            autoMinorVersionUpgrade: !args.engineVersion.includes("."),
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: key.arn,
+            performanceInsightsRetentionPeriod: 7,
+            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            monitoringInterval: interval,
+            monitoringRoleArn: monitoringRole?.arn,
+            caCertIdentifier: "rds-ca-rsa2048-g1",
+        }, { ...child, dependsOn: logGroups, protect: args.protect, ignoreChanges: ["allocatedStorage"] });
+
+        this.address = instance.address;
+        this.instanceIdentifier = instance.identifier;
+        this.allocatedStorageGib = instance.allocatedStorage;
+        this.kmsKeyArn = key.arn;
+        this.securityGroupId = securityGroup.id;
+        this.masterUserSecretArn = instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+        this.endpoint = {
+            address: this.address, port: this.port, maintenanceDatabase: "postgres",
+            masterUserSecretArn: this.masterUserSecretArn, kmsKeyArn: this.kmsKeyArn,
+            arn: instance.arn, resourceId: instance.resourceId,
+        };
+        this.registerOutputs({ address: this.address, promoted: this.promoted });
+    }
+}
