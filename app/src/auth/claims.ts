@@ -9,7 +9,21 @@ export function principalFromClaims(payload: JWTPayload): Principal {
     typeof realmAccess === "object" && realmAccess !== null && "roles" in realmAccess && Array.isArray(realmAccess.roles)
       ? realmAccess.roles.filter((role): role is string => typeof role === "string")
       : [];
-  return { subject: payload.sub, roles };
+  const email = verifiedEmail(payload);
+  return { subject: payload.sub, roles, ...(email ? { email } : {}) };
+}
+
+/** Deliberately plain: one @, no spaces or angle brackets, a dot in the domain, at most 254 characters (RFC 5321). */
+export const EMAIL_PATTERN = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+
+/**
+ * Only an address the identity provider verified receives order mail: an unverified one could be anyone's. A
+ * malformed claim is ignored (no mail), never an error: the token is still valid for everything else.
+ */
+function verifiedEmail(payload: JWTPayload): string | undefined {
+  const email = payload["email"];
+  if (typeof email !== "string" || payload["email_verified"] !== true) return undefined;
+  return email.length <= 254 && EMAIL_PATTERN.test(email) ? email : undefined;
 }
 
 /** Turns jose's failures into a reason a client can act on; unexpected failures propagate as 5xx. */
