@@ -1,4 +1,5 @@
 import { errors, type JWTPayload } from "jose";
+import { isEmailAddress } from "../email-address";
 import { TokenRejectedError, type Principal } from "./principal";
 
 /** Keycloak puts realm roles under `realm_access.roles`; the dev issuer mints the same shape. */
@@ -13,9 +14,6 @@ export function principalFromClaims(payload: JWTPayload): Principal {
   return { subject: payload.sub, roles, ...(email ? { email } : {}) };
 }
 
-/** Deliberately plain: one @, no spaces or angle brackets, a dot in the domain, at most 254 characters (RFC 5321). */
-export const EMAIL_PATTERN = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
-
 /**
  * Only an address the identity provider verified receives order mail: an unverified one could be anyone's. A
  * malformed claim is ignored (no mail), never an error: the token is still valid for everything else.
@@ -23,7 +21,7 @@ export const EMAIL_PATTERN = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
 function verifiedEmail(payload: JWTPayload): string | undefined {
   const email = payload["email"];
   if (typeof email !== "string" || payload["email_verified"] !== true) return undefined;
-  return email.length <= 254 && EMAIL_PATTERN.test(email) ? email : undefined;
+  return isEmailAddress(email) ? email : undefined;
 }
 
 /** Turns jose's failures into a reason a client can act on; unexpected failures propagate as 5xx. */
