@@ -39,15 +39,19 @@ export class RedisKeyValueStore implements KeyValueStore {
 export class MemoryKeyValueStore implements KeyValueStore {
   private readonly entries = new Map<string, { value: string; expiresAt: number }>();
   constructor(private readonly now: () => number = Date.now) {}
+  // Check and set with no await in between: atomic like Redis' SET NX, however callers interleave.
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    if ((await this.get(key)) !== null) return false;
-    await this.set(key, value, ttlMs);
+    if (this.current(key) !== null) return false;
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
     return true;
   }
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
   }
   async get(key: string): Promise<string | null> {
+    return this.current(key);
+  }
+  private current(key: string): string | null {
     const entry = this.entries.get(key);
     if (!entry) return null;
     if (entry.expiresAt <= this.now()) {
