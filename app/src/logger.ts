@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { tracedPino } from "./tracing";
 
 export interface ServiceLogger {
   log: Logger;
@@ -13,7 +14,8 @@ export interface ServiceLogger {
  */
 export function createLogger(level: string, service = "shop-api"): ServiceLogger {
   const destination = pino.destination({ dest: 1, sync: false });
-  const log = pino(
+  // The instrumented factory when tracing runs: lines logged inside a span carry trace_id and span_id.
+  const log = tracedPino()(
     {
       level,
       base: { service },

@@ -2,8 +2,11 @@ import { buildApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./logger";
 import { createRuntime } from "./runtime";
+import { startTracing } from "./tracing";
 
 async function main(): Promise<void> {
+  // Before anything connects: the instrumented classes must be patched before their first instance.
+  const tracing = startTracing("shop-api");
   const config = loadConfig();
   const { log, flush } = createLogger(config.logLevel);
   flushLogs = flush;
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
     // Stops accepting connections and resolves once every in-flight request has been answered.
     await app.close();
     await runtime.close();
+    await tracing.shutdown().catch((error: unknown) => log.warn({ err: error }, "trace flush failed"));
     log.info("shutdown complete");
     flush();
     process.exit(0);

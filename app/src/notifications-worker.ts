@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type AppConfig } from "./config";
 import { createLogger } from "./logger";
 import { startNotificationsWorker, workerPartsFromConfig } from "./notifications/notifications-worker";
+import { startTracing } from "./tracing";
 
 /**
  * The notifications worker: `node dist/notifications-worker.js` (same image as the API, its own Deployment).
@@ -19,6 +20,7 @@ function productionProblems(config: AppConfig): string[] {
 }
 
 async function main(): Promise<void> {
+  const tracing = startTracing("notifications-worker");
   const config = loadConfig();
   const problems = productionProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
     await worker.stop();
+    await tracing.shutdown().catch((error: unknown) => log.warn({ err: error }, "trace flush failed"));
     log.info("shutdown complete");
     flush();
     process.exit(0);
