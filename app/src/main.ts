@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: log, corsAllowedOrigins: config.corsAllowedOrigins });
   await app.listen({ port: config.port, host: config.host });
   runtime.relay.start();
-  log.info({ database: runtime.db.kind, search: runtime.services.search.name }, "shop-api ready");
+  log.info({ database: runtime.db.kind, search: runtime.services.search.name, tracing: tracing.enabled ? tracing.instrumented : false }, "shop-api ready");
 
   let shuttingDown = false;
   const shutdown = async (signal: NodeJS.Signals) => {

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     },
     log,
   );
-  log.info({ group: n.group, kafka: config.kafka !== undefined, ses: n.fromAddress !== undefined, sns: n.snsTopicArn !== undefined }, "notifications worker running");
+  log.info({ group: n.group, kafka: config.kafka !== undefined, ses: n.fromAddress !== undefined, sns: n.snsTopicArn !== undefined, tracing: tracing.enabled ? tracing.instrumented : false }, "notifications worker running");
 
   let shuttingDown = false;
   const shutdown = async (signal: NodeJS.Signals) => {

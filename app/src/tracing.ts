@@ -1,4 +1,5 @@
-import { createRequire } from "node:module";
+import http from "node:http";
+import https from "node:https";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import FastifyOtel from "@fastify/otel";
 import { ROOT_CONTEXT, context, propagation, trace, type Context } from "@opentelemetry/api";
@@ -27,7 +28,7 @@ import pino from "pino";
  * instrumentation's module definitions (getModuleDefinitions(), the hook opentelemetry-js-contrib provides for
  * compile-time instrumentation) are applied here to the very module objects the bundle uses: the classes are
  * patched on their prototypes (pg Client, ioredis Redis, kafkajs Kafka, the AWS SDK's smithy Client), Node's http
- * through its shared built-in exports, Fastify through its initialization diagnostics channel, and pino by using the
+ * through its built-in exports object (the default import is the object every require("node:http") gets), Fastify through its initialization diagnostics channel, and pino by using the
  * patched factory (createLogger asks tracedPino()). The same code path runs unbundled (tsx, tests).
  */
 
@@ -51,8 +52,6 @@ let patchedPino: typeof pino | undefined;
 export function tracedPino(): typeof pino {
   return patchedPino ?? pino;
 }
-
-const nodeRequire = createRequire(__filename);
 
 /** What every instrumentation class offers (structurally: @fastify/otel brings its own copy of the base class). */
 interface ModuleInstrumentation {
@@ -112,7 +111,7 @@ export function startTracing(defaultServiceName: string, options: TracingOptions
   // Constructed disabled: no require hooks (they would find nothing in the bundle, and could patch a second time when
   // unbundled); the definitions are applied below, once.
   const targets: Target[] = [
-    { instrumentation: new HttpInstrumentation({ enabled: false, ignoreIncomingRequestHook: (request) => ["/healthz", "/readyz", "/metrics"].includes(request.url ?? "") }), modules: [["http", nodeRequire("node:http")], ["https", nodeRequire("node:https")]] },
+    { instrumentation: new HttpInstrumentation({ enabled: false, ignoreIncomingRequestHook: (request) => ["/healthz", "/readyz", "/metrics"].includes(request.url ?? "") }), modules: [["http", http], ["https", https]] },
     // pg-pool spans would only wrap the query spans; the client's are the ones that say what ran.
     { instrumentation: new PgInstrumentation({ enabled: false }), modules: [["pg/lib/client.js", pg.Client]] },
     { instrumentation: new IORedisInstrumentation({ enabled: false }), modules: [["ioredis", Redis]] },
