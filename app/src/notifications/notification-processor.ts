@@ -116,13 +116,12 @@ export class NotificationProcessor {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => done(), ms);
       const done = () => {
         clearTimeout(timer);
         this.wake = undefined;
         resolve();
       };
-      timer = setTimeout(done, ms);
       this.wake = done;
     });
   }
