@@ -23,7 +23,9 @@ class FakeConsumer {
   async disconnect() {
     this.running = false;
   }
-  on() {
+  readonly listeners = new Map<string, (event: unknown) => void>();
+  on(name: string, listener: (event: unknown) => void) {
+    this.listeners.set(name, listener);
     return () => undefined;
   }
 
@@ -88,5 +90,18 @@ describe("notifications worker's Kafka transport (kafkajs driven by a fake consu
     expect(record).to.include({ topic: "notifications-dlq", acks: -1 });
     expect(record.messages[0]!.key).to.equal("order-1");
     expect(record.messages[0]!.headers).to.include({ "event-id": "e-1", "dlq-reason": "poison: bad", "dlq-original-topic": "payments", "dlq-original-offset": "7", "dlq-attempts": "1" });
+  });
+
+  it("reports a consumer kafkajs gave up restarting (liveness fails), but not one it restarts", async () => {
+    const consumer = new FakeConsumer();
+    const transport = new KafkaTransport(consumer as unknown as WorkerConsumer, {} as WorkerProducer, silentLog);
+    await transport.start(async () => undefined);
+    consumer.listeners.get("consumer.group_join")!({});
+    expect(transport.isRunning()).to.equal(true);
+    consumer.listeners.get("consumer.crash")!({ payload: { error: new Error("coordinator gone"), restart: true } });
+    expect(transport.failure()).to.equal(undefined);
+    consumer.listeners.get("consumer.crash")!({ payload: { error: new Error("SASL authentication failed"), restart: false } });
+    expect(transport.failure()).to.equal("SASL authentication failed");
+    expect(transport.isRunning()).to.equal(false);
   });
 });

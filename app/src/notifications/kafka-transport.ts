@@ -26,6 +26,7 @@ function headersOf(headers: IHeaders | undefined): Record<string, string | undef
  */
 export class KafkaTransport implements ConsumerTransport, DeadLetterSink {
   private running = false;
+  private crashed: string | undefined;
   private producerConnected: Promise<void> | undefined;
 
   constructor(
@@ -38,7 +39,10 @@ export class KafkaTransport implements ConsumerTransport, DeadLetterSink {
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.running = true));
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.log.error({ err: event.payload.error, restart: event.payload.restart }, "notifications consumer crashed");
-      if (!event.payload.restart) this.running = false;
+      if (!event.payload.restart) {
+        this.running = false;
+        this.crashed = event.payload.error.message;
+      }
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...CONSUMED_TOPICS], fromBeginning: true });
@@ -77,6 +81,10 @@ export class KafkaTransport implements ConsumerTransport, DeadLetterSink {
 
   isRunning(): boolean {
     return this.running;
+  }
+
+  failure(): string | undefined {
+    return this.crashed;
   }
 
   async stop(): Promise<void> {

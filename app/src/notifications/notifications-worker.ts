@@ -90,7 +90,10 @@ export async function startNotificationsWorker(parts: WorkerParts, options: Noti
   });
   const server = createServer((request, response) => {
     const answer = (status: number, body: unknown) => response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-    if (request.url === "/healthz") return answer(200, { status: "ok" });
+    if (request.url === "/healthz") {
+      const failure = parts.transport.failure();
+      return failure === undefined ? answer(200, { status: "ok" }) : answer(503, { status: "failed", reason: failure });
+    }
     if (request.url === "/readyz") {
       if (!parts.transport.isRunning()) return answer(503, { status: "not-ready", reason: "not consuming" });
       parts.store.ping().then(

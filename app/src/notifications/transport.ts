@@ -18,6 +18,8 @@ export interface ConsumerTransport {
   stop(): Promise<void>;
   /** True once consuming (Kafka: joined the group); readiness. */
   isRunning(): boolean;
+  /** Why consuming stopped for good (kafkajs gave up restarting); liveness fails so the kubelet restarts the pod. */
+  failure(): string | undefined;
 }
 
 /** Where events that cannot be handled go, with the reason (Kafka: the notifications-dlq topic). */
@@ -77,6 +79,10 @@ export class InProcessTransport implements ConsumerTransport, DeadLetterSink {
 
   isRunning(): boolean {
     return this.running;
+  }
+
+  failure(): string | undefined {
+    return undefined;
   }
 
   async send(message: InboundMessage, reason: string, attempts: number): Promise<void> {

@@ -21,6 +21,7 @@ export class RedeliveringTransport {
       start: async (handle) => void this.handlers.push(handle),
       stop: async () => undefined,
       isRunning: () => true,
+      failure: () => undefined,
     };
   }
 
