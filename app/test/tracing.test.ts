@@ -1,11 +1,15 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { trace } from "@opentelemetry/api";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { SpanKind, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { expect } from "chai";
 import type { Message } from "kafkajs";
 import { NotificationProcessor } from "../src/notifications/notification-processor";
 import { MemoryKeyValueStore, SendOnce } from "../src/notifications/send-once";
 import { InProcessTransport } from "../src/notifications/transport";
+import { SesMailer } from "../src/notifications/ses-mailer";
 import { createWorkerMetrics } from "../src/notifications/worker-metrics";
 import type { Order } from "../src/orders/order";
 import { KafkaPublisher, type ProducerLike } from "../src/outbox/kafka-publisher";
@@ -110,5 +114,29 @@ describe("tracing: POST /v1/orders continues through the outbox and Kafka header
       return span.spanContext().traceId;
     });
     expect(JSON.parse(lines[0]!)).to.include({ trace_id: traceId, msg: "inside a span" });
+  });
+
+  it("traces SES calls (AWS SDK instrumentation on the SDK's client class; the HTTP call beneath is not traced twice)", async () => {
+    const requests: string[] = [];
+    const ses = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`);
+      request.resume().on("end", () => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ MessageId: "ses-local-1" })));
+    });
+    await new Promise<void>((resolve) => ses.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = new SESv2Client({ region: "ap-south-1", endpoint: `http://127.0.0.1:${(ses.address() as AddressInfo).port}`, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" } });
+      exporter.reset();
+      const sent = await new SesMailer({ client, fromAddress: "shop@example.com" }).send({ to: "a@example.com", subject: "s", text: "t" });
+      expect(sent.messageId).to.equal("ses-local-1");
+      expect(requests).to.deep.equal(["POST /v2/email/outbound-emails"]);
+      const sesSpan = exporter.getFinishedSpans().find((span) => span.attributes["rpc.method"] === "SendEmail");
+      expect(sesSpan, exporter.getFinishedSpans().map((span) => span.name).join(", ")).to.not.equal(undefined);
+      expect(sesSpan!.attributes).to.include({ "rpc.system": "aws-api", "rpc.service": "SESv2" });
+      // (The fake SES server's own SERVER span is in the list too: it runs in this process.)
+      const httpClientSpans = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CLIENT && span !== sesSpan);
+      expect(httpClientSpans.map((span) => span.name), "suppressInternalInstrumentation").to.deep.equal([]);
+    } finally {
+      ses.close();
+    }
   });
 });
