@@ -135,3 +135,35 @@ describe("bundled server exports traces (node dist/main.js, OTLP/HTTP to a test 
     expect(logged.every((entry) => typeof entry.trace_id === "string" && traceIds.has(entry.trace_id))).to.equal(true);
   });
 });
+
+describe("bundled server samples as OTEL_TRACES_SAMPLER says (parentbased_traceidratio)", function () {
+  this.timeout(60_000);
+  const receiver = new OtlpReceiver();
+  let server: SpawnedServer;
+
+  before(async () => {
+    const port = await receiver.start();
+    server = await spawnBundledServer({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "0",
+      OTEL_BSP_SCHEDULE_DELAY: "50",
+    });
+  });
+  after(async () => {
+    server?.child.kill("SIGTERM");
+    await server?.exited;
+    receiver.server?.close();
+  });
+
+  it("records no new trace at ratio 0, but follows a caller's sampled traceparent", async () => {
+    for (let index = 0; index < 5; index += 1) expect((await httpRequest(server.port, { path: "/v1/products?limit=1" })).status).to.equal(200);
+    const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    await httpRequest(server.port, { path: "/v1/products?limit=2", headers: { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` } });
+    const spans = await waitFor(async () => receiver.spans(), (found) => found.length > 0, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(new Set(receiver.spans().map((span) => span.traceId))).to.deep.equal(new Set([callerTrace]));
+    expect(spans[0]!.service).to.equal("shop-api");
+  });
+});
+
