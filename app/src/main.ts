@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   const app = buildApp(runtime.services, { bodyLimitBytes: config.bodyLimitBytes, logger: log, corsAllowedOrigins: config.corsAllowedOrigins });
   await app.listen({ port: config.port, host: config.host });
   runtime.relay.start();
+  // Only the built-in test provider exists so far: say so where operators look, rather than pretend to take money.
+  if (config.production) log.warn("payments: the built-in test payment provider authorises every order (no money moves); plug a real PaymentProvider in before taking payments");
   log.info({ database: runtime.db.kind, search: runtime.services.search.name, tracing: tracing.enabled ? tracing.instrumented : false }, "shop-api ready");
 
   let shuttingDown = false;
