@@ -17,7 +17,11 @@ const PGLITE_ASSETS = ["pglite.wasm", "pglite.data", "initdb.wasm"];
 export async function buildBundle(): Promise<{ codeBytes: number }> {
   await rm(outdir, { recursive: true, force: true });
   await build({
-    entryPoints: { main: join(appRoot, "src/main.ts"), jobs: join(appRoot, "src/jobs.ts") },
+    entryPoints: {
+      main: join(appRoot, "src/main.ts"),
+      jobs: join(appRoot, "src/jobs.ts"),
+      "notifications-worker": join(appRoot, "src/notifications-worker.ts"),
+    },
     outdir,
     bundle: true,
     platform: "node",
@@ -55,7 +59,7 @@ async function javascriptBytes(directory: string): Promise<number> {
 
 if (require.main === module) {
   buildBundle().then(
-    ({ codeBytes }) => console.log(`dist/: ${(codeBytes / 1024).toFixed(0)} KB of JavaScript (main.js, jobs.js, shared chunks)`),
+    ({ codeBytes }) => console.log(`dist/: ${(codeBytes / 1024).toFixed(0)} KB of JavaScript (main.js, jobs.js, notifications-worker.js, shared chunks)`),
     (error: unknown) => {
       console.error(error);
       process.exit(1);

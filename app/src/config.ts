@@ -4,6 +4,8 @@
  * so a broken Deployment fails fast with a message that says what to fix.
  */
 
+import { isEmailAddress } from "./email-address";
+
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 
 export interface KafkaConfig {
@@ -23,6 +25,29 @@ export interface OidcConfig {
   audience: string;
   /** Where the realm's signing keys (JWKS) are fetched. Default: the issuer's Keycloak certs endpoint. */
   jwksUrl?: string;
+}
+
+/** The notifications worker (dist/notifications-worker.js); the API ignores these. */
+export interface NotificationsConfig {
+  /** Kafka consumer group (NOTIFICATIONS_GROUP, default notifications-worker); the platform's KafkaUser ACLs name it. */
+  group: string;
+  /** SES sender (NOTIFY_FROM_ADDRESS); undefined: mail goes to the console (local runs). */
+  fromAddress: string | undefined;
+  /** SES configuration set (SES_CONFIGURATION_SET) that records deliveries, bounces and complaints. */
+  sesConfigurationSet: string | undefined;
+  /** SNS topic for messages (SNS_TOPIC_ARN); undefined: messages go to the console. */
+  snsTopicArn: string | undefined;
+  /** AWS_REGION of SES and SNS; required with either. */
+  awsRegion: string | undefined;
+  /** Handling attempts of one event before it goes to notifications-dlq (NOTIFY_MAX_ATTEMPTS, default 5). */
+  maxAttempts: number;
+  /** Retry backoff (NOTIFY_RETRY_BASE_MS default 500, NOTIFY_RETRY_MAX_MS default 30000). */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long a send claim holds before another consumer may retry it (NOTIFY_CLAIM_TTL_MS, default 60000). */
+  claimTtlMs: number;
+  /** How long a sent notification is remembered (NOTIFY_DEDUPE_TTL_HOURS, default 168: the topics' retention). */
+  dedupeTtlHours: number;
 }
 
 export interface AppConfig {
@@ -84,6 +109,7 @@ export interface AppConfig {
   corsAllowedOrigins: string[];
   /** Time between SIGTERM and closing the listener, while /readyz already says 503 (endpoint removal lag). */
   shutdownDelayMs: number;
+  notifications: NotificationsConfig;
 }
 
 export class ConfigError extends Error {
@@ -244,6 +270,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeoutMs: read.integer("SHUTDOWN_TIMEOUT_MS", 25_000, 1000, 600_000),
     shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
     corsAllowedOrigins: read.list("CORS_ALLOWED_ORIGINS") ?? [],
+    notifications: readNotifications(read),
   };
   for (const origin of config.corsAllowedOrigins) {
     const problem = originProblem(origin);
@@ -251,6 +278,34 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+function readNotifications(read: EnvReader): NotificationsConfig {
+  const fromAddress = read.optionalString("NOTIFY_FROM_ADDRESS");
+  if (fromAddress && !isEmailAddress(fromAddress)) read.problems.push(`NOTIFY_FROM_ADDRESS must be an email address such as shop@example.com, got "${fromAddress}"`);
+  const snsTopicArn = read.optionalString("SNS_TOPIC_ARN");
+  if (snsTopicArn && !SNS_TOPIC_ARN.test(snsTopicArn)) read.problems.push(`SNS_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got "${snsTopicArn}"`);
+  const awsRegion = read.optionalString("AWS_REGION");
+  if ((fromAddress || snsTopicArn) && !awsRegion) read.problems.push("NOTIFY_FROM_ADDRESS and SNS_TOPIC_ARN need AWS_REGION");
+  const sesConfigurationSet = read.optionalString("SES_CONFIGURATION_SET");
+  if (sesConfigurationSet && !fromAddress) read.problems.push("SES_CONFIGURATION_SET needs NOTIFY_FROM_ADDRESS");
+  const retryBaseMs = read.integer("NOTIFY_RETRY_BASE_MS", 500, 1, 600_000);
+  const retryMaxMs = read.integer("NOTIFY_RETRY_MAX_MS", 30_000, 1, 600_000);
+  if (retryMaxMs < retryBaseMs) read.problems.push("NOTIFY_RETRY_MAX_MS must not be below NOTIFY_RETRY_BASE_MS");
+  return {
+    group: read.string("NOTIFICATIONS_GROUP", "notifications-worker"),
+    fromAddress,
+    sesConfigurationSet,
+    snsTopicArn,
+    awsRegion,
+    maxAttempts: read.integer("NOTIFY_MAX_ATTEMPTS", 5, 1, 100),
+    retryBaseMs,
+    retryMaxMs,
+    claimTtlMs: read.integer("NOTIFY_CLAIM_TTL_MS", 60_000, 1000, 3_600_000),
+    dedupeTtlHours: read.integer("NOTIFY_DEDUPE_TTL_HOURS", 168, 1, 24 * 366),
+  };
 }
 
 /** A browser origin as browsers send it: https://host[:port] (http only on loopback), nothing after the port. */

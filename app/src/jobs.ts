@@ -7,6 +7,7 @@ import { parseFeed, readFeedSource } from "./jobs/catalogue-feed";
 import { computeDailyAggregate, previousUtcDay } from "./jobs/daily-aggregates";
 import { importCatalogue } from "./jobs/import-catalogue";
 import { createLogger } from "./logger";
+import { startTracing } from "./tracing";
 import { noProductCache } from "./products/product-cache";
 import { createProductCacheStack } from "./products/product-cache-setup";
 import { ProductRepository } from "./products/product-repository";
@@ -148,14 +149,17 @@ async function run(argv: string[]): Promise<number> {
 }
 
 let flushLogs: () => void = () => undefined;
+const tracing = startTracing("shop-api-jobs");
 
 run(process.argv.slice(2)).then(
-  (code) => {
+  async (code) => {
     flushLogs();
+    await tracing.shutdown().catch(() => undefined);
     process.exit(code);
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     flushLogs();
+    await tracing.shutdown().catch(() => undefined);
     if (error instanceof ConfigError) console.error(error.message);
     else console.error(JSON.stringify({ level: 60, msg: "job failed", err: String(error instanceof Error ? error.stack : error) }));
     process.exit(error instanceof TypeError && "code" in error && error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? 2 : 1);

@@ -2,8 +2,11 @@ import { buildApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./logger";
 import { createRuntime } from "./runtime";
+import { startTracing } from "./tracing";
 
 async function main(): Promise<void> {
+  // Before anything connects: the instrumented classes must be patched before their first instance.
+  const tracing = startTracing("shop-api");
   const config = loadConfig();
   const { log, flush } = createLogger(config.logLevel);
   flushLogs = flush;
@@ -13,7 +16,9 @@ async function main(): Promise<void> {
   // OUTBOX_RELAY=disabled in regions without the writer: their events land in the primary's outbox, published there once.
   if (config.outboxRelay) runtime.relay.start();
   else log.info("outbox relay disabled (OUTBOX_RELAY=disabled): the writer region's relay publishes this region's events");
-  log.info({ database: runtime.db.kind, search: runtime.services.search.name }, "shop-api ready");
+  // Only the built-in test provider exists so far: say so where operators look, rather than pretend to take money.
+  if (config.production) log.warn("payments: the built-in test payment provider authorises every order (no money moves); plug a real PaymentProvider in before taking payments");
+  log.info({ database: runtime.db.kind, search: runtime.services.search.name, tracing: tracing.enabled ? tracing.instrumented : false }, "shop-api ready");
 
   let shuttingDown = false;
   const shutdown = async (signal: NodeJS.Signals) => {
@@ -31,6 +36,7 @@ async function main(): Promise<void> {
     // Stops accepting connections and resolves once every in-flight request has been answered.
     await app.close();
     await runtime.close();
+    await tracing.shutdown().catch((error: unknown) => log.warn({ err: error }, "trace flush failed"));
     log.info("shutdown complete");
     flush();
     process.exit(0);

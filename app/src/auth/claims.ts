@@ -1,4 +1,5 @@
 import { errors, type JWTPayload } from "jose";
+import { isEmailAddress } from "../email-address";
 import { TokenRejectedError, type Principal } from "./principal";
 
 /** Keycloak puts realm roles under `realm_access.roles`; the dev issuer mints the same shape. */
@@ -9,7 +10,18 @@ export function principalFromClaims(payload: JWTPayload): Principal {
     typeof realmAccess === "object" && realmAccess !== null && "roles" in realmAccess && Array.isArray(realmAccess.roles)
       ? realmAccess.roles.filter((role): role is string => typeof role === "string")
       : [];
-  return { subject: payload.sub, roles };
+  const email = verifiedEmail(payload);
+  return { subject: payload.sub, roles, ...(email ? { email } : {}) };
+}
+
+/**
+ * Only an address the identity provider verified receives order mail: an unverified one could be anyone's. A
+ * malformed claim is ignored (no mail), never an error: the token is still valid for everything else.
+ */
+function verifiedEmail(payload: JWTPayload): string | undefined {
+  const email = payload["email"];
+  if (typeof email !== "string" || payload["email_verified"] !== true) return undefined;
+  return isEmailAddress(email) ? email : undefined;
 }
 
 /** Turns jose's failures into a reason a client can act on; unexpected failures propagate as 5xx. */

@@ -10,6 +10,7 @@ const devTokenSchema = {
       sub: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._@-]+$" },
       roles: { type: "array", maxItems: 10, items: { type: "string", pattern: "^[a-z][a-z0-9_-]{0,31}$" }, default: [] },
       ttlSeconds: { type: "integer", minimum: 1, maximum: 86_400, default: 3600 },
+      email: { type: "string", maxLength: 254, pattern: "^[^\\s@<>\",;]+@[^\\s@<>\",;]+\\.[^\\s@<>\",;]+$" },
     },
     required: ["sub"],
     additionalProperties: false,
@@ -21,12 +22,12 @@ const devTokenSchema = {
  * which config.ts refuses next to OIDC_ISSUER, DATABASE_URL or NODE_ENV=production.
  */
 export function registerDevTokenRoute(app: FastifyInstance, issuer: DevIssuer): void {
-  app.post<{ Body: { sub: string; roles: string[]; ttlSeconds: number } }>(
+  app.post<{ Body: { sub: string; roles: string[]; ttlSeconds: number; email?: string } }>(
     "/dev/token",
     { schema: devTokenSchema },
     async (request) => {
-      const { sub, roles, ttlSeconds } = request.body;
-      const token = await issuer.issue({ subject: sub, roles, ttlSeconds });
+      const { sub, roles, ttlSeconds, email } = request.body;
+      const token = await issuer.issue({ subject: sub, roles, ttlSeconds, ...(email ? { email } : {}) });
       return { access_token: token, token_type: "Bearer", expires_in: ttlSeconds };
     },
   );

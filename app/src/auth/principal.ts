@@ -2,6 +2,8 @@ export interface Principal {
   /** The token's `sub`: the stable user id orders are owned by. */
   subject: string;
   roles: string[];
+  /** The token's `email` when `email_verified` is true (Keycloak's email scope): where order notifications go. */
+  email?: string;
 }
 
 export class TokenRejectedError extends Error {

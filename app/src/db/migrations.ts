@@ -116,4 +116,31 @@ export const migrations: Migration[] = [
       ALTER TABLE products ADD COLUMN IF NOT EXISTS feed_stock integer;
     `,
   },
+  {
+    id: "007_payments",
+    sql: `
+      -- The customer's address for notifications, from the token's verified email claim at order time.
+      ALTER TABLE orders ADD COLUMN contact_email text;
+      -- One payment per order: the authorisation, and its refund when the order is cancelled.
+      CREATE TABLE payments (
+        order_id          uuid PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,
+        provider          text NOT NULL,
+        status            text NOT NULL CHECK (status IN ('authorised', 'failed', 'refunded')),
+        amount_cents      bigint NOT NULL,
+        currency          text NOT NULL,
+        authorisation_id  text,
+        refund_id         text,
+        failure_reason    text,
+        created_at        timestamptz NOT NULL DEFAULT now(),
+        updated_at        timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+  {
+    id: "008_outbox_trace_context",
+    sql: `
+      -- W3C traceparent of the request that wrote the event: the relay's produce continues that trace.
+      ALTER TABLE outbox ADD COLUMN traceparent text;
+    `,
+  },
 ];

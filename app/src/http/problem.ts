@@ -19,12 +19,14 @@ export const PROBLEM_TYPES = {
   "not-found": { status: 404, title: "No such resource" },
   "method-not-allowed": { status: 405, title: "The resource does not support this method" },
   "request-timeout": { status: 408, title: "The request was not received in time" },
+  "payment-declined": { status: 402, title: "The payment was declined" },
   "out-of-stock": { status: 409, title: "Not enough stock for the order" },
   // Not out-of-stock: an admin's stock adjustment (PATCH stockDelta), not an order, and its client acts differently.
   "insufficient-stock": { status: 409, title: "The stock adjustment would take the stock below zero" },
   "duplicate-sku": { status: 409, title: "A product with this SKU already exists" },
   "product-in-use": { status: 409, title: "The product is referenced by orders" },
   "idempotency-key-in-progress": { status: 409, title: "A request with this Idempotency-Key is still in progress" },
+  "order-not-cancellable": { status: 409, title: "Only a paid order can be cancelled" },
   conflict: { status: 409, title: "The request conflicts with the resource's state" },
   "precondition-failed": { status: 412, title: "The resource changed since the representation the request is based on" },
   "payload-too-large": { status: 413, title: "The request body is too large" },
@@ -39,6 +41,7 @@ export const PROBLEM_TYPES = {
   internal: { status: 500, title: "Internal error" },
   "identity-provider-unavailable": { status: 503, title: "Tokens cannot be verified right now" },
   "search-unavailable": { status: 503, title: "Search is unavailable right now" },
+  "payment-unavailable": { status: 503, title: "The payment provider cannot be reached right now" },
   "service-unavailable": { status: 503, title: "The service is unavailable right now" },
   // The primary database cannot be reached from this region: reads are served (from the replica), writes are not.
   "read-only": { status: 503, title: "This region is read-only right now: writes cannot reach the primary database" },

@@ -4,7 +4,10 @@ import type { Db, Queryable } from "../db/db";
 import { problem } from "../http/http-error";
 import { appendEvent } from "../outbox/outbox-writer";
 import { ORDERS_TOPIC } from "../outbox/topics";
-import type { Order, OrderItem, OrderLine } from "./order";
+import type { PaymentProvider } from "../payments/payment-provider";
+import { authoriseWith, recordAuthorisation, refundOrder, type Customer, type StockChange } from "../payments/payment-step";
+import { TestPaymentProvider } from "../payments/test-payment-provider";
+import type { Order, OrderItem, OrderLine, OrderPayment, OrderStatus } from "./order";
 import { fingerprintOrderRequest } from "./request-fingerprint";
 
 export interface PlacedOrder {
@@ -17,10 +20,24 @@ interface OrderRow {
   id: string;
   user_id: string;
   request_hash: string;
-  status: "placed";
+  status: OrderStatus;
   total_cents: number | string;
   created_at: Date | string;
+  contact_email: string | null;
+  payment_status: OrderPayment["status"] | null;
+  failure_reason: string | null;
+  authorisation_id: string | null;
 }
+
+/** How a placement pays: the provider's token and the address to notify (the token's verified email claim). */
+export interface PlaceOptions {
+  paymentToken?: string;
+  email?: string;
+}
+
+const ORDER_COLUMNS =
+  "o.id, o.user_id, o.request_hash, o.status, o.total_cents, o.created_at, o.contact_email, p.status AS payment_status, p.failure_reason, p.authorisation_id";
+const ORDER_FROM = "orders o LEFT JOIN payments p ON p.order_id = o.id";
 
 interface ItemRow {
   product_id: string;
@@ -41,11 +58,7 @@ export interface OrderPage {
   next: OrderPosition | undefined;
 }
 
-/** A product whose stock an order changed, at its new version. */
-export interface StockChange {
-  id: string;
-  version: number;
-}
+export type { StockChange };
 
 /**
  * Every method uses the writer, reads included: a customer's orders are read-your-own-writes (the order just placed
@@ -61,23 +74,28 @@ export class OrderRepository {
     private readonly db: Db,
     private readonly stockChanged: (changes: StockChange[]) => Promise<void> = async () => undefined,
     private readonly ownReads: ReadDb = db,
+    private readonly payments: PaymentProvider = new TestPaymentProvider(),
   ) {}
 
   /**
    * Places an order exactly once per (user, Idempotency-Key). The order, its lines, the stock
-   * reservation and the order.placed outbox event commit together or not at all.
+   * reservation and the order.placed outbox event commit together or not at all; then the payment is authorised
+   * (outside any transaction: no product row stays locked while the provider answers) and settled in a second
+   * transaction with its payments event. A crash or provider outage between the two leaves the order
+   * pending_payment with its stock reserved; the client's retry with the same Idempotency-Key resumes the payment,
+   * and the provider's idempotency on the order id means it is never charged twice.
    */
-  async place(userId: string, idempotencyKey: string, lines: OrderLine[]): Promise<PlacedOrder> {
+  async place(userId: string, idempotencyKey: string, lines: OrderLine[], options: PlaceOptions = {}): Promise<PlacedOrder> {
     const requestHash = fingerprintOrderRequest(lines);
     const changes: StockChange[] = [];
-    const placed = await this.db.transaction(async (tx) => {
+    const placed = await this.db.transaction(async (tx): Promise<PlacedOrder & { contactEmail: string | null }> => {
       const orderId = randomUUID();
       // A concurrent request with the same key blocks here until the first commits, then sees its row.
       const inserted = await tx.query<{ id: string }>(
-        `INSERT INTO orders (id, user_id, idempotency_key, request_hash, status, total_cents)
-         VALUES ($1, $2, $3, $4, 'placed', 0)
+        `INSERT INTO orders (id, user_id, idempotency_key, request_hash, status, total_cents, contact_email)
+         VALUES ($1, $2, $3, $4, 'pending_payment', 0, $5)
          ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id`,
-        [orderId, userId, idempotencyKey, requestHash],
+        [orderId, userId, idempotencyKey, requestHash, options.email ?? null],
       );
       if (inserted.rows.length === 0) return this.replay(tx, userId, idempotencyKey, requestHash);
 
@@ -95,7 +113,7 @@ export class OrderRepository {
       );
       const order: Order = {
         id: orderId,
-        status: "placed",
+        status: "pending_payment",
         totalCents,
         items,
         createdAt: new Date(updated.rows[0]?.created_at ?? Date.now()).toISOString(),
@@ -106,10 +124,50 @@ export class OrderRepository {
         type: "order.placed",
         payload: { order: { ...order, userId } },
       });
-      return { order, replayed: false };
+      return { order, replayed: false, contactEmail: options.email ?? null };
     });
     if (changes.length > 0) await this.stockChanged(changes);
-    return placed;
+    // A replay answers as the first request did: a declined payment stays declined (a new attempt needs a new key).
+    if (placed.order.status === "payment_failed") throw declined(placed.order);
+    if (placed.order.status !== "pending_payment") return { order: placed.order, replayed: placed.replayed };
+    const customer = { userId, email: placed.contactEmail };
+    return { order: await this.settlePayment(placed.order, customer, options.paymentToken), replayed: placed.replayed };
+  }
+
+  /** Authorises a pending order and records the outcome; the order as it stands afterwards. */
+  private async settlePayment(order: Order, customer: Customer, paymentToken: string | undefined): Promise<Order> {
+    const outcome = await authoriseWith(this.payments, order, paymentToken);
+    const released: StockChange[] = [];
+    await this.db.transaction((tx) => recordAuthorisation(tx, this.payments.name, order, customer, outcome, released));
+    if (released.length > 0) await this.stockChanged(released);
+    const settled = (await this.load(this.db, order.id, customer.userId)) ?? order;
+    if (settled.status === "payment_failed") throw declined(settled);
+    return settled;
+  }
+
+  /**
+   * Cancels the customer's paid order: refunds the payment, gives the stock back and writes payment.refunded and
+   * order.cancelled, all in one transaction. Cancelling a cancelled order returns it unchanged.
+   */
+  async cancel(orderId: string, userId: string): Promise<Order | undefined> {
+    const changes: StockChange[] = [];
+    const cancelled = await this.db.transaction(async (tx) => {
+      const locked = await tx.query<OrderRow>(
+        `SELECT ${ORDER_COLUMNS} FROM ${ORDER_FROM} WHERE o.id = $1 AND o.user_id = $2 FOR UPDATE OF o`,
+        [orderId, userId],
+      );
+      const row = locked.rows[0];
+      if (!row) return undefined;
+      const order = toOrder(row, (await this.itemsOf(tx, [row.id])).get(row.id) ?? []);
+      if (order.status === "cancelled") return order;
+      if (order.status !== "placed" || !row.authorisation_id) {
+        throw problem("order-not-cancellable", `order ${orderId} is ${order.status}: only a paid order can be cancelled`);
+      }
+      await refundOrder(tx, this.payments, order, { userId, email: row.contact_email }, row.authorisation_id, changes);
+      return this.load(tx, orderId, userId);
+    });
+    if (changes.length > 0) await this.stockChanged(changes);
+    return cancelled;
   }
 
   /** Writer: read-your-own-writes. */
@@ -119,17 +177,17 @@ export class OrderRepository {
 
   /** The customer's orders, newest first (ties by id), one page at a time. Writer: read-your-own-writes. */
   async listOwned(userId: string, limit: number, after: OrderPosition | undefined): Promise<OrderPage> {
-    const columns = "id, user_id, request_hash, status, total_cents, created_at, (extract(epoch FROM created_at) * 1000000)::bigint AS created_micros";
+    const columns = `${ORDER_COLUMNS}, (extract(epoch FROM o.created_at) * 1000000)::bigint AS created_micros`;
     // One extra row tells whether another page exists. The microsecond key is exact (a JS Date keeps milliseconds only).
     const result = after
       ? await this.ownReads.query<OrderRow & { created_micros: number }>(
-          `SELECT ${columns} FROM orders
-            WHERE user_id = $1 AND (created_at, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid)
-            ORDER BY created_at DESC, id DESC LIMIT $4`,
+          `SELECT ${columns} FROM ${ORDER_FROM}
+            WHERE o.user_id = $1 AND (o.created_at, o.id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid)
+            ORDER BY o.created_at DESC, o.id DESC LIMIT $4`,
           [userId, after.createdMicros, after.id, limit + 1],
         )
       : await this.ownReads.query<OrderRow & { created_micros: number }>(
-          `SELECT ${columns} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+          `SELECT ${columns} FROM ${ORDER_FROM} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2`,
           [userId, limit + 1],
         );
     const rows = result.rows.slice(0, limit);
@@ -157,9 +215,9 @@ export class OrderRepository {
     return byOrder;
   }
 
-  private async replay(tx: Queryable, userId: string, idempotencyKey: string, requestHash: string): Promise<PlacedOrder> {
+  private async replay(tx: Queryable, userId: string, idempotencyKey: string, requestHash: string): Promise<PlacedOrder & { contactEmail: string | null }> {
     const existing = await tx.query<OrderRow>(
-      "SELECT id, user_id, request_hash, status, total_cents, created_at FROM orders WHERE user_id = $1 AND idempotency_key = $2",
+      "SELECT id, request_hash, contact_email FROM orders WHERE user_id = $1 AND idempotency_key = $2",
       [userId, idempotencyKey],
     );
     const row = existing.rows[0];
@@ -169,7 +227,7 @@ export class OrderRepository {
     }
     const order = await this.load(tx, row.id, userId);
     if (!order) throw problem("idempotency-key-in-progress", "a request with this Idempotency-Key is still in progress; retry");
-    return { order, replayed: true };
+    return { order, replayed: true, contactEmail: row.contact_email };
   }
 
   /** Locks product rows in id order (so concurrent orders cannot deadlock) and takes the stock. */
@@ -196,7 +254,7 @@ export class OrderRepository {
 
   private async load(session: ReadDb, orderId: string, userId: string): Promise<Order | undefined> {
     const orders = await session.query<OrderRow>(
-      "SELECT id, user_id, request_hash, status, total_cents, created_at FROM orders WHERE id = $1 AND user_id = $2",
+      `SELECT ${ORDER_COLUMNS} FROM ${ORDER_FROM} WHERE o.id = $1 AND o.user_id = $2`,
       [orderId, userId],
     );
     const row = orders.rows[0];
@@ -205,10 +263,15 @@ export class OrderRepository {
   }
 }
 
+function declined(order: Order) {
+  return problem("payment-declined", `payment for order ${order.id} was declined: ${order.payment?.reason ?? "no reason given"}`);
+}
+
 function toOrder(row: OrderRow, items: OrderItem[]): Order {
   return {
     id: row.id,
     status: row.status,
+    ...(row.payment_status ? { payment: { status: row.payment_status, ...(row.failure_reason ? { reason: row.failure_reason } : {}) } } : {}),
     totalCents: Number(row.total_cents),
     items,
     createdAt: new Date(row.created_at).toISOString(),

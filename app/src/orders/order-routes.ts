@@ -17,7 +17,11 @@ const orderSchema = {
   type: "object",
   properties: {
     id: { type: "string" },
-    status: { type: "string" },
+    status: { type: "string", enum: ["pending_payment", "placed", "payment_failed", "cancelled"] },
+    payment: {
+      type: "object",
+      properties: { status: { type: "string", enum: ["authorised", "failed", "refunded"] }, reason: { type: "string" } },
+    },
     totalCents: { type: "integer" },
     createdAt: { type: "string" },
     items: {
@@ -58,6 +62,13 @@ const placeOrderSchema = {
           additionalProperties: false,
         },
       },
+      paymentToken: {
+        description: "The payment method token from the provider's checkout. The built-in test provider declines tok_test_declined and tok_test_insufficient_funds and authorises anything else.",
+        type: "string",
+        minLength: 1,
+        maxLength: 256,
+        pattern: "^[!-~]+$",
+      },
     },
     required: ["items"],
     additionalProperties: false,
@@ -68,9 +79,10 @@ const placeOrderSchema = {
     ...problemResponses({
       400: ["validation", "bad-request"],
       401: ["unauthorized"],
+      402: ["payment-declined"],
       409: ["out-of-stock", "idempotency-key-in-progress"],
       422: ["unknown-product", "idempotency-key-reused"],
-      503: ["read-only"],
+      503: ["read-only", "payment-unavailable"],
     }),
   },
 } as const;
@@ -89,6 +101,15 @@ const getOrderSchema = {
   response: { 200: orderSchema, ...problemResponses({ 401: ["unauthorized"], 404: ["not-found"] }) },
 } as const;
 
+const cancelOrderSchema = {
+  description: "Cancels the customer's paid order: the payment is refunded and the stock given back. Idempotent.",
+  params: idParams,
+  response: {
+    200: orderSchema,
+    ...problemResponses({ 401: ["unauthorized"], 404: ["not-found"], 409: ["order-not-cancellable"], 503: ["read-only", "payment-unavailable"] }),
+  },
+} as const;
+
 function positionOf(cursor: string): OrderPosition | undefined {
   const key = decodeCursor(CURSOR_VERSION, cursor, ([micros, id]) => Number.isSafeInteger(micros) && typeof id === "string" && UUID.test(id));
   return key ? { createdMicros: key[0] as number, id: key[1] as string } : undefined;
@@ -97,15 +118,19 @@ function positionOf(cursor: string): OrderPosition | undefined {
 export function registerOrderRoutes(app: FastifyInstance, orders: OrderRepository, verifier: TokenVerifier): void {
   const signedIn = authenticate(verifier);
 
-  app.post<{ Body: { items: OrderLine[] }; Headers: { "idempotency-key": string } }>(
+  app.post<{ Body: { items: OrderLine[]; paymentToken?: string }; Headers: { "idempotency-key": string } }>(
     "/v1/orders",
     { schema: placeOrderSchema, onRequest: signedIn },
     async (request, reply) => {
-      const { items } = request.body;
+      const { items, paymentToken } = request.body;
       if (new Set(items.map((item) => item.productId)).size !== items.length) {
         throw badRequest("each product may appear only once; add up the quantities");
       }
-      const placed = await orders.place(principalOf(request).subject, request.headers["idempotency-key"], items);
+      const principal = principalOf(request);
+      const placed = await orders.place(principal.subject, request.headers["idempotency-key"], items, {
+        ...(paymentToken ? { paymentToken } : {}),
+        ...(principal.email ? { email: principal.email } : {}),
+      });
       return reply
         .status(201)
         .header("location", `/v1/orders/${placed.order.id}`)
@@ -133,6 +158,16 @@ export function registerOrderRoutes(app: FastifyInstance, orders: OrderRepositor
     async (request) => {
       // Someone else's order answers exactly like a missing one: ids of other users' orders do not leak.
       const order = await orders.findOwned(request.params.id, principalOf(request).subject);
+      if (!order) throw notFound("order not found");
+      return order;
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/orders/:id/cancel",
+    { schema: cancelOrderSchema, onRequest: signedIn },
+    async (request) => {
+      const order = await orders.cancel(request.params.id, principalOf(request).subject);
       if (!order) throw notFound("order not found");
       return order;
     },

@@ -1,5 +1,7 @@
+import { context } from "@opentelemetry/api";
 import { Kafka, logLevel, type Message, type Producer, type SASLOptions } from "kafkajs";
 import type { KafkaConfig } from "../config";
+import { contextOf } from "../tracing";
 import { BrokerUnavailableError, type OutboxMessage, type Publisher } from "./publisher";
 
 /** The slice of a kafkajs producer the publisher needs; tests substitute a fake broker. */
@@ -9,7 +11,7 @@ export function toKafkaMessage(message: OutboxMessage): Message {
   return {
     key: message.key,
     value: JSON.stringify(message.payload),
-    headers: { "event-id": message.id, "event-type": message.type },
+    headers: { "event-id": message.id, "event-type": message.type, ...(message.traceparent ? { traceparent: message.traceparent } : {}) },
   };
 }
 
@@ -82,21 +84,39 @@ export class KafkaPublisher implements Publisher {
       throw new BrokerUnavailableError(`cannot connect to Kafka: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
     await this.connected;
-    const byTopic = new Map<string, Message[]>();
-    for (const message of messages) {
-      byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), toKafkaMessage(message)]);
+    // One send per run of messages from the same trace, in outbox order (per-key order holds): the produce span the
+    // kafkajs instrumentation starts is then a child of the request that wrote them, and its traceparent header
+    // replaces the stored one. Without tracing every message has none and the whole batch is one send.
+    for (const run of runsOfTrace(messages)) {
+      const byTopic = new Map<string, Message[]>();
+      for (const message of run) {
+        byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), toKafkaMessage(message)]);
+      }
+      await context
+        .with(contextOf(run[0]?.traceparent), () =>
+          this.producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw classifyKafkaError(error);
+        });
     }
-    await this.producer
-      .sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
-      })
-      .catch((error: unknown) => {
-        throw classifyKafkaError(error);
-      });
   }
 
   async close(): Promise<void> {
     if (this.connected) await this.producer.disconnect();
   }
+}
+
+/** Consecutive messages sharing a traceparent (or all without one). */
+function runsOfTrace(messages: OutboxMessage[]): OutboxMessage[][] {
+  const runs: OutboxMessage[][] = [];
+  for (const message of messages) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]?.traceparent === message.traceparent) last.push(message);
+    else runs.push([message]);
+  }
+  return runs;
 }

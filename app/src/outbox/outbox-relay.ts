@@ -33,6 +33,7 @@ interface ClaimedRow {
   payload: unknown;
   attempts: number;
   created_at: Date | string;
+  traceparent: string | null;
 }
 
 interface Claimed extends OutboxMessage {
@@ -64,7 +65,7 @@ const CLAIM_SQL = `
              AND (older.created_at, older.id) < (o.created_at, o.id))
       ORDER BY o.created_at, o.id LIMIT $1
       FOR UPDATE SKIP LOCKED)
-  RETURNING id, topic, message_key, event_type, payload, attempts, created_at`;
+  RETURNING id, topic, message_key, event_type, payload, attempts, created_at, traceparent`;
 
 /**
  * Moves committed outbox rows to the broker, at least once, in order per (topic, key).
@@ -182,6 +183,7 @@ export class OutboxRelay {
       key: row.message_key,
       type: row.event_type,
       payload: typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload,
+      ...(row.traceparent ? { traceparent: row.traceparent } : {}),
       attempts: row.attempts,
     }));
   }

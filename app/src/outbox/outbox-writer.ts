@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../db/db";
+import { currentTraceparent } from "../tracing";
 
 export interface NewEvent {
   topic: string;
@@ -17,8 +18,9 @@ export interface NewEvent {
 export async function appendEvent(tx: Queryable, event: NewEvent): Promise<string> {
   const id = randomUUID();
   await tx.query(
-    "INSERT INTO outbox (id, topic, message_key, event_type, payload) VALUES ($1, $2, $3, $4, $5)",
-    [id, event.topic, event.key, event.type, JSON.stringify({ ...event.payload, eventId: id, type: event.type })],
+    // The trace of the request writing the event: the relay publishes later, in its own loop, and continues it.
+    "INSERT INTO outbox (id, topic, message_key, event_type, payload, traceparent) VALUES ($1, $2, $3, $4, $5, $6)",
+    [id, event.topic, event.key, event.type, JSON.stringify({ ...event.payload, eventId: id, type: event.type }), currentTraceparent() ?? null],
   );
   return id;
 }

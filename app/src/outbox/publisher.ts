@@ -5,6 +5,8 @@ export interface OutboxMessage {
   key: string;
   type: string;
   payload: unknown;
+  /** W3C traceparent of the request that wrote the event; the produce continues that trace and carries it on. */
+  traceparent?: string;
 }
 
 /**

@@ -1,0 +1,106 @@
+import type { Queryable } from "../db/db";
+import { problem } from "../http/http-error";
+import type { Order } from "../orders/order";
+import { appendEvent } from "../outbox/outbox-writer";
+import { ORDERS_TOPIC, PAYMENTS_TOPIC } from "../outbox/topics";
+import type { AuthorisationOutcome, PaymentProvider } from "./payment-provider";
+
+/** Prices in the catalogue carry no currency; the shop sells in one. */
+export const ORDER_CURRENCY = "USD";
+
+/** Who gets told about an order: the owner (token subject) and the address the token carried, if any. */
+export interface Customer {
+  userId: string;
+  email: string | null;
+}
+
+/** A product whose stock changed, at its new version. */
+export interface StockChange {
+  id: string;
+  version: number;
+}
+
+/** Asks the provider; a provider that cannot be reached is the client's 503 (a retry with the same key resumes). */
+export async function authoriseWith(provider: PaymentProvider, order: Order, paymentToken: string | undefined): Promise<AuthorisationOutcome> {
+  try {
+    return await provider.authorise({ orderId: order.id, amountCents: order.totalCents, currency: ORDER_CURRENCY, paymentToken: paymentToken ?? "" });
+  } catch (error) {
+    throw problem("payment-unavailable", `the payment provider did not answer: ${error instanceof Error ? error.message : String(error)}; retry with the same Idempotency-Key`);
+  }
+}
+
+/**
+ * Settles a pending order with the provider's answer, in the caller's transaction: the order's status, its payment row,
+ * the released stock (when declined) and the payments/orders events commit together. Returns false when the order
+ * was no longer pending (a concurrent retry settled it first): nothing is written.
+ */
+export async function recordAuthorisation(
+  tx: Queryable,
+  provider: string,
+  order: Order,
+  customer: Customer,
+  outcome: AuthorisationOutcome,
+  changes: StockChange[],
+): Promise<boolean> {
+  const authorised = outcome.status === "authorised";
+  const moved = await tx.query("UPDATE orders SET status = $2 WHERE id = $1 AND status = 'pending_payment' RETURNING id", [
+    order.id,
+    authorised ? "placed" : "payment_failed",
+  ]);
+  if (moved.rows.length === 0) return false;
+  const payment = { orderId: order.id, amountCents: order.totalCents, currency: ORDER_CURRENCY, provider, customer };
+  if (outcome.status === "authorised") {
+    await tx.query(
+      "INSERT INTO payments (order_id, provider, status, amount_cents, currency, authorisation_id) VALUES ($1, $2, 'authorised', $3, $4, $5)",
+      [order.id, provider, order.totalCents, ORDER_CURRENCY, outcome.authorisationId],
+    );
+    await appendEvent(tx, { topic: PAYMENTS_TOPIC, key: order.id, type: "payment.authorised", payload: { ...payment, authorisationId: outcome.authorisationId } });
+    const confirmed: Order = { ...order, status: "placed", payment: { status: "authorised" } };
+    await appendEvent(tx, { topic: ORDERS_TOPIC, key: order.id, type: "order.confirmed", payload: { order: { ...confirmed, userId: customer.userId }, customer } });
+  } else {
+    await tx.query(
+      "INSERT INTO payments (order_id, provider, status, amount_cents, currency, failure_reason) VALUES ($1, $2, 'failed', $3, $4, $5)",
+      [order.id, provider, order.totalCents, ORDER_CURRENCY, outcome.reason],
+    );
+    await releaseStock(tx, order, changes);
+    await appendEvent(tx, { topic: PAYMENTS_TOPIC, key: order.id, type: "payment.failed", payload: { ...payment, reason: outcome.reason } });
+  }
+  return true;
+}
+
+/** Refunds a paid order (row locked by the caller) and records it with its events; the order becomes cancelled. */
+export async function refundOrder(
+  tx: Queryable,
+  provider: PaymentProvider,
+  order: Order,
+  customer: Customer,
+  authorisationId: string,
+  changes: StockChange[],
+): Promise<void> {
+  // Called with the order row locked: a concurrent cancel waits, then sees "cancelled". The provider refunds once per
+  // order id, so if this transaction rolls back after the refund, the retry gets the same refund, not a second one.
+  let refundId: string;
+  try {
+    ({ refundId } = await provider.refund({ orderId: order.id, authorisationId, amountCents: order.totalCents }));
+  } catch (error) {
+    throw problem("payment-unavailable", `the refund did not go through: ${error instanceof Error ? error.message : String(error)}; retry`);
+  }
+  await tx.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [order.id]);
+  await tx.query("UPDATE payments SET status = 'refunded', refund_id = $2, updated_at = now() WHERE order_id = $1", [order.id, refundId]);
+  await releaseStock(tx, order, changes);
+  const payment = { orderId: order.id, amountCents: order.totalCents, currency: ORDER_CURRENCY, provider: provider.name, customer };
+  await appendEvent(tx, { topic: PAYMENTS_TOPIC, key: order.id, type: "payment.refunded", payload: { ...payment, refundId } });
+  await appendEvent(tx, { topic: ORDERS_TOPIC, key: order.id, type: "order.cancelled", payload: { orderId: order.id, customer } });
+}
+
+/** Gives an order's stock back, product rows in id order (the order in which orders lock them: no deadlock). */
+async function releaseStock(tx: Queryable, order: Order, changes: StockChange[]): Promise<void> {
+  for (const item of [...order.items].sort((a, b) => a.productId.localeCompare(b.productId))) {
+    const released = await tx.query<{ version: string | number }>(
+      "UPDATE products SET stock = stock + $2, version = version + 1 WHERE id = $1 RETURNING version",
+      [item.productId, item.quantity],
+    );
+    const row = released.rows[0];
+    if (row) changes.push({ id: item.productId, version: Number(row.version) });
+  }
+}
