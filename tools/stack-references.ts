@@ -142,7 +142,10 @@ export function projectStacks(root: string, project: string, organization: strin
         }
         const retired = String(config[key("databaseOriginalWriterRetired")] ?? "false") === "true";
         const component = `${environment}-${!edgeStack && !retired ? "db" : "db-replica"}`;
-        const instance = mockRdsInstance(`${component}-postgres`, region, MOCK_ACCOUNT, { manageMasterUserPassword: true });
+        // The identifier as stacks/config.ts derives it: dbIdentifier, else `<cluster name>-postgres`.
+        const clusterName = config[key("clusterName")] || `${project}-${environment}-${region}`.slice(0, 100);
+        const identifier = config[key("dbIdentifier")] || `${clusterName.toLowerCase().replace(/_/g, "-").replace(/-+/g, "-")}-postgres`;
+        const instance = mockRdsInstance(`${component}-postgres`, region, MOCK_ACCOUNT, { manageMasterUserPassword: true, identifier });
         const [secret] = instance.masterUserSecrets as { secretArn: string }[];
         return {
             [DATABASE.role]: "writer",

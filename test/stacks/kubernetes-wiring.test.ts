@@ -700,6 +700,14 @@ function flowTable(index: PlanIndex): FlowTable {
     // Service addresses in pod specs and chart values: the source connects to the Service's pods on its target port.
     const rdsAddress = index.plan.resources.find((r) => r.type === "aws:rds/instance:Instance")?.outputs.address;
     const databaseClients: Pod[] = [];
+    // A region without the writer reaches it in the primary's VPC over the peering (stacks/data-topology.ts): whoever
+    // names the primary's writer address (the API, Keycloak, the bootstrap Jobs) needs its private subnets on 5432.
+    const project = projectStacks(ROOT, "ecommerce-platform", SELF_MANAGED_ORGANIZATION);
+    const remoteWriters = ["prod", "prod-us-east-1", "prod-eu-west-1"].filter((stack) => stack !== index.plan.stack).flatMap((stack) => {
+        const outputs = project.outputsOf(`organization/ecommerce-platform/${stack}`);
+        const writer = outputs.databaseWriter as { address?: string } | undefined;
+        return writer?.address ? [{ stack, address: writer.address, hosts: (outputs.privateSubnetCidrs as string[]).map((cidr) => at(addressIn(cidr, 2 * 256 + 20), `${stack}'s writer database`)) }] : [];
+    });
     const sources: { pods: Pod[]; body: unknown; label: string }[] = [
         ...index.allPodTemplates().map((t) => ({ pods: model.pods.filter((p) => p.source === t.owner.resource.urn), body: t.spec, label: t.owner.label })),
         ...index.releases.map((r) => ({ pods: podsOfRelease(r), body: r.values, label: r.label })),
@@ -715,6 +723,9 @@ function flowTable(index: PlanIndex): FlowTable {
         if (typeof rdsAddress === "string" && mentions(source.body, rdsAddress)) {
             need(source.pods, rds, [5432], `PostgreSQL (RDS) in ${source.label}`);
             databaseClients.push(...source.pods);
+        }
+        for (const writer of remoteWriters.filter((w) => mentions(source.body, w.address))) {
+            need(source.pods, writer.hosts, [5432], `${writer.stack}'s writer (PostgreSQL over the peering) in ${source.label}`);
         }
         // Redis credentials and address travel in a Secret; the client is configured by REDIS_URL. Cluster mode: any node.
         if (mentions(source.body, "REDIS_URL")) need(source.pods, [...podsOf("redis", { role: "leader" }), ...podsOf("redis", { role: "follower" })], [6379], `Redis Cluster (REDIS_URL) in ${source.label}`);
