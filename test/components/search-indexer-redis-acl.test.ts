@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { Cluster, Redis } from "ioredis";
+import type { Cluster } from "ioredis";
 import { PRODUCT_INVALIDATION_CHANNEL, RedisProductCache } from "../../app/src/products/product-cache";
 import { connectRedis } from "../../app/src/redis-client";
-import { aclLine } from "../../components/redis-cluster";
 import { SEARCH_INDEXER_REDIS_ACL } from "../../components/shop-api-environment";
+import { withRedisAclUser } from "../support/redis-acl-user";
 
 /**
  * The search indexer's Redis ACL user (SEARCH_INDEXER_REDIS_ACL, secondary regions) against a real Redis Cluster: the
@@ -13,36 +13,11 @@ import { SEARCH_INDEXER_REDIS_ACL } from "../../components/shop-api-environment"
  */
 describe("components/shop-api-environment: the search indexer's Redis ACL user against a real Redis Cluster", function () {
     this.timeout(60_000);
-    const clusterUrl = process.env.TEST_REDIS_CLUSTER_URL;
-    const username = `shop-search-indexer-acltest-${process.pid}`;
-    const password = "indexer/acl-test";
-    let nodes: Redis[] = [];
-
-    before(async function () {
-        if (!clusterUrl) {
-            if (process.env.CI) throw new Error("TEST_REDIS_CLUSTER_URL is not set: .ci/start-services.sh must run first");
-            console.log("    (skipped: run `eval \"$(.ci/start-services.sh)\"` to test against a real Redis Cluster)");
-            this.skip();
-        }
-        const seed = new Cluster([{ host: new URL(clusterUrl).hostname, port: Number(new URL(clusterUrl).port) }]);
-        await new Promise((resolve) => seed.once("ready", resolve));
-        nodes = seed.nodes("all").map((node) => new Redis({ host: node.options.host, port: node.options.port }));
-        seed.disconnect();
-        const rules = aclLine({ ...SEARCH_INDEXER_REDIS_ACL, username }, password).split(" ").slice(2);
-        await Promise.all(nodes.map((node) => node.call("ACL", "SETUSER", username, ...rules)));
-    });
-
-    after(async () => {
-        await Promise.all(nodes.map((node) => node.call("ACL", "DELUSER", username).catch(() => undefined)));
-        for (const node of nodes) node.disconnect();
-    });
+    const user = withRedisAclUser(this, SEARCH_INDEXER_REDIS_ACL, "indexer/acl-test");
 
     it("invalidates a product (tombstone, published invalidation) and deletes product keys, and nothing else", async () => {
-        const url = new URL(clusterUrl as string);
-        url.username = username;
-        url.password = encodeURIComponent(password);
-        const redis = connectRedis(url.toString(), true) as Cluster;
-        const admin = connectRedis(clusterUrl as string, true) as Cluster;
+        const redis = connectRedis(user.url(), true) as Cluster;
+        const admin = connectRedis(process.env.TEST_REDIS_CLUSTER_URL as string, true) as Cluster;
         const subscriber = admin.duplicate();
         const id = randomUUID();
         try {

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { Cluster, Redis } from "ioredis";
+import type { Cluster } from "ioredis";
 import pino from "pino";
 import { createProductCacheStack } from "../../app/src/products/product-cache-setup";
 import { RedisProductCache } from "../../app/src/products/product-cache";
 import { connectRedis } from "../../app/src/redis-client";
-import { aclLine } from "../../components/redis-cluster";
 import { SHOP_API_REDIS_ACL } from "../../components/shop-api-environment";
+import { withRedisAclUser } from "../support/redis-acl-user";
 
 /**
  * The API's Redis ACL user (SHOP_API_REDIS_ACL, rendered by aclLine as the operator loads it) against a real Redis
@@ -15,36 +15,10 @@ import { SHOP_API_REDIS_ACL } from "../../components/shop-api-environment";
  */
 describe("components/shop-api-environment: the API's Redis ACL user against a real Redis Cluster", function () {
     this.timeout(60_000);
-    const clusterUrl = process.env.TEST_REDIS_CLUSTER_URL;
-    const username = `shop-api-acltest-${process.pid}`;
-    const password = "acl/test\\pass";
-    let nodes: Redis[] = [];
-
-    before(async function () {
-        if (!clusterUrl) {
-            if (process.env.CI) throw new Error("TEST_REDIS_CLUSTER_URL is not set: .ci/start-services.sh must run first");
-            console.log("    (skipped: run `eval \"$(.ci/start-services.sh)\"` to test against a real Redis Cluster)");
-            this.skip();
-        }
-        // ACLs are per node: the operator loads the same file on every one.
-        const seed = new Cluster([{ host: new URL(clusterUrl).hostname, port: Number(new URL(clusterUrl).port) }]);
-        await new Promise((resolve) => seed.once("ready", resolve));
-        nodes = seed.nodes("all").map((node) => new Redis({ host: node.options.host, port: node.options.port }));
-        seed.disconnect();
-        const rules = aclLine({ ...SHOP_API_REDIS_ACL, username }, password).split(" ").slice(2);
-        await Promise.all(nodes.map((node) => node.call("ACL", "SETUSER", username, ...rules)));
-    });
-
-    after(async () => {
-        await Promise.all(nodes.map((node) => node.call("ACL", "DELUSER", username).catch(() => undefined)));
-        for (const node of nodes) node.disconnect();
-    });
+    const user = withRedisAclUser(this, SHOP_API_REDIS_ACL, "acl/test\\pass");
 
     it("lets the product cache fill, read, invalidate and follow invalidations, and nothing else", async () => {
-        const url = new URL(clusterUrl as string);
-        url.username = username;
-        url.password = encodeURIComponent(password);
-        const redis = connectRedis(url.toString(), true) as Cluster;
+        const redis = connectRedis(user.url(), true) as Cluster;
         const errors: string[] = [];
         const log = pino({ level: "warn" }, { write: (line: string) => void errors.push(line) });
         const stack = await createProductCacheStack(redis, { ttlSeconds: 60, nearTtlMs: 60_000 }, log);

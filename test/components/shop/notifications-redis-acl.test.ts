@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { Cluster, Redis } from "ioredis";
+import type { Cluster } from "ioredis";
 import { connectRedis } from "../../../app/src/redis-client";
-import { aclLine } from "../../../components/redis-cluster";
 import { NOTIFICATIONS_REDIS_ACL } from "../../../components/shop/notifications-worker";
+import { withRedisAclUser } from "../../support/redis-acl-user";
 
 /**
  * The worker's Redis ACL user (NOTIFICATIONS_REDIS_ACL, rendered by aclLine as the operator loads it) against a real
@@ -12,35 +12,10 @@ import { NOTIFICATIONS_REDIS_ACL } from "../../../components/shop/notifications-
  */
 describe("components/shop/notifications-worker: the worker's Redis ACL user against a real Redis Cluster", function () {
     this.timeout(60_000);
-    const clusterUrl = process.env.TEST_REDIS_CLUSTER_URL;
-    const username = `notifications-acltest-${process.pid}`;
-    const password = "acl/test\\pass";
-    let nodes: Redis[] = [];
-
-    before(async function () {
-        if (!clusterUrl) {
-            if (process.env.CI) throw new Error("TEST_REDIS_CLUSTER_URL is not set: .ci/start-services.sh must run first");
-            console.log("    (skipped: run `eval \"$(.ci/start-services.sh)\"` to test against a real Redis Cluster)");
-            this.skip();
-        }
-        const seed = new Cluster([{ host: new URL(clusterUrl).hostname, port: Number(new URL(clusterUrl).port) }]);
-        await new Promise((resolve) => seed.once("ready", resolve));
-        nodes = seed.nodes("all").map((node) => new Redis({ host: node.options.host, port: node.options.port }));
-        seed.disconnect();
-        const rules = aclLine({ ...NOTIFICATIONS_REDIS_ACL, username }, password).split(" ").slice(2);
-        await Promise.all(nodes.map((node) => node.call("ACL", "SETUSER", username, ...rules)));
-    });
-
-    after(async () => {
-        await Promise.all(nodes.map((node) => node.call("ACL", "DELUSER", username).catch(() => undefined)));
-        for (const node of nodes) node.disconnect();
-    });
+    const user = withRedisAclUser(this, NOTIFICATIONS_REDIS_ACL, "acl/test\\pass");
 
     it("lets the worker claim, read, extend and release an event's dedupe key, and nothing else", async () => {
-        const url = new URL(clusterUrl as string);
-        url.username = username;
-        url.password = encodeURIComponent(password);
-        const redis = connectRedis(url.toString(), true) as Cluster;
+        const redis = connectRedis(user.url(), true) as Cluster;
         const key = `notifications:${randomUUID()}`;
         try {
             expect(await redis.ping()).to.equal("PONG");
