@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type AppConfig } from "./config";
 import { createLogger } from "./logger";
 import { startNotificationsWorker, workerPartsFromConfig } from "./notifications/notifications-worker";
+import { exitOnSignal, runMain } from "./process-lifecycle";
 import { startTracing } from "./tracing";
 
 /**
@@ -42,31 +43,12 @@ async function main(): Promise<void> {
   );
   log.info({ group: n.group, kafka: config.kafka !== undefined, ses: n.fromAddress !== undefined, sns: n.snsTopicArn !== undefined, tracing: tracing.enabled ? tracing.instrumented : false }, "notifications worker running");
 
-  let shuttingDown = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
+  exitOnSignal({ log, flush, timeoutMs: config.shutdownTimeoutMs, flushTraces: () => tracing.shutdown() }, async (signal) => {
     log.info({ signal }, "shutting down: committing handled events");
-    setTimeout(() => {
-      log.error("shutdown timed out; exiting");
-      flush();
-      process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
     await worker.stop();
-    await tracing.shutdown().catch((error: unknown) => log.warn({ err: error }, "trace flush failed"));
-    log.info("shutdown complete");
-    flush();
-    process.exit(0);
-  };
-  process.once("SIGTERM", (signal) => void shutdown(signal));
-  process.once("SIGINT", (signal) => void shutdown(signal));
+  });
 }
 
 let flushLogs: () => void = () => undefined;
 
-main().catch((error: unknown) => {
-  flushLogs();
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error(JSON.stringify({ level: 60, msg: "startup failed", err: String(error instanceof Error ? error.stack : error) }));
-  process.exit(1);
-});
+runMain(main, () => flushLogs());
