@@ -98,6 +98,14 @@ function paymentSuite(name: string, env: (context: Mocha.Context) => Promise<{ e
         await t.runtime.db.query<OutboxRow>("SELECT topic, message_key, event_type, payload FROM outbox WHERE message_key = $1 ORDER BY created_at, id", [orderId])
       ).rows.map((row) => ({ ...row, payload: typeof row.payload === "string" ? (JSON.parse(row.payload) as Record<string, unknown>) : row.payload }));
 
+    const waitForPending = async (key: string): Promise<string> => {
+      for (;;) {
+        const row = (await t.runtime.db.query<{ id: string }>("SELECT id FROM orders WHERE idempotency_key = $1 AND status = 'pending_payment'", [key])).rows[0];
+        if (row) return row.id;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+
     it("authorises the payment and writes payment.authorised and order.confirmed, keyed by the order, with the verified address", async () => {
       const response = await place("pay-approved-0001", 0);
       expect(response.statusCode, response.body).to.equal(201);
@@ -208,6 +216,26 @@ function paymentSuite(name: string, env: (context: Mocha.Context) => Promise<{ e
       provider.down = false;
       expect((await orders.place("payer", "pay-stranded-0001", [{ productId: products[3]!.id, quantity: 2 }])).order.status).to.equal("cancelled");
       expect(provider.calls).to.equal(1);
+    });
+
+    it("voids again an authorisation that went through after the order was cancelled (the provider's answer came late)", async () => {
+      const provider = new OutagePaymentProvider();
+      provider.down = false;
+      let answer!: () => void;
+      const late = new Promise<void>((resolve) => (answer = resolve));
+      const authorise = provider.authorise.bind(provider);
+      provider.authorise = async (request) => {
+        await late;
+        return authorise(request);
+      };
+      const orders = new OrderRepository(t.runtime.db, undefined, undefined, provider);
+      const placing = orders.place("payer", "pay-late-auth-0001", [{ productId: products[4]!.id, quantity: 1 }]);
+      const pending = await waitForPending("pay-late-auth-0001");
+      expect(await orders.cancel(pending, "payer")).to.deep.include({ status: "cancelled" });
+      answer();
+      expect((await placing).order.status).to.equal("cancelled");
+      expect(provider.voided).to.deep.equal([pending, pending]);
+      expect(await typesOf(pending)).to.deep.equal(["orders/order.cancelled", "orders/order.placed"]);
     });
 
     it("keeps the order pending through a provider outage (503) and settles it once on the retry with the same key", async () => {
