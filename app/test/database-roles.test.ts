@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { databaseBreaker, DatabaseUnavailableError, guardWriter, isUnreachable, readerWithFallback, writerThenReader } from "../src/db/database-roles";
+import { databaseBreaker, DatabaseUnavailableError, guardWriter, isUnreachable, isWriterUnreachable, readerWithFallback, writerThenReader } from "../src/db/database-roles";
 import type { Db, QueryResult } from "../src/db/db";
 
 const refused = Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:5432"), { code: "ECONNREFUSED" });
 const duplicate = Object.assign(new Error("duplicate key value violates unique constraint"), { code: "23505" });
+const readOnly = Object.assign(new Error("cannot execute UPDATE in a read-only transaction"), { code: "25006" });
 
 /** A database that answers with `rows`, or fails with whatever `failure` holds at the time of the call. */
 type FakeDb = Db & { failure: Error | undefined; calls: number };
@@ -62,6 +63,31 @@ describe("database roles: the writer's circuit and the replica's fallback", () =
     expect(await writer.query("SELECT 1").catch((caught: unknown) => caught)).to.be.instanceOf(DatabaseUnavailableError);
     expect(raw.calls, "an open circuit fails without calling the database").to.equal(callsBefore);
     breaker.close();
+  });
+
+  it("counts a read-only refusal on the writer (a demoted primary) as unreachable, and on the replica as the refusal it is", async () => {
+    expect(isWriterUnreachable(readOnly)).to.equal(true);
+    expect(isWriterUnreachable(duplicate)).to.equal(false);
+    const raw = fakeDb([]);
+    raw.failure = readOnly;
+    const breaker = databaseBreaker({ role: "writer" });
+    const writer = guardWriter(raw, breaker);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const error = await writer.transaction(async () => undefined).catch((caught: unknown) => caught);
+      expect(error).to.be.instanceOf(DatabaseUnavailableError).and.to.include({ role: "writer" });
+    }
+    expect(breaker.currentState).to.equal("open");
+    breaker.close();
+
+    const replica = fakeDb([]);
+    replica.failure = readOnly;
+    const readerBreaker = databaseBreaker({ role: "reader" });
+    let fallbacks = 0;
+    const reader = readerWithFallback(replica, fakeDb([{ from: "writer" }]), { breaker: readerBreaker, onFallback: () => (fallbacks += 1) });
+    expect(await reader.query("UPDATE …").catch((caught: unknown) => caught)).to.equal(readOnly);
+    expect(fallbacks).to.equal(0);
+    expect(readerBreaker.currentState).to.equal("closed");
+    readerBreaker.close();
   });
 
   it("falls back from the replica to the writer when the replica is out of reach, not when it refuses a statement", async () => {

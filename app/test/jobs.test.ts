@@ -72,6 +72,14 @@ describe("jobs", () => {
       };
       await place("analyse-0001", [{ productId: first.id, quantity: 3 }]);
       await place("analyse-0002", [{ productId: first.id, quantity: 1 }, { productId: second.id, quantity: 2 }]);
+      // Orders that took no money: declined, cancelled (refunded), and one whose authorisation never settled.
+      const unsold = (key: string, paymentToken?: string) =>
+        t.app.inject({ method: "POST", url: "/v1/orders", headers: { ...bearer(token), "idempotency-key": key }, payload: { items: [{ productId: second.id, quantity: 5 }], ...(paymentToken ? { paymentToken } : {}) } });
+      expect((await unsold("analyse-declined-0001", "tok_test_declined")).statusCode).to.equal(402);
+      const placedId = async (key: string) => (await unsold(key)).json<{ id: string }>().id;
+      const cancelled = await t.app.inject({ method: "POST", url: `/v1/orders/${await placedId("analyse-cancelled-0001")}/cancel`, headers: bearer(token) });
+      expect(cancelled.json<{ status: string }>().status, cancelled.body).to.equal("cancelled");
+      await t.runtime.db.query("UPDATE orders SET status = 'pending_payment' WHERE id = $1", [await placedId("analyse-pending-0001")]);
       const today = new Date().toISOString().slice(0, 10);
 
       const aggregate = await computeDailyAggregate(t.runtime.db, today);

@@ -3,7 +3,7 @@ import type { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import type { PublishCommand } from "@aws-sdk/client-sns";
 import { expect } from "chai";
 import { NotificationProcessor, StoppingError } from "../src/notifications/notification-processor";
-import { MemoryKeyValueStore, SendOnce } from "../src/notifications/send-once";
+import { KEY_PREFIX, MemoryKeyValueStore, SendOnce } from "../src/notifications/send-once";
 import { SesMailer } from "../src/notifications/ses-mailer";
 import { SnsMessenger } from "../src/notifications/sns-messenger";
 import { InProcessTransport, type InboundMessage } from "../src/notifications/transport";
@@ -41,6 +41,40 @@ class FakeSns {
     if (this.random() < this.failureRate) throw Object.assign(new Error("Rate exceeded"), { name: "ThrottledException" });
     this.accepted.push({ topicArn: command.input.TopicArn, subject: command.input.Subject, eventType: command.input.MessageAttributes?.eventType?.StringValue });
     return { MessageId: `sns-${this.accepted.length}` };
+  }
+}
+
+/** The in-memory store behind a Redis that can be down (every command rejects, as ioredis does) or refuse one SET. */
+class FlakyStore extends MemoryKeyValueStore {
+  down = false;
+  failNextSet = false;
+  private readonly written = new Set<string>();
+  keys(): Set<string> {
+    return this.written;
+  }
+  private check(): void {
+    if (this.down) throw new Error("Reached the max retries per request limit (which is 1)");
+  }
+  override async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    this.check();
+    this.written.add(key);
+    return super.setIfAbsent(key, value, ttlMs);
+  }
+  override async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.check();
+    if (this.failNextSet) {
+      this.failNextSet = false;
+      throw new Error("READONLY You can't write against a read only replica.");
+    }
+    return super.set(key, value, ttlMs);
+  }
+  override async get(key: string): Promise<string | null> {
+    this.check();
+    return super.get(key);
+  }
+  override async del(key: string): Promise<void> {
+    this.check();
+    return super.del(key);
   }
 }
 
@@ -154,6 +188,71 @@ describe("notifications worker (fake SES and SNS, a transport that redelivers an
     const deadLetters = new InProcessTransport();
     const { processor } = processorFor(new FakeSes(() => 0, 1), new FakeSns(() => 0, 1), new MemoryKeyValueStore(), deadLetters, 1000);
     const handling = processor.handle(confirmed("retrying", "a@example.com")).then(
+      () => "handled",
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    processor.stop();
+    expect(await handling).to.be.instanceOf(StoppingError);
+    expect(deadLetters.deadLetters).to.deep.equal([]);
+  });
+
+  it("waits out a crashed worker's send claim instead of dead-lettering the event, then sends the mail once", async () => {
+    let skewMs = 0;
+    const store = new MemoryKeyValueStore(() => Date.now() + skewMs);
+    const ses = new FakeSes(() => 1, 0);
+    const deadLetters = new InProcessTransport();
+    const { processor, metrics } = processorFor(ses, new FakeSns(() => 1, 0), store, deadLetters, 2);
+    const message = confirmed("claimed-by-the-dead", "alice@example.com");
+    const eventId = message.headers["event-id"]!;
+    // The worker that claimed the send was killed before calling SES: its claim holds for the claim TTL.
+    await store.setIfAbsent(`${KEY_PREFIX}${eventId}:order-confirmation-mail`, "claim:crashed-worker", 60_000);
+    let settled = false;
+    const handling = processor.handle(message).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // far more than 2 attempts' backoff
+    expect(settled, "still waiting on the claim").to.equal(false);
+    expect(deadLetters.deadLetters).to.deep.equal([]);
+    skewMs = 60_001; // the claim's TTL has passed
+    await handling;
+    expect(ses.accepted.map((mail) => mail.to)).to.deep.equal(["alice@example.com"]);
+    expect(deadLetters.deadLetters).to.deep.equal([]);
+    expect((await metrics.failed.get()).values.reduce((sum, value) => sum + value.value, 0), "waits are not failures").to.equal(0);
+  });
+
+  it("waits for the dedupe store through an outage (no dead letter, no blind send) and sends once it answers", async () => {
+    const store = new FlakyStore();
+    store.down = true;
+    const ses = new FakeSes(() => 1, 0);
+    const deadLetters = new InProcessTransport();
+    const { processor } = processorFor(ses, new FakeSns(() => 1, 0), store, deadLetters, 2);
+    const handling = processor.handle(event("payments", "payment.refunded", { orderId: "o-2", amountCents: 500, currency: "USD", customer: customer("bob@example.com") }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(ses.accepted).to.deep.equal([]);
+    expect(deadLetters.deadLetters).to.deep.equal([]);
+    store.down = false;
+    await handling;
+    expect(ses.accepted.map((mail) => mail.to)).to.deep.equal(["bob@example.com"]);
+    expect(deadLetters.deadLetters).to.deep.equal([]);
+  });
+
+  it("after a send whose mark the store refused, a retry only writes the mark: one mail, not one per claim TTL", async () => {
+    const store = new FlakyStore();
+    store.failNextSet = true;
+    const ses = new FakeSes(() => 1, 0);
+    const deadLetters = new InProcessTransport();
+    const { processor } = processorFor(ses, new FakeSns(() => 1, 0), store, deadLetters, 2);
+    await processor.handle(confirmed("unmarked", "carol@example.com"));
+    expect(ses.accepted.map((mail) => mail.to)).to.deep.equal(["carol@example.com"]);
+    expect(deadLetters.deadLetters).to.deep.equal([]);
+    expect(await store.get([...store.keys()][0]!), "marked").to.equal("sent");
+  });
+
+  it("abandons an event waiting for the dedupe store uncommitted when stopped", async () => {
+    const store = new FlakyStore();
+    store.down = true;
+    const deadLetters = new InProcessTransport();
+    const { processor } = processorFor(new FakeSes(() => 1, 0), new FakeSns(() => 1, 0), store, deadLetters, 2);
+    const handling = processor.handle(confirmed("waiting", "a@example.com")).then(
       () => "handled",
       (error: unknown) => error,
     );

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Order } from "../src/orders/order";
 import { OrderRepository } from "../src/orders/order-repository";
-import type { AuthorisationOutcome, AuthorisationRequest, PaymentProvider } from "../src/payments/payment-provider";
+import type { AuthorisationOutcome, AuthorisationRequest, PaymentProvider, RefundRequest, VoidRequest } from "../src/payments/payment-provider";
 import { TEST_TOKENS, TestPaymentProvider } from "../src/payments/test-payment-provider";
 import type { Product } from "../src/products/product";
 import { requireServiceUrl } from "./support/external-services";
@@ -20,13 +20,39 @@ class OutagePaymentProvider implements PaymentProvider {
   readonly name = "test";
   down = true;
   calls = 0;
+  readonly voided: string[] = [];
   private readonly inner = new TestPaymentProvider();
   async authorise(request: AuthorisationRequest): Promise<AuthorisationOutcome> {
     this.calls += 1;
-    if (this.down) throw new Error("connect ETIMEDOUT");
+    // What an SDK's time-out says: internals (hosts, accounts) the client must never see.
+    if (this.down) throw new Error("connect ETIMEDOUT 10.20.30.40:443 (acct_internal_7731)");
     return this.inner.authorise(request);
   }
   refund = this.inner.refund.bind(this.inner);
+  async voidAuthorisation(request: VoidRequest): Promise<{ voidId: string }> {
+    this.voided.push(request.orderId);
+    return this.inner.voidAuthorisation(request);
+  }
+}
+
+/** The test provider whose refunds wait until released: a slow provider. */
+class SlowRefundProvider extends TestPaymentProvider {
+  refundStarted: Promise<void>;
+  private started!: () => void;
+  private release!: () => void;
+  private readonly released = new Promise<void>((resolve) => (this.release = resolve));
+  constructor() {
+    super();
+    this.refundStarted = new Promise((resolve) => (this.started = resolve));
+  }
+  override async refund(request: RefundRequest): Promise<{ refundId: string }> {
+    this.started();
+    await this.released;
+    return super.refund(request);
+  }
+  finish(): void {
+    this.release();
+  }
 }
 
 /** The same behaviour on the embedded database and on real PostgreSQL (the deployed engine). */
@@ -71,6 +97,14 @@ function paymentSuite(name: string, env: (context: Mocha.Context) => Promise<{ e
       (
         await t.runtime.db.query<OutboxRow>("SELECT topic, message_key, event_type, payload FROM outbox WHERE message_key = $1 ORDER BY created_at, id", [orderId])
       ).rows.map((row) => ({ ...row, payload: typeof row.payload === "string" ? (JSON.parse(row.payload) as Record<string, unknown>) : row.payload }));
+
+    const waitForPending = async (key: string): Promise<string> => {
+      for (;;) {
+        const row = (await t.runtime.db.query<{ id: string }>("SELECT id FROM orders WHERE idempotency_key = $1 AND status = 'pending_payment'", [key])).rows[0];
+        if (row) return row.id;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
 
     it("authorises the payment and writes payment.authorised and order.confirmed, keyed by the order, with the verified address", async () => {
       const response = await place("pay-approved-0001", 0);
@@ -136,6 +170,72 @@ function paymentSuite(name: string, env: (context: Mocha.Context) => Promise<{ e
       const stranger = await t.tokenFor("stranger");
       const hidden = await t.app.inject({ method: "POST", url: `/v1/orders/${paid.id}/cancel`, headers: bearer(stranger) });
       expect(hidden.statusCode).to.equal(404);
+    });
+
+    it("refunds outside the writer transaction: a slow provider holds no row lock, and the cancel records once it answers", async () => {
+      const provider = new SlowRefundProvider();
+      const orders = new OrderRepository(t.runtime.db, undefined, undefined, provider);
+      const before = await stockOf(0);
+      const { order } = await orders.place("payer", "pay-slow-refund-0001", [{ productId: products[0]!.id, quantity: 1 }]);
+      const cancelling = orders.cancel(order.id, "payer");
+      await provider.refundStarted;
+      // While the provider is answering, the order row can be locked at once (PGlite: the one session is free).
+      const lockedMeanwhile = await Promise.race([
+        t.runtime.db.transaction((tx) => tx.query(`SELECT id FROM orders WHERE id = $1 FOR UPDATE ${t.runtime.db.kind === "postgres" ? "NOWAIT" : ""}`, [order.id])).then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000)),
+      ]);
+      expect(lockedMeanwhile, "no transaction is open during the refund").to.equal(true);
+      expect((await t.runtime.db.query<{ status: string }>("SELECT status FROM orders WHERE id = $1", [order.id])).rows[0]?.status).to.equal("placed");
+      provider.finish();
+      expect(await cancelling).to.deep.include({ status: "cancelled", payment: { status: "refunded" } });
+      expect(await stockOf(0)).to.equal(before);
+      expect((await typesOf(order.id)).filter((type) => type.endsWith("cancelled") || type.endsWith("refunded"))).to.deep.equal(["orders/order.cancelled", "payments/payment.refunded"]);
+    });
+
+    it("cancels an order a provider time-out left pending: voided, stock back, order.cancelled once; no provider text reaches the client", async () => {
+      const provider = new OutagePaymentProvider();
+      const orders = new OrderRepository(t.runtime.db, undefined, undefined, provider);
+      const before = await stockOf(3);
+      const outage = await orders.place("payer", "pay-stranded-0001", [{ productId: products[3]!.id, quantity: 2 }]).then(
+        () => undefined,
+        (error: unknown) => error as { statusCode: number; message: string },
+      );
+      expect(outage).to.include({ statusCode: 503 });
+      expect(outage!.message).to.equal("the payment provider did not answer; retry with the same Idempotency-Key");
+      const pending = (await t.runtime.db.query<{ id: string; status: string }>("SELECT id, status FROM orders WHERE idempotency_key = 'pay-stranded-0001'")).rows[0]!;
+      expect(pending.status).to.equal("pending_payment");
+      expect(await stockOf(3)).to.equal(before - 2);
+
+      const [first, concurrent] = await Promise.all([orders.cancel(pending.id, "payer"), orders.cancel(pending.id, "payer")]);
+      expect(first).to.deep.include({ status: "cancelled" });
+      expect(concurrent).to.deep.include({ status: "cancelled" });
+      expect(provider.voided[0], "whatever the provider holds for the order is voided").to.equal(pending.id);
+      expect(await stockOf(3)).to.equal(before);
+      expect(await typesOf(pending.id)).to.deep.equal(["orders/order.cancelled", "orders/order.placed"]);
+      // The shopper's retry of the placement now finds the cancelled order: nothing is authorised.
+      provider.down = false;
+      expect((await orders.place("payer", "pay-stranded-0001", [{ productId: products[3]!.id, quantity: 2 }])).order.status).to.equal("cancelled");
+      expect(provider.calls).to.equal(1);
+    });
+
+    it("voids again an authorisation that went through after the order was cancelled (the provider's answer came late)", async () => {
+      const provider = new OutagePaymentProvider();
+      provider.down = false;
+      let answer!: () => void;
+      const late = new Promise<void>((resolve) => (answer = resolve));
+      const authorise = provider.authorise.bind(provider);
+      provider.authorise = async (request) => {
+        await late;
+        return authorise(request);
+      };
+      const orders = new OrderRepository(t.runtime.db, undefined, undefined, provider);
+      const placing = orders.place("payer", "pay-late-auth-0001", [{ productId: products[4]!.id, quantity: 1 }]);
+      const pending = await waitForPending("pay-late-auth-0001");
+      expect(await orders.cancel(pending, "payer")).to.deep.include({ status: "cancelled" });
+      answer();
+      expect((await placing).order.status).to.equal("cancelled");
+      expect(provider.voided).to.deep.equal([pending, pending]);
+      expect(await typesOf(pending)).to.deep.equal(["orders/order.cancelled", "orders/order.placed"]);
     });
 
     it("keeps the order pending through a provider outage (503) and settles it once on the retry with the same key", async () => {

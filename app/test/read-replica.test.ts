@@ -230,6 +230,43 @@ describe("integration: writer and read replica (two PostgreSQL databases)", func
     expect(write.json().type).to.equal(READ_ONLY);
   });
 
+  it("writer demoted (failover, stale DNS: the writer's name reaches a read-only server): writes answer 503 read-only and open the circuit", async () => {
+    await t?.close();
+    // Every session of the writer read-only: what a demoted primary answers to each write (SQLSTATE 25006).
+    const demoted = `${databaseUrl(server, names.writer, writerProxy.port)}?options=${encodeURIComponent("-c default_transaction_read_only=on")}`;
+    t = await startTestApp({ ...env(), DATABASE_URL: demoted });
+    const headers = await adminHeaders();
+    for (const round of [1, 2]) {
+      const writes = [
+        { method: "PATCH" as const, url: `/v1/products/${LAMP}`, headers, payload: { stockDelta: 1 } },
+        { method: "POST" as const, url: "/v1/orders", headers: { ...headers, "idempotency-key": `gd-demoted-000${round}` }, payload: { items: [{ productId: LAMP, quantity: 1 }] } },
+      ];
+      for (const write of writes) {
+        const response = await inject(write);
+        expect(response.statusCode, `${write.method} ${write.url} (round ${round}): ${response.body}`).to.equal(503);
+        expect(response.json()).to.include({ type: READ_ONLY, status: 503 });
+        expect(response.headers["retry-after"]).to.equal("5");
+      }
+    }
+    expect(await metric("database_writer_circuit_state"), "the circuit is open").to.equal(2);
+    expect((await inject({ url: `/v1/products/${LAMP}` })).statusCode).to.equal(200);
+  });
+
+  it("discards a writer connection that answered read-only inside a transaction, so the pool reconnects to the new primary", async () => {
+    const pool = createPgDb(databaseUrl(server, names.writer), 1);
+    try {
+      // This session turns read-only, as a connection to a primary that was demoted under it.
+      await pool.transaction((tx) => tx.exec("SET SESSION default_transaction_read_only = on"));
+      const refused = await pool.transaction((tx) => tx.query("UPDATE products SET stock = stock WHERE id = $1", [LAMP])).catch((error: { code?: string }) => error);
+      expect(refused).to.include({ code: "25006" });
+      // The only connection of the pool was discarded: the next transaction runs on a fresh, writable session.
+      const updated = await pool.transaction((tx) => tx.query("UPDATE products SET stock = stock WHERE id = $1", [LAMP]));
+      expect(updated.rowCount).to.equal(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("replica lost: reads are served by the writer and counted", async () => {
     await readerProxy.stop();
     const lamp = await inject({ url: `/v1/products/${LAMP}` });

@@ -2,7 +2,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import { SpanKind, trace } from "@opentelemetry/api";
+import { SpanKind, context, trace } from "@opentelemetry/api";
+import { isTracingSuppressed } from "@opentelemetry/core";
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { expect } from "chai";
 import type { Message } from "kafkajs";
@@ -102,6 +103,30 @@ describe("tracing: POST /v1/orders continues through the outbox and Kafka header
     expect(workerSpan).to.not.equal(undefined);
     expect(traceIdOf(workerSpan!), "the worker's span is in the trace POST /v1/orders started").to.equal(requestTrace);
     expect(workerSpan!.parentSpanContext?.spanId).to.equal(String(confirmed!.message.headers?.traceparent).split("-")[2]);
+  });
+
+  it("publishes events of several traces in one sendBatch, each message continuing its own trace", async () => {
+    const traces = ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "cccccccccccccccccccccccccccccccc"];
+    const parents = ["bbbbbbbbbbbbbbbb", "dddddddddddddddd"];
+    let sendBatches = 0;
+    let suppressed: boolean | undefined;
+    const producer = new RecordingProducer();
+    const recording = producer.sendBatch.bind(producer);
+    producer.sendBatch = async (batch) => {
+      sendBatches += 1;
+      // What keeps kafkajs' instrumentation from re-parenting the messages under one context and rewriting their headers.
+      suppressed = isTracingSuppressed(context.active());
+      return recording(batch);
+    };
+    exporter.reset();
+    await new KafkaPublisher(producer).publish(
+      traces.map((traceId, index) => ({ id: `00000000-0000-4000-8000-00000000000${index}`, topic: "orders", key: `k${index}`, type: "order.placed", payload: {}, traceparent: `00-${traceId}-${parents[index]}-01` })),
+    );
+    expect(sendBatches, "one sendBatch: no acknowledged part to re-send when a later part fails").to.equal(1);
+    expect(suppressed).to.equal(true);
+    const produced = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.PRODUCER);
+    expect(produced.map((span) => [traceIdOf(span), span.parentSpanContext?.spanId])).to.deep.equal(traces.map((traceId, index) => [traceId, parents[index]]));
+    expect(producer.records.map((record) => String(record.message.headers?.traceparent))).to.deep.equal(produced.map((span) => `00-${traceIdOf(span)}-${span.spanContext().spanId}-01`));
   });
 
   it("writes the trace id into log lines logged inside a span (pino instrumentation)", async () => {

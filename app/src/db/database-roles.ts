@@ -40,6 +40,27 @@ export function isUnreachable(error: unknown): boolean {
   return error instanceof Error && UNREACHABLE_MESSAGES.test(error.message);
 }
 
+/** SQLSTATE read_only_sql_transaction: the server refused a write because it is (now) a read-only replica. */
+export const READ_ONLY_SQLSTATE = "25006";
+
+/** Whether `error` is a server refusing a write because it is read-only (directly, or among AggregateError's errors). */
+export function isReadOnlyRefusal(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some(isReadOnlyRefusal);
+  return typeof error === "object" && error !== null && "code" in error && error.code === READ_ONLY_SQLSTATE;
+}
+
+/**
+ * For the writer, a read-only answer means the same as no answer: the server behind the writer's name is no longer
+ * the primary (demoted in a failover or switchover, or a stale DNS record still names it). Writes cannot succeed there
+ * until the name points at the new primary, so it opens the circuit and answers 503 read-only like an outage. For the
+ * replica it is not: a write sent there is a bug and must fail as itself.
+ */
+export function isWriterUnreachable(error: unknown): boolean {
+  return isUnreachable(error) || isReadOnlyRefusal(error);
+}
+
+const UNREACHABLE_BY_ROLE: Record<DatabaseRole, (error: unknown) => boolean> = { writer: isWriterUnreachable, reader: isUnreachable };
+
 export interface DatabaseBreakerOptions {
   role: DatabaseRole;
   onStateChange?: (state: CircuitState) => void;
@@ -55,8 +76,8 @@ export function databaseBreaker(options: DatabaseBreakerOptions): CircuitBreaker
 }
 
 /**
- * Runs `work` through the breaker, counting only unreachability as a failure (a unique violation says the database
- * works), and turns unreachability into DatabaseUnavailableError.
+ * Runs `work` through the breaker, counting only unreachability (for the writer: read-only refusals too) as a failure
+ * (a unique violation says the database works), and turns unreachability into DatabaseUnavailableError.
  */
 async function guarded<T>(role: DatabaseRole, breaker: CircuitBreaker, work: () => Promise<T>): Promise<T> {
   let refusal: { error: unknown } | undefined;
@@ -66,7 +87,7 @@ async function guarded<T>(role: DatabaseRole, breaker: CircuitBreaker, work: () 
       try {
         return await work();
       } catch (error) {
-        if (isUnreachable(error)) throw error;
+        if (UNREACHABLE_BY_ROLE[role](error)) throw error;
         refusal = { error };
         return undefined;
       }

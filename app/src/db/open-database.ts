@@ -1,7 +1,7 @@
 import type { BaseLogger } from "pino";
 import type { CircuitBreaker, CircuitState } from "../cache/circuit-breaker";
 import type { AppConfig } from "../config";
-import { databaseBreaker, guardWriter, isUnreachable, readerWithFallback, type DatabaseUnavailableError, type ReadDb } from "./database-roles";
+import { databaseBreaker, guardWriter, isWriterUnreachable, readerWithFallback, type DatabaseUnavailableError, type ReadDb } from "./database-roles";
 import type { Db } from "./db";
 import { seedDemoCatalogue } from "./demo-catalogue";
 import { migrate } from "./migrate";
@@ -97,7 +97,8 @@ export async function openDatabases(config: DatabaseSettings, log: BaseLogger, e
       const applied = await migrate(rawWriter);
       if (applied.length > 0) log.info({ migrations: applied }, "applied database migrations");
     } catch (error) {
-      if (!isUnreachable(error)) throw error;
+      // A demoted primary behind the writer's name refuses the migrations read-only: wait for the failover like an outage.
+      if (!isWriterUnreachable(error)) throw error;
       log.error({ err: error }, "writer database unreachable: migrations not applied, serving reads from the replica (read-only); retrying");
       retry = setTimeout(() => void migrateWriter().catch((failure: unknown) => log.error({ err: failure }, "migrations failed")), MIGRATION_RETRY_MS);
       retry.unref();

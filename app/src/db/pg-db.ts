@@ -1,5 +1,6 @@
 import { Pool, types } from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
+import { isReadOnlyRefusal } from "./database-roles";
 import type { Db, QueryResult, Queryable, SqlValue } from "./db";
 import type { PasswordProvider } from "./secret-password";
 
@@ -64,6 +65,9 @@ export function createPgDb(connectionString: string, maxConnections: number, pas
         await client.query("COMMIT");
         return result;
       } catch (error) {
+        // A read-only refusal on a read-write pool: this connection went to a demoted primary (failover, stale DNS).
+        // Discarding it makes the pool connect anew, resolving the name again, instead of reusing the stale session.
+        if (!settings.readOnly && isReadOnlyRefusal(error) && error instanceof Error) lost ??= error;
         await client.query("ROLLBACK").catch((rollbackError: unknown) => void (lost ??= rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))));
         throw error;
       } finally {

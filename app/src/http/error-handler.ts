@@ -61,6 +61,9 @@ export function respondToError(error: FastifyError | HttpError | Error, request:
     // Expected during an outage (the breaker logs the transition): one line per request, without a stack.
     request.log.warn({ status, problem: slug, reason: error.message }, "request refused: database unreachable");
     reply.header("retry-after", String(READ_ONLY_RETRY_AFTER_SECONDS));
+  } else if (error instanceof HttpError && status >= 500) {
+    // A dependency's failure answered with a fixed reason: its own error (which the client never sees) goes to the log.
+    request.log.warn({ status, problem: slug, reason: truncate(message), err: error.cause }, "request refused: dependency failed");
   } else if (status >= 500) request.log.error({ err: error }, "request failed");
   else request.log.info({ status, problem: slug, reason: truncate(message) }, "request rejected");
   reply.status(status).type(PROBLEM_CONTENT_TYPE);

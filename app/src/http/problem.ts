@@ -26,7 +26,7 @@ export const PROBLEM_TYPES = {
   "duplicate-sku": { status: 409, title: "A product with this SKU already exists" },
   "product-in-use": { status: 409, title: "The product is referenced by orders" },
   "idempotency-key-in-progress": { status: 409, title: "A request with this Idempotency-Key is still in progress" },
-  "order-not-cancellable": { status: 409, title: "Only a paid order can be cancelled" },
+  "order-not-cancellable": { status: 409, title: "Only a paid or unsettled order can be cancelled" },
   conflict: { status: 409, title: "The request conflicts with the resource's state" },
   "precondition-failed": { status: 412, title: "The resource changed since the representation the request is based on" },
   "payload-too-large": { status: 413, title: "The request body is too large" },

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { backoffDelayMs, type BackoffPolicy } from "../outbox/backoff";
 import type { Mailer, Messenger } from "./channels";
 import { PoisonEventError, parseEvent, planNotifications, type NotificationAction } from "./notification-plan";
-import type { SendOnce } from "./send-once";
+import { isTransientSendOnceError, type SendOnce } from "./send-once";
 import type { DeadLetterSink, InboundMessage } from "./transport";
 import type { WorkerMetrics } from "./worker-metrics";
 
@@ -14,7 +14,11 @@ export interface NotificationProcessorArgs {
   deadLetters: DeadLetterSink;
   metrics: WorkerMetrics;
   log: Logger;
-  /** Handling attempts of one event before it is dead-lettered. */
+  /**
+   * Failed handling attempts of one event before it is dead-lettered. Waits on another worker's send claim or on an
+   * unreachable dedupe store are not attempts: they are retried (same capped backoff) until the claim expires or the
+   * store answers.
+   */
   maxAttempts: number;
   backoff: BackoffPolicy;
 }
@@ -35,8 +39,10 @@ function reasonOf(error: unknown): string {
 
 /**
  * Handles one event: plans what to send, sends each notification at most once (SendOnce), retries failures with
- * backoff in place (the partition waits: per-order events keep their order), and after `maxAttempts` (or at once for
- * a poison event) hands it to the dead-letter topic with the reason. Resolves when the event is done and may be
+ * backoff in place (the partition waits: per-order events keep their order), and after `maxAttempts` failed sends (or
+ * at once for a poison event) hands it to the dead-letter topic with the reason. A claim held by another (possibly
+ * crashed) worker or a dedupe-store outage says nothing about the event: dead-lettering on it would lose the mail, so
+ * those are waited out without counting. Resolves when the event is done and may be
  * committed; rejects only when stopping or when even the dead-letter topic refuses it (then it is redelivered).
  */
 export class NotificationProcessor {
@@ -74,7 +80,9 @@ export class NotificationProcessor {
   private async handleWithRetries(message: InboundMessage): Promise<void> {
     const { metrics, log } = this.args;
     const stopTimer = metrics.handlingSeconds.startTimer({ topic: message.topic });
-    for (let attempt = 1; ; attempt += 1) {
+    let attempt = 1;
+    let waits = 0;
+    for (;;) {
       if (this.stopping) throw new StoppingError();
       try {
         const outcome = await this.handleOnce(message);
@@ -82,6 +90,13 @@ export class NotificationProcessor {
         stopTimer();
         return;
       } catch (error) {
+        if (isTransientSendOnceError(error)) {
+          waits += 1;
+          const delayMs = backoffDelayMs(waits, this.args.backoff);
+          log.warn({ topic: message.topic, offset: message.offset, waits, retryInMs: delayMs, err: error }, "send claim held or dedupe store unavailable; waiting");
+          await this.sleep(delayMs);
+          continue;
+        }
         const poison = error instanceof PoisonEventError;
         if (!poison) metrics.failed.inc({ topic: message.topic });
         if (poison || attempt >= this.args.maxAttempts) {
@@ -94,6 +109,7 @@ export class NotificationProcessor {
         }
         const delayMs = backoffDelayMs(attempt, this.args.backoff);
         log.warn({ topic: message.topic, offset: message.offset, attempt, retryInMs: delayMs, err: error }, "notification failed; retrying");
+        attempt += 1;
         await this.sleep(delayMs);
       }
     }

@@ -74,6 +74,30 @@ export class ClaimHeldError extends Error {
   }
 }
 
+/**
+ * The dedupe store did not answer (a Redis failover or blip). Nothing is known about the send's state, so the caller
+ * waits for the store rather than sending blind or giving the event up.
+ */
+export class DedupeStoreError extends Error {
+  constructor(operation: string, cause: unknown) {
+    super(`the dedupe store failed to ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "DedupeStoreError";
+  }
+}
+
+/** Errors that say "wait and try again", not "this send failed": they never count against the attempt limit. */
+export function isTransientSendOnceError(error: unknown): error is ClaimHeldError | DedupeStoreError {
+  return error instanceof ClaimHeldError || error instanceof DedupeStoreError;
+}
+
+async function inStore<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new DedupeStoreError(operation, error);
+  }
+}
+
 export interface SendOnceOptions {
   /** How long a claim holds: above the longest send (SDK retries included). */
   claimTtlMs: number;
@@ -97,6 +121,12 @@ const SENT = "sent";
  * before sending a crash would lose the mail instead; a customer gets a rare second mail rather than none.
  */
 export class SendOnce {
+  /**
+   * Keys whose send the provider accepted but whose mark the store refused. A retry within this process only writes
+   * the mark; re-claiming would find our own stale claim, wait out its TTL and send a second copy.
+   */
+  private readonly unmarked = new Set<string>();
+
   constructor(
     private readonly store: KeyValueStore,
     private readonly options: SendOnceOptions,
@@ -104,12 +134,17 @@ export class SendOnce {
 
   async run(key: string, send: () => Promise<void>): Promise<"sent" | "duplicate"> {
     const storeKey = `${KEY_PREFIX}${key}`;
+    if (this.unmarked.has(storeKey)) {
+      await this.mark(storeKey);
+      return "sent";
+    }
     const claim = `claim:${randomUUID()}`;
-    if (!(await this.store.setIfAbsent(storeKey, claim, this.options.claimTtlMs))) {
-      const current = await this.store.get(storeKey);
+    const claimTtlMs = this.options.claimTtlMs;
+    if (!(await inStore("claim", () => this.store.setIfAbsent(storeKey, claim, claimTtlMs)))) {
+      const current = await inStore("read the claim", () => this.store.get(storeKey));
       if (current === SENT) return "duplicate";
       // Expired between SET and GET: claim again, once.
-      if (current === null && (await this.store.setIfAbsent(storeKey, claim, this.options.claimTtlMs))) return this.sendClaimed(storeKey, claim, send);
+      if (current === null && (await inStore("claim", () => this.store.setIfAbsent(storeKey, claim, claimTtlMs)))) return this.sendClaimed(storeKey, claim, send);
       throw new ClaimHeldError(storeKey);
     }
     return this.sendClaimed(storeKey, claim, send);
@@ -124,7 +159,13 @@ export class SendOnce {
       if ((await this.store.get(storeKey).catch(() => null)) === claim) await this.store.del(storeKey).catch(() => undefined);
       throw error;
     }
-    await this.store.set(storeKey, SENT, this.options.sentTtlMs);
+    this.unmarked.add(storeKey);
+    await this.mark(storeKey);
     return "sent";
+  }
+
+  private async mark(storeKey: string): Promise<void> {
+    await inStore("mark the send", () => this.store.set(storeKey, SENT, this.options.sentTtlMs));
+    this.unmarked.delete(storeKey);
   }
 }

@@ -5,7 +5,16 @@ import { problem } from "../http/http-error";
 import { appendEvent } from "../outbox/outbox-writer";
 import { ORDERS_TOPIC } from "../outbox/topics";
 import type { PaymentProvider } from "../payments/payment-provider";
-import { authoriseWith, recordAuthorisation, refundOrder, type Customer, type StockChange } from "../payments/payment-step";
+import {
+  authoriseWith,
+  recordAuthorisation,
+  recordRefund,
+  recordUnpaidCancellation,
+  refundAtProvider,
+  voidAtProvider,
+  type Customer,
+  type StockChange,
+} from "../payments/payment-step";
 import { TestPaymentProvider } from "../payments/test-payment-provider";
 import type { Order, OrderItem, OrderLine, OrderPayment, OrderStatus } from "./order";
 import { fingerprintOrderRequest } from "./request-fingerprint";
@@ -59,6 +68,10 @@ export interface OrderPage {
 }
 
 export type { StockChange };
+
+/** A cancel whose order changed between the provider call and the locked re-check starts over, this many times at most. */
+const MAX_CANCEL_ROUNDS = 3;
+const CHANGED = Symbol("changed");
 
 /**
  * Every method uses the writer, reads included: a customer's orders are read-your-own-writes (the order just placed
@@ -138,36 +151,58 @@ export class OrderRepository {
   private async settlePayment(order: Order, customer: Customer, paymentToken: string | undefined): Promise<Order> {
     const outcome = await authoriseWith(this.payments, order, paymentToken);
     const released: StockChange[] = [];
-    await this.db.transaction((tx) => recordAuthorisation(tx, this.payments.name, order, customer, outcome, released));
+    const recorded = await this.db.transaction((tx) => recordAuthorisation(tx, this.payments.name, order, customer, outcome, released));
     if (released.length > 0) await this.stockChanged(released);
     const settled = (await this.load(this.db, order.id, customer.userId)) ?? order;
+    // Cancelled while the provider was still answering: the cancel voided first, and an authorisation that went
+    // through after that void must not stand. The void is idempotent on the order id.
+    if (!recorded && outcome.status === "authorised" && settled.status === "cancelled" && !settled.payment) await voidAtProvider(this.payments, order);
     if (settled.status === "payment_failed") throw declined(settled);
     return settled;
   }
 
   /**
-   * Cancels the customer's paid order: refunds the payment, gives the stock back and writes payment.refunded and
-   * order.cancelled, all in one transaction. Cancelling a cancelled order returns it unchanged.
+   * Cancels the customer's order, paid (`placed`: refunded) or not settled (`pending_payment`, e.g. after a provider
+   * time-out: voided), gives the stock back and writes the events once. Cancelling a cancelled order returns it
+   * unchanged. The provider is called outside any transaction, as for the authorisation: no row stays locked and no
+   * writer deadline runs while it answers. Then, with the row locked, the order must still be as it was when the
+   * provider was asked; a concurrent cancel that got there first is returned as it left the order, and any other
+   * change (a concurrent payment settled it) starts over from the new state. Refund and void are idempotent on the
+   * order id, so asking again never refunds twice.
    */
   async cancel(orderId: string, userId: string): Promise<Order | undefined> {
-    const changes: StockChange[] = [];
-    const cancelled = await this.db.transaction(async (tx) => {
-      const locked = await tx.query<OrderRow>(
-        `SELECT ${ORDER_COLUMNS} FROM ${ORDER_FROM} WHERE o.id = $1 AND o.user_id = $2 FOR UPDATE OF o`,
-        [orderId, userId],
-      );
-      const row = locked.rows[0];
-      if (!row) return undefined;
-      const order = toOrder(row, (await this.itemsOf(tx, [row.id])).get(row.id) ?? []);
-      if (order.status === "cancelled") return order;
-      if (order.status !== "placed" || !row.authorisation_id) {
-        throw problem("order-not-cancellable", `order ${orderId} is ${order.status}: only a paid order can be cancelled`);
-      }
-      await refundOrder(tx, this.payments, order, { userId, email: row.contact_email }, row.authorisation_id, changes);
-      return this.load(tx, orderId, userId);
-    });
-    if (changes.length > 0) await this.stockChanged(changes);
-    return cancelled;
+    for (let round = 1; round <= MAX_CANCEL_ROUNDS; round += 1) {
+      const seen = await this.loadRow(this.db, orderId, userId);
+      if (!seen) return undefined;
+      if (seen.order.status === "cancelled") return seen.order;
+      const record = await this.cancelAtProvider(seen.order, seen.row);
+      const changes: StockChange[] = [];
+      const outcome = await this.db.transaction(async (tx) => {
+        const locked = await tx.query<{ status: OrderStatus }>("SELECT status FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE", [orderId, userId]);
+        const status = locked.rows[0]?.status;
+        if (status === "cancelled") return this.load(tx, orderId, userId);
+        if (status !== seen.order.status) return CHANGED;
+        await record(tx, changes);
+        return this.load(tx, orderId, userId);
+      });
+      if (changes.length > 0) await this.stockChanged(changes);
+      if (outcome !== CHANGED) return outcome;
+    }
+    throw problem("payment-unavailable", "the order kept changing while it was being cancelled; retry");
+  }
+
+  /** Refunds or voids at the provider; what to record, with the order row locked and unchanged, afterwards. */
+  private async cancelAtProvider(order: Order, row: OrderRow): Promise<(tx: Queryable, changes: StockChange[]) => Promise<void>> {
+    const customer = { userId: row.user_id, email: row.contact_email };
+    if (order.status === "placed" && row.authorisation_id) {
+      const refundId = await refundAtProvider(this.payments, order, row.authorisation_id);
+      return (tx, changes) => recordRefund(tx, this.payments.name, order, customer, refundId, changes);
+    }
+    if (order.status === "pending_payment") {
+      await voidAtProvider(this.payments, order);
+      return (tx, changes) => recordUnpaidCancellation(tx, order, customer, changes);
+    }
+    throw problem("order-not-cancellable", `order ${order.id} is ${order.status}: only a paid or unsettled order can be cancelled`);
   }
 
   /** Writer: read-your-own-writes. */
@@ -253,13 +288,17 @@ export class OrderRepository {
   }
 
   private async load(session: ReadDb, orderId: string, userId: string): Promise<Order | undefined> {
+    return (await this.loadRow(session, orderId, userId))?.order;
+  }
+
+  private async loadRow(session: ReadDb, orderId: string, userId: string): Promise<{ order: Order; row: OrderRow } | undefined> {
     const orders = await session.query<OrderRow>(
       `SELECT ${ORDER_COLUMNS} FROM ${ORDER_FROM} WHERE o.id = $1 AND o.user_id = $2`,
       [orderId, userId],
     );
     const row = orders.rows[0];
     if (!row) return undefined;
-    return toOrder(row, (await this.itemsOf(session, [row.id])).get(row.id) ?? []);
+    return { order: toOrder(row, (await this.itemsOf(session, [row.id])).get(row.id) ?? []), row };
   }
 }
 

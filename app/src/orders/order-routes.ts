@@ -102,7 +102,8 @@ const getOrderSchema = {
 } as const;
 
 const cancelOrderSchema = {
-  description: "Cancels the customer's paid order: the payment is refunded and the stock given back. Idempotent.",
+  description:
+    "Cancels the customer's order: a paid one is refunded, one whose payment never settled (pending_payment) is voided at the provider; the stock is given back. Idempotent.",
   params: idParams,
   response: {
     200: orderSchema,

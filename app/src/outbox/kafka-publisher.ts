@@ -1,8 +1,11 @@
-import { context } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Span } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
 import { Kafka, logLevel, type Message, type Producer, type SASLOptions } from "kafkajs";
 import type { KafkaConfig } from "../config";
 import { contextOf } from "../tracing";
 import { BrokerUnavailableError, type OutboxMessage, type Publisher } from "./publisher";
+
+const tracer = trace.getTracer("shop-api/outbox");
 
 /** The slice of a kafkajs producer the publisher needs; tests substitute a fake broker. */
 export type ProducerLike = Pick<Producer, "connect" | "disconnect" | "sendBatch">;
@@ -84,39 +87,43 @@ export class KafkaPublisher implements Publisher {
       throw new BrokerUnavailableError(`cannot connect to Kafka: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
     await this.connected;
-    // One send per run of messages from the same trace, in outbox order (per-key order holds): the produce span the
-    // kafkajs instrumentation starts is then a child of the request that wrote them, and its traceparent header
-    // replaces the stored one. Without tracing every message has none and the whole batch is one send.
-    for (const run of runsOfTrace(messages)) {
-      const byTopic = new Map<string, Message[]>();
-      for (const message of run) {
-        byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), toKafkaMessage(message)]);
-      }
-      await context
-        .with(contextOf(run[0]?.traceparent), () =>
-          this.producer.sendBatch({
-            acks: -1,
-            topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
-          }),
-        )
-        .catch((error: unknown) => {
-          throw classifyKafkaError(error);
-        });
+    // One sendBatch for all the messages: split per trace, a refused later send followed sends Kafka had acknowledged,
+    // and the relay, seeing publish() fail, sent those again. (kafkajs still produces per partition leader, so a
+    // failure on one broker can follow another's ack: at least once stays the contract, the event id the dedupe.)
+    // Each message still continues the trace of the request that wrote it: its
+    // produce span is started here as a child of the stored traceparent, and its traceparent header names that span.
+    // kafkajs' instrumentation would start its produce spans under one context for the whole batch and overwrite
+    // every header with them; sending with tracing suppressed keeps it from doing either.
+    const spans: Span[] = [];
+    const byTopic = new Map<string, Message[]>();
+    for (const message of messages) {
+      const kafkaMessage = toKafkaMessage(message);
+      const span = tracer.startSpan(
+        `send ${message.topic}`,
+        { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "kafka", "messaging.destination.name": message.topic, "messaging.operation.type": "send", "messaging.operation.name": "send", "messaging.kafka.message.key": message.key } },
+        contextOf(message.traceparent),
+      );
+      spans.push(span);
+      // Without a tracing SDK the propagator injects nothing and the stored traceparent stays.
+      propagation.inject(trace.setSpan(ROOT_CONTEXT, span), kafkaMessage.headers);
+      byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), kafkaMessage]);
+    }
+    try {
+      await context.with(suppressTracing(ROOT_CONTEXT), () =>
+        this.producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+        }),
+      );
+    } catch (error) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw classifyKafkaError(error);
+    } finally {
+      for (const span of spans) span.end();
     }
   }
 
   async close(): Promise<void> {
     if (this.connected) await this.producer.disconnect();
   }
-}
-
-/** Consecutive messages sharing a traceparent (or all without one). */
-function runsOfTrace(messages: OutboxMessage[]): OutboxMessage[][] {
-  const runs: OutboxMessage[][] = [];
-  for (const message of messages) {
-    const last = runs[runs.length - 1];
-    if (last && last[0]?.traceparent === message.traceparent) last.push(message);
-    else runs.push([message]);
-  }
-  return runs;
 }

@@ -21,10 +21,21 @@ export interface RefundRequest {
   amountCents: number;
 }
 
+export interface VoidRequest {
+  orderId: string;
+  amountCents: number;
+}
+
 export interface PaymentProvider {
   /** Name recorded with each payment (which provider holds the money). */
   readonly name: string;
   authorise(request: AuthorisationRequest): Promise<AuthorisationOutcome>;
   /** Resolves with the provider's refund id; rejects when the provider refuses (the order stays as it was). */
   refund(request: RefundRequest): Promise<{ refundId: string }>;
+  /**
+   * Cancels whatever the provider holds for an order whose authorisation never settled here (it timed out: it may or
+   * may not have gone through). Resolves also when nothing was authorised; an authorisation of the order arriving
+   * after the void is refused. Rejects when the provider cannot be reached.
+   */
+  voidAuthorisation(request: VoidRequest): Promise<{ voidId: string }>;
 }

@@ -20,12 +20,38 @@ export interface StockChange {
   version: number;
 }
 
+/**
+ * A provider call that failed, as the client's 503 with a fixed reason: the provider's own error text (hosts, account
+ * ids, internals) never reaches the client; it stays on the error as its cause, for the log.
+ */
+function providerUnavailable(reason: string, cause: unknown) {
+  return Object.assign(problem("payment-unavailable", reason), { cause });
+}
+
 /** Asks the provider; a provider that cannot be reached is the client's 503 (a retry with the same key resumes). */
 export async function authoriseWith(provider: PaymentProvider, order: Order, paymentToken: string | undefined): Promise<AuthorisationOutcome> {
   try {
     return await provider.authorise({ orderId: order.id, amountCents: order.totalCents, currency: ORDER_CURRENCY, paymentToken: paymentToken ?? "" });
   } catch (error) {
-    throw problem("payment-unavailable", `the payment provider did not answer: ${error instanceof Error ? error.message : String(error)}; retry with the same Idempotency-Key`);
+    throw providerUnavailable("the payment provider did not answer; retry with the same Idempotency-Key", error);
+  }
+}
+
+/** Refunds a paid order at the provider (idempotent on the order id). Called outside any transaction. */
+export async function refundAtProvider(provider: PaymentProvider, order: Order, authorisationId: string): Promise<string> {
+  try {
+    return (await provider.refund({ orderId: order.id, authorisationId, amountCents: order.totalCents })).refundId;
+  } catch (error) {
+    throw providerUnavailable("the refund did not go through; retry", error);
+  }
+}
+
+/** Voids whatever the provider holds for an unsettled order (idempotent on the order id). Outside any transaction. */
+export async function voidAtProvider(provider: PaymentProvider, order: Order): Promise<void> {
+  try {
+    await provider.voidAuthorisation({ orderId: order.id, amountCents: order.totalCents });
+  } catch (error) {
+    throw providerUnavailable("the payment could not be voided; retry", error);
   }
 }
 
@@ -68,28 +94,35 @@ export async function recordAuthorisation(
   return true;
 }
 
-/** Refunds a paid order (row locked by the caller) and records it with its events; the order becomes cancelled. */
-export async function refundOrder(
+/**
+ * Records a refund the provider made (refundAtProvider) for a paid order whose row the caller locked and found still
+ * `placed`: the order becomes cancelled, the payment refunded, the stock is released, and payment.refunded and
+ * order.cancelled are written, all in the caller's transaction.
+ */
+export async function recordRefund(
   tx: Queryable,
-  provider: PaymentProvider,
+  provider: string,
   order: Order,
   customer: Customer,
-  authorisationId: string,
+  refundId: string,
   changes: StockChange[],
 ): Promise<void> {
-  // Called with the order row locked: a concurrent cancel waits, then sees "cancelled". The provider refunds once per
-  // order id, so if this transaction rolls back after the refund, the retry gets the same refund, not a second one.
-  let refundId: string;
-  try {
-    ({ refundId } = await provider.refund({ orderId: order.id, authorisationId, amountCents: order.totalCents }));
-  } catch (error) {
-    throw problem("payment-unavailable", `the refund did not go through: ${error instanceof Error ? error.message : String(error)}; retry`);
-  }
   await tx.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [order.id]);
   await tx.query("UPDATE payments SET status = 'refunded', refund_id = $2, updated_at = now() WHERE order_id = $1", [order.id, refundId]);
   await releaseStock(tx, order, changes);
-  const payment = { orderId: order.id, amountCents: order.totalCents, currency: ORDER_CURRENCY, provider: provider.name, customer };
+  const payment = { orderId: order.id, amountCents: order.totalCents, currency: ORDER_CURRENCY, provider, customer };
   await appendEvent(tx, { topic: PAYMENTS_TOPIC, key: order.id, type: "payment.refunded", payload: { ...payment, refundId } });
+  await appendEvent(tx, { topic: ORDERS_TOPIC, key: order.id, type: "order.cancelled", payload: { orderId: order.id, customer } });
+}
+
+/**
+ * Records the cancellation of an order whose payment never settled (voided at the provider by voidAtProvider), its
+ * row locked by the caller and found still `pending_payment`: the order becomes cancelled, the stock is released and
+ * order.cancelled is written. No payment was taken, so there is no payment row and no payments event.
+ */
+export async function recordUnpaidCancellation(tx: Queryable, order: Order, customer: Customer, changes: StockChange[]): Promise<void> {
+  await tx.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [order.id]);
+  await releaseStock(tx, order, changes);
   await appendEvent(tx, { topic: ORDERS_TOPIC, key: order.id, type: "order.cancelled", payload: { orderId: order.id, customer } });
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AuthorisationOutcome, AuthorisationRequest, PaymentProvider, RefundRequest } from "./payment-provider";
+import type { AuthorisationOutcome, AuthorisationRequest, PaymentProvider, RefundRequest, VoidRequest } from "./payment-provider";
 
 /**
  * Deterministic tokens of the built-in test provider (in the spirit of card processors' test cards): everything else
@@ -38,5 +38,9 @@ export class TestPaymentProvider implements PaymentProvider {
   async refund(request: RefundRequest): Promise<{ refundId: string }> {
     if (request.authorisationId !== idFor("auth", request.orderId)) throw new Error(`unknown authorisation ${request.authorisationId}`);
     return { refundId: idFor("refund", request.orderId) };
+  }
+
+  async voidAuthorisation(request: VoidRequest): Promise<{ voidId: string }> {
+    return { voidId: idFor("void", request.orderId) };
   }
 }
