@@ -5,7 +5,7 @@ import { AuroraGlobalDatabase } from "../components/data/aurora-global-database"
 import * as aws from "@pulumi/aws/provider";
 import { BackupReplication } from "../components/data/backup-replication";
 import type { PlatformConfig } from "./config";
-import { awsProviderArgs } from "./tags";
+import { remoteRegionProviderArgs } from "./tags";
 
 /**
  * What the stack holding the writer exports for the environment's other stacks (index.ts `databaseWriter`); the offline
@@ -89,7 +89,7 @@ export function composeDataTopology({ config, vpcId, privateSubnetIds, clientSec
     const replicateBackups = (sourceInstanceArn: pulumi.Input<string>) => {
         const destination = db.backupReplicationRegion;
         if (!destination) return;
-        const provider = new aws.Provider(`${prefix}-aws-backups-${destination}`, awsProviderArgs(config, destination));
+        const provider = new aws.Provider(`${prefix}-aws-backups-${destination}`, remoteRegionProviderArgs(config, destination));
         new BackupReplication(`${prefix}-db-backups-${destination}`, { sourceInstanceArn, retentionDays: db.backupRetentionDays, protect }, { providers: { aws: provider } });
     };
 

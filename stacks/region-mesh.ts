@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws/provider";
 import { RegionPeering, type PeeringSide } from "../components/network/region-peering";
 import { cidrsOverlap } from "../components/network-layout";
 import type { PlatformConfig } from "./config";
-import { awsProviderArgs } from "./tags";
+import { remoteRegionProviderArgs } from "./tags";
 
 /**
  * What every stack of a peered environment exports for its peers (index.ts), read through StackReferences. The
@@ -103,7 +103,7 @@ export function composeRegionMesh({ config, vpcId, privateSubnetCidrs, privateRo
         ]).apply(([environment, region, vpcCidr, cidrs, tables, kafkaSg]) => {
             const problem = peerProblem(config, peer, String(environment), String(vpcCidr));
             if (problem) throw new Error(problem);
-            const peerProvider = new aws.Provider(`${config.environment}-aws-${peer}`, { ...awsProviderArgs(config), region: String(region) }, { parent: opts.parent });
+            const peerProvider = new aws.Provider(`${config.environment}-aws-${peer}`, remoteRegionProviderArgs(config, String(region)), { parent: opts.parent });
             return new RegionPeering(`${config.environment}-peering-${peer}`, {
                 local,
                 peer: {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../components/cluster";
 import type { BootstrapPlacement } from "../components/database";
-import { KafkaClient } from "../components/kafka-client";
+import { KafkaClient, type KafkaTopicAcl, type KafkaTopicOperation } from "../components/kafka-client";
 import { ShopApi } from "../components/shop-api";
 import { SEARCH_INDEXER_REDIS_ACL, SHOP_API_REDIS_ACL } from "../components/shop-api-environment";
 import type { TracingSettings } from "../components/observability/tracing";
@@ -89,8 +89,7 @@ export function composeShopApi({ config, cluster, data, services, databaseBootst
         namespace: NAMESPACE,
         user: KAFKA_USER,
         secretName: kafkaSecret,
-        // The outbox relay only publishes (payment events too, for the notifications worker).
-        acls: ["orders", "products", "payments"].map((topic) => ({ topic, operations: ["Write" as const, "Describe" as const] })),
+        acls: shopApiKafkaAcls(data.isWriterRegion),
         rotationEpoch: config.secretRotationEpoch,
         dependsOn: [api.namespace],
     }, opts);
@@ -106,4 +105,19 @@ export function composeShopApi({ config, cluster, data, services, databaseBootst
         dependsOn: [api.namespace],
     }, opts);
     return api;
+}
+
+/** The topics the API's outbox relay publishes to (payment events too, for the notifications worker). */
+const SHOP_API_TOPICS = ["orders", "products", "payments"] as const;
+
+/**
+ * The `shop-api` KafkaUser's ACLs. Only the outbox relay talks to Kafka, and it runs only where the writer is
+ * (OUTBOX_RELAY): there it publishes (Write, and Describe for the producer's metadata requests). Elsewhere the API opens
+ * no Kafka connection at all (the publisher connects on its first batch, which never comes) and MirrorMaker 2 is the only
+ * writer of `products`, so Write is withheld; Describe (metadata only, no record) stays because a KafkaUser must grant
+ * something (KafkaClient refuses none). Follows `databasePrimaryStack`, so a promotion grants Write with the relay.
+ */
+export function shopApiKafkaAcls(isWriterRegion: boolean): KafkaTopicAcl[] {
+    const operations: KafkaTopicOperation[] = isWriterRegion ? ["Write", "Describe"] : ["Describe"];
+    return SHOP_API_TOPICS.map((topic) => ({ topic, operations: [...operations] }));
 }

@@ -142,9 +142,7 @@ export function projectStacks(root: string, project: string, organization: strin
         }
         const retired = String(config[key("databaseOriginalWriterRetired")] ?? "false") === "true";
         const component = `${environment}-${!edgeStack && !retired ? "db" : "db-replica"}`;
-        // The identifier as stacks/config.ts derives it: dbIdentifier, else `<cluster name>-postgres`.
-        const clusterName = config[key("clusterName")] || `${project}-${environment}-${region}`.slice(0, 100);
-        const identifier = config[key("dbIdentifier")] || `${clusterName.toLowerCase().replace(/_/g, "-").replace(/-+/g, "-")}-postgres`;
+        const identifier = rdsIdentifierOf((name) => config[key(name)], project, String(environment), region);
         const instance = mockRdsInstance(`${component}-postgres`, region, MOCK_ACCOUNT, { manageMasterUserPassword: true, identifier });
         const [secret] = instance.masterUserSecrets as { secretArn: string }[];
         return {
@@ -188,4 +186,13 @@ export function projectStacks(root: string, project: string, organization: strin
     };
 
     return { outputsOf: (name) => outputsOf(name), hostedZones, vpcCidrs, secretOutputNames: [REALM_KEY.privateKeyPemPkcs8, MIRROR_PASSWORDS] };
+}
+
+/**
+ * A stack's RDS instance identifier as stacks/config.ts derives it (tools read stack files, not the program's config):
+ * dbIdentifier, else `<cluster name>-postgres` with the cluster name clusterName, else `<project>-<environment>-<region>`.
+ */
+export function rdsIdentifierOf(value: (name: string) => string | undefined, project: string, environment: string, region: string): string {
+    const clusterName = value("clusterName") || `${project}-${environment}-${region}`.slice(0, 100);
+    return value("dbIdentifier") || `${clusterName.toLowerCase().replace(/_/g, "-").replace(/-+/g, "-")}-postgres`;
 }

@@ -118,6 +118,11 @@ describe("stacks: global data (one writer, cross-region replicas, failover by co
         expect(apiEnv(after)).not.to.have.property("DATABASE_READER_URL");
         expect(outputs(after).databaseWriter).to.include({ region: "us-east-1", arn: writer.outputs.arn });
         expect(cronJobs(after)).to.include("shop-fetch-products");
+        // The relay turns on with the writer, and so does the API's Write on its topics (Describe only before).
+        const apiAcls = (planned: PlannedStack) => ((ofType(planned, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((u) => (u.inputs.metadata as { name: string }).name === "shop-api")!
+            .inputs.spec as { authorization: { acls: { resource: { name: string }; operations: string[] }[] } }).authorization.acls).map((a) => `${a.resource.name}:${a.operations.join("+")}`);
+        expect(apiAcls(before)).to.deep.equal(["orders:Describe", "products:Describe", "payments:Describe"]);
+        expect(apiAcls(after)).to.deep.equal(["orders:Write+Describe", "products:Write+Describe", "payments:Write+Describe"]);
         const [backups] = ofType(after, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication");
         expect(backups.inputs.sourceDbInstanceArn, "the new writer's backups are replicated too").to.equal(writer.outputs.arn);
         expect(regionOfArn(backups.inputs.kmsKeyId)).to.equal("us-west-2");

@@ -108,6 +108,25 @@ describe("stacks: the prod regions' private network mesh (VPC peering)", functio
         });
     }
 
+    it("providers for other regions (peers' accepters, routes and rules; replicated backups) configure without that region's STS; the stack's own provider still validates", () => {
+        // A promoted stack's `up` must configure them with the old primary's region lost (README, "Failover").
+        const skips = ["skipCredentialsValidation", "skipRequestingAccountId", "skipMetadataApiCheck", "skipRegionValidation"];
+        const flags = (provider: CapturedResource) => skips.filter((flag) => String(provider.inputs[flag]) === "true");
+        const remote: string[] = [];
+        for (const stack of PROD) {
+            const providers = ofType(plannedStack(stack), "pulumi:providers:aws");
+            const named = (name: string) => providers.filter((p) => p.urn.endsWith(`::${name}`));
+            for (const provider of providers.filter((p) => /::prod-aws-(prod|backups-)/.test(p.urn))) {
+                expect(flags(provider), provider.urn).to.deep.equal(skips);
+                expect(provider.inputs.defaultTags, provider.urn).to.not.equal(undefined);
+                remote.push(provider.urn.split("::").pop()!);
+            }
+            expect(named("prod-aws"), stack).to.have.length(1);
+            expect(flags(named("prod-aws")[0]).filter((f) => f === "skipCredentialsValidation" || f === "skipRequestingAccountId"), `${stack}: its own region's provider checks the credentials`).to.deep.equal([]);
+        }
+        expect(remote, "both kinds are planned somewhere").to.satisfy((names: string[]) => names.some((n) => n.startsWith("prod-aws-backups-")) && names.some((n) => /^prod-aws-prod/.test(n)));
+    });
+
     it("the Kafka replication NLBs' security group opens nothing else: no ingress of its own, egress only to the private subnets on 9095", () => {
         const planned = plannedStack("prod");
         const group = ofType(planned, "aws:ec2/securityGroup:SecurityGroup").find((g) => g.urn.endsWith("::prod-kafka-replication-sg"))!;

@@ -95,6 +95,7 @@ describe("stacks/shop-api (the API in every region)", function () {
             const acls = (user?.inputs.spec as { authorization: { acls: { resource: { name: string } }[] } }).authorization.acls;
             // payments: the order flow's payment events, through the same outbox (issue 11).
             expect(acls.map((a) => a.resource.name)).to.have.members(["orders", "products", "payments"]);
+            expect((acls as unknown as { operations: string[] }[]).map((a) => a.operations)).to.deep.equal([["Write", "Describe"], ["Write", "Describe"], ["Write", "Describe"]]);
             const topics = ofType(prod, "kubernetes:kafka.strimzi.io/v1:KafkaTopic").map((t) => (t.inputs.metadata as { name: string }).name);
             expect(topics).to.include.members(["orders", "products", "payments"]);
         });
@@ -151,6 +152,20 @@ describe("stacks/shop-api (the API in every region)", function () {
         expect(ofType(dev, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor")).to.have.length(0);
         expect(ofType(dev, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name)).to.not.include("kube-prometheus-stack");
     });
+});
+
+describe("the API's Kafka user outside the writer's region", function () {
+    this.timeout(180_000);
+    for (const stack of ["prod-us-east-1", "prod-eu-west-1"]) {
+        it(`${stack}: no Write anywhere (its relay is off, MirrorMaker 2 alone writes products there), Describe only`, () => {
+            const planned = plannedStack(stack);
+            const user = ofType(planned, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((u) => (u.inputs.metadata as { name: string }).name === "shop-api");
+            const acls = (user?.inputs.spec as { authorization: { acls: { resource: { name: string }; operations: string[] }[] } }).authorization.acls;
+            expect(acls.map((a) => [a.resource.name, a.operations])).to.deep.equal([["orders", ["Describe"]], ["products", ["Describe"]], ["payments", ["Describe"]]]);
+            const deployment = named(planned, "kubernetes:apps/v1:Deployment", "shop-api").spec as { template: { spec: Pod } };
+            expect(deployment.template.spec.containers[0].env.find((e) => e.name === "OUTBOX_RELAY")?.value).to.equal("disabled");
+        });
+    }
 });
 
 describe("the API and the platform agree on Kafka topics", () => {
