@@ -21,7 +21,7 @@ export interface MasterSecret {
  * replica (RDS User Guide, "Password management with Amazon RDS and AWS Secrets Manager", Limitations: no read replica
  * of a source whose credentials Secrets Manager manages) and a cluster in an Aurora global database. The secret holds
  * the JSON an RDS-managed one holds (`{"username","password"}`), so the bootstrap Jobs read either. Children of
- * `parent`, named `<name>-master-password`, `<name>-master-secret`.
+ * `parent`, named `<name>-master-password`, `<name>-master-secret` (and `-version`).
  */
 export function masterSecret(name: string, args: MasterSecretArgs, parent: pulumi.Resource): MasterSecret {
     const child = { parent };
@@ -33,7 +33,7 @@ export function masterSecret(name: string, args: MasterSecretArgs, parent: pulum
         description: `Master user of ${name} (rotated by secretRotationEpoch)`,
         kmsKeyId: args.kmsKeyArn,
     }, child);
-    new secretsmanager.SecretVersion(`${name}-master-secret`, {
+    new secretsmanager.SecretVersion(`${name}-master-secret-version`, {
         secretId: secret.id,
         secretString: pulumi.jsonStringify({ username: args.username, password: password.result }),
     }, child);
