@@ -16,7 +16,11 @@ const RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup";
 const RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup";
 const RDS_GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster";
 
-/** A read replica (same- or cross-region) inherits data from its source: backups and Multi-AZ are the source's job. */
+/**
+ * A read replica (same- or cross-region) inherits data from its source: backups and Multi-AZ are the source's job. A
+ * PostgreSQL replica cannot even have backups (RDS creates every replica with backups disabled and refuses to turn
+ * them on for PostgreSQL: "DB Backups not supported on a read replica for engine postgres").
+ */
 function isReplica(props: Props): boolean {
     return asString(props["replicateSourceDb"]) !== undefined && asString(props["replicateSourceDb"]) !== "";
 }

@@ -204,6 +204,11 @@ describe("stacks: global data with Aurora Global Database chosen in config", fun
             expect(hostOf(env.DATABASE_READER_URL)).to.equal(cluster.outputs.readerEndpoint);
             expect(env).to.include({ DATABASE_IAM_REGION: "ap-south-1", DATABASE_READER_IAM_REGION: region, OUTBOX_RELAY: "disabled" });
             expect(ofType(stack, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName)).to.include("AuroraGlobalDBReplicationLag");
+            // The bootstraps here read prod's master secret, under the ARN the offline engine serves for it: the one prod exports.
+            const reads = ofType(stack, "aws:iam/rolePolicy:RolePolicy").flatMap((p) => (JSON.parse(String(p.inputs.policy)) as { Statement: { Sid?: string; Resource: string }[] }).Statement)
+                .filter((st) => st.Sid === "ReadMasterSecret").map((st) => st.Resource);
+            expect(reads).to.have.length.greaterThan(0);
+            expect(new Set(reads)).to.deep.equal(new Set([outputs(planned.prod).databaseWriter.masterUserSecretArn]));
         });
     }
 
