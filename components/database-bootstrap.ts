@@ -205,7 +205,8 @@ aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretStri
 
 /**
  * Idempotent: every statement either checks before creating or sets state. The master credentials come from the
- * RDS secret JSON ({"username":..,"password":..}); RDS-generated passwords contain no '"', so a sed extraction
+ * master secret's JSON ({"username":..,"password":..}, the shape of an RDS-managed one); its password (generated
+ * alphanumeric, components/data/master-secret.ts, or RDS-generated) contains no '"', so a sed extraction
  * suffices (JSON escapes of '\' and '/' are undone). With APP_IAM_AUTH=true the role gets `rds_iam` (RDS then accepts
  * only IAM tokens for it) and its password is removed; otherwise its password is (re)set to APP_PASSWORD.
  */
