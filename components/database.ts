@@ -233,7 +233,7 @@ export class Database extends pulumi.ComponentResource {
         this.address = instance.address;
         this.instanceIdentifier = instance.identifier;
         this.allocatedStorageGib = instance.allocatedStorage;
-        this.masterUserSecretArn = master.secret.arn;
+        this.masterUserSecretArn = master.secretArn;
         this.securityGroupId = securityGroup.id;
         this.kmsKeyArn = key.arn;
         this.endpoint = {

@@ -148,7 +148,7 @@ export class AuroraGlobalDatabase extends pulumi.ComponentResource {
         this.clusterIdentifier = cluster.clusterIdentifier;
         this.kmsKeyArn = key.arn;
         this.securityGroupId = securityGroup.id;
-        this.masterUserSecretArn = master ? master.secret.arn : pulumi.output("");
+        this.masterUserSecretArn = master ? master.secretArn : pulumi.output("");
         const common = { port: this.port, maintenanceDatabase: "postgres", masterUserSecretArn: this.masterUserSecretArn, kmsKeyArn: this.kmsKeyArn, arn: cluster.arn, resourceId: cluster.clusterResourceId };
         this.endpoint = { ...common, address: this.address };
         this.readerEndpoint = { ...common, address: this.readerAddress };

@@ -146,7 +146,7 @@ export class DatabaseReplica extends pulumi.ComponentResource {
         this.allocatedStorageGib = instance.allocatedStorage;
         this.kmsKeyArn = key.arn;
         this.securityGroupId = securityGroup.id;
-        this.masterUserSecretArn = master ? master.secret.arn : pulumi.output("");
+        this.masterUserSecretArn = master ? master.secretArn : pulumi.output("");
         this.endpoint = {
             address: this.address, port: this.port, maintenanceDatabase: "postgres",
             masterUserSecretArn: this.masterUserSecretArn, kmsKeyArn: this.kmsKeyArn,

@@ -14,6 +14,11 @@ export interface MasterSecretArgs {
 export interface MasterSecret {
     password: random.RandomPassword;
     secret: secretsmanager.Secret;
+    /**
+     * The secret's ARN, resolved only once its current value is written: what readers take, so a Job that reads the
+     * secret after a rotation waits for the new value (a reader of `secret.arn` alone could race the SecretVersion).
+     */
+    secretArn: pulumi.Output<string>;
 }
 
 /**
@@ -33,9 +38,9 @@ export function masterSecret(name: string, args: MasterSecretArgs, parent: pulum
         description: `Master user of ${name} (rotated by secretRotationEpoch)`,
         kmsKeyId: args.kmsKeyArn,
     }, child);
-    new secretsmanager.SecretVersion(`${name}-master-secret-version`, {
+    const version = new secretsmanager.SecretVersion(`${name}-master-secret-version`, {
         secretId: secret.id,
         secretString: pulumi.jsonStringify({ username: args.username, password: password.result }),
     }, child);
-    return { password, secret };
+    return { password, secret, secretArn: pulumi.all([secret.arn, version.id]).apply(([arn]) => arn) };
 }
