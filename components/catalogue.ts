@@ -42,7 +42,7 @@ export type ChartName = keyof typeof CHARTS;
 export const IMAGES = {
     /** Used by the one-shot database bootstrap Jobs (create database and role). */
     postgresClient: "public.ecr.aws/docker/library/postgres:17.6-alpine3.22",
-    /** Reads the RDS-managed master secret from Secrets Manager in the bootstrap Jobs (IRSA). */
+    /** Reads the master secret from Secrets Manager in the bootstrap Jobs (IRSA). */
     awsCli: "public.ecr.aws/aws-cli/aws-cli:2.27.50",
     /** One-shot HTTP calls against Elasticsearch (ILM policy, index template). */
     curl: "docker.io/curlimages/curl:8.15.0",

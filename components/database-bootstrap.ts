@@ -19,7 +19,7 @@ export interface DatabaseBootstrapArgs {
     databaseName: string;
     /** Login role to create; its password is generated and kept in a Kubernetes Secret (unless IAM). Default: databaseName. */
     roleName?: string;
-    /** The RDS instance: address, port, its maintenance database and the RDS-managed master secret (and its key). */
+    /** The RDS instance: address, port, its maintenance database and the master secret (and its key). */
     database: DatabaseEndpoint;
     /**
      * The role logs in with IAM database authentication only (RDS's `rds_iam` role, a 15-minute token signed with the
@@ -50,7 +50,7 @@ export const PASSWORD_SHA256_ANNOTATION = "ecommerce-platform/password-sha256";
 
 /**
  * An application's own database and login role on the shared RDS instance, created by a mechanism that works on a
- * fresh instance and on every later run: a Kubernetes Job. Its init container reads the RDS-managed master secret
+ * fresh instance and on every later run: a Kubernetes Job. Its init container reads the master secret
  * from Secrets Manager (IRSA role limited to that one secret and its key), and psql then runs idempotent SQL:
  * create the role if missing, (re)set its password (or, with IAM authentication, grant `rds_iam` and drop any
  * password), create the database if missing, owned by the role.
@@ -205,7 +205,8 @@ aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretStri
 
 /**
  * Idempotent: every statement either checks before creating or sets state. The master credentials come from the
- * RDS secret JSON ({"username":..,"password":..}); RDS-generated passwords contain no '"', so a sed extraction
+ * master secret's JSON ({"username":..,"password":..}, the shape of an RDS-managed one); its password (generated
+ * alphanumeric, components/data/master-secret.ts, or RDS-generated) contains no '"', so a sed extraction
  * suffices (JSON escapes of '\' and '/' are undone). With APP_IAM_AUTH=true the role gets `rds_iam` (RDS then accepts
  * only IAM tokens for it) and its password is removed; otherwise its password is (re)set to APP_PASSWORD.
  */

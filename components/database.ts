@@ -6,6 +6,7 @@ import * as rds from "@pulumi/aws/rds";
 import * as vpc from "@pulumi/aws/vpc";
 import { assumeRolePolicy } from "./iam-documents";
 import { POSTGRES_LOG_EXPORTS, rdsLogGroups } from "./rds-log-groups";
+import { masterSecret } from "./data/master-secret";
 
 export interface DatabaseArgs {
     vpcId: pulumi.Input<string>;
@@ -37,8 +38,14 @@ export interface DatabaseArgs {
     deletionProtection?: boolean;
     /** Days of automated backups (point-in-time recovery window). Default 7. */
     backupRetentionDays?: number;
-    /** Master user name; its password is generated and rotated by RDS in Secrets Manager. Default "shop_admin". */
+    /**
+     * Master user name. Its password is generated here and kept in a Secrets Manager secret of its own (encrypted with
+     * the database's key), not managed by RDS: RDS refuses to create a read replica of a source whose master password
+     * Secrets Manager manages, and the other regions replicate this instance. Default "shop_admin".
+     */
     masterUsername?: string;
+    /** Changing it generates the master password anew (config `secretRotationEpoch`). Default "1". */
+    rotationEpoch?: string;
     /**
      * Enhanced Monitoring: OS metrics (per-process CPU, memory, I/O) every N seconds to CloudWatch Logs through a role
      * RDS assumes; one of 1, 5, 10, 15, 30, 60. 0 turns it off (no role is created). Default 0.
@@ -73,7 +80,7 @@ export interface DatabaseEndpoint {
     port: number;
     /** The database to connect to for administration. */
     maintenanceDatabase: string;
-    /** RDS-managed master secret (JSON with username and password) and the KMS key that encrypts it. */
+    /** The master secret (JSON with username and password, the shape of an RDS-managed one) and the KMS key that encrypts it. */
     masterUserSecretArn: pulumi.Input<string>;
     kmsKeyArn: pulumi.Input<string>;
     /**
@@ -105,8 +112,8 @@ export function rdsDbUserArn(endpoint: Pick<DatabaseEndpoint, "arn" | "resourceI
 
 /**
  * RDS PostgreSQL in private subnets: its own KMS key for storage, Performance Insights and the master secret;
- * TLS enforced by the parameter group; reachable only from the cluster's nodes; the master password never leaves
- * Secrets Manager.
+ * TLS enforced by the parameter group; reachable only from the cluster's nodes; the master password is generated
+ * (rotated by rotationEpoch) and reaches clients only through its Secrets Manager secret.
  */
 export class Database extends pulumi.ComponentResource {
     readonly address: pulumi.Output<string>;
@@ -117,7 +124,7 @@ export class Database extends pulumi.ComponentResource {
      */
     readonly maintenanceDatabase = "postgres";
     readonly masterUsername: string;
-    /** Secrets Manager secret (JSON with username and password) managed by RDS. */
+    /** Secrets Manager secret (JSON with username and password) holding the generated master password. */
     readonly masterUserSecretArn: pulumi.Output<string>;
     readonly instanceIdentifier: pulumi.Output<string>;
     /** Storage allocated now (GiB): grows past the configured size under storage autoscaling (maxAllocatedStorage). */
@@ -179,6 +186,7 @@ export class Database extends pulumi.ComponentResource {
 
         const logGroups = args.identifier
             ? rdsLogGroups(`${name}-postgres`, { identifier: args.identifier, retentionDays: args.logRetentionDays }, child) : [];
+        const master = masterSecret(name, { username: this.masterUsername, kmsKeyArn: key.arn, rotationEpoch: args.rotationEpoch }, this);
         const instance = new rds.Instance(`${name}-postgres`, {
             identifier: args.identifier,
             engine: "postgres",
@@ -190,8 +198,7 @@ export class Database extends pulumi.ComponentResource {
             storageEncrypted: true,
             kmsKeyId: key.arn,
             username: this.masterUsername,
-            manageMasterUserPassword: true,
-            masterUserSecretKmsKeyId: key.arn,
+            password: master.password.result,
             iamDatabaseAuthenticationEnabled: true,
             dbSubnetGroupName: subnets.name,
             vpcSecurityGroupIds: [securityGroup.id],
@@ -226,7 +233,7 @@ export class Database extends pulumi.ComponentResource {
         this.address = instance.address;
         this.instanceIdentifier = instance.identifier;
         this.allocatedStorageGib = instance.allocatedStorage;
-        this.masterUserSecretArn = instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+        this.masterUserSecretArn = master.secretArn;
         this.securityGroupId = securityGroup.id;
         this.kmsKeyArn = key.arn;
         this.endpoint = {

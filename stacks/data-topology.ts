@@ -21,7 +21,7 @@ export interface DatabaseWriterOutputs {
     /** DbiResourceId: what `rds-db:connect` names. */
     resourceId: string;
     region: string;
-    /** The RDS-managed master secret (in the writer's region) and the key that encrypts it. */
+    /** The writer's master secret (in the writer's region, JSON username and password) and the key that encrypts it. */
     masterUserSecretArn: string;
     kmsKeyArn: string;
 }
@@ -82,6 +82,8 @@ export function composeDataTopology({ config, vpcId, privateSubnetIds, clientSec
         monitoringIntervalSeconds: db.monitoringIntervalSeconds,
         identifier: db.identifier,
         logRetentionDays: config.cluster.logRetentionDays,
+        // Keeper of the generated master passwords, as of every other generated password.
+        rotationEpoch: config.secretRotationEpoch,
         protect,
     };
 
@@ -130,6 +132,7 @@ export function composeDataTopology({ config, vpcId, privateSubnetIds, clientSec
             instances: db.multiAz ? 2 : 1,
             backupRetentionDays: db.backupRetentionDays,
             monitoringIntervalSeconds: db.monitoringIntervalSeconds,
+            rotationEpoch: config.secretRotationEpoch,
             protect,
         }, opts);
         const local: LocalDatabase = {

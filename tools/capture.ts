@@ -21,6 +21,8 @@ export interface CapturedResource {
     /** Written only when true, as the engine's state does (omitempty). */
     protect?: boolean;
     retainOnDelete?: boolean;
+    /** The registration's deleteBeforeReplace, only when true (the engine's replacement order; no field of an export). */
+    deleteBeforeReplace?: boolean;
 }
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -62,7 +64,7 @@ interface StructLike { toJavaScript(): Record<string, unknown> }
 interface RegisterRequest {
     getType(): string; getName(): string; getParent(): string; getCustom(): boolean; getObject(): StructLike | undefined;
     getDependenciesList(): string[]; getProvider(): string; getProvidersMap(): { get(key: string): string | undefined };
-    getProtect(): boolean | undefined; getRetainondelete(): boolean | undefined;
+    getProtect(): boolean | undefined; getRetainondelete(): boolean | undefined; getDeletebeforereplace(): boolean;
 }
 interface RegisterResponse { getUrn(): string; getId(): string; getObject(): StructLike | undefined }
 interface OutputsRequest { getUrn(): string; getOutputs(): StructLike | undefined }
@@ -180,6 +182,7 @@ export class Recorder {
             provider: req.getProvider() || undefined,
             ...(protect ? { protect } : {}),
             ...(req.getRetainondelete() === true ? { retainOnDelete: true } : {}),
+            ...(req.getDeletebeforereplace() === true ? { deleteBeforeReplace: true } : {}),
         });
         if (expansion) this.resources.push(...expandedResources(urn, expansion, protect));
     }

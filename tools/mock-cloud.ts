@@ -6,7 +6,7 @@ import { eksClusterModel } from "./models/eks-cluster";
 import { isUnknown, UNKNOWN, type ComponentExpansion, type ModelContext } from "./models/model";
 import { awsxVpcModel, cidrsOverlap } from "./models/awsx-vpc";
 import { mockZoneId, type ProjectStacks } from "./stack-references";
-import { mockAuroraCluster, mockAuroraInstance, mockRdsInstance, refuseAuroraCluster, refuseBackupReplication, refuseRdsInstance } from "./mock-rds";
+import { mockAuroraCluster, mockAuroraInstance, mockRdsInstance, mockSecretArn, refuseAuroraCluster, refuseBackupReplication, refuseRdsInstance } from "./mock-rds";
 
 /**
  * The mock cloud: answers every resource registration and invoke the program makes with the inputs echoed back plus
@@ -37,10 +37,8 @@ function arn(ctx: MockContext, service: string, resource: string, region = ctx.r
 
 /** Outputs by type token, for resources whose outputs the program reads. */
 const OUTPUTS: Record<string, OutputMock> = {
-    "aws:rds/instance:Instance": (name, inputs, ctx) => {
-        refuseRdsInstance(inputs, ctx.region);
-        return mockRdsInstance(name, ctx.region, MOCK_ACCOUNT_ID, inputs);
-    },
+    // What RDS refuses of an instance is judged at registration (MockCloud.newResource), where the sources are known.
+    "aws:rds/instance:Instance": (name, inputs, ctx) => mockRdsInstance(name, ctx.region, MOCK_ACCOUNT_ID, inputs),
     "aws:rds/cluster:Cluster": (name, inputs, ctx) => mockAuroraCluster(name, ctx.region, MOCK_ACCOUNT_ID, inputs),
     "aws:rds/clusterInstance:ClusterInstance": (name, inputs, ctx) => mockAuroraInstance(name, ctx.region, MOCK_ACCOUNT_ID, inputs),
     // Global: no region in its ARN.
@@ -66,7 +64,7 @@ const OUTPUTS: Record<string, OutputMock> = {
         const [tag] = (inputs.tags as string[] | undefined) ?? [];
         return { digest, ref: tag ? `${tag}@${digest}` : "", contextHash: "mock-context-hash" };
     },
-    "aws:secretsmanager/secret:Secret": (name, _inputs, ctx) => ({ arn: arn(ctx, "secretsmanager", `secret:${name}-MoCkId`) }),
+    "aws:secretsmanager/secret:Secret": (name, inputs, ctx) => ({ arn: mockSecretArn(name, ctx.region, MOCK_ACCOUNT_ID, inputs.name) }),
 
     // Route 53 is global: no region in its ARNs. The zone's id is its zoneId.
     "aws:route53/zone:Zone": (_name, _inputs, ctx) => ({
@@ -326,6 +324,7 @@ const GET_ROUTE_TABLE = "aws:ec2/getRouteTable:getRouteTable";
 const PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection";
 const PEERING_ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter";
 const GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster";
+const RDS_INSTANCE = "aws:rds/instance:Instance";
 const AURORA_CLUSTER = "aws:rds/cluster:Cluster";
 const GET_ZONE = "aws:route53/getZone:getZone";
 const ZONE = "aws:route53/zone:Zone";
@@ -387,6 +386,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
     private readonly checked = new Map<string, State>();
     /** Global databases this stack creates: a cluster joining one of them is its primary, any other a secondary. */
     private readonly globalClusters = new Set<string>();
+    /** The RDS instances this plan registered, by ARN, with their inputs: what a replica of one is judged against. */
+    private readonly rdsInstances = new Map<string, State>();
 
     /**
      * preview: answer as a first `pulumi preview` on an empty account does. Registrations echo the program's inputs and
@@ -448,7 +449,11 @@ export class MockCloud implements pulumi.runtime.Mocks {
         if (!args.id) this.refusePeering(args.type, inputs, id, this.regionOf(args.provider));
         if (args.type === GLOBAL_CLUSTER && typeof inputs.globalClusterIdentifier === "string") this.globalClusters.add(inputs.globalClusterIdentifier);
         if (args.type === AURORA_CLUSTER && !args.id) refuseAuroraCluster(inputs, this.regionOf(args.provider), this.globalClusters);
+        if (args.type === RDS_INSTANCE && !args.id) {
+            refuseRdsInstance(inputs, this.regionOf(args.provider), (source) => this.rdsInstances.get(source) ?? this.stacks?.rdsInstanceInputs(source));
+        }
         const state = this.stateOf(args.type, args.name, inputs, id, args.provider);
+        if (args.type === RDS_INSTANCE && typeof state.arn === "string") this.rdsInstances.set(state.arn, inputs);
         const idField = ID_FROM_STATE[args.type];
         if (idField && !args.id && typeof state[idField] === "string") id = state[idField] as string;
         // A read (`Service.get`) of a LoadBalancer Service: the AWS Load Balancer Controller has written the NLB's name.

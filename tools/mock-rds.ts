@@ -26,6 +26,18 @@ export function mockRdsInstance(name: string, region: string, account: string, i
     };
 }
 
+const SECRET = "aws:secretsmanager/secret:Secret";
+
+/**
+ * The ARN the mock cloud gives a Secrets Manager secret registered as `name` in `region`: the secret's name (given, or
+ * autonamed `<name>-<7 hex>` as pulumi-aws's Check does, tools/mock-cloud.ts checkAdditions) and the 6 characters
+ * Secrets Manager appends.
+ */
+export function mockSecretArn(name: string, region: string, account: string, secretName?: unknown): string {
+    const named = typeof secretName === "string" && !isUnknown(secretName) ? secretName : `${name}-${hexOf(SECRET, name).slice(0, 7)}`;
+    return `arn:aws:secretsmanager:${region}:${account}:secret:${named}-MoCkId`;
+}
+
 /** The ARN the mock cloud gives a KMS key registered as `name` in `region` (its id: mock-key-<hex>). */
 export function mockKmsKeyArn(name: string, region: string, account: string): string {
     return `arn:aws:kms:${region}:${account}:key/mock-key-${hexOf(KEY, name).slice(0, 12)}`;
@@ -40,10 +52,16 @@ const isKnownString = (value: unknown): value is string => typeof value === "str
  *  - a source in another region, or in the same region once dbSubnetGroupName is set, must be given as an ARN;
  *  - an encrypted cross-region replica needs kmsKeyId, a key of the replica's own region;
  *  - a read replica cannot be deleted with a final snapshot (FinalDBSnapshotIdentifier "can't be specified when deleting
- *    a read replica"), so one configured to take it could never be destroyed.
- * Unknown values (a first preview) are not judged.
+ *    a read replica"), so one configured to take it could never be destroyed;
+ *  - no replica of a source whose master password Secrets Manager manages (RDS User Guide, "Password management with
+ *    Amazon RDS and AWS Secrets Manager", Limitations; every engine but SQL Server);
+ *  - no automated backups on a PostgreSQL replica: RDS creates replicas with backups disabled and answers the provider's
+ *    follow-up ModifyDBInstance with "DB Backups not supported on a read replica for engine postgres" (MySQL and
+ *    MariaDB replicas take them).
+ * `sourceOf` answers what the mock knows of a source instance by ARN (the inputs it was planned or served with); a
+ * source it does not know, and unknown values (a first preview), are not judged.
  */
-export function refuseRdsInstance(inputs: State, region: string): void {
+export function refuseRdsInstance(inputs: State, region: string, sourceOf: (arn: string) => State | undefined = () => undefined): void {
     const source = inputs.replicateSourceDb;
     if (!isKnownString(source)) return;
     const refuse = (message: string) => {
@@ -65,6 +83,15 @@ export function refuseRdsInstance(inputs: State, region: string): void {
     if (crossRegion && keyRegion && keyRegion !== region) refuse(`kmsKeyId ${String(inputs.kmsKeyId)} is in ${keyRegion}; a replica in ${region} needs a key of its own region`);
     if (inputs.finalSnapshotIdentifier !== undefined || inputs.skipFinalSnapshot === false) {
         refuse("a read replica cannot be deleted with a final snapshot (DeleteDBInstance: specify SkipFinalSnapshot, no FinalDBSnapshotIdentifier)");
+    }
+    const sourceInputs = sourceOf(source);
+    if (sourceInputs?.manageMasterUserPassword === true) {
+        refuse(`cannot create a read replica of ${source}: its master password is managed in Secrets Manager (manageMasterUserPassword); give the source a self-managed password`);
+    }
+    const engine = inputs.engine ?? sourceInputs?.engine;
+    const retention = inputs.backupRetentionPeriod;
+    if (engine === "postgres" && typeof retention === "number" && retention > 0) {
+        throw new Error(`InvalidParameterValue: DB Backups not supported on a read replica for engine postgres (backupRetentionPeriod ${retention} on a replica of ${source})`);
     }
 }
 
@@ -116,14 +143,20 @@ export function mockAuroraInstance(name: string, region: string, account: string
  * CreateDBCluster into an existing global database (a secondary, the global cluster not created by this stack): RDS
  * refuses master credentials ("cannot specify MasterUsername / MasterUserPassword for a secondary cluster"), and an
  * encrypted secondary in another region needs a KMS key of its own region. A global database member must be
- * aurora-postgresql (or aurora-mysql) and provisioned.
+ * aurora-postgresql (or aurora-mysql) and provisioned. No member of a global database, the primary included, may have
+ * its master password managed in Secrets Manager (Aurora User Guide, "Password management with Amazon RDS and AWS
+ * Secrets Manager", Limitations).
  */
 export function refuseAuroraCluster(inputs: State, region: string, globalClustersHere: ReadonlySet<string>): void {
     const global = inputs.globalClusterIdentifier;
-    if (!isKnownString(global)) return;
     const refuse = (message: string) => {
         throw new Error(`InvalidParameterCombination: ${message}`);
     };
+    // Judged even when the identifier is not known yet (a first preview): the cluster joins a global database either way.
+    if (global !== undefined && global !== "" && inputs.manageMasterUserPassword === true) {
+        refuse(`a cluster in a global database (${String(global)}) cannot have its master password managed in Secrets Manager (manageMasterUserPassword); give it masterPassword`);
+    }
+    if (!isKnownString(global)) return;
     if (inputs.engineMode !== undefined && inputs.engineMode !== "provisioned") refuse(`a global database member must be provisioned, not ${String(inputs.engineMode)}`);
     if (globalClustersHere.has(global)) return;
     if (inputs.masterUsername !== undefined || inputs.masterPassword !== undefined || inputs.manageMasterUserPassword === true) {

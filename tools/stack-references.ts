@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { hexOf, mockTlsKey } from "./mock-keys";
-import { mockAuroraCluster, mockKmsKeyArn, mockRdsInstance } from "./mock-rds";
+import { mockAuroraCluster, mockKmsKeyArn, mockRdsInstance, mockSecretArn } from "./mock-rds";
 import { layoutSubnets } from "./models/awsx-vpc";
 import { readStackSettings } from "./stack-config";
 
@@ -35,6 +35,11 @@ export interface ProjectStacks {
     hostedZones(): Record<string, string>;
     /** Outputs an owner exports as secrets (the engine lists them in the reference's `secretOutputNames`). */
     secretOutputNames: string[];
+    /**
+     * The inputs an RDS instance of another stack was created with, by ARN, for the writers served so far (what RDS
+     * knows of a replica's source: its engine, whether Secrets Manager manages its master password).
+     */
+    rdsInstanceInputs(arn: string): Record<string, unknown> | undefined;
 }
 
 /** The realm key outputs of an edge owner (index.ts realmSigningKeyPkcs8, realmPublicKeyPem; stacks/realm-signing-key.ts). */
@@ -92,6 +97,7 @@ function meshOutputsOf(stack: string, config: Record<string, string>, key: (name
 export function projectStacks(root: string, project: string, organization: string): ProjectStacks {
     const configOf = (stack: string) => readStackSettings(stack, root).config;
     const key = (name: string) => `${project}:${name}`;
+    const servedInstances = new Map<string, Record<string, unknown>>();
 
     const outputsOf = (name: string, seen: string[] = []): Record<string, unknown> => {
         const parts = name.split("/");
@@ -129,27 +135,31 @@ export function projectStacks(root: string, project: string, organization: strin
         const region = config["aws:region"];
         const environment = config[key("environment")];
         if (config[key("databaseTopology")] === "aurora-global") {
-            // The edge owner's cluster holds the global database's master secret; a promoted secondary has none.
-            const cluster = mockAuroraCluster(`${environment}-aurora-cluster`, region, MOCK_ACCOUNT, { manageMasterUserPassword: !edgeStack });
-            const [secret] = cluster.masterUserSecrets as { secretArn: string }[];
+            // The edge owner's cluster holds the global database's master secret (components/data/master-secret.ts, a
+            // generated password); a promoted secondary has none.
+            const cluster = mockAuroraCluster(`${environment}-aurora-cluster`, region, MOCK_ACCOUNT, {});
             return {
                 [DATABASE.role]: "writer",
                 [DATABASE.writer]: {
                     address: cluster.endpoint, port: cluster.port, arn: cluster.arn, resourceId: cluster.clusterResourceId, region,
-                    masterUserSecretArn: secret?.secretArn ?? "", kmsKeyArn: mockKmsKeyArn(`${environment}-aurora-key`, region, MOCK_ACCOUNT),
+                    masterUserSecretArn: edgeStack ? "" : mockSecretArn(`${environment}-aurora-master-secret`, region, MOCK_ACCOUNT),
+                    kmsKeyArn: mockKmsKeyArn(`${environment}-aurora-key`, region, MOCK_ACCOUNT),
                 },
             };
         }
         const retired = String(config[key("databaseOriginalWriterRetired")] ?? "false") === "true";
         const component = `${environment}-${!edgeStack && !retired ? "db" : "db-replica"}`;
         const identifier = rdsIdentifierOf((name) => config[key(name)], project, String(environment), region);
-        const instance = mockRdsInstance(`${component}-postgres`, region, MOCK_ACCOUNT, { manageMasterUserPassword: true, identifier });
-        const [secret] = instance.masterUserSecrets as { secretArn: string }[];
+        // As the writer is created (components/database.ts, or a promoted components/data/database-replica.ts): a
+        // self-managed master password in its own secret, which is what lets the other regions replicate it.
+        const inputs = { engine: "postgres", identifier, username: "shop_admin", manageMasterUserPassword: false };
+        const instance = mockRdsInstance(`${component}-postgres`, region, MOCK_ACCOUNT, inputs);
+        servedInstances.set(String(instance.arn), inputs);
         return {
             [DATABASE.role]: "writer",
             [DATABASE.writer]: {
                 address: instance.address, port: instance.port, arn: instance.arn, resourceId: instance.resourceId, region,
-                masterUserSecretArn: secret.secretArn, kmsKeyArn: mockKmsKeyArn(`${component}-key`, region, MOCK_ACCOUNT),
+                masterUserSecretArn: mockSecretArn(`${component}-master-secret`, region, MOCK_ACCOUNT), kmsKeyArn: mockKmsKeyArn(`${component}-key`, region, MOCK_ACCOUNT),
             },
         };
     };
@@ -185,7 +195,10 @@ export function projectStacks(root: string, project: string, organization: strin
         return vpcs;
     };
 
-    return { outputsOf: (name) => outputsOf(name), hostedZones, vpcCidrs, secretOutputNames: [REALM_KEY.privateKeyPemPkcs8, MIRROR_PASSWORDS] };
+    return {
+        outputsOf: (name) => outputsOf(name), hostedZones, vpcCidrs, secretOutputNames: [REALM_KEY.privateKeyPemPkcs8, MIRROR_PASSWORDS],
+        rdsInstanceInputs: (arn) => servedInstances.get(arn),
+    };
 }
 
 /**

@@ -3,6 +3,7 @@ import * as rds from "@pulumi/aws/rds";
 import { POSTGRES_PORT, type DatabaseEndpoint } from "../database";
 import { databaseFoundation } from "./database-foundation";
 import { POSTGRES_PARAMETERS } from "./database-replica";
+import { masterSecret } from "./master-secret";
 
 export interface AuroraGlobalDatabaseArgs {
     vpcId: pulumi.Input<string>;
@@ -24,6 +25,8 @@ export interface AuroraGlobalDatabaseArgs {
     backupRetentionDays?: number;
     /** Enhanced Monitoring interval (0 off, 1, 5, 10, 15, 30, 60). Default 0. */
     monitoringIntervalSeconds?: number;
+    /** Changing it generates the primary's master password anew (config `secretRotationEpoch`). Default "1". */
+    rotationEpoch?: string;
     /** Pulumi `protect` on the clusters, the global cluster and the key. Default false. */
     protect?: boolean;
 }
@@ -42,7 +45,8 @@ export function supportsGlobalWriteForwarding(engineVersion: string): boolean {
 
 /**
  * One region's part of an Aurora PostgreSQL Global Database: in the primary the GlobalCluster and the writer cluster
- * (master password managed in Secrets Manager), elsewhere a secondary cluster joining it by identifier, read-only with
+ * (a generated master password in a secret of its own: Aurora does not manage master passwords of clusters in a global
+ * database), elsewhere a secondary cluster joining it by identifier, read-only with
  * write forwarding where the version supports it. Each cluster: its own KMS key in its region, a cluster parameter group
  * forcing TLS, IAM database authentication, deletion protection and a final snapshot, instances spread over zones.
  */
@@ -89,12 +93,15 @@ export class AuroraGlobalDatabase extends pulumi.ComponentResource {
         }, protect) : undefined;
         this.globalClusterIdentifier = global ? global.globalClusterIdentifier : pulumi.output(args.role.globalClusterIdentifier);
 
+        // Aurora User Guide, "Password management with Amazon RDS and AWS Secrets Manager", Limitations: no managed master
+        // password for a cluster in a global database. The primary holds a generated one; a secondary has none.
+        const master = args.role.primary ? masterSecret(name, { username: "shop_admin", kmsKeyArn: key.arn, rotationEpoch: args.rotationEpoch }, this) : undefined;
         const cluster = new rds.Cluster(`${name}-cluster`, {
             engine: "aurora-postgresql",
             engineVersion: args.engineVersion,
             globalClusterIdentifier: this.globalClusterIdentifier,
             // Only the primary names a master user: a secondary takes it from the global database (RDS refuses one).
-            ...(args.role.primary ? { masterUsername: "shop_admin", manageMasterUserPassword: true, masterUserSecretKmsKeyId: key.arn } : {}),
+            ...(master ? { masterUsername: "shop_admin", masterPassword: master.password.result } : {}),
             // A secondary forwards writes issued on it to the primary; the API still sends its writes to the writer itself.
             enableGlobalWriteForwarding: args.role.primary ? undefined : supportsGlobalWriteForwarding(args.engineVersion),
             storageEncrypted: true,
@@ -141,7 +148,7 @@ export class AuroraGlobalDatabase extends pulumi.ComponentResource {
         this.clusterIdentifier = cluster.clusterIdentifier;
         this.kmsKeyArn = key.arn;
         this.securityGroupId = securityGroup.id;
-        this.masterUserSecretArn = cluster.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+        this.masterUserSecretArn = master ? master.secretArn : pulumi.output("");
         const common = { port: this.port, maintenanceDatabase: "postgres", masterUserSecretArn: this.masterUserSecretArn, kmsKeyArn: this.kmsKeyArn, arn: cluster.arn, resourceId: cluster.clusterResourceId };
         this.endpoint = { ...common, address: this.address };
         this.readerEndpoint = { ...common, address: this.readerAddress };

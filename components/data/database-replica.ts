@@ -3,6 +3,7 @@ import * as rds from "@pulumi/aws/rds";
 import { POSTGRES_PORT, type DatabaseEndpoint } from "../database";
 import { databaseFoundation } from "./database-foundation";
 import { rdsLogGroups } from "../rds-log-groups";
+import { masterSecret } from "./master-secret";
 
 export interface DatabaseReplicaArgs {
     vpcId: pulumi.Input<string>;
@@ -30,8 +31,16 @@ export interface DatabaseReplicaArgs {
     maxAllocatedStorageGib: number;
     /** A standby in a second zone (RDS supports Multi-AZ read replicas); a promoted replica is then a Multi-AZ writer. Default true. */
     multiAz?: boolean;
-    /** Days of automated backups (RDS for PostgreSQL keeps them on replicas; PromoteReadReplica sets them on the writer). Default 7. */
+    /**
+     * Days of automated backups once promoted. A PostgreSQL replica has none: RDS creates every read replica with backups
+     * disabled and refuses to turn them on for one ("DB Backups not supported on a read replica for engine postgres";
+     * only MySQL and MariaDB replicas take them), so retention and window are set only with `promoted`. Default 7.
+     */
     backupRetentionDays?: number;
+    /** The source's master user (a replica inherits it): what the secret created on promotion names. Default "shop_admin". */
+    masterUsername?: string;
+    /** Changing it generates the promoted writer's master password anew (config `secretRotationEpoch`). Default "1". */
+    rotationEpoch?: string;
     /** Enhanced Monitoring interval (0 off, 1, 5, 10, 15, 30, 60). Default 0. */
     monitoringIntervalSeconds?: number;
     /** The instance identifier, known before the instance so its log-export groups exist first (as the writer's). Default: auto-named, no declared log groups. */
@@ -63,7 +72,7 @@ export class DatabaseReplica extends pulumi.ComponentResource {
     readonly allocatedStorageGib: pulumi.Output<number>;
     readonly kmsKeyArn: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
-    /** Empty while a replica (it has no master secret of its own); once promoted, RDS manages a new one in Secrets Manager. */
+    /** Empty while a replica (it has no master secret of its own); once promoted, a generated password's secret in this region. */
     readonly masterUserSecretArn: pulumi.Output<string>;
     readonly endpoint: DatabaseEndpoint;
     readonly promoted: boolean;
@@ -88,6 +97,11 @@ export class DatabaseReplica extends pulumi.ComponentResource {
 
         const logGroups = args.identifier
             ? rdsLogGroups(`${name}-postgres`, { identifier: args.identifier, retentionDays: args.logRetentionDays }, child) : [];
+        // Once promoted the writer gets a password of its own, generated into a secret of this region (the source's
+        // stays in its region); self-managed, not RDS-managed, so the promoted writer can itself be replicated.
+        const master = this.promoted
+            ? masterSecret(name, { username: args.masterUsername ?? "shop_admin", kmsKeyArn: key.arn, rotationEpoch: args.rotationEpoch }, this)
+            : undefined;
         const instance = new rds.Instance(`${name}-postgres`, {
             identifier: args.identifier,
             // Engine, version, master user and database come from the source; a replica refuses a username or password.
@@ -98,9 +112,7 @@ export class DatabaseReplica extends pulumi.ComponentResource {
             storageType: "gp3",
             storageEncrypted: true,
             kmsKeyId: key.arn,
-            // Once promoted, RDS generates a new master password into Secrets Manager: the source's secret stays in its region.
-            manageMasterUserPassword: this.promoted ? true : undefined,
-            masterUserSecretKmsKeyId: this.promoted ? key.arn : undefined,
+            password: master?.password.result,
             iamDatabaseAuthenticationEnabled: true,
             dbSubnetGroupName: subnets.name,
             vpcSecurityGroupIds: [securityGroup.id],
@@ -110,8 +122,8 @@ export class DatabaseReplica extends pulumi.ComponentResource {
             deletionProtection: true,
             skipFinalSnapshot: !this.promoted,
             finalSnapshotIdentifier: this.promoted ? `${name}-final-snapshot` : undefined,
-            backupRetentionPeriod: args.backupRetentionDays ?? 7,
-            backupWindow: "20:00-21:00",
+            backupRetentionPeriod: this.promoted ? args.backupRetentionDays ?? 7 : undefined,
+            backupWindow: this.promoted ? "20:00-21:00" : undefined,
             maintenanceWindow: "sun:21:30-sun:22:30",
             copyTagsToSnapshot: true,
             autoMinorVersionUpgrade: !args.engineVersion.includes("."),
@@ -122,14 +134,19 @@ export class DatabaseReplica extends pulumi.ComponentResource {
             monitoringInterval: interval,
             monitoringRoleArn: monitoringRole?.arn,
             caCertIdentifier: "rds-ca-rsa2048-g1",
-        }, { ...child, dependsOn: logGroups, protect: args.protect, ignoreChanges: ["allocatedStorage"] });
+        }, {
+            ...child, dependsOn: logGroups, protect: args.protect, ignoreChanges: ["allocatedStorage"],
+            // A fixed identifier: a replacement (`pulumi up --replace`, a changed source) must delete the old instance
+            // first, or RDS refuses the new one with DBInstanceAlreadyExists. An autonamed one is replaced with no gap.
+            deleteBeforeReplace: args.identifier !== undefined,
+        });
 
         this.address = instance.address;
         this.instanceIdentifier = instance.identifier;
         this.allocatedStorageGib = instance.allocatedStorage;
         this.kmsKeyArn = key.arn;
         this.securityGroupId = securityGroup.id;
-        this.masterUserSecretArn = instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+        this.masterUserSecretArn = master ? master.secretArn : pulumi.output("");
         this.endpoint = {
             address: this.address, port: this.port, maintenanceDatabase: "postgres",
             masterUserSecretArn: this.masterUserSecretArn, kmsKeyArn: this.kmsKeyArn,

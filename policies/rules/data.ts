@@ -7,7 +7,7 @@ import { refersTo } from "../lib/companions";
 import { reportPublicStatements } from "../lib/iam";
 import { ProductionConfig, productionConfigSchema, Rule, resourceRule, stackRule } from "../lib/policy";
 import { isProduction } from "../lib/tags";
-import { asArray, asBool, asNumber, asRecord, asString, isRecord, Props } from "../lib/values";
+import { asArray, asBool, asNumber, asRecord, asString, isRecord, isUnknownValueError, Props, readForMatching } from "../lib/values";
 
 const RDS_INSTANCE = "aws:rds/instance:Instance";
 const RDS_CLUSTER = "aws:rds/cluster:Cluster";
@@ -16,7 +16,11 @@ const RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup";
 const RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup";
 const RDS_GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster";
 
-/** A read replica (same- or cross-region) inherits data from its source: backups and Multi-AZ are the source's job. */
+/**
+ * A read replica (same- or cross-region) inherits data from its source: backups and Multi-AZ are the source's job. A
+ * PostgreSQL replica cannot even have backups (RDS creates every replica with backups disabled and refuses to turn
+ * them on for PostgreSQL: "DB Backups not supported on a read replica for engine postgres").
+ */
 function isReplica(props: Props): boolean {
     return asString(props["replicateSourceDb"]) !== undefined && asString(props["replicateSourceDb"]) !== "";
 }
@@ -180,16 +184,48 @@ export const rdsForceSsl = resourceRule({
     },
 });
 
-export const rdsManagedMasterPassword = resourceRule({
+const SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
+const SECRET = "aws:secretsmanager/secret:Secret";
+
+/** Whether `props[key]` holds a value: a secret or one not known yet counts (it is set, only unreadable). */
+function isSet(props: Props, key: string): boolean {
+    try {
+        return props[key] !== undefined && props[key] !== null;
+    } catch (e) {
+        if (isUnknownValueError(e)) return true;
+        throw e;
+    }
+}
+
+/** What feeds `key` of `r`: its property dependencies when recorded, else all its dependencies. */
+function sourcesOf(r: PolicyResource, key: string): PolicyResource[] {
+    const edges = r.propertyDependencies[key] ?? [];
+    return edges.length > 0 ? edges : r.dependencies;
+}
+
+/**
+ * A master password lives in Secrets Manager either because RDS manages it (manageMasterUserPassword) or because the
+ * stack generates it and writes it into a secret: the resource feeding the password also feeds a SecretVersion. RDS
+ * refuses a managed password on a read replica's source and on an Aurora global database's clusters, so a generated
+ * one is the only way there (components/data/master-secret.ts). A literal password has no such source.
+ */
+export const rdsManagedMasterPassword = stackRule({
     name: "rds-managed-master-password",
-    description: "RDS master passwords are managed in Secrets Manager (manageMasterUserPassword), not passed as a value.",
+    description: "RDS master passwords live in Secrets Manager: managed by RDS (manageMasterUserPassword), or generated into a SecretVersion of the stack; never a value of their own.",
     enforcementLevel: "advisory",
-    types: [RDS_INSTANCE, RDS_CLUSTER],
-    validate: (props, _args, report) => {
-        // aws.rds.Instance calls it password, aws.rds.Cluster masterPassword.
-        const password = asString(props["password"]) ?? asString(props["masterPassword"]);
-        if (password !== undefined && asBool(props["manageMasterUserPassword"]) !== true) {
-            report("A master password is set as a value; use manageMasterUserPassword: true so it lives (and rotates) in Secrets Manager.");
+    validate: (args, report: ReportViolation) => {
+        const databases = args.resources.filter((r) => r.type === RDS_INSTANCE || r.type === RDS_CLUSTER);
+        if (databases.length === 0) args.notApplicable("no RDS instance or cluster in the stack");
+        const versions = args.resources.filter((r) => r.type === SECRET_VERSION);
+        for (const db of databases) {
+            // aws.rds.Instance calls it password, aws.rds.Cluster masterPassword.
+            const key = db.type === RDS_INSTANCE ? "password" : "masterPassword";
+            if (!isSet(db.props, key) || readForMatching(() => asBool(db.props["manageMasterUserPassword"])) === true) continue;
+            const sources = sourcesOf(db, key).filter((s) => s.type !== SECRET && s.type !== SECRET_VERSION);
+            const stored = versions.some((v) => sourcesOf(v, "secretString").some((s) => sources.some((d) => d.urn === s.urn)));
+            if (!stored) {
+                report(`${db.name}: the master password is a value no Secrets Manager secret of the stack holds; generate it (random.RandomPassword) into a SecretVersion, or set manageMasterUserPassword: true (not on a replica's source or an Aurora global database).`, db.urn);
+            }
         }
     },
 });

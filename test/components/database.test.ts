@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Database } from "../../components/database";
-import { declared, Registered } from "../support/mock-runtime";
+import { declared, declaredWithCloudView, Registered } from "../support/mock-runtime";
 
 function declareDatabase(name: string, production: boolean, versions: { engineVersion?: string; allowMajorVersionUpgrade?: boolean } = {}): Promise<Registered> {
     return declared(name, () => new Database(name, {
@@ -80,11 +80,27 @@ describe("components/database", () => {
         expect(prod.one("aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).to.deep.equal(["subnet-a", "subnet-b", "subnet-c"]);
     });
 
-    it("lets RDS manage the master password in Secrets Manager, never in Pulumi state", () => {
-        const instance = prod.one("aws:rds/instance:Instance").inputs;
-        expect(instance.manageMasterUserPassword).to.equal(true);
-        expect(instance).to.not.have.property("password");
-        expect(prod.one("ecommerce:data:Database").outputs.masterUserSecretArn).to.match(/^arn:aws:secretsmanager:/);
+    it("generates the master password into a secret of its own, not RDS-managed (RDS refuses replicas of a source whose password Secrets Manager manages)", async () => {
+        const { registered, cloud } = await declaredWithCloudView("dbtest-secret", () => new Database("dbtest-secret", {
+            vpcId: "vpc-test", privateSubnetIds: ["subnet-a"], clientSecurityGroupId: "sg-nodes", engineVersion: "17", instanceClass: "db.t4g.medium",
+            allocatedStorageGib: 20, maxAllocatedStorageGib: 100, rotationEpoch: "2026-12-06",
+        }));
+        const instance = registered.one("aws:rds/instance:Instance");
+        expect(instance.inputs).to.not.have.any.keys("manageMasterUserPassword", "masterUserSecretKmsKeyId");
+        const password = registered.one("random:index/randomPassword:RandomPassword");
+        expect(password.inputs).to.include({ length: 32, special: false });
+        expect(password.inputs.keepers, "rotated by rotationEpoch").to.deep.equal({ rotationEpoch: "2026-12-06" });
+        const secret = registered.one("aws:secretsmanager/secret:Secret");
+        expect(secret.inputs.kmsKeyId).to.equal(registered.one("aws:kms/key:Key").outputs.arn);
+        // What RDS and Secrets Manager receive: the instance's password, and the JSON an RDS-managed secret holds (the bootstrap Jobs read it).
+        const generated = cloud.get("dbtest-secret-master-password")!;
+        expect(generated).to.not.equal(undefined);
+        const plaintext = (password.outputs.result as { value?: string }).value ?? password.outputs.result;
+        expect(cloud.get("dbtest-secret-postgres")!.password).to.be.a("string").and.equal(plaintext);
+        const version = cloud.get("dbtest-secret-master-secret-version")!;
+        expect(JSON.parse(String(version.secretString))).to.deep.equal({ username: "shop_admin", password: plaintext });
+        expect(registered.one("aws:secretsmanager/secretVersion:SecretVersion").inputs.secretId).to.equal(secret.id);
+        expect(registered.one("ecommerce:data:Database").outputs.masterUserSecretArn).to.equal(secret.outputs.arn).and.match(/^arn:aws:secretsmanager:/);
     });
 
     it("forces TLS in the parameter group", () => {

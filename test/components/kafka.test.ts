@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { CHARTS, KAFKA_VERSION, kafkaVersionProblems, STRIMZI_KAFKA_VERSIONS } from "../../components/catalogue";
 import { Kafka } from "../../components/kafka";
 import { KafkaClient } from "../../components/kafka-client";
-import { declared, mockRuntime, Registered } from "../support/mock-runtime";
+import { declared, declaredWithCloudView, Registered } from "../support/mock-runtime";
 import { validateCustomResource } from "../support/crd-validator";
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -17,36 +17,6 @@ const SECRET_MARKER = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30
 
 const pool = (r: Registered, name: string): Spec => r.ofType(POOL).find((p) => (p.inputs.metadata as Spec).name === name)!.inputs;
 const kafkaSpec = (r: Registered): Spec => (r.one("kubernetes:kafka.strimzi.io/v1:Kafka").inputs.spec as Spec);
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-
-/** Unwraps Pulumi secret envelopes: what the (mock) cloud would actually store. */
-const reveal = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(reveal);
-    if (!value || typeof value !== "object") return value;
-    const record = value as Spec;
-    if (SIG_KEY in record && "value" in record) return reveal(record.value);
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, reveal(v)]));
-};
-
-/**
- * Like `declared`, but also returns the plaintext inputs the mock cloud receives (by Pulumi resource name), so a test
- * can check the contents of Secrets, which the captured (export-shaped) inputs only show as ciphertext markers.
- */
-async function declaredWithCloudView(prefix: string, declare: () => void): Promise<{ registered: Registered; cloud: Map<string, Spec> }> {
-    const runtime = await mockRuntime();
-    const cloud = new Map<string, Spec>();
-    const newResource = runtime.cloud.newResource;
-    runtime.cloud.newResource = function (args) {
-        if (args.name.startsWith(prefix)) cloud.set(args.name, reveal(args.inputs) as Spec);
-        return newResource.call(this, args);
-    };
-    try {
-        return { registered: await declared(prefix, declare), cloud };
-    } finally {
-        runtime.cloud.newResource = newResource;
-    }
-}
-
 const secret = (r: Registered, namespace: string, name: string): Spec => {
     const found = r.ofType(SECRET).filter((s) => (s.inputs.metadata as Spec).name === name && (s.inputs.metadata as Spec).namespace === namespace);
     if (found.length !== 1) throw new Error(`expected one Secret ${namespace}/${name}, found ${found.length}`);

@@ -60,6 +60,9 @@ describe("policies/data", () => {
             violates("rds-backup-retention", db({ backupRetentionPeriod: undefined }), /unset/);
             violates("rds-backup-retention", db({ backupRetentionPeriod: 1 }));
             passes("rds-backup-retention", [db({}), db({ backupRetentionPeriod: 0, replicateSourceDb: "arn:db:primary" })]);
+            // A PostgreSQL replica as RDS allows it: no retention at all (RDS refuses backups on one); once promoted it needs them.
+            passes("rds-backup-retention", db({ backupRetentionPeriod: undefined, backupWindow: undefined, replicateSourceDb: "arn:aws:rds:ap-south-1:000000000000:db:prod" }));
+            violates("rds-backup-retention", db({ backupRetentionPeriod: undefined, replicateSourceDb: "" }), /unset/);
             violates("rds-backup-retention", db({}), /30/, { "rds-backup-retention": { minimumRetentionDays: 30 } });
         });
         it("rds-deletion-protection-prod (from the environment tag, tags or tagsAll)", () => {
@@ -113,10 +116,26 @@ describe("policies/data", () => {
                 res(CLUSTER, { engine: "aurora-postgresql", engineVersion: "15.6", dbClusterParameterGroupName: "shop-tls" }),
             ]);
         });
-        it("rds-managed-master-password (instances: password; clusters: masterPassword)", () => {
+        it("rds-managed-master-password: managed by RDS, or generated into a SecretVersion of the stack (instances: password; clusters: masterPassword)", () => {
+            const SECRET_MARKER = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "offline-plan:secret" };
             violates("rds-managed-master-password", db({ manageMasterUserPassword: undefined, password: "hunter2" }));
             violates("rds-managed-master-password", res(CLUSTER, { engine: "aurora-postgresql", masterUsername: "shop", masterPassword: "hunter2" }));
             passes("rds-managed-master-password", [db({}), res(CLUSTER, { engine: "aurora-postgresql", masterUsername: "shop", manageMasterUserPassword: true })]);
+            // A generated password the stack also writes into Secrets Manager (a replica's source, an Aurora global cluster).
+            const generated = () => res("random:index/randomPassword:RandomPassword", { length: 32, special: false });
+            const stored = (password: ReturnType<typeof generated>) => {
+                const secret = res("aws:secretsmanager/secret:Secret", { kmsKeyId: "arn:key" });
+                return [secret, res("aws:secretsmanager/secretVersion:SecretVersion", { secretId: "s", secretString: SECRET_MARKER }, { dependsOn: [secret, password] })];
+            };
+            const instancePassword = generated();
+            const clusterPassword = generated();
+            passes("rds-managed-master-password", [
+                instancePassword, ...stored(instancePassword), res(RDS, { ...secureDb, manageMasterUserPassword: undefined, password: SECRET_MARKER }, { dependsOn: [instancePassword] }),
+                clusterPassword, ...stored(clusterPassword), res(CLUSTER, { engine: "aurora-postgresql", masterUsername: "shop", masterPassword: SECRET_MARKER }, { dependsOn: [clusterPassword] }),
+            ]);
+            // Generated, but held by no secret: only Pulumi state knows it.
+            const orphan = generated();
+            violates("rds-managed-master-password", [orphan, ...stored(generated()), res(RDS, { ...secureDb, manageMasterUserPassword: undefined, password: SECRET_MARKER }, { dependsOn: [orphan] })], /no Secrets Manager secret of the stack holds/);
         });
     });
 

@@ -64,18 +64,15 @@ describe("stacks: the RDS master secret is readable only from the bootstrap name
             let roles: { role: CapturedResource; accounts: string[]; readsMaster: boolean }[];
             before(() => {
                 resources = plannedStack(stack).resources;
-                // The writer's master secret: this stack's instance's, or (a region holding a replica) the primary's, whose
-                // bootstraps reach the writer from here.
-                const instance = resources.find((r) => r.type === "aws:rds/instance:Instance" && (r.outputs.masterUserSecrets as unknown[]).length > 0);
-                if (instance) {
-                    masterSecret = String((instance.outputs.masterUserSecrets as { secretArn: string }[])[0].secretArn);
-                    const keyId = (instance.outputs.masterUserSecrets as { kmsKeyId: string }[])[0].kmsKeyId;
-                    masterKey = String(resources.find((r) => r.type === "aws:kms/key:Key" && (r.outputs.arn === keyId || r.outputs.keyId === keyId))?.outputs.arn);
-                } else {
-                    const writer = (plannedStack("prod").resources.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs as { databaseWriter: { masterUserSecretArn: string; kmsKeyArn: string } }).databaseWriter;
-                    masterSecret = writer.masterUserSecretArn;
-                    masterKey = writer.kmsKeyArn;
-                }
+                // The writer's master secret: this stack's writer's (a Secrets Manager secret of its own, encrypted with the
+                // database's key), or (a region holding a replica) the primary's, whose bootstraps reach the writer from here.
+                const exported = (stackResources: CapturedResource[]) =>
+                    (stackResources.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs as { databaseWriter?: { masterUserSecretArn: string; kmsKeyArn: string } }).databaseWriter;
+                const writer = exported(resources) ?? exported(plannedStack("prod").resources)!;
+                masterSecret = writer.masterUserSecretArn;
+                masterKey = writer.kmsKeyArn;
+                const secret = resources.find((r) => r.type === "aws:secretsmanager/secret:Secret" && r.outputs.arn === masterSecret);
+                if (exported(resources)) expect(secret?.inputs.kmsKeyId, "the master secret, encrypted with the database's key").to.equal(masterKey);
                 roles = resources.filter((r) => r.type === "aws:iam/role:Role" && String(r.inputs.assumeRolePolicy).includes("AssumeRoleWithWebIdentity")).map((role) => ({
                     role, accounts: trustedServiceAccounts(role), readsMaster: inlineStatements(resources, role).some((s) => readsSecret(s, masterSecret)),
                 }));

@@ -67,6 +67,10 @@ describe("stacks: global data (one writer, cross-region replicas, failover by co
             expect(replicas(planned)).to.have.length(1);
             expect(replica.inputs).to.include({ replicateSourceDb: prod.arn, storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: true, publiclyAccessible: false });
             expect(replica.inputs).not.to.have.any.keys("username", "password", "finalSnapshotIdentifier");
+            // RDS creates a PostgreSQL replica without backups and refuses to turn them on for it.
+            expect(replica.inputs).not.to.have.any.keys("backupRetentionPeriod", "backupWindow");
+            // A fixed identifier: a replacement deletes the old replica first (DBInstanceAlreadyExists otherwise).
+            expect(replica.deleteBeforeReplace).to.equal(true);
             expect(replica.protect, "prod protects its replica: it is the region's copy of the data and its failover target").to.equal(true);
             expect(regionOfArn(replica.inputs.kmsKeyId)).to.equal(region);
             const key = ofType(planned, "aws:kms/key:Key").find((k) => k.outputs.arn === replica.inputs.kmsKeyId);
@@ -112,7 +116,12 @@ describe("stacks: global data (one writer, cross-region replicas, failover by co
         expect(instances(after).map(nameOf)).to.deep.equal(instances(before).map(nameOf));
         const [writer] = instances(after);
         expect(writer.inputs).not.to.have.property("replicateSourceDb");
-        expect(writer.inputs).to.include({ skipFinalSnapshot: false, manageMasterUserPassword: true, multiAz: true, deletionProtection: true });
+        expect(writer.inputs).to.include({ skipFinalSnapshot: false, multiAz: true, deletionProtection: true, backupRetentionPeriod: 14 });
+        // Its own generated password in a secret of its region (a managed one would forbid replicas of the new writer).
+        expect(writer.inputs).not.to.have.property("manageMasterUserPassword");
+        const [secret] = ofType(after, "aws:secretsmanager/secret:Secret").filter((s) => s.urn.endsWith("-db-replica-master-secret"));
+        expect(regionOfArn(secret.outputs.arn)).to.equal("us-east-1");
+        expect(outputs(after).databaseWriter.masterUserSecretArn).to.equal(secret.outputs.arn);
         expect(writer.inputs.finalSnapshotIdentifier).to.be.a("string");
         expect(apiEnv(after)).to.include({ OUTBOX_RELAY: "enabled", DATABASE_IAM_REGION: "us-east-1" });
         expect(apiEnv(after)).not.to.have.property("DATABASE_READER_URL");
@@ -167,12 +176,16 @@ describe("stacks: global data with Aurora Global Database chosen in config", fun
     });
     const clusters = (stack: PlannedStack) => ofType(stack, "aws:rds/cluster:Cluster");
 
-    it("prod creates the global database and its writer cluster (master secret managed, two instances in two zones, TLS forced); no RDS instance anywhere", () => {
+    it("prod creates the global database and its writer cluster (a generated master password in a secret of its own, two instances in two zones, TLS forced); no RDS instance anywhere", () => {
         const prod = planned.prod;
         const [global] = ofType(prod, "aws:rds/globalCluster:GlobalCluster");
         expect(global.inputs).to.include({ globalClusterIdentifier: "ecommerce-platform-prod", engine: "aurora-postgresql", storageEncrypted: true, deletionProtection: true });
         const [cluster] = clusters(prod);
-        expect(cluster.inputs).to.include({ globalClusterIdentifier: "ecommerce-platform-prod", masterUsername: "shop_admin", manageMasterUserPassword: true, storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: false });
+        expect(cluster.inputs).to.include({ globalClusterIdentifier: "ecommerce-platform-prod", masterUsername: "shop_admin", storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: false });
+        // Aurora manages no master password of a cluster in a global database: the mock refuses manageMasterUserPassword.
+        expect(cluster.inputs).not.to.have.property("manageMasterUserPassword");
+        const [secret] = ofType(prod, "aws:secretsmanager/secret:Secret").filter((s) => s.urn.endsWith("prod-aurora-master-secret"));
+        expect(outputs(prod).databaseWriter.masterUserSecretArn).to.equal(secret.outputs.arn);
         expect(ofType(prod, "aws:rds/clusterInstance:ClusterInstance")).to.have.length(2);
         const params = ofType(prod, "aws:rds/clusterParameterGroup:ClusterParameterGroup")[0];
         expect(params.inputs).to.deep.include({ family: "aurora-postgresql17" });
@@ -196,6 +209,11 @@ describe("stacks: global data with Aurora Global Database chosen in config", fun
             expect(hostOf(env.DATABASE_READER_URL)).to.equal(cluster.outputs.readerEndpoint);
             expect(env).to.include({ DATABASE_IAM_REGION: "ap-south-1", DATABASE_READER_IAM_REGION: region, OUTBOX_RELAY: "disabled" });
             expect(ofType(stack, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName)).to.include("AuroraGlobalDBReplicationLag");
+            // The bootstraps here read prod's master secret, under the ARN the offline engine serves for it: the one prod exports.
+            const reads = ofType(stack, "aws:iam/rolePolicy:RolePolicy").flatMap((p) => (JSON.parse(String(p.inputs.policy)) as { Statement: { Sid?: string; Resource: string }[] }).Statement)
+                .filter((st) => st.Sid === "ReadMasterSecret").map((st) => st.Resource);
+            expect(reads).to.have.length.greaterThan(0);
+            expect(new Set(reads)).to.deep.equal(new Set([outputs(planned.prod).databaseWriter.masterUserSecretArn]));
         });
     }
 

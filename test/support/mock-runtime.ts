@@ -54,3 +54,33 @@ export class Registered {
         return found[0];
     }
 }
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Unwraps Pulumi secret envelopes: what the (mock) cloud would actually store. */
+export const reveal = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(reveal);
+    if (!value || typeof value !== "object") return value;
+    const record = value as Record<string, unknown>;
+    if (SIG_KEY in record && "value" in record) return reveal(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, reveal(v)]));
+};
+
+/**
+ * Like `declared`, but also returns the plaintext inputs the mock cloud receives (by Pulumi resource name), so a test
+ * can check the contents of Secrets, which the captured (export-shaped) inputs only show as ciphertext markers.
+ */
+export async function declaredWithCloudView(prefix: string, declare: () => void): Promise<{ registered: Registered; cloud: Map<string, Record<string, unknown>> }> {
+    const runtime = await mockRuntime();
+    const cloud = new Map<string, Record<string, unknown>>();
+    const newResource = runtime.cloud.newResource;
+    runtime.cloud.newResource = function (args) {
+        if (args.name.startsWith(prefix)) cloud.set(args.name, reveal(args.inputs) as Record<string, unknown>);
+        return newResource.call(this, args);
+    };
+    try {
+        return { registered: await declared(prefix, declare), cloud };
+    } finally {
+        runtime.cloud.newResource = newResource;
+    }
+}

@@ -20,9 +20,14 @@ describe("components/data/aurora-global-database", () => {
         secondary = await declareAurora("auroratest-secondary", false, 1);
     });
 
-    it("the primary creates the encrypted, protected global database and a writer cluster in it with an RDS-managed master secret", () => {
+    it("the primary creates the encrypted, protected global database and a writer cluster in it with a generated master password in a secret of its own", () => {
         expect(primary.one("aws:rds/globalCluster:GlobalCluster").inputs).to.include({ globalClusterIdentifier: "auroratest-primary-global-id", engine: "aurora-postgresql", storageEncrypted: true, deletionProtection: true });
-        expect(primary.one(CLUSTER).inputs).to.include({ globalClusterIdentifier: "auroratest-primary-global-id", masterUsername: "shop_admin", manageMasterUserPassword: true, skipFinalSnapshot: false, iamDatabaseAuthenticationEnabled: true });
+        expect(primary.one(CLUSTER).inputs).to.include({ globalClusterIdentifier: "auroratest-primary-global-id", masterUsername: "shop_admin", skipFinalSnapshot: false, iamDatabaseAuthenticationEnabled: true });
+        // Aurora does not manage the master password of a cluster in a global database.
+        expect(primary.one(CLUSTER).inputs).not.to.have.any.keys("manageMasterUserPassword", "masterUserSecretKmsKeyId");
+        expect(primary.one(CLUSTER).inputs).to.have.property("masterPassword");
+        expect(primary.one(CLUSTER).dependencies).to.include(primary.one("random:index/randomPassword:RandomPassword").urn);
+        expect(primary.one("aws:secretsmanager/secret:Secret").inputs.kmsKeyId).to.equal(primary.one("aws:kms/key:Key").outputs.arn);
         expect(primary.one(CLUSTER).inputs).not.to.have.property("enableGlobalWriteForwarding");
         expect(primary.ofType("aws:rds/clusterInstance:ClusterInstance")).to.have.length(2);
     });
@@ -32,6 +37,7 @@ describe("components/data/aurora-global-database", () => {
         const cluster = secondary.one(CLUSTER);
         expect(cluster.inputs).to.include({ globalClusterIdentifier: "someone-elses-global", enableGlobalWriteForwarding: true, kmsKeyId: secondary.one("aws:kms/key:Key").outputs.arn });
         expect(cluster.inputs).not.to.have.any.keys("masterUsername", "masterPassword", "manageMasterUserPassword");
+        expect(secondary.ofType("aws:secretsmanager/secret:Secret")).to.have.length(0);
     });
 
     it("forces TLS through a cluster parameter group of the engine's family", () => {
