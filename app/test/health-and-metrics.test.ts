@@ -24,6 +24,17 @@ describe("health, readiness, metrics, request ids", () => {
     }
   });
 
+  it("/readyz stays ready when a dependency it only reports never answers, and says it timed out", async () => {
+    t.runtime.services.readinessChecks.push({ name: "database-writer", informational: true, check: () => new Promise<void>(() => undefined) });
+    try {
+      const ready = await t.app.inject({ url: "/readyz" });
+      expect(ready.statusCode).to.equal(200);
+      expect(ready.json().checks).to.deep.equal({ database: "ok", "database-writer": "timed out" });
+    } finally {
+      t.runtime.services.readinessChecks.pop();
+    }
+  });
+
   it("/metrics exposes request durations by route template in Prometheus format", async () => {
     await t.app.inject({ url: "/v1/products?limit=1" });
     await t.app.inject({ url: "/v1/products/00000000-0000-4000-8000-000000000000" });

@@ -1,8 +1,9 @@
 import { expect } from "chai";
+import { INFORMATIONAL_CHECK_TIMEOUT_MS } from "../../app/src/http/health-routes";
 import type { CapturedResource } from "../../tools/capture";
 import { dependencyClosure, ofType, plannedStack, PlannedStack } from "../support/plans";
 
-type Probe = { httpGet: { path: string } };
+type Probe = { httpGet: { path: string }; timeoutSeconds?: number };
 type Container = { env: { name: string; value?: string }[]; readinessProbe: Probe; livenessProbe: Probe; args?: string[] };
 type Pod = { securityContext: { runAsNonRoot: boolean }; containers: Container[] };
 
@@ -70,6 +71,13 @@ describe("stacks/shop-api (the API in every region)", function () {
             expect(spec.template.spec.securityContext.runAsNonRoot).to.equal(true);
             expect(spec.template.spec.containers[0].readinessProbe.httpGet.path).to.equal("/readyz");
             expect(spec.template.spec.containers[0].livenessProbe.httpGet.path).to.equal("/healthz");
+        });
+
+        it("gives /readyz time to report a writer that never answers (its region lost) without failing the probe", () => {
+            const spec = named(prod, "kubernetes:apps/v1:Deployment", "shop-api").spec as { template: { spec: Pod } };
+            const probeTimeoutMs = (spec.template.spec.containers[0].readinessProbe.timeoutSeconds ?? 1) * 1000;
+            // Kubernetes counts a probe that outlasts timeoutSeconds as failed: the informational wait must end well before.
+            expect(INFORMATIONAL_CHECK_TIMEOUT_MS).to.be.at.most(probeTimeoutMs / 2);
         });
 
         it("has its Service, HPA, PDB and the product-fetch and analysis CronJobs", () => {
