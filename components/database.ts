@@ -1,10 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as ec2 from "@pulumi/aws/ec2";
-import * as iam from "@pulumi/aws/iam";
-import * as kms from "@pulumi/aws/kms";
 import * as rds from "@pulumi/aws/rds";
-import * as vpc from "@pulumi/aws/vpc";
-import { assumeRolePolicy } from "./iam-documents";
+import { POSTGRES_PORT, databaseFoundation, postgresParameterGroup } from "./data/database-foundation";
 import { POSTGRES_LOG_EXPORTS, rdsLogGroups } from "./rds-log-groups";
 import { masterSecret } from "./data/master-secret";
 
@@ -67,12 +63,6 @@ export interface DatabaseArgs {
     logRetentionDays?: number;
 }
 
-/** The intervals RDS accepts for Enhanced Monitoring (0 = off). */
-export const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
-/** AWS managed policy for the Enhanced Monitoring role (writes the RDSOSMetrics log group only). */
-export const ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole";
-
-export const POSTGRES_PORT = 5432;
 
 /** What an application needs to create its own database and role on the instance (see DatabaseBootstrap). */
 export interface DatabaseEndpoint {
@@ -139,50 +129,13 @@ export class Database extends pulumi.ComponentResource {
         const protect = args.deletionProtection ?? true;
         this.masterUsername = args.masterUsername ?? "shop_admin";
 
-        const key = new kms.Key(`${name}-key`, {
-            description: `Storage, Performance Insights and master secret of ${name}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-        }, { ...child, protect: args.protect });
-
-        const subnets = new rds.SubnetGroup(`${name}-subnets`, {
-            subnetIds: args.privateSubnetIds,
-            description: "Private subnets only",
-        }, child);
-
-        const securityGroup = new ec2.SecurityGroup(`${name}-sg`, {
-            vpcId: args.vpcId,
-            description: "PostgreSQL, reachable only from the cluster nodes",
-        }, child);
-        new vpc.SecurityGroupIngressRule(`${name}-from-cluster`, {
-            securityGroupId: securityGroup.id,
-            referencedSecurityGroupId: args.clientSecurityGroupId,
-            ipProtocol: "tcp",
-            fromPort: POSTGRES_PORT,
-            toPort: POSTGRES_PORT,
-            description: "PostgreSQL from cluster nodes",
-        }, child);
-
-        const major = args.engineVersion.split(".")[0];
-        const parameters = new rds.ParameterGroup(`${name}-params`, {
-            family: `postgres${major}`,
-            description: "TLS only, scram passwords, slow-query logging",
-            parameters: [
-                { name: "rds.force_ssl", value: "1" },
-                { name: "password_encryption", value: "scram-sha-256" },
-                { name: "log_min_duration_statement", value: "500" },
-            ],
-        }, child);
-
         const interval = args.monitoringIntervalSeconds ?? 0;
-        if (!(MONITORING_INTERVALS as readonly number[]).includes(interval)) {
-            throw new Error(`Database ${name}: monitoringIntervalSeconds must be one of ${MONITORING_INTERVALS.join(", ")}, got ${interval}`);
-        }
-        const monitoringRole = interval > 0 ? new iam.Role(`${name}-monitoring`, {
-            description: `RDS Enhanced Monitoring of ${name}`,
-            assumeRolePolicy: assumeRolePolicy({ Service: "monitoring.rds.amazonaws.com" }),
-            managedPolicyArns: [ENHANCED_MONITORING_POLICY],
-        }, child) : undefined;
+        const { key, subnets, securityGroup, monitoringRole } = databaseFoundation(name, {
+            vpcId: args.vpcId, privateSubnetIds: args.privateSubnetIds, clientSecurityGroupId: args.clientSecurityGroupId,
+            description: "PostgreSQL", monitoringIntervalSeconds: interval, protect: args.protect,
+            keyDescription: `Storage, Performance Insights and master secret of ${name}`,
+        }, this);
+        const parameters = postgresParameterGroup(name, args.engineVersion, this);
 
         const logGroups = args.identifier
             ? rdsLogGroups(`${name}-postgres`, { identifier: args.identifier, retentionDays: args.logRetentionDays }, child) : [];

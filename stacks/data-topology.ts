@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Database, POSTGRES_PORT, type DatabaseEndpoint } from "../components/database";
+import { Database, type DatabaseEndpoint } from "../components/database";
+import { POSTGRES_PORT } from "../components/data/database-foundation";
 import { DatabaseReplica } from "../components/data/database-replica";
 import { AuroraGlobalDatabase } from "../components/data/aurora-global-database";
 import * as aws from "@pulumi/aws/provider";

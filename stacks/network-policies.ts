@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KONG_PROXY_PORT } from "../components/api-gateway";
 import type { DatabaseBootstrapNamespace } from "../components/database-bootstrap-namespace";
-import { POSTGRES_PORT } from "../components/database";
+import { POSTGRES_PORT } from "../components/data/database-foundation";
 import { ES_EXPORTER_LABELS, ES_EXPORTER_PORT } from "../components/elasticsearch-exporter";
 import { KAFKA_EXPORTER_PORT, KAFKA_REPLICATION_PORT, KAFKA_SCRAM_PORT, kafkaExporterLabels } from "../components/kafka";
 import { MIRROR_MAKER_PODS, MIRROR_MAKER_REST_PORT } from "../components/kafka-mirror";

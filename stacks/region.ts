@@ -11,7 +11,7 @@ import { MetricsServer } from "../components/metrics-server";
 import { Network } from "../components/network";
 import { PeeredLoadBalancerGroup } from "../components/network/peered-load-balancer-group";
 import { KAFKA_REPLICATION_PORT } from "../components/kafka";
-import { POSTGRES_PORT } from "../components/database";
+import { POSTGRES_PORT } from "../components/data/database-foundation";
 import { clusterNetwork } from "../components/network-policies";
 import { SharedStorage } from "../components/shared-storage";
 import { PUBLIC_HEALTH_PATH } from "../components/shop-api";

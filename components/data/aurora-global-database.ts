@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as rds from "@pulumi/aws/rds";
-import { POSTGRES_PORT, type DatabaseEndpoint } from "../database";
-import { databaseFoundation } from "./database-foundation";
-import { POSTGRES_PARAMETERS } from "./database-replica";
+import type { DatabaseEndpoint } from "../database";
+import { POSTGRES_PARAMETERS, POSTGRES_PARAMETERS_DESCRIPTION, POSTGRES_PORT, databaseFoundation } from "./database-foundation";
 import { masterSecret } from "./master-secret";
 
 export interface AuroraGlobalDatabaseArgs {
@@ -80,7 +79,7 @@ export class AuroraGlobalDatabase extends pulumi.ComponentResource {
         }, this);
         const parameters = new rds.ClusterParameterGroup(`${name}-params`, {
             family: `aurora-postgresql${major}`,
-            description: "TLS only, scram passwords, slow-query logging",
+            description: POSTGRES_PARAMETERS_DESCRIPTION,
             parameters: POSTGRES_PARAMETERS,
         }, child);
 

@@ -5,7 +5,22 @@ import * as kms from "@pulumi/aws/kms";
 import * as rds from "@pulumi/aws/rds";
 import * as vpc from "@pulumi/aws/vpc";
 import { assumeRolePolicy } from "../iam-documents";
-import { ENHANCED_MONITORING_POLICY, MONITORING_INTERVALS, POSTGRES_PORT } from "../database";
+
+/** The intervals RDS accepts for Enhanced Monitoring (0 = off). */
+export const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
+/** AWS managed policy for the Enhanced Monitoring role (writes the RDSOSMetrics log group only). */
+export const ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole";
+
+export const POSTGRES_PORT = 5432;
+
+/** The parameters every PostgreSQL database of the platform runs with (writer, replicas, Aurora clusters). */
+export const POSTGRES_PARAMETERS = [
+    { name: "rds.force_ssl", value: "1" },
+    { name: "password_encryption", value: "scram-sha-256" },
+    { name: "log_min_duration_statement", value: "500" },
+];
+/** The description every parameter group of the platform carries. */
+export const POSTGRES_PARAMETERS_DESCRIPTION = "TLS only, scram passwords, slow-query logging";
 
 export interface DatabaseFoundationArgs {
     vpcId: pulumi.Input<string>;
@@ -16,6 +31,8 @@ export interface DatabaseFoundationArgs {
     description: string;
     /** Enhanced Monitoring interval (0 off, 1, 5, 10, 15, 30, 60); a role RDS assumes exists only when > 0. */
     monitoringIntervalSeconds: number;
+    /** The key's description. Default: `Storage, Performance Insights and master secret of <name> (this region)`. */
+    keyDescription?: string;
     /** Pulumi `protect` on the key. */
     protect?: boolean;
 }
@@ -28,8 +45,7 @@ export interface DatabaseFoundation {
 }
 
 /**
- * What every database of the data topology stands on, in its own region (the writer's components/database.ts builds
- * the same under the same names): a rotating KMS key, a subnet group of the private subnets, a security group admitting
+ * What every database of the data topology stands on, in its own region (the writer, components/database.ts, too): a rotating KMS key, a subnet group of the private subnets, a security group admitting
  * only the cluster's nodes on 5432, and the Enhanced Monitoring role when monitoring is on. Children of `parent`, named
  * `<name>-key`, `-subnets`, `-sg`, `-from-cluster`, `-monitoring`.
  */
@@ -39,7 +55,7 @@ export function databaseFoundation(name: string, args: DatabaseFoundationArgs, p
         throw new Error(`${name}: monitoringIntervalSeconds must be one of ${MONITORING_INTERVALS.join(", ")}, got ${args.monitoringIntervalSeconds}`);
     }
     const key = new kms.Key(`${name}-key`, {
-        description: `Storage, Performance Insights and master secret of ${name} (this region)`,
+        description: args.keyDescription ?? `Storage, Performance Insights and master secret of ${name} (this region)`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
     }, { ...child, protect: args.protect });
@@ -59,4 +75,13 @@ export function databaseFoundation(name: string, args: DatabaseFoundationArgs, p
         managedPolicyArns: [ENHANCED_MONITORING_POLICY],
     }, child) : undefined;
     return { key, subnets, securityGroup, monitoringRole };
+}
+
+/** An instance parameter group of the PostgreSQL family of `engineVersion`'s major, with the platform's parameters. */
+export function postgresParameterGroup(name: string, engineVersion: string, parent: pulumi.Resource): rds.ParameterGroup {
+    return new rds.ParameterGroup(`${name}-params`, {
+        family: `postgres${engineVersion.split(".")[0]}`,
+        description: POSTGRES_PARAMETERS_DESCRIPTION,
+        parameters: POSTGRES_PARAMETERS,
+    }, { parent });
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as rds from "@pulumi/aws/rds";
-import { POSTGRES_PORT, type DatabaseEndpoint } from "../database";
-import { databaseFoundation } from "./database-foundation";
+import type { DatabaseEndpoint } from "../database";
+import { POSTGRES_PORT, databaseFoundation, postgresParameterGroup } from "./database-foundation";
 import { rdsLogGroups } from "../rds-log-groups";
 import { masterSecret } from "./master-secret";
 
@@ -51,13 +51,6 @@ export interface DatabaseReplicaArgs {
     protect?: boolean;
 }
 
-/** The parameters every PostgreSQL instance of the platform runs with (components/database.ts sets the same on the writer). */
-export const POSTGRES_PARAMETERS = [
-    { name: "rds.force_ssl", value: "1" },
-    { name: "password_encryption", value: "scram-sha-256" },
-    { name: "log_min_duration_statement", value: "500" },
-];
-
 /**
  * A cross-region read replica of the environment's writer, in this stack's region: its own KMS key (an encrypted
  * cross-region replica must name a key of its own region), parameter group forcing TLS, subnet group and security group,
@@ -87,11 +80,7 @@ export class DatabaseReplica extends pulumi.ComponentResource {
             description: "PostgreSQL replica", monitoringIntervalSeconds: args.monitoringIntervalSeconds ?? 0, protect: args.protect,
         }, this);
 
-        const parameters = new rds.ParameterGroup(`${name}-params`, {
-            family: `postgres${args.engineVersion.split(".")[0]}`,
-            description: "TLS only, scram passwords, slow-query logging",
-            parameters: POSTGRES_PARAMETERS,
-        }, child);
+        const parameters = postgresParameterGroup(name, args.engineVersion, this);
 
         const interval = args.monitoringIntervalSeconds ?? 0;
 
