@@ -9,6 +9,8 @@ import { asRecord, forEachKnown, itemReaders, knownStrings, Props } from "../lib
 
 const ROLE = "aws:iam/role:Role";
 const PERMISSION_SET_INLINE_POLICY = "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy";
+/** Every resource that carries an identity policy document (documentsOf reads each one's). */
+const IDENTITY_POLICY_TYPES = ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", ROLE, PERMISSION_SET_INLINE_POLICY];
 
 /** Where each IAM resource type keeps its policy documents, each read on its own (one may be unknown). */
 function documentsOf(type: string, props: Props): (() => unknown)[] {
@@ -54,7 +56,7 @@ export const iamNoAdminPolicy = resourceRule<AdminConfig>({
     name: "iam-no-admin-policy",
     description: "IAM policy documents (policies, role/user/group inline policies, Identity Center permission-set inline policies) never Allow \"*\" / \"*:*\" (or iam:*) on every resource (\"*\", arn:aws:*:*:*, NotResource), nor NotAction there: administrator-equivalent grants.",
     enforcementLevel: "mandatory",
-    types: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", ROLE, PERMISSION_SET_INLINE_POLICY],
+    types: IDENTITY_POLICY_TYPES,
     configSchema: {
         properties: { forbiddenActions: { type: "array", items: { type: "string" }, default: ["*", "*:*", "iam:*"] } },
     },
@@ -252,7 +254,7 @@ export const iamRdsMasterSecretTimeBound = resourceRule({
     name: "iam-rds-master-secret-time-bound",
     description: "Identity policies that let a principal read an RDS-managed master secret (secretsmanager:GetSecretValue on a rds! secret, or a wildcard covering one) end the grant with a DateLessThan aws:CurrentTime condition: bootstrap access, not standing superuser access.",
     enforcementLevel: "advisory",
-    types: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", ROLE, PERMISSION_SET_INLINE_POLICY],
+    types: IDENTITY_POLICY_TYPES,
     validate: (props, args, report) =>
         forEachKnown(documentsOf(args.type, props), (read) =>
             forEachStatement(read(), (s) => {
@@ -278,7 +280,7 @@ export const iamMessageSendScoped = resourceRule({
     name: "iam-message-send-scoped",
     description: "Identity policies that let a principal send mail (ses:Send*) or publish messages (sns:Publish) name those actions exactly (no ses:*, sns:*, ses:Send* or NotAction) on exact ARNs (no wildcard Resource, no NotResource): the sender may use the platform's own identities, configuration sets and topics, nothing else.",
     enforcementLevel: "mandatory",
-    types: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", ROLE, PERMISSION_SET_INLINE_POLICY],
+    types: IDENTITY_POLICY_TYPES,
     validate: (props, args, report) =>
         forEachKnown(documentsOf(args.type, props), (read) =>
             forEachStatement(read(), (s) => {
