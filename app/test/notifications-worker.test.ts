@@ -113,6 +113,18 @@ function processorFor(ses: FakeSes, sns: FakeSns, store: MemoryKeyValueStore, de
   return { processor, metrics };
 }
 
+/** Stops the processor while it works on `message` (retrying or waiting): the event is abandoned uncommitted, not dead-lettered. */
+async function expectAbandonedWhenStopped(processor: NotificationProcessor, message: InboundMessage, deadLetters: InProcessTransport): Promise<void> {
+  const handling = processor.handle(message).then(
+    () => "handled",
+    (error: unknown) => error,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  processor.stop();
+  expect(await handling).to.be.instanceOf(StoppingError);
+  expect(deadLetters.deadLetters).to.deep.equal([]);
+}
+
 describe("notifications worker (fake SES and SNS, a transport that redelivers and fails)", () => {
   it("sends every notification exactly once per recipient across redeliveries, concurrent replicas and provider failures", async () => {
     const random = seededRandom(20261206);
@@ -187,14 +199,7 @@ describe("notifications worker (fake SES and SNS, a transport that redelivers an
   it("abandons the event in hand uncommitted when stopped mid-retry (it is redelivered, not dead-lettered)", async () => {
     const deadLetters = new InProcessTransport();
     const { processor } = processorFor(new FakeSes(() => 0, 1), new FakeSns(() => 0, 1), new MemoryKeyValueStore(), deadLetters, 1000);
-    const handling = processor.handle(confirmed("retrying", "a@example.com")).then(
-      () => "handled",
-      (error: unknown) => error,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    processor.stop();
-    expect(await handling).to.be.instanceOf(StoppingError);
-    expect(deadLetters.deadLetters).to.deep.equal([]);
+    await expectAbandonedWhenStopped(processor, confirmed("retrying", "a@example.com"), deadLetters);
   });
 
   it("waits out a crashed worker's send claim instead of dead-lettering the event, then sends the mail once", async () => {
@@ -252,14 +257,7 @@ describe("notifications worker (fake SES and SNS, a transport that redelivers an
     store.down = true;
     const deadLetters = new InProcessTransport();
     const { processor } = processorFor(new FakeSes(() => 1, 0), new FakeSns(() => 1, 0), store, deadLetters, 2);
-    const handling = processor.handle(confirmed("waiting", "a@example.com")).then(
-      () => "handled",
-      (error: unknown) => error,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    processor.stop();
-    expect(await handling).to.be.instanceOf(StoppingError);
-    expect(deadLetters.deadLetters).to.deep.equal([]);
+    await expectAbandonedWhenStopped(processor, confirmed("waiting", "a@example.com"), deadLetters);
   });
 
   it("runs locally on the in-process transport and console stand-ins, mailing the confirmation once", async () => {
